@@ -1,0 +1,77 @@
+import { z } from 'zod';
+import { DATATYPES } from '../tensor/dtype.js';
+
+/**
+ * The partition plan: `plan.json` beside the partition `.onnx` files in
+ * `models/<name>/<version>/`. Stages run in order and chain by tensor name; every partition of a
+ * stage runs the same inputs (scattered) and its outputs are gathered into whole tensors that later
+ * stages and the client see.
+ */
+
+const datatype = z.enum(Object.keys(DATATYPES) as [keyof typeof DATATYPES, ...(keyof typeof DATATYPES)[]]);
+
+/** A dim of -1 is dynamic: any size is accepted there. */
+export const tensorSpecSchema = z.object({
+  name: z.string().min(1),
+  datatype,
+  shape: z.array(z.number().int().min(-1)),
+});
+
+export const scatterSchema = z.discriminatedUnion('kind', [
+  /** Every partition gets the whole tensor. */
+  z.object({ kind: z.literal('replicate') }),
+  /** Partition p gets the p-th of N near-equal slices along `axis` (numpy's array_split). */
+  z.object({ kind: z.literal('split'), axis: z.number().int() }),
+]);
+
+export const gatherSchema = z.discriminatedUnion('kind', [
+  /** Partition outputs laid side by side along `axis`, in partition order. */
+  z.object({ kind: z.literal('concat'), axis: z.number().int() }),
+  /** Element-wise sum of the partition outputs (row-parallel MatMul). */
+  z.object({ kind: z.literal('sum') }),
+  /** Element-wise mean of the partition outputs. */
+  z.object({ kind: z.literal('mean') }),
+  /**
+   * Each partition returns its local top-k along the last axis as this output (values) and
+   * `indices` (INT64, local column numbers); the merge keeps the global top `k`, ties going to
+   * the lower global index, offsetting each partition's indices by `columnOffsets[p]`.
+   */
+  z.object({
+    kind: z.literal('topk'),
+    k: z.number().int().positive(),
+    indices: z.string().min(1),
+    columnOffsets: z.array(z.number().int().min(0)),
+  }),
+]);
+
+export const partitionSchema = z.object({
+  /** Path of the partition's ONNX file, relative to the plan's folder. */
+  file: z.string().min(1),
+  /** Bytes of weights the partition holds; informational (scheduling, reports). */
+  weightBytes: z.number().int().min(0).optional(),
+});
+
+export const stageSchema = z.object({
+  name: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only'),
+  partitions: z.array(partitionSchema).min(1),
+  inputs: z.array(z.object({ name: z.string().min(1), scatter: scatterSchema })).min(1),
+  outputs: z.array(z.object({ name: z.string().min(1), gather: gatherSchema })).min(1),
+});
+
+export const planSchema = z.object({
+  name: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only'),
+  version: z.string().regex(/^[0-9]+$/, 'a positive integer, as in the model repository layout'),
+  /** How the plan was cut, for people: `batch`, `tensor`, `pipeline`, `head`, ... */
+  strategy: z.string().optional(),
+  inputs: z.array(tensorSpecSchema).min(1),
+  outputs: z.array(tensorSpecSchema).min(1),
+  /** The largest first dim a request may have; 0 when the model has no batch dim (Triton's meaning). */
+  maxBatchSize: z.number().int().min(0).default(0),
+  stages: z.array(stageSchema).min(1),
+});
+
+export type TensorSpecJson = z.infer<typeof tensorSpecSchema>;
+export type Scatter = z.infer<typeof scatterSchema>;
+export type Gather = z.infer<typeof gatherSchema>;
+export type StagePlan = z.infer<typeof stageSchema>;
+export type Plan = z.infer<typeof planSchema>;

@@ -1,0 +1,63 @@
+import { planSchema, type Plan } from './schema.js';
+
+/** Thrown for a plan that cannot be served; `path` names the bad field, as `stages[1].inputs[0].name`. */
+export class PlanError extends Error {
+  constructor(
+    readonly path: string,
+    message: string,
+  ) {
+    super(`plan.json ${path}: ${message}`);
+    this.name = 'PlanError';
+  }
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`)).join('');
+}
+
+/** Parses and checks a plan: shape by schema, then the links between stages that a schema cannot say. */
+export function validatePlan(json: unknown): Plan {
+  const parsed = planSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new PlanError(formatPath(issue.path) || '(root)', issue.message);
+  }
+  const plan = parsed.data;
+  const available = new Map(plan.inputs.map((t) => [t.name, 'a model input']));
+  const stageNames = new Set<string>();
+  plan.stages.forEach((stage, s) => {
+    if (stageNames.has(stage.name)) throw new PlanError(`stages[${s}].name`, `"${stage.name}" is used twice`);
+    stageNames.add(stage.name);
+    stage.inputs.forEach((input, i) => {
+      if (!available.has(input.name)) {
+        throw new PlanError(
+          `stages[${s}].inputs[${i}].name`,
+          `"${input.name}" is neither a model input nor an output of an earlier stage`,
+        );
+      }
+    });
+    stage.outputs.forEach((output, o) => {
+      const where = `stages[${s}].outputs[${o}]`;
+      if (available.has(output.name)) {
+        throw new PlanError(`${where}.name`, `"${output.name}" is already ${available.get(output.name)}`);
+      }
+      const gather = output.gather;
+      if (gather.kind === 'topk') {
+        if (gather.columnOffsets.length !== stage.partitions.length) {
+          throw new PlanError(
+            `${where}.gather.columnOffsets`,
+            `has ${gather.columnOffsets.length} entries for ${stage.partitions.length} partitions`,
+          );
+        }
+        available.set(gather.indices, `the indices of stage "${stage.name}"`);
+      }
+      available.set(output.name, `an output of stage "${stage.name}"`);
+    });
+  });
+  plan.outputs.forEach((output, o) => {
+    if (!available.has(output.name) || plan.inputs.some((i) => i.name === output.name)) {
+      throw new PlanError(`outputs[${o}].name`, `"${output.name}" is not produced by any stage`);
+    }
+  });
+  return plan;
+}

@@ -1,0 +1,161 @@
+import { bytesPerElement, type Datatype } from './dtype.js';
+import { byteSize, normalizeAxis, strideBytes, type Tensor, type TensorSpec } from './tensor.js';
+
+/**
+ * Streaming gathers: a merger owns the destination buffer and takes partition chunks in any order
+ * as they arrive, so the router merges while bytes are still on the wire. Merging is pure data
+ * work with no I/O; callers decide when every chunk has arrived.
+ */
+export interface Merger {
+  readonly spec: TensorSpec;
+  /** Writes `data`, which starts `offset` bytes into partition `partition`'s output. */
+  accept(partition: number, offset: number, data: Uint8Array): void;
+  /** The merged tensor; call once all partitions' bytes were accepted. */
+  result(): Tensor;
+}
+
+/** Shape of the concatenation of `shapes` along `axis`; throws naming the mismatching dim. */
+export function concatShape(name: string, shapes: readonly (readonly number[])[], axis: number): number[] {
+  const first = shapes[0]!;
+  const a = normalizeAxis(axis, first.length);
+  shapes.forEach((shape, p) => {
+    if (shape.length !== first.length || shape.some((d, i) => i !== a && d !== first[i])) {
+      throw new RangeError(`${name}: partition ${p} has shape [${shape}], not concatenable with [${first}] on axis ${a}`);
+    }
+  });
+  return first.map((d, i) => (i === a ? shapes.reduce((n, s) => n + s[a]!, 0) : d));
+}
+
+export class ConcatMerger implements Merger {
+  readonly spec: TensorSpec;
+  readonly #data: Buffer;
+  readonly #destRow: number;
+  readonly #rows: number[];
+  readonly #starts: number[];
+
+  /** `partShapes[p]` is partition p's output shape, known from its output header. */
+  constructor(name: string, datatype: Datatype, partShapes: readonly (readonly number[])[], axis: number) {
+    const shape = concatShape(name, partShapes, axis);
+    const a = normalizeAxis(axis, shape.length);
+    this.spec = { name, datatype, shape };
+    this.#data = Buffer.alloc(byteSize(this.spec));
+    const inner = strideBytes(this.spec, a);
+    this.#destRow = shape[a]! * inner;
+    this.#rows = partShapes.map((s) => s[a]! * inner);
+    let at = 0;
+    this.#starts = partShapes.map((s) => {
+      const start = at;
+      at += s[a]! * inner;
+      return start;
+    });
+  }
+
+  accept(partition: number, offset: number, data: Uint8Array): void {
+    const row = this.#rows[partition]!;
+    const start = this.#starts[partition]!;
+    let done = 0;
+    // A chunk may cross the partition's row boundaries; each row lands in its own destination run.
+    while (done < data.length) {
+      const at = offset + done;
+      const outer = Math.floor(at / row);
+      const within = at - outer * row;
+      const take = Math.min(row - within, data.length - done);
+      this.#data.set(data.subarray(done, done + take), outer * this.#destRow + start + within);
+      done += take;
+    }
+  }
+
+  result(): Tensor {
+    return { ...this.spec, data: this.#data };
+  }
+}
+
+type NumericArray = Float32Array | Float64Array | Int32Array | Int8Array | Uint8Array | Int16Array | Uint16Array | Uint32Array;
+
+function typedView(datatype: Datatype, buffer: Buffer | Uint8Array, offset: number, bytes: number): NumericArray | BigInt64Array | BigUint64Array {
+  const width = bytesPerElement(datatype);
+  const n = bytes / width;
+  const ab = buffer.buffer;
+  const at = buffer.byteOffset + offset;
+  // Typed arrays need aligned offsets; copy the rare unaligned chunk rather than fail.
+  if (at % width !== 0) return typedView(datatype, Uint8Array.from(buffer.subarray(offset, offset + bytes)), 0, bytes);
+  switch (datatype) {
+    case 'FP32': return new Float32Array(ab, at, n);
+    case 'FP64': return new Float64Array(ab, at, n);
+    case 'INT32': return new Int32Array(ab, at, n);
+    case 'INT16': return new Int16Array(ab, at, n);
+    case 'INT8': return new Int8Array(ab, at, n);
+    case 'UINT8': return new Uint8Array(ab, at, n);
+    case 'UINT16': return new Uint16Array(ab, at, n);
+    case 'UINT32': return new Uint32Array(ab, at, n);
+    case 'INT64': return new BigInt64Array(ab, at, n);
+    case 'UINT64': return new BigUint64Array(ab, at, n);
+    default: throw new TypeError(`cannot add ${datatype} tensors`);
+  }
+}
+
+/**
+ * Element-wise sum (or mean) of equally shaped partition outputs. Float addition is commutative, so
+ * with two partitions the arrival order cannot change a bit; with more, results may differ from a
+ * fixed order in the last place, which is within the plan's tolerance for `sum`.
+ */
+export class SumMerger implements Merger {
+  readonly spec: TensorSpec;
+  readonly #data: Buffer;
+  readonly #partitions: number;
+  readonly #mean: boolean;
+
+  constructor(name: string, datatype: Datatype, partShapes: readonly (readonly number[])[], mean = false) {
+    const first = partShapes[0]!;
+    partShapes.forEach((shape, p) => {
+      if (shape.length !== first.length || shape.some((d, i) => d !== first[i])) {
+        throw new RangeError(`${name}: partition ${p} has shape [${shape}], other partitions [${first}]; sum needs equal shapes`);
+      }
+    });
+    if (mean && datatype !== 'FP32' && datatype !== 'FP64') throw new TypeError(`${name}: mean needs FP32 or FP64, not ${datatype}`);
+    this.spec = { name, datatype, shape: [...first] };
+    this.#data = Buffer.alloc(byteSize(this.spec));
+    this.#partitions = partShapes.length;
+    this.#mean = mean;
+  }
+
+  accept(_partition: number, offset: number, data: Uint8Array): void {
+    const width = bytesPerElement(this.spec.datatype);
+    if (offset % width !== 0 || data.length % width !== 0) {
+      throw new RangeError(`${this.spec.name}: chunk at byte ${offset} (${data.length} bytes) splits an element`);
+    }
+    const into = typedView(this.spec.datatype, this.#data, offset, data.length);
+    const from = typedView(this.spec.datatype, data, 0, data.length);
+    if (into instanceof BigInt64Array || into instanceof BigUint64Array) {
+      const src = from as BigInt64Array;
+      for (let i = 0; i < into.length; i++) into[i]! += src[i]!;
+    } else {
+      const src = from as NumericArray;
+      for (let i = 0; i < into.length; i++) into[i]! += src[i]!;
+    }
+  }
+
+  result(): Tensor {
+    if (this.#mean) {
+      const view = typedView(this.spec.datatype, this.#data, 0, this.#data.length) as Float32Array | Float64Array;
+      for (let i = 0; i < view.length; i++) view[i]! /= this.#partitions;
+    }
+    return { ...this.spec, data: this.#data };
+  }
+}
+
+/** Whole-tensor convenience over the streaming mergers, for in-process verification. */
+export function concatTensors(parts: readonly Tensor[], axis: number): Tensor {
+  const first = parts[0]!;
+  const merger = new ConcatMerger(first.name, first.datatype, parts.map((p) => p.shape), axis);
+  parts.forEach((p, i) => merger.accept(i, 0, p.data));
+  return merger.result();
+}
+
+export function sumTensors(parts: readonly Tensor[], mean = false): Tensor {
+  const first = parts[0]!;
+  const merger = new SumMerger(first.name, first.datatype, parts.map((p) => p.shape), mean);
+  parts.forEach((p, i) => merger.accept(i, 0, p.data));
+  return merger.result();
+}
+

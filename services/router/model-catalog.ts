@@ -1,0 +1,34 @@
+import { loadRepository } from '../../lib/plan/repository.js';
+import type { Plan } from '../../lib/plan/schema.js';
+import { notFound } from '../../lib/grpc/service-error.js';
+
+/**
+ * The plans the router knows, read from the model repository's `plan.json` files (the partition
+ * files themselves live with the shards). Replaced whole on reload, like the routing table.
+ */
+export class ModelCatalog {
+  #plans: readonly Plan[] = [];
+
+  constructor(private readonly root: string) {}
+
+  async reload(): Promise<void> {
+    this.#plans = Object.freeze((await loadRepository(this.root)).map((l) => l.plan));
+  }
+
+  get plans(): readonly Plan[] {
+    return this.#plans;
+  }
+
+  /** The plan for `name` at `version`, or its newest version when `version` is empty. */
+  resolve(name: string, version: string): Plan {
+    const versions = this.#plans.filter((p) => p.name === name);
+    if (versions.length === 0) {
+      const known = [...new Set(this.#plans.map((p) => p.name))].join(', ') || 'none';
+      throw notFound(`model "${name}" is not in the repository (models: ${known})`);
+    }
+    if (version === '') return versions.reduce((a, b) => (Number(b.version) > Number(a.version) ? b : a));
+    const plan = versions.find((p) => p.version === version);
+    if (!plan) throw notFound(`model "${name}" has no version "${version}" (versions: ${versions.map((p) => p.version).join(', ')})`);
+    return plan;
+  }
+}

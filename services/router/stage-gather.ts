@@ -1,0 +1,150 @@
+import { status as Status } from '@grpc/grpc-js';
+import type { Gather, StagePlan } from '../../lib/plan/schema.js';
+import { ConcatMerger, SumMerger, type Merger } from '../../lib/tensor/merge.js';
+import { mergeTopk } from '../../lib/tensor/topk.js';
+import { ChunkAssembler } from '../../lib/tensor/chunks.js';
+import { byteSize, type Tensor, type TensorSpec } from '../../lib/tensor/tensor.js';
+import { ServiceError } from '../../lib/grpc/service-error.js';
+import type { PartitionSink } from './partition-call.js';
+
+interface Pending {
+  tensor: number;
+  offset: number;
+  data: Buffer;
+}
+
+/** Concat lands bytes where they belong as they arrive; a retry rewrites the same bytes. */
+const streamsEarly = (gather: Gather): boolean => gather.kind === 'concat';
+
+/**
+ * Gathers one stage's partition outputs into whole tensors as chunks stream in. A concat merger
+ * needs every partition's shape to place bytes, so chunks wait (as references, not copies) until
+ * all output headers are in. Sums (and top-k) take a partition's bytes only when its call has
+ * succeeded, so a replica that fails mid-stream and is retried cannot be counted twice.
+ */
+export class StageGather {
+  readonly #shapes: (readonly TensorSpec[] | undefined)[];
+  readonly #pending: Pending[][];
+  readonly #complete: boolean[];
+  #mergers: Merger[] | undefined;
+
+  constructor(private readonly stage: StagePlan) {
+    const n = stage.partitions.length;
+    this.#shapes = Array.from({ length: n }, () => undefined);
+    this.#pending = Array.from({ length: n }, () => []);
+    this.#complete = Array.from({ length: n }, () => false);
+  }
+
+  /** A fresh sink for an attempt at partition `p`; the previous attempt's unmerged bytes are dropped. */
+  sink(p: number): PartitionSink {
+    this.#pending[p] = [];
+    return {
+      header: (specs) => this.#header(p, specs),
+      chunk: (tensor, offset, data) => this.#chunk(p, { tensor, offset, data }),
+    };
+  }
+
+  #header(p: number, specs: readonly TensorSpec[]): void {
+    const expected = this.stage.outputs.map((o) => o.name);
+    const names = specs.map((s) => s.name);
+    if (expected.some((name, i) => names[i] !== name)) {
+      throw new ServiceError(Status.INTERNAL, `stage ${this.stage.name} partition ${p} returned [${names}], the plan says [${expected}]`);
+    }
+    const earlier = this.#shapes[p];
+    if (earlier && earlier.some((s, i) => s.shape.join() !== specs[i]!.shape.join())) {
+      throw new ServiceError(Status.INTERNAL, `stage ${this.stage.name} partition ${p} changed output shape on retry`);
+    }
+    this.#shapes[p] = specs;
+    if (this.#shapes.every((s) => s !== undefined)) {
+      this.#mergers ??= this.#createMergers();
+      this.#shapes.forEach((_, q) => this.#flush(q));
+    }
+  }
+
+  #createMergers(): Merger[] {
+    return this.stage.outputs.map((output, i) => {
+      const shapes = this.#shapes.map((s) => s![i]!.shape);
+      const { datatype } = this.#shapes[0]![i]!;
+      const g = output.gather;
+      if (g.kind === 'concat') return new ConcatMerger(output.name, datatype, shapes, g.axis);
+      if (g.kind === 'sum' || g.kind === 'mean') return new SumMerger(output.name, datatype, shapes, g.kind === 'mean');
+      return new PartsCollector({ name: output.name, datatype, shape: shapes[0]! }, this.#shapes.map((s) => s![i]!));
+    });
+  }
+
+  #chunk(p: number, chunk: Pending): void {
+    this.#pending[p]!.push(chunk);
+    this.#flush(p);
+  }
+
+  /** Moves partition p's waiting chunks into the mergers, where its gathers allow it yet. */
+  #flush(p: number): void {
+    if (!this.#mergers) return;
+    const keep: Pending[] = [];
+    for (const chunk of this.#pending[p]!) {
+      const gather = this.stage.outputs[chunk.tensor]?.gather;
+      if (!gather) throw new ServiceError(Status.INTERNAL, `stage ${this.stage.name} partition ${p} sent a chunk of output ${chunk.tensor}`);
+      if (streamsEarly(gather) || this.#complete[p]) this.#accept(p, chunk);
+      else keep.push(chunk);
+    }
+    this.#pending[p] = keep;
+  }
+
+  #accept(p: number, chunk: Pending): void {
+    this.#mergers![chunk.tensor]!.accept(p, chunk.offset, chunk.data);
+  }
+
+  /** Partition p's call succeeded: everything it sent may now be merged. */
+  partitionDone(p: number): void {
+    this.#complete[p] = true;
+    this.#flush(p);
+  }
+
+  /** The stage's gathered outputs by name; call after every partition is done. */
+  result(): Map<string, Tensor> {
+    const out = new Map<string, Tensor>();
+    const mergers = this.#mergers!;
+    this.stage.outputs.forEach((output, i) => {
+      const gather = output.gather;
+      if (gather.kind !== 'topk') {
+        if (!this.#isIndicesOfTopk(output.name)) out.set(output.name, mergers[i]!.result());
+        return;
+      }
+      const j = this.stage.outputs.findIndex((o) => o.name === gather.indices);
+      if (j < 0) throw new ServiceError(Status.INTERNAL, `stage ${this.stage.name}: top-k indices "${gather.indices}" are not an output`);
+      const [values, indices] = mergeTopk(gather, (mergers[i] as PartsCollector).parts(), (mergers[j] as PartsCollector).parts());
+      out.set(output.name, values);
+      out.set(gather.indices, indices);
+    });
+    return out;
+  }
+
+  #isIndicesOfTopk(name: string): boolean {
+    return this.stage.outputs.some((o) => o.gather.kind === 'topk' && o.gather.indices === name);
+  }
+}
+
+/** Keeps each partition's whole output, for gathers that need them all at once (top-k). */
+class PartsCollector implements Merger {
+  readonly #assemblers: ChunkAssembler[];
+
+  constructor(
+    readonly spec: TensorSpec,
+    private readonly partSpecs: readonly TensorSpec[],
+  ) {
+    this.#assemblers = partSpecs.map((s) => new ChunkAssembler(byteSize(s)));
+  }
+
+  accept(partition: number, offset: number, data: Uint8Array): void {
+    const problem = this.#assemblers[partition]!.accept(offset, data);
+    if (problem) throw new ServiceError(Status.INTERNAL, `${this.spec.name} partition ${partition}: ${problem}`);
+  }
+
+  parts(): Tensor[] {
+    return this.partSpecs.map((s, p) => ({ ...s, data: this.#assemblers[p]!.data }));
+  }
+
+  result(): Tensor {
+    throw new Error('top-k parts are merged by the stage, not alone');
+  }
+}

@@ -1,0 +1,16 @@
+import type { Tensor, TensorSpec } from '../../lib/tensor/tensor.js';
+
+/**
+ * Runs one partition. The seam between the shard's protocol handling and ONNX Runtime, so the
+ * handler can be tested with a runner that computes in plain JavaScript.
+ */
+export interface ModelRunner {
+  /** Declared inputs; a dim of -1 accepts any size. */
+  readonly inputs: readonly TensorSpec[];
+  readonly outputNames: readonly string[];
+  /** Runs on whole inputs, in `inputs` order by name; resolves with every output. */
+  run(inputs: readonly Tensor[]): Promise<Tensor[]>;
+  /** Bytes of weights the partition holds, for logs and scheduling. */
+  readonly weightBytes: number;
+  close(): Promise<void>;
+}

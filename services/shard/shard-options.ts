@@ -1,0 +1,46 @@
+import type { TlsFiles } from '../../certs/credentials.js';
+import { DEFAULT_CHUNK_BYTES } from '../../lib/tensor/chunks.js';
+import type { PartitionSelector } from './partition-catalog.js';
+
+export interface ShardOptions {
+  /** Folder laid out as `<name>/<version>/plan.json`. */
+  readonly modelRepository: string;
+  /** Partitions to serve; see `parseSelector`. */
+  readonly serve: readonly PartitionSelector[];
+  /** Names this process in logs and in its instance ids. @default 'shard' */
+  readonly name?: string;
+  /** @default '127.0.0.1' */
+  readonly host?: string;
+  /** 0 picks a free port. @default 0 */
+  readonly port?: number;
+  /** Address written to the registry. @default host */
+  readonly advertiseAddress?: string;
+  /** CA, certificate and key; the certificate must carry a shard identity. */
+  readonly tls: Required<TlsFiles>;
+  /** Largest chunk payload sent back. @default 1 MiB */
+  readonly chunkBytes?: number;
+  /** ONNX Runtime threads per operator. @default 1 */
+  readonly intraOpThreads?: number;
+  /** How long SIGTERM waits for in-flight calls. @default 30000 */
+  readonly drainTimeoutMs?: number;
+  /** Registry heartbeat TTL. @default 5000 */
+  readonly registrationTtlMs?: number;
+}
+
+type Defaulted = 'name' | 'host' | 'port' | 'chunkBytes' | 'intraOpThreads' | 'drainTimeoutMs' | 'registrationTtlMs';
+
+export function withShardDefaults(options: ShardOptions): ShardOptions & Required<Pick<ShardOptions, Defaulted>> {
+  const o = {
+    name: 'shard',
+    host: '127.0.0.1',
+    port: 0,
+    chunkBytes: DEFAULT_CHUNK_BYTES,
+    intraOpThreads: 1,
+    drainTimeoutMs: 30_000,
+    registrationTtlMs: 5_000,
+    ...options,
+  };
+  if (o.chunkBytes < 8 || o.chunkBytes > 3 << 20) throw new TypeError(`chunkBytes ${o.chunkBytes}: must be between 8 bytes and 3 MiB`);
+  if (o.intraOpThreads < 1) throw new TypeError(`intraOpThreads ${o.intraOpThreads}: must be at least 1`);
+  return o;
+}
