@@ -1,0 +1,119 @@
+/**
+ * Certificates as grpc-js credentials. Servers and channels in the mesh are
+ * always TLS; whether a server demands a client certificate is the caller's
+ * choice (shards do, the router's public port may accept bearer tokens instead).
+ */
+import { readFile } from 'node:fs/promises';
+import { checkServerIdentity } from 'node:tls';
+import type { PeerCertificate } from 'node:tls';
+
+import * as grpc from '@grpc/grpc-js';
+
+import type { Identity } from './identity.js';
+import { formatSpiffeId, identityFromPeerCertificate, sameIdentity } from './identity.js';
+
+/** Paths to PEM files. A client may leave out its own pair and dial without a certificate. */
+export interface TlsFiles {
+  caFile: string;
+  certFile?: string;
+  keyFile?: string;
+}
+
+/** PEM contents: the CA bundle that verifies peers, and this process's own pair. */
+export interface TlsMaterial {
+  caPem: string | Buffer;
+  certPem?: string | Buffer;
+  keyPem?: string | Buffer;
+}
+
+export interface ServerTlsOptions extends TlsMaterial {
+  certPem: string | Buffer;
+  keyPem: string | Buffer;
+  /** Refuse the TLS handshake unless the client presents a certificate the CA signed. */
+  requireClientCert: boolean;
+}
+
+export async function loadTlsFiles(files: TlsFiles): Promise<TlsMaterial> {
+  checkPair(files.certFile, files.keyFile, 'certFile', 'keyFile');
+  const read = (path: string | undefined): Promise<Buffer | undefined> =>
+    path === undefined ? Promise.resolve(undefined) : readFile(path);
+  const [caPem, certPem, keyPem] = await Promise.all([
+    readFile(files.caFile),
+    read(files.certFile),
+    read(files.keyFile),
+  ]);
+  return { caPem, certPem, keyPem };
+}
+
+export function serverCredentials(options: ServerTlsOptions): grpc.ServerCredentials {
+  return grpc.ServerCredentials.createSsl(
+    toBuffer(options.caPem),
+    [{ cert_chain: toBuffer(options.certPem), private_key: toBuffer(options.keyPem) }],
+    options.requireClientCert,
+  );
+}
+
+/** TLS with the usual hostname (or IP SAN) check against the dialled address. */
+export function channelCredentials(material: TlsMaterial): grpc.ChannelCredentials {
+  return createChannelCredentials(material, {});
+}
+
+/**
+ * Like channelCredentials, but the handshake also fails unless the server's
+ * certificate carries exactly `expected`. The router uses this to dial a shard
+ * only if it is the identity its registry record claims. The failure surfaces
+ * as UNAVAILABLE on the call, its details naming both identities.
+ */
+export function channelCredentialsCheckingIdentity(
+  material: TlsMaterial,
+  expected: Identity,
+): grpc.ChannelCredentials {
+  return createChannelCredentials(material, { checkServerIdentity: checkServerSpiffeId(expected) });
+}
+
+/**
+ * A `checkServerIdentity` for node:tls / grpc-js. Supplying one replaces Node's
+ * hostname check rather than adding to it, so this runs that check first.
+ */
+export function checkServerSpiffeId(
+  expected: Identity,
+): (hostname: string, cert: PeerCertificate) => Error | undefined {
+  const expectedId = formatSpiffeId(expected);
+  return (hostname, cert) => {
+    const hostError = checkServerIdentity(hostname, cert);
+    if (hostError !== undefined) return hostError;
+    let actual: Identity;
+    try {
+      actual = identityFromPeerCertificate(cert);
+    } catch (error) {
+      return new Error(
+        `server identity mismatch: expected ${expectedId}, got no valid SPIFFE ID (${(error as Error).message})`,
+      );
+    }
+    if (sameIdentity(actual, expected)) return undefined;
+    return new Error(`server identity mismatch: expected ${expectedId}, got ${formatSpiffeId(actual)}`);
+  };
+}
+
+function createChannelCredentials(
+  material: TlsMaterial,
+  verify: grpc.VerifyOptions,
+): grpc.ChannelCredentials {
+  checkPair(material.certPem, material.keyPem, 'certPem', 'keyPem');
+  return grpc.credentials.createSsl(
+    toBuffer(material.caPem),
+    material.keyPem === undefined ? null : toBuffer(material.keyPem),
+    material.certPem === undefined ? null : toBuffer(material.certPem),
+    verify,
+  );
+}
+
+function checkPair(cert: unknown, key: unknown, certName: string, keyName: string): void {
+  if ((cert === undefined) !== (key === undefined)) {
+    throw new TypeError(`${certName} and ${keyName} go together: give both or neither`);
+  }
+}
+
+function toBuffer(pem: string | Buffer): Buffer {
+  return typeof pem === 'string' ? Buffer.from(pem) : pem;
+}

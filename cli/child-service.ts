@@ -1,0 +1,68 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { CLI_ENTRY } from './paths.js';
+
+/** A `shardmesh router` or `shardmesh shard` child process, started from the same build. */
+export interface ChildService {
+  readonly name: string;
+  readonly process: ChildProcess;
+  /** Port from the child's `listening` line. */
+  readonly port: number;
+  readonly instanceId?: string;
+  /** Resolves with the exit code (or signal) once the process is gone. */
+  readonly exited: Promise<number | NodeJS.Signals>;
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves when it is gone. */
+  stop(graceMs?: number): Promise<number | NodeJS.Signals>;
+}
+
+export interface StartOptions {
+  /** How long to wait for the `listening` line. @default 60000 */
+  readonly readyTimeoutMs?: number;
+  /** Where the child's log lines go. @default inherit (this process's stderr) */
+  readonly logs?: 'inherit' | 'ignore' | 'pipe';
+  readonly cwd?: string;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * Spawns `node dist/cli/main.js ARGS...` and waits for its one-line JSON `listening` event on
+ * stdout. Fails with the exit status if the child dies first, so a misconfigured child surfaces
+ * as an error rather than a hang.
+ */
+export function startChildService(name: string, args: readonly string[], options: StartOptions = {}): Promise<ChildService> {
+  const child = spawn(process.execPath, [CLI_ENTRY, ...args], {
+    cwd: options.cwd,
+    env: options.env ?? process.env,
+    stdio: ['ignore', 'pipe', options.logs ?? 'inherit'],
+  });
+  const exited = new Promise<number | NodeJS.Signals>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? code ?? 0)));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${name} did not report listening within ${options.readyTimeoutMs ?? 60_000} ms`));
+    }, options.readyTimeoutMs ?? 60_000);
+    void exited.then((status) => {
+      clearTimeout(timer);
+      reject(new Error(`${name} exited (${status}) before listening; its log is above`));
+    });
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      let event: { event?: string; port?: number; instanceId?: string };
+      try {
+        event = JSON.parse(line) as typeof event;
+      } catch {
+        return;
+      }
+      if (event.event !== 'listening' || typeof event.port !== 'number') return;
+      clearTimeout(timer);
+      const stop = (graceMs = 35_000): Promise<number | NodeJS.Signals> => {
+        if (child.exitCode === null && child.signalCode === null) {
+          child.kill('SIGTERM');
+          const kill = setTimeout(() => child.kill('SIGKILL'), graceMs);
+          void exited.then(() => clearTimeout(kill));
+        }
+        return exited;
+      };
+      resolve({ name, process: child, port: event.port, ...(event.instanceId ? { instanceId: event.instanceId } : {}), exited, stop });
+    });
+  });
+}

@@ -1,0 +1,37 @@
+import type { Command } from 'commander';
+import { runCertsInit, runCertsIssue } from '../../certs/cli.js';
+import { DEFAULT_CERTS_DIR } from '../paths.js';
+
+const list = (value: string, previous: string[] = []): string[] => [...previous, ...value.split(',').filter(Boolean)];
+
+export function registerCertsCommand(program: Command): void {
+  const certs = program.command('certs').description('the mesh PKI: a CA and SPIFFE-identity certificates');
+  certs
+    .command('init')
+    .description('create the certificate authority (kept if it exists, unless --force)')
+    .option('--dir <dir>', 'certificate store', DEFAULT_CERTS_DIR)
+    .option('--trust-domain <domain>', 'SPIFFE trust domain', 'shardmesh.local')
+    .option('--force', 'replace an existing CA', false)
+    .action(async (o: { dir: string; trustDomain: string; force: boolean }) => {
+      await runCertsInit({ dir: o.dir, trustDomain: o.trustDomain, force: o.force });
+    });
+  certs
+    .command('issue')
+    .description('issue a certificate carrying spiffe://TRUST_DOMAIN/ROLE/NAME')
+    .requiredOption('--role <role>', 'router, shard or client')
+    .requiredOption('--name <name>', 'identity name; also the file name (NAME.pem, NAME-key.pem)')
+    .option('--dir <dir>', 'certificate store', DEFAULT_CERTS_DIR)
+    .option('--dns <names>', 'DNS SANs, comma separated', list)
+    .option('--ip <addresses>', 'IP SANs, comma separated', list)
+    .option('--days <n>', 'validity in days', '30')
+    .action(async (o: { role: string; name: string; dir: string; dns?: string[]; ip?: string[]; days: string }) => {
+      await runCertsIssue({
+        dir: o.dir,
+        role: o.role,
+        name: o.name,
+        ...(o.dns ? { dnsNames: o.dns } : {}),
+        ...(o.ip ? { ipAddresses: o.ip } : {}),
+        validityDays: Number(o.days),
+      });
+    });
+}

@@ -1,0 +1,22 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { registerCertsCommand } from './commands/certs.js';
+import { registerInferCommand } from './commands/infer.js';
+import { registerRouterCommand } from './commands/router.js';
+import { registerShardCommand } from './commands/shard.js';
+import { registerUpCommand } from './commands/up.js';
+import { VERSION } from './paths.js';
+
+const program = new Command('shardmesh')
+  .description('serve ONNX models cut into partitions across shard processes, behind one Open Inference Protocol endpoint')
+  .version(VERSION);
+registerUpCommand(program);
+registerRouterCommand(program);
+registerShardCommand(program);
+registerCertsCommand(program);
+registerInferCommand(program);
+
+program.parseAsync().catch((error: unknown) => {
+  console.error(`shardmesh: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});
