@@ -1,5 +1,4 @@
-/** The demo MLP's input width, as `partition/demo-models.ts` builds it. */
-export const DEMO_INPUT_WIDTH = 8;
+import { DEMO_INPUT_WIDTH } from '../partition/demo-models.js';
 
 /** A ModelInfer request for the demo model in grpcurl's JSON form (typed contents, no raw bytes). */
 export function demoRequestJson(): string {

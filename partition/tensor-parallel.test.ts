@@ -1,0 +1,151 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { splitSizes } from '../lib/tensor/scatter.js';
+import { graphProto, nodeProto, valueDims, withGraph } from './onnx-graph.js';
+import { weightBytes } from './onnx-weights.js';
+import { SplitError } from './split-error.js';
+import { splitColumns, splitMlp } from './strategies/tensor-parallel.js';
+import { mlp, outer, randomTensor } from './synthetic.js';
+import { relativeMaxError, runModel, runPartitioned } from './verify.js';
+
+/*
+ * Tolerance of the tensor-parallel sum: relativeMaxError (max |a - b| / max |b|) below 1e-5. The
+ * split computes the same products but adds the hidden units' contributions in two groups, so
+ * results differ by a few float32 roundings of the output's scale (eps = 1.2e-7); a per-element
+ * relative error would be unbounded for outputs that cancel to near zero.
+ */
+const TOLERANCE = 1e-5;
+
+void describe('splitMlp (Megatron tensor parallelism)', () => {
+  const model = mlp({ inputDim: 64, hiddenDim: 256, outputDim: 32, seed: 7 });
+
+  for (const partitions of [2, 3]) {
+    void it(`matches the unsplit MLP within ${TOLERANCE} relative, ${partitions} ways`, async () => {
+      const split = splitMlp(model, { name: 'mlp', partitions });
+      for (const batch of [1, 5]) {
+        const x = randomTensor('x', [batch, 64], 100 + batch);
+        const [expected] = await runModel(model, [x]);
+        const [actual] = await runPartitioned(split, [x]);
+        assert.deepEqual(actual!.shape, [batch, 32]);
+        const error = relativeMaxError(actual!, expected!);
+        assert.ok(error <= TOLERANCE, `relative error ${error}`);
+        assert.ok(!actual!.data.equals(Buffer.alloc(actual!.data.length)));
+      }
+    });
+  }
+
+  void it('writes a one-stage plan: x replicated, y summed', () => {
+    const { plan, models } = splitMlp(model, { name: 'mlp', version: '3', partitions: 2 });
+    assert.equal(plan.version, '3');
+    assert.deepEqual(plan.inputs, [{ name: 'x', datatype: 'FP32', shape: [-1, 64] }]);
+    assert.deepEqual(plan.outputs, [{ name: 'y', datatype: 'FP32', shape: [-1, 32] }]);
+    assert.equal(plan.stages.length, 1);
+    assert.deepEqual(plan.stages[0]!.inputs, [{ name: 'x', scatter: { kind: 'replicate' } }]);
+    assert.deepEqual(plan.stages[0]!.outputs, [{ name: 'y', gather: { kind: 'sum' } }]);
+    assert.deepEqual(
+      plan.stages[0]!.partitions.map((p) => p.file),
+      ['stage-tensor-part-0.onnx', 'stage-tensor-part-1.onnx'],
+    );
+    assert.deepEqual(
+      plan.stages[0]!.partitions.map((p) => p.weightBytes),
+      models[0]!.map(weightBytes),
+    );
+  });
+
+  void it('gives partitions disjoint weights, b2 in partition 0 only, sliced as the router splits', () => {
+    const partitions = 3;
+    const { models } = splitMlp(model, { name: 'mlp', partitions });
+    const total = weightBytes(model);
+    const bytes = models[0]!.map(weightBytes);
+    const sum = bytes.reduce((a, b) => a + b, 0);
+    assert.ok(Math.abs(sum - total) <= 0.05 * total, `${sum} bytes in partitions, ${total} unsplit`);
+    for (const b of bytes) assert.ok(b <= total * (1 / partitions + 0.05), `${b} of ${total}`);
+    const hidden = splitSizes(256, partitions);
+    models[0]!.forEach((m, p) => {
+      const dims = Object.fromEntries(m.graph.initializer.map((t) => [t.name, t.dims.map(Number)]));
+      assert.deepEqual(dims.W1, [64, hidden[p]]);
+      assert.deepEqual(dims.b1, [hidden[p]]);
+      assert.deepEqual(dims.W2, [hidden[p], 32]);
+      assert.deepEqual(dims.b2, p === 0 ? [32] : undefined);
+    });
+  });
+
+  void it('refuses a graph with a node outside the MLP block, naming it', () => {
+    const extra = nodeProto({ opType: 'Neg', name: 'negate', input: ['y'], output: ['z'] });
+    const bad = withGraph(
+      model,
+      graphProto({
+        ...model.graph,
+        node: [...model.graph.node, extra],
+        output: [{ ...model.graph.output[0]!, name: 'z' } as never],
+      }),
+    );
+    assert.throws(
+      () => splitMlp(bad, { name: 'bad', partitions: 2 }),
+      (e: unknown) => e instanceof SplitError && e.node === 'negate (Neg)',
+    );
+    const softmax = withGraph(
+      model,
+      graphProto({
+        ...model.graph,
+        node: model.graph.node.map((n) => (n.name === 'act' ? { ...n, opType: 'Softmax' } : n)),
+      }),
+    );
+    assert.throws(() => splitMlp(softmax, { name: 'bad', partitions: 2 }), /act \(Softmax\).*element-wise/);
+    assert.throws(() => splitMlp(model, { name: 'bad', partitions: 300 }), /fc1 \(MatMul\).*256 into 300/);
+  });
+});
+
+void describe('splitColumns', () => {
+  void it('splits the outer-product model by columns; concat on axis 1 is bitwise equal', async () => {
+    const model = outer({ rows: 4096, cols: 4096, seed: 11 });
+    const split = splitColumns(model, { name: 'outer', partitions: 2 });
+    assert.deepEqual(split.plan.stages[0]!.outputs, [{ name: 'y', gather: { kind: 'concat', axis: 1 } }]);
+    assert.deepEqual(
+      split.models[0]!.map((m) => valueDims(m.graph.output[0]!)),
+      [
+        [4096, 2048],
+        [4096, 2048],
+      ],
+    );
+    const a = randomTensor('a', [4096, 1], 12);
+    const [expected] = await runModel(model, [a]);
+    const [actual] = await runPartitioned(split, [a]);
+    assert.equal(actual!.data.length, 64 * 1024 * 1024);
+    assert.ok(actual!.data.equals(expected!.data));
+  });
+
+  void it('splits a MatMul + Add into uneven column groups, bitwise equal', async () => {
+    const model = mlp({ inputDim: 8, hiddenDim: 8, outputDim: 7, seed: 3 });
+    const last = withGraph(
+      model,
+      graphProto({
+        ...model.graph,
+        input: [{ ...model.graph.input[0]!, name: 'hidden' } as never],
+        node: model.graph.node.slice(3),
+        initializer: model.graph.initializer.slice(2),
+      }),
+    );
+    const split = splitColumns(last, { name: 'dense', partitions: 3 });
+    assert.deepEqual(
+      split.models[0]!.map((m) => m.graph.initializer.map((t) => t.dims.map(Number))),
+      [
+        [[8, 3], [3]],
+        [[8, 2], [2]],
+        [[8, 2], [2]],
+      ],
+    );
+    const hidden = randomTensor('hidden', [4, 8], 9);
+    const [expected] = await runModel(last, [hidden]);
+    const [actual] = await runPartitioned(split, [hidden]);
+    assert.ok(actual!.data.equals(expected!.data));
+  });
+
+  void it('refuses a graph that is more than one dense layer', () => {
+    const model = mlp({ inputDim: 4, hiddenDim: 4, outputDim: 4, seed: 1 });
+    assert.throws(
+      () => splitColumns(model, { name: 'mlp', partitions: 2 }),
+      (e: unknown) => e instanceof SplitError && e.node === 'fc1 (MatMul)',
+    );
+  });
+});
