@@ -29,13 +29,19 @@ export interface StartOptions {
  * stdout. Fails with the exit status if the child dies first, so a misconfigured child surfaces
  * as an error rather than a hang.
  */
-export function startChildService(name: string, args: readonly string[], options: StartOptions = {}): Promise<ChildService> {
+export function startChildService(
+  name: string,
+  args: readonly string[],
+  options: StartOptions = {},
+): Promise<ChildService> {
   const child = spawn(process.execPath, [CLI_ENTRY, ...args], {
     cwd: options.cwd,
     env: options.env ?? process.env,
     stdio: ['ignore', 'pipe', options.logs ?? 'inherit'],
   });
-  const exited = new Promise<number | NodeJS.Signals>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? code ?? 0)));
+  const exited = new Promise<number | NodeJS.Signals>((resolve) =>
+    child.once('exit', (code, signal) => resolve(signal ?? code ?? 0)),
+  );
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
@@ -62,7 +68,14 @@ export function startChildService(name: string, args: readonly string[], options
         }
         return exited;
       };
-      resolve({ name, process: child, port: event.port, ...(event.instanceId ? { instanceId: event.instanceId } : {}), exited, stop });
+      resolve({
+        name,
+        process: child,
+        port: event.port,
+        ...(event.instanceId ? { instanceId: event.instanceId } : {}),
+        exited,
+        stop,
+      });
     });
   });
 }

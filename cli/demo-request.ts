@@ -5,6 +5,8 @@ export function demoRequestJson(): string {
   const values = Array.from({ length: DEMO_INPUT_WIDTH }, (_, i) => Number(((i + 1) / 10).toFixed(1)));
   return JSON.stringify({
     model_name: 'mlp',
-    inputs: [{ name: 'x', datatype: 'FP32', shape: [1, DEMO_INPUT_WIDTH], contents: { fp32_contents: values } }],
+    inputs: [
+      { name: 'x', datatype: 'FP32', shape: [1, DEMO_INPUT_WIDTH], contents: { fp32_contents: values } },
+    ],
   });
 }

@@ -8,7 +8,9 @@ import { registerUpCommand } from './commands/up.js';
 import { VERSION } from './paths.js';
 
 const program = new Command('shardmesh')
-  .description('serve ONNX models cut into partitions across shard processes, behind one Open Inference Protocol endpoint')
+  .description(
+    'serve ONNX models cut into partitions across shard processes, behind one Open Inference Protocol endpoint',
+  )
   .version(VERSION);
 registerUpCommand(program);
 registerRouterCommand(program);

@@ -20,7 +20,12 @@ describe('third-party Open Inference Protocol clients', () => {
 
   before(async () => {
     models = await prepareTestModels();
-    certs = await makeCertificates([['router', 'router'], ['client', 'client'], ['shard', 'shard-0'], ['shard', 'shard-1']]);
+    certs = await makeCertificates([
+      ['router', 'router'],
+      ['client', 'client'],
+      ['shard', 'shard-0'],
+      ['shard', 'shard-1'],
+    ]);
     work = await mkdtemp(path.join(tmpdir(), 'shardmesh-clients-'));
     mesh = await startMesh({
       registryUrl: `embedded:${path.join(work, 'registry')}`,
@@ -41,7 +46,15 @@ describe('third-party Open Inference Protocol clients', () => {
 
   const grpcurl = (...args: string[]) => {
     const tls = storeTlsFiles(certs.dir, 'client');
-    return runTool(toolPath('bin/grpcurl'), ['-cacert', tls.caFile, '-cert', tls.certFile, '-key', tls.keyFile, ...args]);
+    return runTool(toolPath('bin/grpcurl'), [
+      '-cacert',
+      tls.caFile,
+      '-cert',
+      tls.certFile,
+      '-key',
+      tls.keyFile,
+      ...args,
+    ]);
   };
 
   test('grpcurl lists the services through reflection', async () => {
@@ -53,21 +66,40 @@ describe('third-party Open Inference Protocol clients', () => {
   });
 
   test('grpcurl reads ModelMetadata', async () => {
-    const result = await grpcurl('-d', '{"name":"mlp"}', mesh.address, 'inference.GRPCInferenceService/ModelMetadata');
+    const result = await grpcurl(
+      '-d',
+      '{"name":"mlp"}',
+      mesh.address,
+      'inference.GRPCInferenceService/ModelMetadata',
+    );
     assert.equal(result.code, 0, result.stderr);
-    const metadata = JSON.parse(result.stdout) as { name: string; versions: string[]; inputs: { name: string; datatype: string; shape: string[] }[] };
+    const metadata = JSON.parse(result.stdout) as {
+      name: string;
+      versions: string[];
+      inputs: { name: string; datatype: string; shape: string[] }[];
+    };
     assert.equal(metadata.name, 'mlp');
     assert.deepEqual(metadata.versions, ['1']);
     assert.deepEqual(metadata.inputs, [{ name: 'x', datatype: 'FP32', shape: ['-1', '8'] }]);
   });
 
-  test('grpcurl runs ModelInfer with JSON contents and gets the unsplit model\'s answer', async () => {
+  test("grpcurl runs ModelInfer with JSON contents and gets the unsplit model's answer", async () => {
     const x = randomTensor('x', [1, 8], 21);
     const values = Array.from(new Float32Array(Uint8Array.from(x.data).buffer));
-    const request = { model_name: 'mlp', inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 8], contents: { fp32_contents: values } }] };
-    const result = await grpcurl('-d', JSON.stringify(request), mesh.address, 'inference.GRPCInferenceService/ModelInfer');
+    const request = {
+      model_name: 'mlp',
+      inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 8], contents: { fp32_contents: values } }],
+    };
+    const result = await grpcurl(
+      '-d',
+      JSON.stringify(request),
+      mesh.address,
+      'inference.GRPCInferenceService/ModelInfer',
+    );
     assert.equal(result.code, 0, result.stderr);
-    const response = JSON.parse(result.stdout) as { outputs: { name: string; shape: string[]; contents: { fp32Contents: number[] } }[] };
+    const response = JSON.parse(result.stdout) as {
+      outputs: { name: string; shape: string[]; contents: { fp32Contents: number[] } }[];
+    };
     const [expected] = await runModel(models.models.mlp.original, [x]);
     const output = response.outputs[0]!;
     assert.equal(output.name, 'y');
@@ -81,9 +113,28 @@ describe('third-party Open Inference Protocol clients', () => {
     const input = path.join(work, 'x.raw');
     const output = path.join(work, 'y.raw');
     await writeFile(input, x.data);
-    const result = await runTool(toolPath('venv/bin/python'), [path.join(PACKAGE_ROOT, 'integration', 'clients', 'triton_check.py'), mesh.address, certs.dir, 'mlp', 'x', '3,8', input, output], 120_000);
+    const result = await runTool(
+      toolPath('venv/bin/python'),
+      [
+        path.join(PACKAGE_ROOT, 'integration', 'clients', 'triton_check.py'),
+        mesh.address,
+        certs.dir,
+        'mlp',
+        'x',
+        '3,8',
+        input,
+        output,
+      ],
+      120_000,
+    );
     assert.equal(result.code, 0, result.stderr);
-    const said = JSON.parse(result.stdout) as { live: boolean; ready: boolean; model_ready: boolean; metadata: { name: string; outputs: { name: string }[] }; output_shape: number[] };
+    const said = JSON.parse(result.stdout) as {
+      live: boolean;
+      ready: boolean;
+      model_ready: boolean;
+      metadata: { name: string; outputs: { name: string }[] };
+      output_shape: number[];
+    };
     assert.deepEqual([said.live, said.ready, said.model_ready], [true, true, true]);
     assert.equal(said.metadata.name, 'mlp');
     assert.deepEqual(said.output_shape, [3, 32]);

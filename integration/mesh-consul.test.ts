@@ -23,7 +23,12 @@ describe('a mesh registered in a real Consul agent', () => {
   before(async () => {
     models = await prepareTestModels();
     consul = await startConsulAgent();
-    certs = await makeCertificates([['router', 'router'], ['client', 'client'], ['shard', 'shard-0'], ['shard', 'shard-1']]);
+    certs = await makeCertificates([
+      ['router', 'router'],
+      ['client', 'client'],
+      ['shard', 'shard-0'],
+      ['shard', 'shard-1'],
+    ]);
     mesh = await startMesh({
       registryUrl: consul.url,
       certsDir: certs.dir,
@@ -45,13 +50,21 @@ describe('a mesh registered in a real Consul agent', () => {
     mesh.client.call<InferResponse>('ModelInfer', rawInferRequest(model, inputs), 120_000);
 
   test('Consul lists both shard processes as passing, with their identities', async () => {
-    const response = await fetch(`http://${consul.host}:${consul.httpPort}/v1/health/service/shardmesh-shard?passing`);
+    const response = await fetch(
+      `http://${consul.host}:${consul.httpPort}/v1/health/service/shardmesh-shard?passing`,
+    );
     const entries = (await response.json()) as { Service: { Port: number; Meta: Record<string, string> } }[];
     const ports = new Set(entries.map((e) => e.Service.Port));
     assert.deepEqual(ports, new Set([mesh.shards.get('shard-0')!.port, mesh.shards.get('shard-1')!.port]));
     const identities = new Set(entries.map((e) => e.Service.Meta['identity']));
-    assert.deepEqual(identities, new Set(['spiffe://shardmesh.local/shard/shard-0', 'spiffe://shardmesh.local/shard/shard-1']));
-    const mlp = entries.filter((e) => e.Service.Meta['model'] === 'mlp').map((e) => e.Service.Meta['partition']).sort();
+    assert.deepEqual(
+      identities,
+      new Set(['spiffe://shardmesh.local/shard/shard-0', 'spiffe://shardmesh.local/shard/shard-1']),
+    );
+    const mlp = entries
+      .filter((e) => e.Service.Meta['model'] === 'mlp')
+      .map((e) => e.Service.Meta['partition'])
+      .sort();
     assert.deepEqual(mlp, ['0', '1']);
   });
 
@@ -62,7 +75,10 @@ describe('a mesh registered in a real Consul agent', () => {
     assert.equal(response.outputs[0]!.name, expected!.name);
     assert.deepEqual(response.outputs[0]!.shape.map(Number), expected!.shape);
     assert.equal(response.outputs[0]!.shape.at(-1), 6625);
-    assert.ok(response.raw_output_contents[0]!.equals(expected!.data), 'router output differs from in-process ONNX Runtime');
+    assert.ok(
+      response.raw_output_contents[0]!.equals(expected!.data),
+      'router output differs from in-process ONNX Runtime',
+    );
   });
 
   test('a tensor-parallel MLP (columns, then rows, summed) matches the unsplit model within 1e-5', async () => {
@@ -86,18 +102,57 @@ describe('a mesh registered in a real Consul agent', () => {
   test('bad input gets the status of the error table, naming the tensor, and the mesh keeps serving', async () => {
     const x = randomTensor('x', [1, 8], 1);
     const cases: [string, object, Status, RegExp][] = [
-      ['wrong dtype', { model_name: 'mlp', inputs: [{ name: 'x', datatype: 'FP64', shape: [1, 8] }], raw_input_contents: [Buffer.alloc(64)] }, Status.INVALID_ARGUMENT, /input "x".*FP64.*FP32/],
-      ['wrong shape', { model_name: 'mlp', inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 9] }], raw_input_contents: [Buffer.alloc(36)] }, Status.INVALID_ARGUMENT, /input "x".*shape \[1,9\]/],
-      ['byte size', { model_name: 'mlp', inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 8] }], raw_input_contents: [Buffer.alloc(31)] }, Status.INVALID_ARGUMENT, /input "x".*31 bytes.*needs 32/],
+      [
+        'wrong dtype',
+        {
+          model_name: 'mlp',
+          inputs: [{ name: 'x', datatype: 'FP64', shape: [1, 8] }],
+          raw_input_contents: [Buffer.alloc(64)],
+        },
+        Status.INVALID_ARGUMENT,
+        /input "x".*FP64.*FP32/,
+      ],
+      [
+        'wrong shape',
+        {
+          model_name: 'mlp',
+          inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 9] }],
+          raw_input_contents: [Buffer.alloc(36)],
+        },
+        Status.INVALID_ARGUMENT,
+        /input "x".*shape \[1,9\]/,
+      ],
+      [
+        'byte size',
+        {
+          model_name: 'mlp',
+          inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 8] }],
+          raw_input_contents: [Buffer.alloc(31)],
+        },
+        Status.INVALID_ARGUMENT,
+        /input "x".*31 bytes.*needs 32/,
+      ],
       ['unknown model', { ...rawInferRequest('nope', [x]) }, Status.NOT_FOUND, /model "nope"/],
-      ['unknown input', { model_name: 'mlp', inputs: [{ name: 'z', datatype: 'FP32', shape: [1, 8] }], raw_input_contents: [x.data] }, Status.INVALID_ARGUMENT, /input "z"/],
+      [
+        'unknown input',
+        {
+          model_name: 'mlp',
+          inputs: [{ name: 'z', datatype: 'FP32', shape: [1, 8] }],
+          raw_input_contents: [x.data],
+        },
+        Status.INVALID_ARGUMENT,
+        /input "z"/,
+      ],
     ];
     for (const [what, request, code, details] of cases) {
-      await assert.rejects(mesh.client.call('ModelInfer', request), (error: { code: number; details: string }) => {
-        assert.equal(error.code, code, `${what}: ${error.details}`);
-        assert.match(error.details, details, what);
-        return true;
-      });
+      await assert.rejects(
+        mesh.client.call('ModelInfer', request),
+        (error: { code: number; details: string }) => {
+          assert.equal(error.code, code, `${what}: ${error.details}`);
+          assert.match(error.details, details, what);
+          return true;
+        },
+      );
     }
     const response = await infer('mlp', [x]);
     assert.equal(response.raw_output_contents[0]!.length, 32 * 4);

@@ -23,7 +23,11 @@ describe('replicas registered in a real Consul agent', () => {
   before(async () => {
     models = await prepareTestModels();
     consul = await startConsulAgent();
-    certs = await makeCertificates([['router', 'router'], ['client', 'client'], ...['a', 'b', 'c', 'd', 'e'].map((n) => ['shard', `shard-${n}`] as const)]);
+    certs = await makeCertificates([
+      ['router', 'router'],
+      ['client', 'client'],
+      ...['a', 'b', 'c', 'd', 'e'].map((n) => ['shard', `shard-${n}`] as const),
+    ]);
     mesh = await startMesh({
       registryUrl: consul.url,
       certsDir: certs.dir,
@@ -46,9 +50,15 @@ describe('replicas registered in a real Consul agent', () => {
   });
 
   const entries = async (): Promise<ConsulEntry[]> =>
-    (await (await fetch(`http://${consul.host}:${consul.httpPort}/v1/health/service/shardmesh-shard`)).json()) as ConsulEntry[];
+    (await (
+      await fetch(`http://${consul.host}:${consul.httpPort}/v1/health/service/shardmesh-shard`)
+    ).json()) as ConsulEntry[];
 
-  const pollUntil = async (what: string, check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> => {
+  const pollUntil = async (
+    what: string,
+    check: () => Promise<boolean>,
+    timeoutMs = 20_000,
+  ): Promise<void> => {
     const until = Date.now() + timeoutMs;
     while (!(await check())) {
       if (Date.now() > until) assert.fail(`${what} within ${timeoutMs} ms`);
@@ -75,9 +85,15 @@ describe('replicas registered in a real Consul agent', () => {
     assert.ok(killedAt > 0 && ok > 40, `${ok} requests succeeded`);
     assert.equal(await killed.exited, 'SIGKILL');
     await pollUntil('the killed replica turns critical in Consul', async () =>
-      (await entries()).some((e) => e.Service.Port === killed.port && e.Checks.some((c) => c.ServiceID === e.Service.ID && c.Status === 'critical')),
+      (await entries()).some(
+        (e) =>
+          e.Service.Port === killed.port &&
+          e.Checks.some((c) => c.ServiceID === e.Service.ID && c.Status === 'critical'),
+      ),
     );
-    const passing = (await entries()).filter((e) => e.Checks.every((c) => c.Status === 'passing')).map((e) => e.Service.Port);
+    const passing = (await entries())
+      .filter((e) => e.Checks.every((c) => c.Status === 'passing'))
+      .map((e) => e.Service.Port);
     assert.ok(passing.includes(mesh.shards.get('shard-b')!.port));
     assert.ok(!passing.includes(killed.port));
   });
@@ -86,7 +102,9 @@ describe('replicas registered in a real Consul agent', () => {
     const a = randomTensor('a', [4096, 1], 4);
     const [expected] = await runModel(models.models.outer.original, [a]);
     const draining = mesh.shards.get('shard-d')!;
-    const requests = Array.from({ length: 4 }, () => mesh.client.call<InferResponse>('ModelInfer', rawInferRequest('outer', [a]), 60_000));
+    const requests = Array.from({ length: 4 }, () =>
+      mesh.client.call<InferResponse>('ModelInfer', rawInferRequest('outer', [a]), 60_000),
+    );
     // Let the requests reach both replicas before the signal.
     await new Promise((r) => setTimeout(r, 300));
     draining.process.kill('SIGTERM');
@@ -96,7 +114,11 @@ describe('replicas registered in a real Consul agent', () => {
     const ports = (await entries()).map((e) => e.Service.Port);
     assert.ok(!ports.includes(draining.port), 'the drained shard is gone from Consul');
     assert.ok(ports.includes(mesh.shards.get('shard-e')!.port));
-    const after: Tensor = { ...expected!, data: (await mesh.client.call<InferResponse>('ModelInfer', rawInferRequest('outer', [a]), 60_000)).raw_output_contents[0]! };
+    const after: Tensor = {
+      ...expected!,
+      data: (await mesh.client.call<InferResponse>('ModelInfer', rawInferRequest('outer', [a]), 60_000))
+        .raw_output_contents[0]!,
+    };
     assert.ok(after.data.equals(expected!.data), 'the remaining replica serves the model alone');
   });
 });

@@ -11,7 +11,13 @@ import { openRegistry } from '../registry/open-registry.js';
 import type { Registration } from '../registry/registry.js';
 import { randomTensor } from '../partition/synthetic.js';
 import { rawInferRequest } from './harness/compare.js';
-import { makeCertificates, prepareTestModels, startMesh, TEST_MODELS_DIR, type Mesh } from './harness/mesh.js';
+import {
+  makeCertificates,
+  prepareTestModels,
+  startMesh,
+  TEST_MODELS_DIR,
+  type Mesh,
+} from './harness/mesh.js';
 import { probeShard } from './harness/shard-probe.js';
 
 /** Who may talk to a shard, and whom the router will send to. */
@@ -25,7 +31,13 @@ describe('mutual TLS identities between router and shards', () => {
 
   before(async () => {
     await prepareTestModels();
-    certs = await makeCertificates([['router', 'router'], ['client', 'client'], ['shard', 'shard-0'], ['shard', 'shard-1'], ['shard', 'rogue']]);
+    certs = await makeCertificates([
+      ['router', 'router'],
+      ['client', 'client'],
+      ['shard', 'shard-0'],
+      ['shard', 'shard-1'],
+      ['shard', 'rogue'],
+    ]);
     otherCa = await makeCertificates([['router', 'router']]);
     registryDir = await mkdtemp(path.join(tmpdir(), 'shardmesh-registry-'));
     mesh = await startMesh({
@@ -43,7 +55,11 @@ describe('mutual TLS identities between router and shards', () => {
     await Promise.all(lie.map((r) => r.deregister()));
     await rogue?.stop(5_000);
     await mesh?.stop();
-    await Promise.all([certs?.cleanup(), otherCa?.cleanup(), registryDir && rm(registryDir, { recursive: true, force: true })]);
+    await Promise.all([
+      certs?.cleanup(),
+      otherCa?.cleanup(),
+      registryDir && rm(registryDir, { recursive: true, force: true }),
+    ]);
   });
 
   const tlsOf = (dir: string, name: string) => loadTlsFiles(storeTlsFiles(dir, name));
@@ -67,28 +83,64 @@ describe('mutual TLS identities between router and shards', () => {
     assert.equal(asClient.code, Status.PERMISSION_DENIED);
     assert.match(asClient.details, /spiffe:\/\/shardmesh\.local\/client\/client is not a router/);
     const asRouter = await probeShard(port, await tlsOf(certs.dir, 'router'));
-    assert.equal(asRouter.code, Status.NOT_FOUND, 'a router gets past authentication to the partition lookup');
+    assert.equal(
+      asRouter.code,
+      Status.NOT_FOUND,
+      'a router gets past authentication to the partition lookup',
+    );
   });
 
   test('the router refuses to send to a shard whose certificate does not carry the identity its record claims', async () => {
     // A real shard with a "rogue" certificate, registered elsewhere; records in the mesh's registry
     // then claim its address is shard-0's, for every partition of the `outer` model.
     const elsewhere = await mkdtemp(path.join(tmpdir(), 'shardmesh-elsewhere-'));
-    rogue = await startChildService('rogue', ['shard', '--registry', `embedded:${elsewhere}`, '--models', TEST_MODELS_DIR, '--certs', certs.dir, '--name', 'rogue', '--serve', 'outer/1/*/*'], { logs: 'ignore' });
+    rogue = await startChildService(
+      'rogue',
+      [
+        'shard',
+        '--registry',
+        `embedded:${elsewhere}`,
+        '--models',
+        TEST_MODELS_DIR,
+        '--certs',
+        certs.dir,
+        '--name',
+        'rogue',
+        '--serve',
+        'outer/1/*/*',
+      ],
+      { logs: 'ignore' },
+    );
     const registry = openRegistry(`embedded:${registryDir}`);
     const claimed = 'spiffe://shardmesh.local/shard/shard-0';
     lie = await Promise.all(
       [0, 1].map((partition) =>
-        registry.register({ id: `liar-${partition}`, address: '127.0.0.1', port: rogue.port, model: 'outer', version: '1', stage: 'tensor', partition, partitionCount: 2, identity: claimed }),
+        registry.register({
+          id: `liar-${partition}`,
+          address: '127.0.0.1',
+          port: rogue.port,
+          model: 'outer',
+          version: '1',
+          stage: 'tensor',
+          partition,
+          partitionCount: 2,
+          identity: claimed,
+        }),
       ),
     );
     await mesh.waitForModel('outer');
     const a = randomTensor('a', [4096, 1], 1);
-    await assert.rejects(mesh.client.call('ModelInfer', rawInferRequest('outer', [a])), (error: { code: number; details: string }) => {
-      assert.equal(error.code, Status.UNAVAILABLE);
-      assert.match(error.details, /identity mismatch: expected spiffe:\/\/shardmesh\.local\/shard\/shard-0, got spiffe:\/\/shardmesh\.local\/shard\/rogue/);
-      return true;
-    });
+    await assert.rejects(
+      mesh.client.call('ModelInfer', rawInferRequest('outer', [a])),
+      (error: { code: number; details: string }) => {
+        assert.equal(error.code, Status.UNAVAILABLE);
+        assert.match(
+          error.details,
+          /identity mismatch: expected spiffe:\/\/shardmesh\.local\/shard\/shard-0, got spiffe:\/\/shardmesh\.local\/shard\/rogue/,
+        );
+        return true;
+      },
+    );
     await rm(elsewhere, { recursive: true, force: true });
   });
 });

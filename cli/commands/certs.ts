@@ -2,7 +2,10 @@ import type { Command } from 'commander';
 import { runCertsInit, runCertsIssue } from '../../certs/cli.js';
 import { DEFAULT_CERTS_DIR } from '../paths.js';
 
-const list = (value: string, previous: string[] = []): string[] => [...previous, ...value.split(',').filter(Boolean)];
+const list = (value: string, previous: string[] = []): string[] => [
+  ...previous,
+  ...value.split(',').filter(Boolean),
+];
 
 export function registerCertsCommand(program: Command): void {
   const certs = program.command('certs').description('the mesh PKI: a CA and SPIFFE-identity certificates');
@@ -24,14 +27,16 @@ export function registerCertsCommand(program: Command): void {
     .option('--dns <names>', 'DNS SANs, comma separated', list)
     .option('--ip <addresses>', 'IP SANs, comma separated', list)
     .option('--days <n>', 'validity in days', '30')
-    .action(async (o: { role: string; name: string; dir: string; dns?: string[]; ip?: string[]; days: string }) => {
-      await runCertsIssue({
-        dir: o.dir,
-        role: o.role,
-        name: o.name,
-        ...(o.dns ? { dnsNames: o.dns } : {}),
-        ...(o.ip ? { ipAddresses: o.ip } : {}),
-        validityDays: Number(o.days),
-      });
-    });
+    .action(
+      async (o: { role: string; name: string; dir: string; dns?: string[]; ip?: string[]; days: string }) => {
+        await runCertsIssue({
+          dir: o.dir,
+          role: o.role,
+          name: o.name,
+          ...(o.dns ? { dnsNames: o.dns } : {}),
+          ...(o.ip ? { ipAddresses: o.ip } : {}),
+          validityDays: Number(o.days),
+        });
+      },
+    );
 }

@@ -30,26 +30,47 @@ export function registerInferCommand(program: Command): void {
     .option('--name <name>', 'client certificate name', 'client')
     .option('--batch <n>', 'size of dynamic dims', '1')
     .option('--seed <n>', 'seed of the random inputs', '1')
-    .action(async (model: string, o: { address: string; certs: string; name: string; batch: string; seed: string }) => {
-      const client = await InferenceClient.connect(o.address, storeTlsFiles(o.certs, o.name));
-      try {
-        const meta = await client.call<{ inputs: TensorMetadata[]; outputs: TensorMetadata[] }>('ModelMetadata', { name: model, version: '' });
-        const inputs = meta.inputs.map((t, i) => {
-          const shape = t.shape.map((d) => (d < 0 ? Number(o.batch) : d));
-          const count = shape.reduce((n, d) => n * d, 1);
-          if (t.datatype !== 'FP32') throw new TypeError(`input ${t.name} is ${t.datatype}; infer fills FP32 inputs only`);
-          return { name: t.name, datatype: t.datatype, shape, contents: { fp32_contents: seededValues(count, Number(o.seed) + i) } };
-        });
-        const started = performance.now();
-        const response = await client.call<{ outputs: (TensorMetadata & { contents: { fp32_contents: number[] } })[] }>('ModelInfer', { model_name: model, inputs });
-        const ms = performance.now() - started;
-        for (const out of response.outputs) {
-          const values = out.contents.fp32_contents;
-          console.log(`${out.name} ${out.datatype} [${out.shape.join(',')}] first ${values.slice(0, 6).map((v) => v.toPrecision(6)).join(' ')}`);
+    .action(
+      async (
+        model: string,
+        o: { address: string; certs: string; name: string; batch: string; seed: string },
+      ) => {
+        const client = await InferenceClient.connect(o.address, storeTlsFiles(o.certs, o.name));
+        try {
+          const meta = await client.call<{ inputs: TensorMetadata[]; outputs: TensorMetadata[] }>(
+            'ModelMetadata',
+            { name: model, version: '' },
+          );
+          const inputs = meta.inputs.map((t, i) => {
+            const shape = t.shape.map((d) => (d < 0 ? Number(o.batch) : d));
+            const count = shape.reduce((n, d) => n * d, 1);
+            if (t.datatype !== 'FP32')
+              throw new TypeError(`input ${t.name} is ${t.datatype}; infer fills FP32 inputs only`);
+            return {
+              name: t.name,
+              datatype: t.datatype,
+              shape,
+              contents: { fp32_contents: seededValues(count, Number(o.seed) + i) },
+            };
+          });
+          const started = performance.now();
+          const response = await client.call<{
+            outputs: (TensorMetadata & { contents: { fp32_contents: number[] } })[];
+          }>('ModelInfer', { model_name: model, inputs });
+          const ms = performance.now() - started;
+          for (const out of response.outputs) {
+            const values = out.contents.fp32_contents;
+            console.log(
+              `${out.name} ${out.datatype} [${out.shape.join(',')}] first ${values
+                .slice(0, 6)
+                .map((v) => v.toPrecision(6))
+                .join(' ')}`,
+            );
+          }
+          console.log(`${ms.toFixed(1)} ms`);
+        } finally {
+          client.close();
         }
-        console.log(`${ms.toFixed(1)} ms`);
-      } finally {
-        client.close();
-      }
-    });
+      },
+    );
 }

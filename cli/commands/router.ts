@@ -18,21 +18,31 @@ export function registerRouterCommand(program: Command): void {
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port to listen on; 0 picks a free one', '8001')
     .option('--deadline-ms <ms>', 'deadline for requests that carry none', '60000')
-    .action(async (o: { name: string; models: string; certs: string; registry: string; host: string; port: string; deadlineMs: string }) => {
-      const log = createLogger('router');
-      const router = await startRouter(
-        {
-          modelRepository: path.resolve(o.models),
-          host: o.host,
-          port: Number(o.port),
-          tls: storeTlsFiles(o.certs, o.name),
-          defaultDeadlineMs: Number(o.deadlineMs),
-        },
-        openRegistry(o.registry),
-        log,
-        VERSION,
-      );
-      process.stdout.write(`${JSON.stringify({ event: 'listening', port: router.port })}\n`);
-      stopOnSignals(() => router.close(), log);
-    });
+    .action(
+      async (o: {
+        name: string;
+        models: string;
+        certs: string;
+        registry: string;
+        host: string;
+        port: string;
+        deadlineMs: string;
+      }) => {
+        const log = createLogger('router');
+        const router = await startRouter(
+          {
+            modelRepository: path.resolve(o.models),
+            host: o.host,
+            port: Number(o.port),
+            tls: storeTlsFiles(o.certs, o.name),
+            defaultDeadlineMs: Number(o.deadlineMs),
+          },
+          openRegistry(o.registry),
+          log,
+          VERSION,
+        );
+        process.stdout.write(`${JSON.stringify({ event: 'listening', port: router.port })}\n`);
+        stopOnSignals(() => router.close(), log);
+      },
+    );
 }

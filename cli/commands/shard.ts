@@ -12,8 +12,15 @@ export function registerShardCommand(program: Command): void {
   program
     .command('shard')
     .description('serve partitions of models with ONNX Runtime over mutual TLS, registered in the registry')
-    .requiredOption('--serve <selector...>', 'partitions to serve: MODEL/VERSION/STAGE/PARTITION, any part may be *')
-    .option('--name <name>', 'certificate name in --certs (NAME.pem, NAME-key.pem); also names the instance', 'shard')
+    .requiredOption(
+      '--serve <selector...>',
+      'partitions to serve: MODEL/VERSION/STAGE/PARTITION, any part may be *',
+    )
+    .option(
+      '--name <name>',
+      'certificate name in --certs (NAME.pem, NAME-key.pem); also names the instance',
+      'shard',
+    )
     .option('--models <dir>', 'model repository', DEFAULT_MODELS_DIR)
     .option('--certs <dir>', 'certificate store', DEFAULT_CERTS_DIR)
     .option('--registry <url>', 'consul://HOST:PORT or embedded:DIR', DEFAULT_REGISTRY_URL)
@@ -21,25 +28,41 @@ export function registerShardCommand(program: Command): void {
     .option('--port <port>', 'port to listen on; 0 picks a free one', '0')
     .option('--threads <n>', 'ONNX Runtime threads per operator', '1')
     .option('--chunk-bytes <n>', 'largest chunk sent to the router', String(1 << 20))
-    .action(async (o: { serve: string[]; name: string; models: string; certs: string; registry: string; host: string; port: string; threads: string; chunkBytes: string }) => {
-      const log = createLogger(`shard:${o.name}`);
-      const registry = openRegistry(o.registry, { onError: (e) => log.warn({ err: e.message }, 'registry heartbeat failed') });
-      const shard = await startShard(
-        {
-          name: o.name,
-          modelRepository: path.resolve(o.models),
-          serve: o.serve.map(parseSelector),
-          host: o.host,
-          port: Number(o.port),
-          tls: storeTlsFiles(o.certs, o.name),
-          intraOpThreads: Number(o.threads),
-          chunkBytes: Number(o.chunkBytes),
-        },
-        registry,
-        log,
-      );
-      // One line on stdout for whoever started us (`shardmesh up`, tests): where we listen.
-      process.stdout.write(`${JSON.stringify({ event: 'listening', instanceId: shard.instanceId, port: shard.port })}\n`);
-      stopOnSignals(() => shard.drain(), log);
-    });
+    .action(
+      async (o: {
+        serve: string[];
+        name: string;
+        models: string;
+        certs: string;
+        registry: string;
+        host: string;
+        port: string;
+        threads: string;
+        chunkBytes: string;
+      }) => {
+        const log = createLogger(`shard:${o.name}`);
+        const registry = openRegistry(o.registry, {
+          onError: (e) => log.warn({ err: e.message }, 'registry heartbeat failed'),
+        });
+        const shard = await startShard(
+          {
+            name: o.name,
+            modelRepository: path.resolve(o.models),
+            serve: o.serve.map(parseSelector),
+            host: o.host,
+            port: Number(o.port),
+            tls: storeTlsFiles(o.certs, o.name),
+            intraOpThreads: Number(o.threads),
+            chunkBytes: Number(o.chunkBytes),
+          },
+          registry,
+          log,
+        );
+        // One line on stdout for whoever started us (`shardmesh up`, tests): where we listen.
+        process.stdout.write(
+          `${JSON.stringify({ event: 'listening', instanceId: shard.instanceId, port: shard.port })}\n`,
+        );
+        stopOnSignals(() => shard.drain(), log);
+      },
+    );
 }

@@ -17,7 +17,9 @@ const quiet = (): void => undefined;
 async function waitForModel(client: InferenceClient, model: string, timeoutMs: number): Promise<void> {
   const until = Date.now() + timeoutMs;
   for (;;) {
-    const ready = await client.call<{ ready: boolean }>('ModelReady', { name: model, version: '' }, 2_000).catch(() => ({ ready: false }));
+    const ready = await client
+      .call<{ ready: boolean }>('ModelReady', { name: model, version: '' }, 2_000)
+      .catch(() => ({ ready: false }));
     if (ready.ready) return;
     if (Date.now() > until) throw new Error(`model ${model} was not ready within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 200));
@@ -37,8 +39,13 @@ export function registerUpCommand(program: Command): void {
       // A fresh embedded registry: heartbeat files left by a previous run's killed shards are stale.
       if (location.kind === 'embedded') await rm(location.dir, { recursive: true, force: true });
       await runCertsInit({ dir: DEFAULT_CERTS_DIR }, quiet);
-      const names = [['router', 'router'], ['client', 'client'], ...Array.from({ length: partitions }, (_, p) => ['shard', `shard-${p}`])] as const;
-      for (const [role, name] of names) await runCertsIssue({ dir: DEFAULT_CERTS_DIR, role, name, force: true }, quiet);
+      const names = [
+        ['router', 'router'],
+        ['client', 'client'],
+        ...Array.from({ length: partitions }, (_, p) => ['shard', `shard-${p}`]),
+      ] as const;
+      for (const [role, name] of names)
+        await runCertsIssue({ dir: DEFAULT_CERTS_DIR, role, name, force: true }, quiet);
       console.log(`preparing demo models in ${DEFAULT_MODELS_DIR} ...`);
       await prepareModelRepository(path.resolve(DEFAULT_MODELS_DIR), { partitions });
 
@@ -55,10 +62,26 @@ export function registerUpCommand(program: Command): void {
       process.on('SIGINT', () => shutdown(0));
       process.on('SIGTERM', () => shutdown(0));
       try {
-        const common = ['--registry', o.registry, '--models', DEFAULT_MODELS_DIR, '--certs', DEFAULT_CERTS_DIR];
+        const common = [
+          '--registry',
+          o.registry,
+          '--models',
+          DEFAULT_MODELS_DIR,
+          '--certs',
+          DEFAULT_CERTS_DIR,
+        ];
         children.push(await startChildService('router', ['router', ...common, '--port', o.port]));
         for (let p = 0; p < partitions; p++) {
-          children.push(await startChildService(`shard-${p}`, ['shard', ...common, '--name', `shard-${p}`, '--serve', `*/*/*/${p}`]));
+          children.push(
+            await startChildService(`shard-${p}`, [
+              'shard',
+              ...common,
+              '--name',
+              `shard-${p}`,
+              '--serve',
+              `*/*/*/${p}`,
+            ]),
+          );
         }
         for (const child of children) {
           void child.exited.then((status) => {

@@ -21,7 +21,9 @@ export function prepareTestModels(): Promise<PreparedRepository> {
 }
 
 /** A fresh PKI in a temporary folder: a CA plus certificates by [role, name]. */
-export async function makeCertificates(names: readonly (readonly ['router' | 'shard' | 'client', string])[]): Promise<{ dir: string; cleanup(): Promise<void> }> {
+export async function makeCertificates(
+  names: readonly (readonly ['router' | 'shard' | 'client', string])[],
+): Promise<{ dir: string; cleanup(): Promise<void> }> {
   const dir = await mkdtemp(path.join(tmpdir(), 'shardmesh-certs-'));
   await runCertsInit({ dir }, quiet);
   for (const [role, name] of names) await runCertsIssue({ dir, role, name }, quiet);
@@ -51,12 +53,23 @@ export interface Mesh {
 /** Starts a router and shards as real `shardmesh` processes, as `shardmesh up` does. */
 export async function startMesh(options: MeshOptions): Promise<Mesh> {
   const logs = options.logs ?? (process.env['SHARDMESH_TEST_LOGS'] ? 'inherit' : 'ignore');
-  const common = ['--registry', options.registryUrl, '--models', options.modelsDir ?? TEST_MODELS_DIR, '--certs', options.certsDir];
+  const common = [
+    '--registry',
+    options.registryUrl,
+    '--models',
+    options.modelsDir ?? TEST_MODELS_DIR,
+    '--certs',
+    options.certsDir,
+  ];
   const env = { ...process.env, SHARDMESH_LOG_LEVEL: process.env['SHARDMESH_LOG_LEVEL'] ?? 'warn' };
   const router = await startChildService('router', ['router', ...common, '--port', '0'], { logs, env });
   const shards = new Map<string, ChildService>();
   const startShard = async (name: string, serve: readonly string[]): Promise<ChildService> => {
-    const shard = await startChildService(name, ['shard', ...common, '--name', name, ...serve.flatMap((s) => ['--serve', s])], { logs, env });
+    const shard = await startChildService(
+      name,
+      ['shard', ...common, '--name', name, ...serve.flatMap((s) => ['--serve', s])],
+      { logs, env },
+    );
     shards.set(name, shard);
     return shard;
   };
@@ -72,7 +85,9 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
     async waitForModel(model, timeoutMs = 30_000) {
       const until = Date.now() + timeoutMs;
       for (;;) {
-        const r = await client.call<{ ready: boolean }>('ModelReady', { name: model, version: '' }, 2_000).catch(() => ({ ready: false }));
+        const r = await client
+          .call<{ ready: boolean }>('ModelReady', { name: model, version: '' }, 2_000)
+          .catch(() => ({ ready: false }));
         if (r.ready) return;
         if (Date.now() > until) throw new Error(`model ${model} not ready within ${timeoutMs} ms`);
         await new Promise((res) => setTimeout(res, 100));

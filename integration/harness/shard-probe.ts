@@ -1,8 +1,15 @@
-import { Metadata, type Client, type ClientDuplexStream, type ServiceError as GrpcError } from '@grpc/grpc-js';
+import {
+  Metadata,
+  type Client,
+  type ClientDuplexStream,
+  type ServiceError as GrpcError,
+} from '@grpc/grpc-js';
 import { channelCredentials, type TlsMaterial } from '../../certs/credentials.js';
 import { loadShardPackage } from '../../lib/grpc/protos.js';
 
-type ShardClient = Client & { Infer(metadata: Metadata, options: { deadline: Date }): ClientDuplexStream<object, object> };
+type ShardClient = Client & {
+  Infer(metadata: Metadata, options: { deadline: Date }): ClientDuplexStream<object, object>;
+};
 
 /**
  * Calls a shard's `Infer` directly with the given TLS material, as an attacker or a misconfigured
@@ -17,7 +24,16 @@ export async function probeShard(port: number, tls: TlsMaterial): Promise<{ code
       call.on('data', () => undefined);
       call.on('error', (error: GrpcError) => resolve({ code: error.code, details: error.details }));
       call.on('end', () => resolve({ code: 0, details: '' }));
-      call.write({ header: { request_id: 'probe', model: 'no-such-model', version: '1', stage: 's', partition: 0, inputs: [] } });
+      call.write({
+        header: {
+          request_id: 'probe',
+          model: 'no-such-model',
+          version: '1',
+          stage: 's',
+          partition: 0,
+          inputs: [],
+        },
+      });
       call.end();
     });
   } finally {

@@ -9,7 +9,8 @@ const run = promisify(execFile);
 /** A tool installed by `scripts/bootstrap.sh`; a missing one fails the test that needs it, loudly. */
 export function toolPath(relative: string): string {
   const file = path.join(PACKAGE_ROOT, '.tools', relative);
-  if (!existsSync(file)) throw new Error(`${file} is missing: run \`bash scripts/bootstrap.sh\` (npm test does)`);
+  if (!existsSync(file))
+    throw new Error(`${file} is missing: run \`bash scripts/bootstrap.sh\` (npm test does)`);
   return file;
 }
 
@@ -20,12 +21,20 @@ export interface ToolResult {
 }
 
 /** Runs a tool to completion, returning its exit code and output instead of throwing on failure. */
-export async function runTool(file: string, args: readonly string[], timeoutMs = 60_000): Promise<ToolResult> {
+export async function runTool(
+  file: string,
+  args: readonly string[],
+  timeoutMs = 60_000,
+): Promise<ToolResult> {
   try {
     const { stdout, stderr } = await run(file, args, { timeout: timeoutMs, maxBuffer: 256 << 20 });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? String(error) };
+    return {
+      code: typeof e.code === 'number' ? e.code : -1,
+      stdout: e.stdout ?? '',
+      stderr: e.stderr ?? String(error),
+    };
   }
 }

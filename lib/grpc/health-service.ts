@@ -1,4 +1,9 @@
-import type { sendUnaryData, ServerUnaryCall, ServerWritableStream, UntypedServiceImplementation } from '@grpc/grpc-js';
+import type {
+  sendUnaryData,
+  ServerUnaryCall,
+  ServerWritableStream,
+  UntypedServiceImplementation,
+} from '@grpc/grpc-js';
 import { status as Status } from '@grpc/grpc-js';
 
 type ServingStatus = 'SERVING' | 'NOT_SERVING';
@@ -34,9 +39,13 @@ export class HealthStatus {
 
   implementation(): UntypedServiceImplementation {
     return {
-      Check: (call: ServerUnaryCall<HealthRequest, HealthResponse>, callback: sendUnaryData<HealthResponse>) => {
+      Check: (
+        call: ServerUnaryCall<HealthRequest, HealthResponse>,
+        callback: sendUnaryData<HealthResponse>,
+      ) => {
         const status = this.#statusOf(call.request.service);
-        if (status === undefined) callback({ code: Status.NOT_FOUND, details: `unknown service "${call.request.service}"` });
+        if (status === undefined)
+          callback({ code: Status.NOT_FOUND, details: `unknown service "${call.request.service}"` });
         else callback(null, { status });
       },
       Watch: (call: ServerWritableStream<HealthRequest, HealthResponse>) => {

@@ -2,7 +2,12 @@ import { Metadata, type Client, type ServiceError as GrpcError } from '@grpc/grp
 import { channelCredentials, loadTlsFiles, type TlsFiles } from '../../certs/credentials.js';
 import { loadInferencePackage } from './protos.js';
 
-type Unary = (request: object, metadata: Metadata, options: { deadline?: Date }, callback: (error: GrpcError | null, response: unknown) => void) => void;
+type Unary = (
+  request: object,
+  metadata: Metadata,
+  options: { deadline?: Date },
+  callback: (error: GrpcError | null, response: unknown) => void,
+) => void;
 
 /**
  * A small promise-based client of the Open Inference Protocol, for the CLI, tests and
@@ -11,17 +16,33 @@ type Unary = (request: object, metadata: Metadata, options: { deadline?: Date },
 export class InferenceClient {
   private constructor(readonly raw: Client) {}
 
-  static async connect(address: string, tls: TlsFiles, options: Record<string, unknown> = {}): Promise<InferenceClient> {
+  static async connect(
+    address: string,
+    tls: TlsFiles,
+    options: Record<string, unknown> = {},
+  ): Promise<InferenceClient> {
     const Ctor = loadInferencePackage().service;
     const creds = channelCredentials(await loadTlsFiles(tls));
-    return new InferenceClient(new Ctor(address, creds, { 'grpc.max_receive_message_length': -1, 'grpc.max_send_message_length': -1, ...options }));
+    return new InferenceClient(
+      new Ctor(address, creds, {
+        'grpc.max_receive_message_length': -1,
+        'grpc.max_send_message_length': -1,
+        ...options,
+      }),
+    );
   }
 
   call<T = Record<string, unknown>>(method: string, request: object, timeoutMs = 30_000): Promise<T> {
     const fn = (this.raw as unknown as Record<string, Unary>)[method];
     if (!fn) throw new TypeError(`GRPCInferenceService has no method ${method}`);
     return new Promise((resolve, reject) =>
-      fn.call(this.raw, request, new Metadata(), { deadline: new Date(Date.now() + timeoutMs) }, (error, response) => (error ? reject(error) : resolve(response as T))),
+      fn.call(
+        this.raw,
+        request,
+        new Metadata(),
+        { deadline: new Date(Date.now() + timeoutMs) },
+        (error, response) => (error ? reject(error) : resolve(response as T)),
+      ),
     );
   }
 

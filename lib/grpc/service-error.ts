@@ -16,14 +16,19 @@ export class ServiceError extends Error {
   }
 }
 
-export const invalidArgument = (details: string): ServiceError => new ServiceError(Status.INVALID_ARGUMENT, details);
+export const invalidArgument = (details: string): ServiceError =>
+  new ServiceError(Status.INVALID_ARGUMENT, details);
 export const notFound = (details: string): ServiceError => new ServiceError(Status.NOT_FOUND, details);
 export const unavailable = (details: string, cause?: unknown): ServiceError =>
   new ServiceError(Status.UNAVAILABLE, details, { cause });
 
 /** True for an error that came back from a gRPC call (it carries a numeric status code). */
 export function isGrpcError(error: unknown): error is GrpcServiceError {
-  return error instanceof Error && typeof (error as Partial<GrpcServiceError>).code === 'number' && 'metadata' in error;
+  return (
+    error instanceof Error &&
+    typeof (error as Partial<GrpcServiceError>).code === 'number' &&
+    'metadata' in error
+  );
 }
 
 export interface StatusObject {
@@ -38,10 +43,15 @@ export interface StatusObject {
  * anything else is UNKNOWN with a generic message, and `onUnexpected` logs the real one.
  */
 export function toStatus(error: unknown, onUnexpected: (error: unknown) => void): StatusObject {
-  if (error instanceof ServiceError) return { code: error.code, details: error.details, metadata: new Metadata() };
+  if (error instanceof ServiceError)
+    return { code: error.code, details: error.details, metadata: new Metadata() };
   if (isGrpcError(error) && error.code !== Status.UNKNOWN && error.code !== Status.INTERNAL) {
     return { code: error.code, details: error.details, metadata: new Metadata() };
   }
   onUnexpected(error);
-  return { code: Status.UNKNOWN, details: 'internal error; the server log has the details', metadata: new Metadata() };
+  return {
+    code: Status.UNKNOWN,
+    details: 'internal error; the server log has the details',
+    metadata: new Metadata(),
+  };
 }

@@ -35,8 +35,7 @@ export interface WireInferTrailer {
 }
 
 export type ShardRequestMessage =
-  | { kind: 'header'; header: WireInferHeader }
-  | { kind: 'chunk'; chunk: WireChunk };
+  { kind: 'header'; header: WireInferHeader } | { kind: 'chunk'; chunk: WireChunk };
 
 export type ShardResponseMessage =
   | { kind: 'header'; header: { outputs: WireTensorSpec[] } }
@@ -45,7 +44,8 @@ export type ShardResponseMessage =
 
 /** Checks a spec from the wire; `where` names it in the error, e.g. `input "x"`. */
 export function specFromWire(spec: WireTensorSpec, where: string): TensorSpec {
-  if (!isDatatype(spec.datatype)) throw invalidArgument(`${where}: datatype "${spec.datatype}" is not supported`);
+  if (!isDatatype(spec.datatype))
+    throw invalidArgument(`${where}: datatype "${spec.datatype}" is not supported`);
   if (spec.shape.some((d) => !Number.isSafeInteger(d) || d < 0)) {
     throw invalidArgument(`${where}: shape [${spec.shape}] must hold non-negative integers`);
   }

@@ -7,10 +7,15 @@ export const DEFAULT_CHUNK_BYTES = 1 << 20;
  * Yields [offset, bytes] runs of at most `chunkBytes`, each holding whole elements, so a receiver
  * that adds chunks element-wise never sees half an element.
  */
-export function* chunkRanges(byteLength: number, datatype: Datatype, chunkBytes: number): Generator<[number, number]> {
+export function* chunkRanges(
+  byteLength: number,
+  datatype: Datatype,
+  chunkBytes: number,
+): Generator<[number, number]> {
   const width = bytesPerElement(datatype);
   const step = Math.max(width, chunkBytes - (chunkBytes % width));
-  for (let offset = 0; offset < byteLength; offset += step) yield [offset, Math.min(step, byteLength - offset)];
+  for (let offset = 0; offset < byteLength; offset += step)
+    yield [offset, Math.min(step, byteLength - offset)];
 }
 
 /**

@@ -9,7 +9,8 @@ export function mismatch(actual: Omit<TensorSpec, 'name'>, declared: TensorSpec)
     return `input "${declared.name}": datatype ${actual.datatype} given, the model takes ${declared.datatype}`;
   }
   const fits =
-    actual.shape.length === declared.shape.length && declared.shape.every((d, i) => d < 0 || d === actual.shape[i]);
+    actual.shape.length === declared.shape.length &&
+    declared.shape.every((d, i) => d < 0 || d === actual.shape[i]);
   if (!fits) {
     const want = declared.shape.map((d) => (d < 0 ? '-1' : String(d))).join(',');
     return `input "${declared.name}": shape [${actual.shape.join(',')}] given, the model takes [${want}] (-1 is any size)`;

@@ -32,7 +32,8 @@ const BY_ORT = new Map(Object.entries(DATATYPES).map(([name, d]) => [d.ort as st
 
 export function datatypeFromOrt(ortType: string): Datatype {
   const datatype = BY_ORT.get(ortType);
-  if (datatype === undefined) throw new TypeError(`ONNX Runtime type ${ortType} has no Open Inference Protocol datatype`);
+  if (datatype === undefined)
+    throw new TypeError(`ONNX Runtime type ${ortType} has no Open Inference Protocol datatype`);
   return datatype;
 }
 

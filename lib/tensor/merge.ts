@@ -20,7 +20,9 @@ export function concatShape(name: string, shapes: readonly (readonly number[])[]
   const a = normalizeAxis(axis, first.length);
   shapes.forEach((shape, p) => {
     if (shape.length !== first.length || shape.some((d, i) => i !== a && d !== first[i])) {
-      throw new RangeError(`${name}: partition ${p} has shape [${shape}], not concatenable with [${first}] on axis ${a}`);
+      throw new RangeError(
+        `${name}: partition ${p} has shape [${shape}], not concatenable with [${first}] on axis ${a}`,
+      );
     }
   });
   return first.map((d, i) => (i === a ? shapes.reduce((n, s) => n + s[a]!, 0) : d));
@@ -70,27 +72,45 @@ export class ConcatMerger implements Merger {
   }
 }
 
-type NumericArray = Float32Array | Float64Array | Int32Array | Int8Array | Uint8Array | Int16Array | Uint16Array | Uint32Array;
+type NumericArray =
+  Float32Array | Float64Array | Int32Array | Int8Array | Uint8Array | Int16Array | Uint16Array | Uint32Array;
 
-function typedView(datatype: Datatype, buffer: Buffer | Uint8Array, offset: number, bytes: number): NumericArray | BigInt64Array | BigUint64Array {
+function typedView(
+  datatype: Datatype,
+  buffer: Buffer | Uint8Array,
+  offset: number,
+  bytes: number,
+): NumericArray | BigInt64Array | BigUint64Array {
   const width = bytesPerElement(datatype);
   const n = bytes / width;
   const ab = buffer.buffer;
   const at = buffer.byteOffset + offset;
   // Typed arrays need aligned offsets; copy the rare unaligned chunk rather than fail.
-  if (at % width !== 0) return typedView(datatype, Uint8Array.from(buffer.subarray(offset, offset + bytes)), 0, bytes);
+  if (at % width !== 0)
+    return typedView(datatype, Uint8Array.from(buffer.subarray(offset, offset + bytes)), 0, bytes);
   switch (datatype) {
-    case 'FP32': return new Float32Array(ab, at, n);
-    case 'FP64': return new Float64Array(ab, at, n);
-    case 'INT32': return new Int32Array(ab, at, n);
-    case 'INT16': return new Int16Array(ab, at, n);
-    case 'INT8': return new Int8Array(ab, at, n);
-    case 'UINT8': return new Uint8Array(ab, at, n);
-    case 'UINT16': return new Uint16Array(ab, at, n);
-    case 'UINT32': return new Uint32Array(ab, at, n);
-    case 'INT64': return new BigInt64Array(ab, at, n);
-    case 'UINT64': return new BigUint64Array(ab, at, n);
-    default: throw new TypeError(`cannot add ${datatype} tensors`);
+    case 'FP32':
+      return new Float32Array(ab, at, n);
+    case 'FP64':
+      return new Float64Array(ab, at, n);
+    case 'INT32':
+      return new Int32Array(ab, at, n);
+    case 'INT16':
+      return new Int16Array(ab, at, n);
+    case 'INT8':
+      return new Int8Array(ab, at, n);
+    case 'UINT8':
+      return new Uint8Array(ab, at, n);
+    case 'UINT16':
+      return new Uint16Array(ab, at, n);
+    case 'UINT32':
+      return new Uint32Array(ab, at, n);
+    case 'INT64':
+      return new BigInt64Array(ab, at, n);
+    case 'UINT64':
+      return new BigUint64Array(ab, at, n);
+    default:
+      throw new TypeError(`cannot add ${datatype} tensors`);
   }
 }
 
@@ -109,10 +129,13 @@ export class SumMerger implements Merger {
     const first = partShapes[0]!;
     partShapes.forEach((shape, p) => {
       if (shape.length !== first.length || shape.some((d, i) => d !== first[i])) {
-        throw new RangeError(`${name}: partition ${p} has shape [${shape}], other partitions [${first}]; sum needs equal shapes`);
+        throw new RangeError(
+          `${name}: partition ${p} has shape [${shape}], other partitions [${first}]; sum needs equal shapes`,
+        );
       }
     });
-    if (mean && datatype !== 'FP32' && datatype !== 'FP64') throw new TypeError(`${name}: mean needs FP32 or FP64, not ${datatype}`);
+    if (mean && datatype !== 'FP32' && datatype !== 'FP64')
+      throw new TypeError(`${name}: mean needs FP32 or FP64, not ${datatype}`);
     this.spec = { name, datatype, shape: [...first] };
     this.#data = Buffer.alloc(byteSize(this.spec));
     this.#partitions = partShapes.length;
@@ -122,7 +145,9 @@ export class SumMerger implements Merger {
   accept(_partition: number, offset: number, data: Uint8Array): void {
     const width = bytesPerElement(this.spec.datatype);
     if (offset % width !== 0 || data.length % width !== 0) {
-      throw new RangeError(`${this.spec.name}: chunk at byte ${offset} (${data.length} bytes) splits an element`);
+      throw new RangeError(
+        `${this.spec.name}: chunk at byte ${offset} (${data.length} bytes) splits an element`,
+      );
     }
     const into = typedView(this.spec.datatype, this.#data, offset, data.length);
     const from = typedView(this.spec.datatype, data, 0, data.length);
@@ -137,7 +162,8 @@ export class SumMerger implements Merger {
 
   result(): Tensor {
     if (this.#mean) {
-      const view = typedView(this.spec.datatype, this.#data, 0, this.#data.length) as Float32Array | Float64Array;
+      const view = typedView(this.spec.datatype, this.#data, 0, this.#data.length) as
+        Float32Array | Float64Array;
       for (let i = 0; i < view.length; i++) view[i]! /= this.#partitions;
     }
     return { ...this.spec, data: this.#data };
@@ -147,15 +173,24 @@ export class SumMerger implements Merger {
 /** Whole-tensor convenience over the streaming mergers, for in-process verification. */
 export function concatTensors(parts: readonly Tensor[], axis: number): Tensor {
   const first = parts[0]!;
-  const merger = new ConcatMerger(first.name, first.datatype, parts.map((p) => p.shape), axis);
+  const merger = new ConcatMerger(
+    first.name,
+    first.datatype,
+    parts.map((p) => p.shape),
+    axis,
+  );
   parts.forEach((p, i) => merger.accept(i, 0, p.data));
   return merger.result();
 }
 
 export function sumTensors(parts: readonly Tensor[], mean = false): Tensor {
   const first = parts[0]!;
-  const merger = new SumMerger(first.name, first.datatype, parts.map((p) => p.shape), mean);
+  const merger = new SumMerger(
+    first.name,
+    first.datatype,
+    parts.map((p) => p.shape),
+    mean,
+  );
   parts.forEach((p, i) => merger.accept(i, 0, p.data));
   return merger.result();
 }
-

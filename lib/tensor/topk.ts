@@ -11,7 +11,8 @@ function floats(t: Tensor): Float32Array | Float64Array {
 }
 
 function int64s(t: Tensor): BigInt64Array {
-  if (t.datatype !== 'INT64') throw new TypeError(`${t.name}: top-k indices must be INT64, not ${t.datatype}`);
+  if (t.datatype !== 'INT64')
+    throw new TypeError(`${t.name}: top-k indices must be INT64, not ${t.datatype}`);
   const copy = t.data.byteOffset % 8 === 0 ? t.data : Buffer.from(t.data);
   return new BigInt64Array(copy.buffer, copy.byteOffset, copy.byteLength / 8);
 }
@@ -21,13 +22,20 @@ function int64s(t: Tensor): BigInt64Array {
  * indices are local column numbers, offset here by the partition's first column. Order: larger
  * value first, then the lower global index, so ties resolve as they would in the unsplit model.
  */
-export function mergeTopk(gather: TopkGather, values: readonly Tensor[], indices: readonly Tensor[]): [Tensor, Tensor] {
+export function mergeTopk(
+  gather: TopkGather,
+  values: readonly Tensor[],
+  indices: readonly Tensor[],
+): [Tensor, Tensor] {
   const first = values[0]!;
   const outer = first.shape.slice(0, -1).reduce((n, d) => n * d, 1);
   const vals = values.map(floats);
   const idxs = indices.map(int64s);
   const widths = values.map((v) => v.shape.at(-1) ?? 1);
-  const k = Math.min(gather.k, widths.reduce((n, w) => n + w, 0));
+  const k = Math.min(
+    gather.k,
+    widths.reduce((n, w) => n + w, 0),
+  );
   const outValues = first.datatype === 'FP32' ? new Float32Array(outer * k) : new Float64Array(outer * k);
   const outIndices = new BigInt64Array(outer * k);
   const candidates: { value: number; index: bigint }[] = [];
@@ -35,10 +43,15 @@ export function mergeTopk(gather: TopkGather, values: readonly Tensor[], indices
     candidates.length = 0;
     widths.forEach((w, p) => {
       for (let j = 0; j < w; j++) {
-        candidates.push({ value: vals[p]![row * w + j]!, index: idxs[p]![row * w + j]! + BigInt(gather.columnOffsets[p]!) });
+        candidates.push({
+          value: vals[p]![row * w + j]!,
+          index: idxs[p]![row * w + j]! + BigInt(gather.columnOffsets[p]!),
+        });
       }
     });
-    candidates.sort((a, b) => (b.value !== a.value ? b.value - a.value : a.index < b.index ? -1 : a.index > b.index ? 1 : 0));
+    candidates.sort((a, b) =>
+      b.value !== a.value ? b.value - a.value : a.index < b.index ? -1 : a.index > b.index ? 1 : 0,
+    );
     for (let j = 0; j < k; j++) {
       outValues[row * k + j] = candidates[j]!.value;
       outIndices[row * k + j] = candidates[j]!.index;

@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { status as Status, type sendUnaryData, type ServerDuplexStream, type ServerUnaryCall, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import {
+  status as Status,
+  type sendUnaryData,
+  type ServerDuplexStream,
+  type ServerUnaryCall,
+  type UntypedServiceImplementation,
+} from '@grpc/grpc-js';
 import type { Plan } from '../../lib/plan/schema.js';
 import { ServiceError, toStatus } from '../../lib/grpc/service-error.js';
 import type { Logger } from '../../lib/log.js';
@@ -30,7 +36,9 @@ export interface InferenceContext {
 
 /** A model is ready when every partition of every stage has at least one passing replica. */
 export function modelReady(plan: Plan, table: RoutingTable): boolean {
-  return plan.stages.every((stage) => stage.partitions.every((_, p) => table.replicas(plan.name, plan.version, stage.name, p).length > 0));
+  return plan.stages.every((stage) =>
+    stage.partitions.every((_, p) => table.replicas(plan.name, plan.version, stage.name, p).length > 0),
+  );
 }
 
 const DATA_TYPE = (datatype: string): string => `TYPE_${datatype === 'BYTES' ? 'STRING' : datatype}`;
@@ -58,9 +66,14 @@ export function inferenceService(ctx: InferenceContext): UntypedServiceImplement
     const log = ctx.log.child({ requestId, model: plan.name, version: plan.version });
     try {
       const inputs = decodeInputs(plan, request.inputs, request.raw_input_contents);
-      const requested = request.outputs.length > 0 ? request.outputs.map((o) => o.name) : plan.outputs.map((o) => o.name);
+      const requested =
+        request.outputs.length > 0 ? request.outputs.map((o) => o.name) : plan.outputs.map((o) => o.name);
       for (const name of requested) {
-        if (!plan.outputs.some((o) => o.name === name)) throw new ServiceError(Status.INVALID_ARGUMENT, `output "${name}" is not an output of model "${plan.name}"`);
+        if (!plan.outputs.some((o) => o.name === name))
+          throw new ServiceError(
+            Status.INVALID_ARGUMENT,
+            `output "${name}" is not an output of model "${plan.name}"`,
+          );
       }
       const results = await executePlan(plan, inputs, { ...ctx.execution, requestId, deadline, signal, log });
       const tensors = requested.map((name) => results.get(name)!);
@@ -70,12 +83,18 @@ export function inferenceService(ctx: InferenceContext): UntypedServiceImplement
         model_name: plan.name,
         model_version: plan.version,
         id: request.id,
-        outputs: tensors.map((t) => ({ name: t.name, datatype: t.datatype, shape: t.shape, ...(typed ? { contents: encodeContents(t) } : {}) })),
+        outputs: tensors.map((t) => ({
+          name: t.name,
+          datatype: t.datatype,
+          shape: t.shape,
+          ...(typed ? { contents: encodeContents(t) } : {}),
+        })),
         raw_output_contents: typed ? [] : tensors.map((t) => t.data),
       };
     } catch (error) {
       ctx.statistics.record(plan.name, plan.version, false, Number(process.hrtime.bigint() - started));
-      if (!(error instanceof ServiceError && error.code === Status.INVALID_ARGUMENT)) log.warn({ err: error }, 'inference failed');
+      if (!(error instanceof ServiceError && error.code === Status.INVALID_ARGUMENT))
+        log.warn({ err: error }, 'inference failed');
       throw error;
     }
   }
@@ -98,21 +117,38 @@ export function inferenceService(ctx: InferenceContext): UntypedServiceImplement
   return {
     ServerLive: unary(() => ({ live: true })),
     ServerReady: unary(() => ({ ready: true })),
-    ServerMetadata: unary(() => ({ name: 'shardmesh', version: ctx.version, extensions: ['model_repository', 'statistics'] })),
-    ModelReady: unary((r: { name: string; version: string }) => ({ ready: modelReady(ctx.catalog.resolve(r.name, r.version), ctx.table()) })),
-    ModelMetadata: unary((r: { name: string; version: string }) => metadata(ctx.catalog.resolve(r.name, r.version))),
+    ServerMetadata: unary(() => ({
+      name: 'shardmesh',
+      version: ctx.version,
+      extensions: ['model_repository', 'statistics'],
+    })),
+    ModelReady: unary((r: { name: string; version: string }) => ({
+      ready: modelReady(ctx.catalog.resolve(r.name, r.version), ctx.table()),
+    })),
+    ModelMetadata: unary((r: { name: string; version: string }) =>
+      metadata(ctx.catalog.resolve(r.name, r.version)),
+    ),
     ModelConfig: unary((r: { name: string; version: string }) => {
       const plan = ctx.catalog.resolve(r.name, r.version);
       // Triton leaves the batch dim out of dims when max_batch_size > 0.
-      const dims = (shape: readonly number[]): number[] => (plan.maxBatchSize > 0 ? shape.slice(1) : [...shape]);
+      const dims = (shape: readonly number[]): number[] =>
+        plan.maxBatchSize > 0 ? shape.slice(1) : [...shape];
       return {
         config: {
           name: plan.name,
           platform: 'onnxruntime_onnx',
           backend: 'onnxruntime',
           max_batch_size: plan.maxBatchSize,
-          input: plan.inputs.map((t) => ({ name: t.name, data_type: DATA_TYPE(t.datatype), dims: dims(t.shape) })),
-          output: plan.outputs.map((t) => ({ name: t.name, data_type: DATA_TYPE(t.datatype), dims: dims(t.shape) })),
+          input: plan.inputs.map((t) => ({
+            name: t.name,
+            data_type: DATA_TYPE(t.datatype),
+            dims: dims(t.shape),
+          })),
+          output: plan.outputs.map((t) => ({
+            name: t.name,
+            data_type: DATA_TYPE(t.datatype),
+            dims: dims(t.shape),
+          })),
         },
       };
     }),
@@ -123,14 +159,25 @@ export function inferenceService(ctx: InferenceContext): UntypedServiceImplement
     RepositoryIndex: unary(async (r: { ready: boolean }) => {
       await ctx.catalog.reload();
       const table = ctx.table();
-      const models = ctx.catalog.plans.map((p) => ({ name: p.name, version: p.version, state: modelReady(p, table) ? 'READY' : 'UNAVAILABLE', reason: modelReady(p, table) ? '' : 'a partition has no healthy replica' }));
+      const models = ctx.catalog.plans.map((p) => ({
+        name: p.name,
+        version: p.version,
+        state: modelReady(p, table) ? 'READY' : 'UNAVAILABLE',
+        reason: modelReady(p, table) ? '' : 'a partition has no healthy replica',
+      }));
       return { models: r.ready ? models.filter((m) => m.state === 'READY') : models };
     }),
     RepositoryModelLoad: unary(() => {
-      throw new ServiceError(Status.UNIMPLEMENTED, 'models are loaded by shards: start `shardmesh shard --serve MODEL/VERSION/STAGE/PARTITION`');
+      throw new ServiceError(
+        Status.UNIMPLEMENTED,
+        'models are loaded by shards: start `shardmesh shard --serve MODEL/VERSION/STAGE/PARTITION`',
+      );
     }),
     RepositoryModelUnload: unary(() => {
-      throw new ServiceError(Status.UNIMPLEMENTED, 'models are unloaded by stopping (SIGTERM) the shards that serve them');
+      throw new ServiceError(
+        Status.UNIMPLEMENTED,
+        'models are unloaded by stopping (SIGTERM) the shards that serve them',
+      );
     }),
     ModelInfer: (call: ServerUnaryCall<InferRequest, object>, callback: sendUnaryData<object>) => {
       const abort = new AbortController();
@@ -151,7 +198,10 @@ export function inferenceService(ctx: InferenceContext): UntypedServiceImplement
           (response) => void call.write({ error_message: '', infer_response: response }),
           (error: unknown) => {
             const status = toStatus(error, (e) => ctx.log.error({ err: e }, 'unexpected error'));
-            call.write({ error_message: `${Status[status.code]}: ${status.details}`, infer_response: { id: request.id, model_name: request.model_name } });
+            call.write({
+              error_message: `${Status[status.code]}: ${status.details}`,
+              infer_response: { id: request.id, model_name: request.model_name },
+            });
           },
         );
         open.add(done);

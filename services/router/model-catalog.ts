@@ -28,7 +28,10 @@ export class ModelCatalog {
     }
     if (version === '') return versions.reduce((a, b) => (Number(b.version) > Number(a.version) ? b : a));
     const plan = versions.find((p) => p.version === version);
-    if (!plan) throw notFound(`model "${name}" has no version "${version}" (versions: ${versions.map((p) => p.version).join(', ')})`);
+    if (!plan)
+      throw notFound(
+        `model "${name}" has no version "${version}" (versions: ${versions.map((p) => p.version).join(', ')})`,
+      );
     return plan;
   }
 }

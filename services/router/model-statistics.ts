@@ -15,7 +15,11 @@ export class ModelStatisticsBook {
 
   record(model: string, version: string, ok: boolean, ns: number): void {
     const key = `${model}\u0000${version}`;
-    const entry = this.#entries.get(key) ?? { success: { count: 0, ns: 0 }, fail: { count: 0, ns: 0 }, lastInferenceMs: 0 };
+    const entry = this.#entries.get(key) ?? {
+      success: { count: 0, ns: 0 },
+      fail: { count: 0, ns: 0 },
+      lastInferenceMs: 0,
+    };
     const d = ok ? entry.success : entry.fail;
     d.count += 1;
     d.ns += ns;

@@ -2,7 +2,13 @@ import { status as Status } from '@grpc/grpc-js';
 import { chunkRanges } from '../../lib/tensor/chunks.js';
 import type { Tensor, TensorSpec } from '../../lib/tensor/tensor.js';
 import { ServiceError } from '../../lib/grpc/service-error.js';
-import { specFromWire, specToWire, type ShardResponseMessage, type WireInferHeader, type WireInferTrailer } from '../../lib/grpc/shard-messages.js';
+import {
+  specFromWire,
+  specToWire,
+  type ShardResponseMessage,
+  type WireInferHeader,
+  type WireInferTrailer,
+} from '../../lib/grpc/shard-messages.js';
 import type { ShardInstance } from '../../registry/registry.js';
 import type { ShardClients } from './shard-clients.js';
 
@@ -38,7 +44,13 @@ export function callPartition(clients: ShardClients, call: PartitionCall): Promi
       call.signal.removeEventListener('abort', onAbort);
       if (error) reject(error);
       else if (trailer) resolve(trailer);
-      else reject(new ServiceError(Status.UNAVAILABLE, `shard ${call.instance.id} ended the stream without a trailer`));
+      else
+        reject(
+          new ServiceError(
+            Status.UNAVAILABLE,
+            `shard ${call.instance.id} ended the stream without a trailer`,
+          ),
+        );
     };
     const onAbort = (): void => {
       stream.cancel();
@@ -76,7 +88,10 @@ export function callPartition(clients: ShardClients, call: PartitionCall): Promi
       for (const [tensor, input] of call.inputs.entries()) {
         for (const [offset, bytes] of chunkRanges(input.data.length, input.datatype, call.chunkBytes)) {
           if (settled) return;
-          await write({ kind: 'chunk', chunk: { tensor, offset, data: input.data.subarray(offset, offset + bytes) } });
+          await write({
+            kind: 'chunk',
+            chunk: { tensor, offset, data: input.data.subarray(offset, offset + bytes) },
+          });
         }
       }
       stream.end();

@@ -11,7 +11,14 @@ import type { ShardClients } from './shard-clients.js';
 import { StageGather } from './stage-gather.js';
 
 /** Codes after which the same partition may succeed on another replica: inference has no side effects. */
-const RETRYABLE = new Set([Status.UNAVAILABLE, Status.UNKNOWN, Status.INTERNAL, Status.ABORTED, Status.NOT_FOUND, Status.FAILED_PRECONDITION]);
+const RETRYABLE = new Set([
+  Status.UNAVAILABLE,
+  Status.UNKNOWN,
+  Status.INTERNAL,
+  Status.ABORTED,
+  Status.NOT_FOUND,
+  Status.FAILED_PRECONDITION,
+]);
 
 export interface ExecutionContext {
   readonly requestId: string;
@@ -25,7 +32,11 @@ export interface ExecutionContext {
 }
 
 /** Runs a plan's stages in order; each stage's gathered outputs feed the next by name. */
-export async function executePlan(plan: Plan, inputs: ReadonlyMap<string, Tensor>, ctx: ExecutionContext): Promise<Map<string, Tensor>> {
+export async function executePlan(
+  plan: Plan,
+  inputs: ReadonlyMap<string, Tensor>,
+  ctx: ExecutionContext,
+): Promise<Map<string, Tensor>> {
   const available = new Map(inputs);
   for (const stage of plan.stages) {
     const outputs = await executeStage(plan, stage, available, ctx);
@@ -38,12 +49,19 @@ function scatter(stage: StagePlan, available: ReadonlyMap<string, Tensor>): Tens
   const n = stage.partitions.length;
   const perInput = stage.inputs.map((input) => {
     const tensor = available.get(input.name)!;
-    return input.scatter.kind === 'replicate' ? Array.from({ length: n }, () => tensor) : splitTensor(tensor, input.scatter.axis, n);
+    return input.scatter.kind === 'replicate'
+      ? Array.from({ length: n }, () => tensor)
+      : splitTensor(tensor, input.scatter.axis, n);
   });
   return Array.from({ length: n }, (_, p) => perInput.map((parts) => parts[p]!));
 }
 
-async function executeStage(plan: Plan, stage: StagePlan, available: ReadonlyMap<string, Tensor>, ctx: ExecutionContext): Promise<Map<string, Tensor>> {
+async function executeStage(
+  plan: Plan,
+  stage: StagePlan,
+  available: ReadonlyMap<string, Tensor>,
+  ctx: ExecutionContext,
+): Promise<Map<string, Tensor>> {
   const gather = new StageGather(stage);
   const parts = scatter(stage, available);
   const stageAbort = new AbortController();
@@ -53,10 +71,12 @@ async function executeStage(plan: Plan, stage: StagePlan, available: ReadonlyMap
     // One failed partition fails the request, so stop the others' streams at once.
     await Promise.all(
       parts.map((inputs, p) =>
-        runPartition(plan, stage, p, inputs, gather, { ...ctx, signal: stageAbort.signal }).catch((error: unknown) => {
-          stageAbort.abort();
-          throw error;
-        }),
+        runPartition(plan, stage, p, inputs, gather, { ...ctx, signal: stageAbort.signal }).catch(
+          (error: unknown) => {
+            stageAbort.abort();
+            throw error;
+          },
+        ),
       ),
     );
   } finally {
@@ -66,31 +86,67 @@ async function executeStage(plan: Plan, stage: StagePlan, available: ReadonlyMap
 }
 
 /** Runs one partition, retrying on another replica within the deadline when a replica fails. */
-async function runPartition(plan: Plan, stage: StagePlan, p: number, inputs: Tensor[], gather: StageGather, ctx: ExecutionContext): Promise<void> {
+async function runPartition(
+  plan: Plan,
+  stage: StagePlan,
+  p: number,
+  inputs: Tensor[],
+  gather: StageGather,
+  ctx: ExecutionContext,
+): Promise<void> {
   const tried = new Set<string>();
   let lastError: unknown;
   for (;;) {
     if (ctx.signal.aborted) throw new ServiceError(Status.CANCELLED, 'the request was cancelled');
-    if (Date.now() >= ctx.deadline.getTime()) throw new ServiceError(Status.DEADLINE_EXCEEDED, `deadline passed while running stage "${stage.name}"`);
+    if (Date.now() >= ctx.deadline.getTime())
+      throw new ServiceError(Status.DEADLINE_EXCEEDED, `deadline passed while running stage "${stage.name}"`);
     const replicas = ctx.table().replicas(plan.name, plan.version, stage.name, p);
     const replica = ctx.picker.pick(replicas, tried);
     if (!replica) {
-      const why = tried.size === 0 ? 'no healthy replica is registered' : `all ${tried.size} replicas failed, last: ${describe(lastError)}`;
-      throw new ServiceError(Status.UNAVAILABLE, `model "${plan.name}" version ${plan.version}: stage "${stage.name}" partition ${p}: ${why}`, { cause: lastError });
+      const why =
+        tried.size === 0
+          ? 'no healthy replica is registered'
+          : `all ${tried.size} replicas failed, last: ${describe(lastError)}`;
+      throw new ServiceError(
+        Status.UNAVAILABLE,
+        `model "${plan.name}" version ${plan.version}: stage "${stage.name}" partition ${p}: ${why}`,
+        { cause: lastError },
+      );
     }
     tried.add(replica.id);
     const end = ctx.picker.begin(replica);
     try {
-      const header = { request_id: ctx.requestId, model: plan.name, version: plan.version, stage: stage.name, partition: p, inputs: [] };
-      const trailer = await callPartition(ctx.clients, { instance: replica, header, inputs, deadline: ctx.deadline, signal: ctx.signal, chunkBytes: ctx.chunkBytes, sink: gather.sink(p) });
+      const header = {
+        request_id: ctx.requestId,
+        model: plan.name,
+        version: plan.version,
+        stage: stage.name,
+        partition: p,
+        inputs: [],
+      };
+      const trailer = await callPartition(ctx.clients, {
+        instance: replica,
+        header,
+        inputs,
+        deadline: ctx.deadline,
+        signal: ctx.signal,
+        chunkBytes: ctx.chunkBytes,
+        sink: gather.sink(p),
+      });
       gather.partitionDone(p);
-      ctx.log.debug({ stage: stage.name, partition: p, replica: replica.id, computeUs: trailer.compute_us }, 'partition done');
+      ctx.log.debug(
+        { stage: stage.name, partition: p, replica: replica.id, computeUs: trailer.compute_us },
+        'partition done',
+      );
       return;
     } catch (error) {
       lastError = error;
       const code = error instanceof ServiceError || isGrpcError(error) ? error.code : Status.UNKNOWN;
       if (!RETRYABLE.has(code)) throw error;
-      ctx.log.warn({ stage: stage.name, partition: p, replica: replica.id, code: Status[code], err: describe(error) }, 'replica failed; retrying on another');
+      ctx.log.warn(
+        { stage: stage.name, partition: p, replica: replica.id, code: Status[code], err: describe(error) },
+        'replica failed; retrying on another',
+      );
     } finally {
       end();
     }

@@ -20,9 +20,20 @@ export interface RouterOptions {
 
 type Defaulted = 'host' | 'port' | 'defaultDeadlineMs' | 'chunkBytes' | 'maxRequestBytes';
 
-export function withRouterDefaults(options: RouterOptions): RouterOptions & Required<Pick<RouterOptions, Defaulted>> {
-  const o = { host: '127.0.0.1', port: 8001, defaultDeadlineMs: 60_000, chunkBytes: DEFAULT_CHUNK_BYTES, maxRequestBytes: 1 << 30, ...options };
-  if (o.chunkBytes < 8 || o.chunkBytes > 3 << 20) throw new TypeError(`chunkBytes ${o.chunkBytes}: must be between 8 bytes and 3 MiB`);
-  if (o.defaultDeadlineMs <= 0) throw new TypeError(`defaultDeadlineMs ${o.defaultDeadlineMs}: must be positive`);
+export function withRouterDefaults(
+  options: RouterOptions,
+): RouterOptions & Required<Pick<RouterOptions, Defaulted>> {
+  const o = {
+    host: '127.0.0.1',
+    port: 8001,
+    defaultDeadlineMs: 60_000,
+    chunkBytes: DEFAULT_CHUNK_BYTES,
+    maxRequestBytes: 1 << 30,
+    ...options,
+  };
+  if (o.chunkBytes < 8 || o.chunkBytes > 3 << 20)
+    throw new TypeError(`chunkBytes ${o.chunkBytes}: must be between 8 bytes and 3 MiB`);
+  if (o.defaultDeadlineMs <= 0)
+    throw new TypeError(`defaultDeadlineMs ${o.defaultDeadlineMs}: must be positive`);
   return o;
 }

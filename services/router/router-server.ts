@@ -3,7 +3,12 @@ import { ReflectionService } from '@grpc/reflection';
 import { loadTlsFiles, serverCredentials } from '../../certs/credentials.js';
 import { identityFromCertificate } from '../../certs/identity.js';
 import { HealthStatus } from '../../lib/grpc/health-service.js';
-import { INFERENCE_SERVICE, loadHealthPackage, loadInferencePackage, routerReflectionDefinition } from '../../lib/grpc/protos.js';
+import {
+  INFERENCE_SERVICE,
+  loadHealthPackage,
+  loadInferencePackage,
+  routerReflectionDefinition,
+} from '../../lib/grpc/protos.js';
 import type { Logger } from '../../lib/log.js';
 import type { Registry } from '../../registry/registry.js';
 import { buildRoutingTable, type RoutingTable } from '../../registry/routing-table.js';
@@ -22,11 +27,19 @@ export interface RunningRouter {
   close(): Promise<void>;
 }
 
-export async function startRouter(options: RouterOptions, registry: Registry, log: Logger, version: string): Promise<RunningRouter> {
+export async function startRouter(
+  options: RouterOptions,
+  registry: Registry,
+  log: Logger,
+  version: string,
+): Promise<RunningRouter> {
   const o = withRouterDefaults(options);
   const tls = await loadTlsFiles(o.tls);
   const identity = identityFromCertificate(tls.certPem as Buffer);
-  if (identity.role !== 'router') throw new TypeError(`--cert carries ${identity.role} identity "${identity.name}"; the router needs a router certificate`);
+  if (identity.role !== 'router')
+    throw new TypeError(
+      `--cert carries ${identity.role} identity "${identity.name}"; the router needs a router certificate`,
+    );
   const catalog = new ModelCatalog(o.modelRepository);
   await catalog.reload();
   const clients = new ShardClients(tls);
@@ -35,31 +48,49 @@ export async function startRouter(options: RouterOptions, registry: Registry, lo
     (instances) => {
       table = buildRoutingTable(instances);
       clients.retain(instances);
-      void catalog.reload().catch((error: unknown) => log.warn({ err: error }, 'reloading plans failed; keeping the last ones'));
+      void catalog
+        .reload()
+        .catch((error: unknown) => log.warn({ err: error }, 'reloading plans failed; keeping the last ones'));
       log.info({ instances: instances.length, models: table.models() }, 'routing table updated');
     },
     (error) => log.warn({ err: error.message }, 'registry unreachable; routing from the last table'),
   );
 
   const health = new HealthStatus([INFERENCE_SERVICE]);
-  const server = new Server({ 'grpc.max_receive_message_length': o.maxRequestBytes, 'grpc.max_send_message_length': -1 });
-  server.addService(loadInferencePackage().service.service, inferenceService({
-    catalog,
-    table: () => table,
-    statistics: new ModelStatisticsBook(),
-    execution: { table: () => table, picker: new ReplicaPicker(), clients, chunkBytes: o.chunkBytes },
-    defaultDeadlineMs: o.defaultDeadlineMs,
-    log,
-    version,
-  }));
+  const server = new Server({
+    'grpc.max_receive_message_length': o.maxRequestBytes,
+    'grpc.max_send_message_length': -1,
+  });
+  server.addService(
+    loadInferencePackage().service.service,
+    inferenceService({
+      catalog,
+      table: () => table,
+      statistics: new ModelStatisticsBook(),
+      execution: { table: () => table, picker: new ReplicaPicker(), clients, chunkBytes: o.chunkBytes },
+      defaultDeadlineMs: o.defaultDeadlineMs,
+      log,
+      version,
+    }),
+  );
   server.addService(loadHealthPackage().service.service, health.implementation());
   new ReflectionService(routerReflectionDefinition()).addToServer(server);
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`${o.host}:${o.port}`, serverCredentials({ ...tls, certPem: tls.certPem!, keyPem: tls.keyPem!, requireClientCert: true }), (error, bound) =>
-      error ? reject(error) : resolve(bound),
+    server.bindAsync(
+      `${o.host}:${o.port}`,
+      serverCredentials({ ...tls, certPem: tls.certPem!, keyPem: tls.keyPem!, requireClientCert: true }),
+      (error, bound) => (error ? reject(error) : resolve(bound)),
     ),
   );
-  log.info({ host: o.host, port, registry: registry.description, models: catalog.plans.map((p) => `${p.name}/${p.version}`) }, 'router serving');
+  log.info(
+    {
+      host: o.host,
+      port,
+      registry: registry.description,
+      models: catalog.plans.map((p) => `${p.name}/${p.version}`),
+    },
+    'router serving',
+  );
   return {
     port,
     table: () => table,

@@ -8,7 +8,9 @@ import type { ShardInstance } from '../../registry/registry.js';
 /** Messages on the router–shard path stay under gRPC's default 4 MiB; bigger means a broken peer. */
 const MAX_MESSAGE_BYTES = 4 << 20;
 
-type InferMethod = (options: { deadline: Date }) => ClientDuplexStream<ShardRequestMessage, ShardResponseMessage>;
+type InferMethod = (options: {
+  deadline: Date;
+}) => ClientDuplexStream<ShardRequestMessage, ShardResponseMessage>;
 type ShardClient = Client & { Infer: InferMethod };
 
 /**
@@ -25,11 +27,17 @@ export class ShardClients {
     return `${instance.address}:${instance.port}|${instance.identity}`;
   }
 
-  open(instance: ShardInstance, deadline: Date): ClientDuplexStream<ShardRequestMessage, ShardResponseMessage> {
+  open(
+    instance: ShardInstance,
+    deadline: Date,
+  ): ClientDuplexStream<ShardRequestMessage, ShardResponseMessage> {
     const key = ShardClients.key(instance);
     let client = this.#clients.get(key);
     if (!client) {
-      const creds: ChannelCredentials = channelCredentialsCheckingIdentity(this.tls, parseSpiffeId(instance.identity));
+      const creds: ChannelCredentials = channelCredentialsCheckingIdentity(
+        this.tls,
+        parseSpiffeId(instance.identity),
+      );
       const Ctor = loadShardPackage().service;
       const host = instance.address.includes(':') ? `[${instance.address}]` : instance.address;
       client = new Ctor(`${host}:${instance.port}`, creds, {

@@ -48,11 +48,17 @@ export class StageGather {
     const expected = this.stage.outputs.map((o) => o.name);
     const names = specs.map((s) => s.name);
     if (expected.some((name, i) => names[i] !== name)) {
-      throw new ServiceError(Status.INTERNAL, `stage ${this.stage.name} partition ${p} returned [${names}], the plan says [${expected}]`);
+      throw new ServiceError(
+        Status.INTERNAL,
+        `stage ${this.stage.name} partition ${p} returned [${names}], the plan says [${expected}]`,
+      );
     }
     const earlier = this.#shapes[p];
     if (earlier && earlier.some((s, i) => s.shape.join() !== specs[i]!.shape.join())) {
-      throw new ServiceError(Status.INTERNAL, `stage ${this.stage.name} partition ${p} changed output shape on retry`);
+      throw new ServiceError(
+        Status.INTERNAL,
+        `stage ${this.stage.name} partition ${p} changed output shape on retry`,
+      );
     }
     this.#shapes[p] = specs;
     if (this.#shapes.every((s) => s !== undefined)) {
@@ -67,8 +73,12 @@ export class StageGather {
       const { datatype } = this.#shapes[0]![i]!;
       const g = output.gather;
       if (g.kind === 'concat') return new ConcatMerger(output.name, datatype, shapes, g.axis);
-      if (g.kind === 'sum' || g.kind === 'mean') return new SumMerger(output.name, datatype, shapes, g.kind === 'mean');
-      return new PartsCollector({ name: output.name, datatype, shape: shapes[0]! }, this.#shapes.map((s) => s![i]!));
+      if (g.kind === 'sum' || g.kind === 'mean')
+        return new SumMerger(output.name, datatype, shapes, g.kind === 'mean');
+      return new PartsCollector(
+        { name: output.name, datatype, shape: shapes[0]! },
+        this.#shapes.map((s) => s![i]!),
+      );
     });
   }
 
@@ -83,7 +93,11 @@ export class StageGather {
     const keep: Pending[] = [];
     for (const chunk of this.#pending[p]!) {
       const gather = this.stage.outputs[chunk.tensor]?.gather;
-      if (!gather) throw new ServiceError(Status.INTERNAL, `stage ${this.stage.name} partition ${p} sent a chunk of output ${chunk.tensor}`);
+      if (!gather)
+        throw new ServiceError(
+          Status.INTERNAL,
+          `stage ${this.stage.name} partition ${p} sent a chunk of output ${chunk.tensor}`,
+        );
       if (streamsEarly(gather) || this.#complete[p]) this.#accept(p, chunk);
       else keep.push(chunk);
     }
@@ -111,8 +125,16 @@ export class StageGather {
         return;
       }
       const j = this.stage.outputs.findIndex((o) => o.name === gather.indices);
-      if (j < 0) throw new ServiceError(Status.INTERNAL, `stage ${this.stage.name}: top-k indices "${gather.indices}" are not an output`);
-      const [values, indices] = mergeTopk(gather, (mergers[i] as PartsCollector).parts(), (mergers[j] as PartsCollector).parts());
+      if (j < 0)
+        throw new ServiceError(
+          Status.INTERNAL,
+          `stage ${this.stage.name}: top-k indices "${gather.indices}" are not an output`,
+        );
+      const [values, indices] = mergeTopk(
+        gather,
+        (mergers[i] as PartsCollector).parts(),
+        (mergers[j] as PartsCollector).parts(),
+      );
       out.set(output.name, values);
       out.set(gather.indices, indices);
     });
@@ -137,7 +159,8 @@ class PartsCollector implements Merger {
 
   accept(partition: number, offset: number, data: Uint8Array): void {
     const problem = this.#assemblers[partition]!.accept(offset, data);
-    if (problem) throw new ServiceError(Status.INTERNAL, `${this.spec.name} partition ${partition}: ${problem}`);
+    if (problem)
+      throw new ServiceError(Status.INTERNAL, `${this.spec.name} partition ${partition}: ${problem}`);
   }
 
   parts(): Tensor[] {

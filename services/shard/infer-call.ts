@@ -4,7 +4,13 @@ import { ChunkAssembler, chunkRanges } from '../../lib/tensor/chunks.js';
 import { mismatch } from '../../lib/tensor/conform.js';
 import { byteSize, type Tensor, type TensorSpec } from '../../lib/tensor/tensor.js';
 import { invalidArgument, ServiceError, toStatus } from '../../lib/grpc/service-error.js';
-import { specFromWire, specToWire, type ShardRequestMessage, type ShardResponseMessage, type WireInferHeader } from '../../lib/grpc/shard-messages.js';
+import {
+  specFromWire,
+  specToWire,
+  type ShardRequestMessage,
+  type ShardResponseMessage,
+  type WireInferHeader,
+} from '../../lib/grpc/shard-messages.js';
 import type { ModelRunner } from './model-runner.js';
 import { partitionKey } from './partition-catalog.js';
 
@@ -36,21 +42,25 @@ class PendingRequest {
       if (why) throw invalidArgument(why);
     }
     if (names.size !== this.specs.length || this.specs.length !== runner.inputs.length) {
-      throw invalidArgument(`inputs [${[...names]}] given, the partition takes [${runner.inputs.map((s) => s.name)}]`);
+      throw invalidArgument(
+        `inputs [${[...names]}] given, the partition takes [${runner.inputs.map((s) => s.name)}]`,
+      );
     }
     this.assemblers = this.specs.map((s) => new ChunkAssembler(byteSize(s)));
   }
 
   accept(tensor: number, offset: number, data: Buffer): void {
     const assembler = this.assemblers[tensor];
-    if (!assembler) throw invalidArgument(`chunk for tensor ${tensor}, but the header declared ${this.specs.length}`);
+    if (!assembler)
+      throw invalidArgument(`chunk for tensor ${tensor}, but the header declared ${this.specs.length}`);
     const problem = assembler.accept(offset, data);
     if (problem) throw invalidArgument(`input "${this.specs[tensor]!.name}": ${problem}`);
   }
 
   tensors(): Tensor[] {
     return this.specs.map((spec, i) => {
-      if (!this.assemblers[i]!.complete) throw invalidArgument(`input "${spec.name}": the stream ended before all its bytes arrived`);
+      if (!this.assemblers[i]!.complete)
+        throw invalidArgument(`input "${spec.name}": the stream ended before all its bytes arrived`);
       return { ...spec, data: this.assemblers[i]!.data };
     });
   }
@@ -72,7 +82,8 @@ export function serveInferCall(call: InferStream, context: InferCallContext): Pr
     if (finished) return;
     finished = true;
     const status = toStatus(error, (e) => context.log.error({ err: e }, 'shard infer failed'));
-    if (status.code !== Status.UNKNOWN) context.log.info({ code: Status[status.code], details: status.details }, 'shard infer refused');
+    if (status.code !== Status.UNKNOWN)
+      context.log.info({ code: Status[status.code], details: status.details }, 'shard infer refused');
     call.emit('error', status);
   };
 
@@ -128,7 +139,10 @@ export function serveInferCall(call: InferStream, context: InferCallContext): Pr
     for (const [tensor, output] of outputs.entries()) {
       for (const [offset, bytes] of chunkRanges(output.data.length, output.datatype, ctx.chunkBytes)) {
         if (call.cancelled) return;
-        await write(call, { kind: 'chunk', chunk: { tensor, offset, data: output.data.subarray(offset, offset + bytes) } });
+        await write(call, {
+          kind: 'chunk',
+          chunk: { tensor, offset, data: output.data.subarray(offset, offset + bytes) },
+        });
       }
     }
     await write(call, {

@@ -18,16 +18,28 @@ function view(tensor: Tensor): OrtData {
   const n = bytes.byteLength / width;
   const args = [bytes.buffer, bytes.byteOffset, n] as const;
   switch (tensor.datatype) {
-    case 'FP32': return new Float32Array(...args);
-    case 'FP64': return new Float64Array(...args);
-    case 'INT64': return new BigInt64Array(...args);
-    case 'UINT64': return new BigUint64Array(...args);
-    case 'INT32': return new Int32Array(...args);
-    case 'UINT32': return new Uint32Array(...args);
-    case 'INT16': return new Int16Array(...args);
-    case 'UINT16': case 'FP16': return new Uint16Array(...args);
-    case 'INT8': return new Int8Array(...args);
-    case 'UINT8': case 'BOOL': return new Uint8Array(...args);
+    case 'FP32':
+      return new Float32Array(...args);
+    case 'FP64':
+      return new Float64Array(...args);
+    case 'INT64':
+      return new BigInt64Array(...args);
+    case 'UINT64':
+      return new BigUint64Array(...args);
+    case 'INT32':
+      return new Int32Array(...args);
+    case 'UINT32':
+      return new Uint32Array(...args);
+    case 'INT16':
+      return new Int16Array(...args);
+    case 'UINT16':
+    case 'FP16':
+      return new Uint16Array(...args);
+    case 'INT8':
+      return new Int8Array(...args);
+    case 'UINT8':
+    case 'BOOL':
+      return new Uint8Array(...args);
   }
 }
 
@@ -67,12 +79,19 @@ export class OrtRunner implements ModelRunner {
   async run(inputs: readonly Tensor[]): Promise<Tensor[]> {
     const feeds: Record<string, ort.Tensor> = {};
     for (const t of inputs) {
-      feeds[t.name] = new ort.Tensor(DATATYPES[t.datatype].ort as ort.Tensor.Type, view(t) as never, [...t.shape]);
+      feeds[t.name] = new ort.Tensor(DATATYPES[t.datatype].ort as ort.Tensor.Type, view(t) as never, [
+        ...t.shape,
+      ]);
     }
     const results = await this.session.run(feeds);
     return this.outputNames.map((name) => {
       const out = results[name]!;
-      return { name, datatype: datatypeFromOrt(out.type), shape: out.dims.map(Number), data: toBuffer(out.data) };
+      return {
+        name,
+        datatype: datatypeFromOrt(out.type),
+        shape: out.dims.map(Number),
+        data: toBuffer(out.data),
+      };
     });
   }
 

@@ -36,13 +36,20 @@ export function partitionKey(p: Pick<ServedPartition, 'model' | 'version' | 'sta
 }
 
 /** The partitions of a model repository that any selector picks. */
-export async function selectPartitions(root: string, selectors: readonly PartitionSelector[]): Promise<ServedPartition[]> {
+export async function selectPartitions(
+  root: string,
+  selectors: readonly PartitionSelector[],
+): Promise<ServedPartition[]> {
   const chosen: ServedPartition[] = [];
   for (const { plan, dir } of await loadRepository(root)) {
     for (const stage of plan.stages) {
       stage.partitions.forEach((partition, p) => {
         const picked = selectors.some(
-          (s) => matches(s.model, plan.name) && matches(s.version, plan.version) && matches(s.stage, stage.name) && matches(s.partition, String(p)),
+          (s) =>
+            matches(s.model, plan.name) &&
+            matches(s.version, plan.version) &&
+            matches(s.stage, stage.name) &&
+            matches(s.partition, String(p)),
         );
         if (!picked) return;
         chosen.push({

@@ -27,9 +27,12 @@ export interface ShardOptions {
   readonly registrationTtlMs?: number;
 }
 
-type Defaulted = 'name' | 'host' | 'port' | 'chunkBytes' | 'intraOpThreads' | 'drainTimeoutMs' | 'registrationTtlMs';
+type Defaulted =
+  'name' | 'host' | 'port' | 'chunkBytes' | 'intraOpThreads' | 'drainTimeoutMs' | 'registrationTtlMs';
 
-export function withShardDefaults(options: ShardOptions): ShardOptions & Required<Pick<ShardOptions, Defaulted>> {
+export function withShardDefaults(
+  options: ShardOptions,
+): ShardOptions & Required<Pick<ShardOptions, Defaulted>> {
   const o = {
     name: 'shard',
     host: '127.0.0.1',
@@ -40,7 +43,8 @@ export function withShardDefaults(options: ShardOptions): ShardOptions & Require
     registrationTtlMs: 5_000,
     ...options,
   };
-  if (o.chunkBytes < 8 || o.chunkBytes > 3 << 20) throw new TypeError(`chunkBytes ${o.chunkBytes}: must be between 8 bytes and 3 MiB`);
+  if (o.chunkBytes < 8 || o.chunkBytes > 3 << 20)
+    throw new TypeError(`chunkBytes ${o.chunkBytes}: must be between 8 bytes and 3 MiB`);
   if (o.intraOpThreads < 1) throw new TypeError(`intraOpThreads ${o.intraOpThreads}: must be at least 1`);
   return o;
 }

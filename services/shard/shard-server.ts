@@ -1,6 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Server, status as Status } from '@grpc/grpc-js';
-import { formatSpiffeId, identityFromCertificate, identityFromPeerCertificate } from '../../certs/identity.js';
+import {
+  formatSpiffeId,
+  identityFromCertificate,
+  identityFromPeerCertificate,
+} from '../../certs/identity.js';
 import { loadTlsFiles, serverCredentials, type TlsFiles } from '../../certs/credentials.js';
 import { HealthStatus } from '../../lib/grpc/health-service.js';
 import { loadHealthPackage, loadShardPackage, SHARD_SERVICE } from '../../lib/grpc/protos.js';
@@ -9,7 +13,12 @@ import type { Logger } from '../../lib/log.js';
 import type { Registration, Registry } from '../../registry/registry.js';
 import { serveInferCall, type InferStream } from './infer-call.js';
 import { OrtRunner } from './ort-runner.js';
-import { PartitionCatalog, partitionKey, selectPartitions, type PartitionSelector } from './partition-catalog.js';
+import {
+  PartitionCatalog,
+  partitionKey,
+  selectPartitions,
+  type PartitionSelector,
+} from './partition-catalog.js';
 import type { ShardOptions } from './shard-options.js';
 import { withShardDefaults } from './shard-options.js';
 
@@ -25,12 +34,19 @@ export interface RunningShard {
 }
 
 /** Starts a shard: load partitions, listen with mTLS, then register each partition. */
-export async function startShard(options: ShardOptions, registry: Registry, log: Logger): Promise<RunningShard> {
+export async function startShard(
+  options: ShardOptions,
+  registry: Registry,
+  log: Logger,
+): Promise<RunningShard> {
   const o = withShardDefaults(options);
   const tls = await loadTlsFiles(o.tls as TlsFiles);
   const ownIdentity = identityFromCertificate(tls.certPem as Buffer);
   const served = await selectPartitions(o.modelRepository, o.serve as PartitionSelector[]);
-  if (served.length === 0) throw new TypeError(`--serve ${o.serve.map((s) => Object.values(s).join('/'))} matches no partition in ${o.modelRepository}`);
+  if (served.length === 0)
+    throw new TypeError(
+      `--serve ${o.serve.map((s) => Object.values(s).join('/'))} matches no partition in ${o.modelRepository}`,
+    );
   const catalog = new PartitionCatalog(served);
   await catalog.load((p) => OrtRunner.load(p.file, p.weightBytes, { intraOpThreads: o.intraOpThreads }));
   const instanceId = `${o.name}-${randomUUID().slice(0, 8)}`;
@@ -47,24 +63,41 @@ export async function startShard(options: ShardOptions, registry: Registry, log:
       try {
         const identity = identityFromPeerCertificate(peer);
         if (identity.role !== 'router' || identity.trustDomain !== ownIdentity.trustDomain) {
-          refusal = new ServiceError(Status.PERMISSION_DENIED, `${formatSpiffeId(identity)} is not a router of ${ownIdentity.trustDomain}; shards serve routers only`);
+          refusal = new ServiceError(
+            Status.PERMISSION_DENIED,
+            `${formatSpiffeId(identity)} is not a router of ${ownIdentity.trustDomain}; shards serve routers only`,
+          );
         }
       } catch {
-        refusal = new ServiceError(Status.UNAUTHENTICATED, 'a router certificate with a SPIFFE identity is required');
+        refusal = new ServiceError(
+          Status.UNAUTHENTICATED,
+          'a router certificate with a SPIFFE identity is required',
+        );
       }
-      if (!refusal && draining) refusal = new ServiceError(Status.UNAVAILABLE, `shard ${instanceId} is draining; send to another replica`);
+      if (!refusal && draining)
+        refusal = new ServiceError(
+          Status.UNAVAILABLE,
+          `shard ${instanceId} is draining; send to another replica`,
+        );
       if (refusal) {
         call.emit('error', { code: refusal.code, details: refusal.details });
         return;
       }
-      const done = serveInferCall(call, { runner: (key) => catalog.runner(key), chunkBytes: o.chunkBytes, instanceId, log });
+      const done = serveInferCall(call, {
+        runner: (key) => catalog.runner(key),
+        chunkBytes: o.chunkBytes,
+        instanceId,
+        log,
+      });
       inFlight.add(done);
       void done.finally(() => inFlight.delete(done));
     },
   });
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`${o.host}:${o.port}`, serverCredentials({ ...tls, certPem: tls.certPem!, keyPem: tls.keyPem!, requireClientCert: true }), (error, bound) =>
-      error ? reject(error) : resolve(bound),
+    server.bindAsync(
+      `${o.host}:${o.port}`,
+      serverCredentials({ ...tls, certPem: tls.certPem!, keyPem: tls.keyPem!, requireClientCert: true }),
+      (error, bound) => (error ? reject(error) : resolve(bound)),
     ),
   );
   const address = o.advertiseAddress ?? o.host;
@@ -87,7 +120,10 @@ export async function startShard(options: ShardOptions, registry: Registry, log:
       ),
     );
   }
-  log.info({ instanceId, address, port, partitions: served.map(partitionKey), registry: registry.description }, 'shard serving');
+  log.info(
+    { instanceId, address, port, partitions: served.map(partitionKey), registry: registry.description },
+    'shard serving',
+  );
 
   let drained: Promise<void> | undefined;
   const drain = async (): Promise<void> => {
@@ -104,4 +140,3 @@ export async function startShard(options: ShardOptions, registry: Registry, log:
   };
   return { address, port, instanceId, drain: () => (drained ??= drain()) };
 }
-
