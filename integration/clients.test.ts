@@ -1,3 +1,4 @@
+import type { ClientDuplexStream } from '@grpc/grpc-js';
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -8,8 +9,14 @@ import { PACKAGE_ROOT } from '../cli/paths.js';
 import type { PreparedRepository } from '../partition/demo-models.js';
 import { randomTensor } from '../partition/synthetic.js';
 import { relativeMaxError, runModel } from '../partition/verify.js';
+import { rawInferRequest } from './harness/compare.js';
 import { makeCertificates, prepareTestModels, startMesh, type Mesh } from './harness/mesh.js';
 import { runTool, toolPath } from './harness/tools.js';
+
+interface StreamResponse {
+  error_message: string;
+  infer_response: { id: string; raw_output_contents: Buffer[] } | null;
+}
 
 /** Third-party clients, unchanged, against the router: grpcurl (reflection) and tritonclient. */
 describe('third-party Open Inference Protocol clients', () => {
@@ -141,5 +148,24 @@ describe('third-party Open Inference Protocol clients', () => {
     const [expected] = await runModel(models.models.mlp.original, [x]);
     const actual = { ...expected!, data: await readFile(output) };
     assert.ok(relativeMaxError(actual, expected!) <= 1e-5);
+  });
+
+  test('ModelStreamInfer answers each request on the stream, a bad one with error_message, and carries on', async () => {
+    const x = randomTensor('x', [1, 8], 2);
+    const stream = (mesh.client.raw as unknown as { ModelStreamInfer(): ClientDuplexStream<object, StreamResponse> }).ModelStreamInfer();
+    const answers: StreamResponse[] = [];
+    const done = new Promise<void>((resolve, reject) => {
+      stream.on('data', (m: StreamResponse) => answers.push(m));
+      stream.on('end', resolve);
+      stream.on('error', reject);
+    });
+    stream.write({ ...rawInferRequest('mlp', [x]), id: 'good' });
+    stream.write({ ...rawInferRequest('mlp', [{ ...x, shape: [1, 7] }]), id: 'bad' });
+    stream.end();
+    await done;
+    const byId = new Map(answers.map((a) => [a.infer_response?.id, a]));
+    assert.equal(byId.get('good')?.error_message, '');
+    assert.equal(byId.get('good')?.infer_response?.raw_output_contents[0]?.length, 32 * 4);
+    assert.match(byId.get('bad')?.error_message ?? '', /INVALID_ARGUMENT: input "x": shape \[1,7\]/);
   });
 });

@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Tensor } from '../lib/tensor/tensor.js';
 import type { PreparedRepository } from '../partition/demo-models.js';
 import { randomTensor } from '../partition/synthetic.js';
-import { runModel } from '../partition/verify.js';
+import { relativeMaxError, runModel } from '../partition/verify.js';
 import { rawInferRequest, type InferResponse } from './harness/compare.js';
 import { startConsulAgent, type ConsulAgent } from './harness/consul-agent.js';
 import { makeCertificates, prepareTestModels, startMesh, type Mesh } from './harness/mesh.js';
@@ -120,5 +120,13 @@ describe('replicas registered in a real Consul agent', () => {
         .raw_output_contents[0]!,
     };
     assert.ok(after.data.equals(expected!.data), 'the remaining replica serves the model alone');
+  });
+
+  test('when Consul goes away, the router keeps routing from its last table', async () => {
+    await consul.stop();
+    const x = randomTensor('x', [1, 8], 12);
+    const [expected] = await runModel(models.models.mlp.original, [x]);
+    const response = await mesh.client.call<InferResponse>('ModelInfer', rawInferRequest('mlp', [x]));
+    assert.ok(relativeMaxError({ ...expected!, data: response.raw_output_contents[0]! }, expected!) <= 1e-5);
   });
 });
