@@ -69,17 +69,10 @@ export async function startConsulAgent(options: StartConsulAgentOptions = {}): P
     await freePort(),
     await freePort(),
   ];
-  // grpc and grpc_tls (1.14+) would default to 8502/8503 in dev mode, DNS to 8600: turn them off.
+  // Dev mode would take 8502 (gRPC), 8503 (gRPC TLS, from 1.14) and 8600 (DNS): turn them off.
   const args = ['agent', '-dev', '-bind', HOST, '-client', HOST, '-http-port', String(httpPort)];
   args.push('-grpc-port', '-1', '-dns-port', '-1', '-serf-lan-port', String(serfLan));
-  args.push(
-    '-serf-wan-port',
-    String(serfWan),
-    '-server-port',
-    String(server),
-    '-hcl',
-    'ports { grpc_tls = -1 }',
-  );
+  args.push('-serf-wan-port', String(serfWan), '-server-port', String(server), '-grpc-tls-port', '-1');
   args.push('-log-level', 'warn');
   const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';

@@ -1,0 +1,149 @@
+import { EventEmitter } from 'node:events';
+import Consul from 'consul';
+
+/**
+ * The few Consul agent calls the registry makes, typed. The `consul` package (2.0.1) ships
+ * typings, but they omit the options blocking queries need (`index`, `wait`, `timeout`, `ctx`),
+ * type every health answer as `any`, and mark a check's `timeout` required even for TTL checks.
+ * This adapter is the one place that talks to the package, so the rest of the folder sees plain
+ * typed values and an `AbortSignal` instead of the package's EventEmitter `ctx`.
+ */
+
+export interface TtlServiceRegistration {
+  readonly id: string;
+  readonly name: string;
+  readonly address: string;
+  readonly port: number;
+  readonly tags: readonly string[];
+  readonly meta: Readonly<Record<string, string>>;
+  readonly check: {
+    readonly checkId: string;
+    readonly ttl: string;
+    readonly deregisterCriticalServiceAfter: string;
+    readonly status: 'passing' | 'critical';
+    readonly notes?: string;
+  };
+}
+
+/** One element of `GET /v1/health/service/:name`, reduced to what we read; untrusted. */
+export interface HealthServiceEntry {
+  readonly Node?: { readonly Address?: unknown };
+  readonly Service?: {
+    readonly ID?: unknown;
+    readonly Address?: unknown;
+    readonly Port?: unknown;
+    readonly Meta?: unknown;
+  };
+}
+
+export interface BlockingAnswer<T> {
+  /** `X-Consul-Index`; undefined when the header is missing or not a number. */
+  readonly index: bigint | undefined;
+  readonly body: T;
+}
+
+/** A papi `ResponseError` carries the HTTP status; other failures (socket, abort) do not. */
+export function httpStatusOf(error: unknown): number | undefined {
+  const status = (error as { statusCode?: unknown } | null)?.statusCode;
+  return typeof status === 'number' ? status : undefined;
+}
+
+/** For every call but blocking queries: agent calls answer in milliseconds when healthy. */
+const REQUEST_TIMEOUT_MS = 10_000;
+
+// The package's own shape for what we call, including the untyped options it does accept.
+interface RawConsul {
+  agent: {
+    service: {
+      register(options: Record<string, unknown>): Promise<unknown>;
+      deregister(options: { id: string }): Promise<unknown>;
+    };
+    check: {
+      pass(options: { id: string; note?: string }): Promise<unknown>;
+      fail(options: { id: string; note?: string }): Promise<unknown>;
+    };
+  };
+  health: {
+    service(options: Record<string, unknown>): Promise<[{ headers: Record<string, unknown> }, unknown]>;
+  };
+  destroy(): void;
+}
+
+export class ConsulClient {
+  readonly #consul: RawConsul;
+
+  constructor(host: string, port: number) {
+    // `timeout` (papi's, per request) is untyped in the package; without it a hung agent would
+    // stall the heartbeat queue for good. Blocking queries set their own, longer one.
+    const options = { host, port, timeout: REQUEST_TIMEOUT_MS };
+    this.#consul = new Consul(options) as unknown as RawConsul;
+  }
+
+  async registerService(service: TtlServiceRegistration): Promise<void> {
+    const { check } = service;
+    await this.#consul.agent.service.register({
+      id: service.id,
+      name: service.name,
+      address: service.address,
+      port: service.port,
+      tags: [...service.tags],
+      meta: { ...service.meta },
+      check: {
+        checkid: check.checkId,
+        ttl: check.ttl,
+        deregistercriticalserviceafter: check.deregisterCriticalServiceAfter,
+        status: check.status,
+        ...(check.notes === undefined ? {} : { notes: check.notes }),
+      },
+    });
+  }
+
+  async deregisterService(id: string): Promise<void> {
+    await this.#consul.agent.service.deregister({ id });
+  }
+
+  /** Refreshes a TTL check (and sets its status): `PUT /v1/agent/check/{pass,fail}/:id`. */
+  async updateTtl(checkId: string, status: 'passing' | 'critical', note?: string): Promise<void> {
+    const options = note === undefined ? { id: checkId } : { id: checkId, note };
+    if (status === 'passing') await this.#consul.agent.check.pass(options);
+    else await this.#consul.agent.check.fail(options);
+  }
+
+  /**
+   * A blocking query for the passing instances of a service. Aborting `signal` aborts the HTTP
+   * request (through the package's `ctx` emitter), so a closed watch does not hold a socket for
+   * the rest of the wait.
+   */
+  async passingInstances(
+    service: string,
+    query: { readonly index: bigint; readonly waitMs: number; readonly signal: AbortSignal },
+  ): Promise<BlockingAnswer<unknown>> {
+    const ctx = Object.assign(new EventEmitter(), { includeResponse: true });
+    const cancel = () => ctx.emit('cancel');
+    query.signal.throwIfAborted();
+    query.signal.addEventListener('abort', cancel, { once: true });
+    try {
+      const [response, body] = await this.#consul.health.service({
+        service,
+        passing: true,
+        index: query.index.toString(),
+        wait: `${query.waitMs}ms`,
+        // Consul may add up to wait/16 of jitter; past that (plus slack) the agent is stuck.
+        timeout: Math.ceil(query.waitMs * (17 / 16)) + 5000,
+        ctx,
+      });
+      return { index: parseIndex(response.headers['x-consul-index']), body };
+    } finally {
+      query.signal.removeEventListener('abort', cancel);
+    }
+  }
+
+  /** Closes the keep-alive sockets the package's own HTTP agent holds. */
+  close(): void {
+    this.#consul.destroy();
+  }
+}
+
+function parseIndex(header: unknown): bigint | undefined {
+  return typeof header === 'string' && /^\d+$/.test(header) ? BigInt(header) : undefined;
+}
