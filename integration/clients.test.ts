@@ -105,13 +105,13 @@ describe('third-party Open Inference Protocol clients', () => {
     );
     assert.equal(result.code, 0, result.stderr);
     const response = JSON.parse(result.stdout) as {
-      outputs: { name: string; shape: string[]; contents: { fp32Contents: number[] } }[];
+      outputs: { name: string; shape: string[]; contents: { fp32_contents: number[] } }[];
     };
     const [expected] = await runModel(models.models.mlp.original, [x]);
     const output = response.outputs[0]!;
     assert.equal(output.name, 'y');
     assert.deepEqual(output.shape, ['1', '32']);
-    const actual = { ...expected!, data: Buffer.from(new Float32Array(output.contents.fp32Contents).buffer) };
+    const actual = { ...expected!, data: Buffer.from(new Float32Array(output.contents.fp32_contents).buffer) };
     assert.ok(relativeMaxError(actual, expected!) <= 1e-5);
   });
 
