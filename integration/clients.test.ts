@@ -111,7 +111,10 @@ describe('third-party Open Inference Protocol clients', () => {
     const output = response.outputs[0]!;
     assert.equal(output.name, 'y');
     assert.deepEqual(output.shape, ['1', '32']);
-    const actual = { ...expected!, data: Buffer.from(new Float32Array(output.contents.fp32_contents).buffer) };
+    const actual = {
+      ...expected!,
+      data: Buffer.from(new Float32Array(output.contents.fp32_contents).buffer),
+    };
     assert.ok(relativeMaxError(actual, expected!) <= 1e-5);
   });
 
@@ -152,7 +155,9 @@ describe('third-party Open Inference Protocol clients', () => {
 
   test('ModelStreamInfer answers each request on the stream, a bad one with error_message, and carries on', async () => {
     const x = randomTensor('x', [1, 8], 2);
-    const stream = (mesh.client.raw as unknown as { ModelStreamInfer(): ClientDuplexStream<object, StreamResponse> }).ModelStreamInfer();
+    const stream = (
+      mesh.client.raw as unknown as { ModelStreamInfer(): ClientDuplexStream<object, StreamResponse> }
+    ).ModelStreamInfer();
     const answers: StreamResponse[] = [];
     const done = new Promise<void>((resolve, reject) => {
       stream.on('data', (m: StreamResponse) => answers.push(m));

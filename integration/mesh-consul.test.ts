@@ -160,10 +160,13 @@ describe('a mesh registered in a real Consul agent', () => {
 
   test('a client deadline travels to the shards: DEADLINE_EXCEEDED, and the mesh keeps serving', async () => {
     const a = randomTensor('a', [4096, 1], 6);
-    await assert.rejects(mesh.client.call('ModelInfer', rawInferRequest('outer', [a]), 30), (error: { code: number }) => {
-      assert.equal(error.code, Status.DEADLINE_EXCEEDED);
-      return true;
-    });
+    await assert.rejects(
+      mesh.client.call('ModelInfer', rawInferRequest('outer', [a]), 30),
+      (error: { code: number }) => {
+        assert.equal(error.code, Status.DEADLINE_EXCEEDED);
+        return true;
+      },
+    );
     const response = await infer('outer', [a]);
     assert.equal(response.raw_output_contents[0]!.length, 64 << 20);
   });

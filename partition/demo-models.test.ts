@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadRepository } from '../lib/plan/repository.js';
-import { prepareModelRepository, type PreparedRepository } from './demo-models.js';
+import { DEMO_INPUT_WIDTH, prepareModelRepository, type PreparedRepository } from './demo-models.js';
 import { randomTensor } from './synthetic.js';
 import { relativeMaxError, runLoadedPlan, runModel } from './verify.js';
 
@@ -74,7 +74,7 @@ void describe('prepareModelRepository', () => {
     const cases = [
       { name: 'ocr-rec', input: randomTensor('x', [1, 3, 48, 320], 1), exact: true },
       { name: 'outer', input: randomTensor('a', [4096, 1], 2), exact: true },
-      { name: 'mlp', input: randomTensor('x', [3, 64], 3), exact: false },
+      { name: 'mlp', input: randomTensor('x', [3, DEMO_INPUT_WIDTH], 3), exact: false },
     ] as const;
     for (const { name, input, exact } of cases) {
       const [expected] = await runModel(repo.models[name].original, [input]);

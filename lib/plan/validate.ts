@@ -51,7 +51,16 @@ export function validatePlan(json: unknown): Plan {
             `has ${gather.columnOffsets.length} entries for ${stage.partitions.length} partitions`,
           );
         }
-        available.set(gather.indices, `the indices of stage "${stage.name}"`);
+        // The indices are listed as an output of their own (the partitions return both), in any order.
+        const paired = stage.outputs.some(
+          (other) => other.name === gather.indices && other.gather.kind !== 'topk',
+        );
+        if (!paired) {
+          throw new PlanError(
+            `${where}.gather.indices`,
+            `"${gather.indices}" must name another output of stage "${stage.name}" that is not a top-k`,
+          );
+        }
       }
       available.set(output.name, `an output of stage "${stage.name}"`);
     });

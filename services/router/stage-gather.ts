@@ -72,8 +72,10 @@ export class StageGather {
       const shapes = this.#shapes.map((s) => s![i]!.shape);
       const { datatype } = this.#shapes[0]![i]!;
       const g = output.gather;
-      if (g.kind === 'concat') return new ConcatMerger(output.name, datatype, shapes, g.axis);
-      if (g.kind === 'sum' || g.kind === 'mean')
+      // A top-k's indices output is merged with its values, whatever gather the plan gives it.
+      const ofTopk = this.#isIndicesOfTopk(output.name);
+      if (g.kind === 'concat' && !ofTopk) return new ConcatMerger(output.name, datatype, shapes, g.axis);
+      if ((g.kind === 'sum' || g.kind === 'mean') && !ofTopk)
         return new SumMerger(output.name, datatype, shapes, g.kind === 'mean');
       return new PartsCollector(
         { name: output.name, datatype, shape: shapes[0]! },
@@ -92,13 +94,14 @@ export class StageGather {
     if (!this.#mergers) return;
     const keep: Pending[] = [];
     for (const chunk of this.#pending[p]!) {
-      const gather = this.stage.outputs[chunk.tensor]?.gather;
-      if (!gather)
+      const output = this.stage.outputs[chunk.tensor];
+      if (!output)
         throw new ServiceError(
           Status.INTERNAL,
           `stage ${this.stage.name} partition ${p} sent a chunk of output ${chunk.tensor}`,
         );
-      if (streamsEarly(gather) || this.#complete[p]) this.#accept(p, chunk);
+      const early = streamsEarly(output.gather) && !this.#isIndicesOfTopk(output.name);
+      if (early || this.#complete[p]) this.#accept(p, chunk);
       else keep.push(chunk);
     }
     this.#pending[p] = keep;

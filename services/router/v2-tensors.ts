@@ -154,7 +154,16 @@ export function decodeInputs(
         );
       }
       data = Buffer.alloc(expected);
-      values.forEach((v, j) => writeElement(data, input.datatype as Datatype, j, v));
+      values.forEach((v, j) => {
+        try {
+          writeElement(data, input.datatype as Datatype, j, v);
+        } catch {
+          // Node's writers throw RangeError (and BigInt SyntaxError) for values the type cannot hold.
+          throw invalidArgument(
+            `input "${input.name}": contents.${field} element ${j} (${String(v)}) is not a valid ${input.datatype}`,
+          );
+        }
+      });
     }
     tensors.set(input.name, { ...spec, data });
   });

@@ -1,0 +1,268 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { bytesPerElement, type Datatype } from './dtype.js';
+import { ConcatMerger, SumMerger, concatShape, concatTensors, sumTensors } from './merge.js';
+import { splitTensor } from './scatter.js';
+import { elementCount, type Tensor } from './tensor.js';
+
+/** mulberry32: a small seeded PRNG, so every run tests the same cases. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function randomTensor(random: () => number, datatype: Datatype, shape: number[]): Tensor {
+  const data = Buffer.alloc(elementCount(shape) * bytesPerElement(datatype));
+  for (let i = 0; i < data.length; i++) data[i] = Math.floor(random() * 256);
+  return { name: 't', datatype, shape, data };
+}
+
+function shuffle<T>(random: () => number, items: T[]): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [items[i], items[j]] = [items[j]!, items[i]!];
+  }
+  return items;
+}
+
+interface Chunk {
+  partition: number;
+  offset: number;
+  data: Uint8Array;
+}
+
+/** Every partition's bytes as chunks of 1..maxBytes bytes, cut anywhere, all shuffled together. */
+function scatteredChunks(random: () => number, parts: readonly Tensor[], maxBytes: number): Chunk[] {
+  const chunks: Chunk[] = [];
+  parts.forEach((part, partition) => {
+    for (let offset = 0; offset < part.data.length;) {
+      const take = Math.min(1 + Math.floor(random() * maxBytes), part.data.length - offset);
+      chunks.push({ partition, offset, data: part.data.subarray(offset, offset + take) });
+      offset += take;
+    }
+  });
+  return shuffle(random, chunks);
+}
+
+const f32 = (t: Tensor): number[] =>
+  Array.from(new Float32Array(t.data.buffer, t.data.byteOffset, t.data.length / 4));
+const f32Buffer = (values: number[]): Buffer => Buffer.from(new Float32Array(values).buffer);
+const i64Buffer = (values: bigint[]): Buffer => Buffer.from(new BigInt64Array(values).buffer);
+
+void describe('concatShape', () => {
+  void test('adds up the concat axis and keeps the rest', () => {
+    assert.deepEqual(
+      concatShape(
+        'y',
+        [
+          [2, 3, 4],
+          [2, 5, 4],
+        ],
+        1,
+      ),
+      [2, 8, 4],
+    );
+    assert.deepEqual(
+      concatShape(
+        'y',
+        [
+          [2, 3],
+          [2, 1],
+        ],
+        -1,
+      ),
+      [2, 4],
+    );
+  });
+
+  void test('a mismatching dim or rank is a RangeError naming the tensor and partition', () => {
+    assert.throws(
+      () =>
+        concatShape(
+          'logits',
+          [
+            [2, 3],
+            [3, 3],
+          ],
+          1,
+        ),
+      { name: 'RangeError', message: /^logits: partition 1 has shape \[3,3\]/ },
+    );
+    assert.throws(() => concatShape('logits', [[2, 3], [2]], 0), { message: /logits: partition 1/ });
+  });
+});
+
+void describe('ConcatMerger', () => {
+  void test('a 2-D concat along axis 1 by hand, chunks crossing rows, arriving last partition first', () => {
+    // Partition 0: [[1,2],[3,4]]; partition 1: [[5],[6]] -> [[1,2,5],[3,4,6]].
+    const merger = new ConcatMerger(
+      'y',
+      'FP32',
+      [
+        [2, 2],
+        [2, 1],
+      ],
+      1,
+    );
+    assert.deepEqual(merger.spec, { name: 'y', datatype: 'FP32', shape: [2, 3] });
+    const p0 = f32Buffer([1, 2, 3, 4]);
+    merger.accept(1, 0, f32Buffer([5, 6]));
+    merger.accept(0, 6, p0.subarray(6)); // from the middle of element 1 of row 0 into row 1
+    merger.accept(0, 0, p0.subarray(0, 6));
+    assert.deepEqual(f32(merger.result()), [1, 2, 5, 3, 4, 6]);
+  });
+
+  for (const axis of [0, 1, 2, -1]) {
+    void test(`3-D tensors along axis ${axis}: random uneven partitions, random chunk sizes, random order`, () => {
+      const random = prng(100 + axis);
+      for (let c = 0; c < 60; c++) {
+        const shape = [
+          1 + Math.floor(random() * 5),
+          1 + Math.floor(random() * 6),
+          1 + Math.floor(random() * 7),
+        ];
+        const datatype = (['FP32', 'INT64', 'UINT8', 'FP16'] as const)[c % 4]!;
+        const whole = randomTensor(random, datatype, shape);
+        const n = 1 + Math.floor(random() * 4);
+        const parts = splitTensor(whole, axis, n);
+        const merger = new ConcatMerger(
+          't',
+          datatype,
+          parts.map((p) => p.shape),
+          axis,
+        );
+        assert.deepEqual(merger.spec.shape, shape);
+        const rowBytes = whole.data.length / shape[0]!;
+        for (const chunk of scatteredChunks(random, parts, Math.max(1, Math.floor(rowBytes * 1.5)))) {
+          merger.accept(chunk.partition, chunk.offset, chunk.data);
+        }
+        const merged = merger.result();
+        assert.deepEqual(merged.shape, shape);
+        assert.equal(merged.datatype, datatype);
+        assert.ok(merged.data.equals(whole.data), `case ${c}: [${shape}] ${datatype} axis ${axis} in ${n}`);
+      }
+    });
+  }
+
+  void test('a whole partition in one chunk spanning many rows lands row by row', () => {
+    const whole = randomTensor(prng(7), 'INT16', [4, 5, 3]);
+    const parts = splitTensor(whole, 1, 3); // widths 2, 2, 1
+    const merger = new ConcatMerger(
+      't',
+      'INT16',
+      parts.map((p) => p.shape),
+      1,
+    );
+    for (const p of [2, 0, 1]) merger.accept(p, 0, parts[p]!.data);
+    assert.ok(merger.result().data.equals(whole.data));
+  });
+});
+
+void describe('SumMerger', () => {
+  void test('FP32: two partitions add element-wise in any chunk order, rounding as float32', () => {
+    const random = prng(11);
+    const n = 37;
+    const a = Array.from({ length: n }, () => (random() - 0.5) * 1e3);
+    const b = Array.from({ length: n }, () => (random() - 0.5) * 1e-2);
+    const merger = new SumMerger('h', 'FP32', [[n], [n]]);
+    const parts = [f32Buffer(a), f32Buffer(b)];
+    const chunks: Chunk[] = [];
+    parts.forEach((data, partition) => {
+      for (let offset = 0; offset < data.length; offset += 12) {
+        chunks.push({ partition, offset, data: data.subarray(offset, offset + 12) });
+      }
+    });
+    for (const c of shuffle(random, chunks)) merger.accept(c.partition, c.offset, c.data);
+    const expected = a.map((x, i) => Math.fround(Math.fround(x) + Math.fround(b[i]!)));
+    assert.deepEqual(f32(merger.result()), expected);
+    assert.deepEqual(merger.spec, { name: 'h', datatype: 'FP32', shape: [n] });
+  });
+
+  void test('INT64: exact sums beyond 2^53, negatives included', () => {
+    const a = [2n ** 60n, -5n, 0n, 9007199254740993n];
+    const b = [3n, -7n, -(2n ** 62n), 1n];
+    const c = [1n, 1n, 1n, 1n];
+    const merged = sumTensors([
+      { name: 'n', datatype: 'INT64', shape: [2, 2], data: i64Buffer(a) },
+      { name: 'n', datatype: 'INT64', shape: [2, 2], data: i64Buffer(b) },
+      { name: 'n', datatype: 'INT64', shape: [2, 2], data: i64Buffer(c) },
+    ]);
+    assert.deepEqual(merged.shape, [2, 2]);
+    assert.deepEqual(Array.from(new BigInt64Array(merged.data.buffer, merged.data.byteOffset, 4)), [
+      2n ** 60n + 4n,
+      -11n,
+      -(2n ** 62n) + 1n,
+      9007199254740995n,
+    ]);
+  });
+
+  void test('mean of FP32 divides by the partition count', () => {
+    const merged = sumTensors(
+      [
+        { name: 'm', datatype: 'FP32', shape: [3], data: f32Buffer([1, 2, -3]) },
+        { name: 'm', datatype: 'FP32', shape: [3], data: f32Buffer([2, 2, 0]) },
+        { name: 'm', datatype: 'FP32', shape: [3], data: f32Buffer([3, 5, 1.5]) },
+      ],
+      true,
+    );
+    assert.deepEqual(f32(merged), [2, 3, -0.5]);
+  });
+
+  void test('chunks whose bytes sit at an unaligned address still add correctly', () => {
+    const merger = new SumMerger('h', 'FP32', [[2], [2]]);
+    const odd = Buffer.alloc(9);
+    f32Buffer([1.5, 2.5]).copy(odd, 1);
+    merger.accept(0, 0, odd.subarray(1));
+    merger.accept(1, 0, f32Buffer([0.25, 0.5]));
+    assert.deepEqual(f32(merger.result()), [1.75, 3]);
+  });
+
+  void test('refuses unequal shapes, mean of integers, and chunks that split an element', () => {
+    assert.throws(
+      () =>
+        new SumMerger('h', 'FP32', [
+          [2, 3],
+          [3, 2],
+        ]),
+      {
+        name: 'RangeError',
+        message: /^h: partition 1 has shape \[3,2\]/,
+      },
+    );
+    assert.throws(() => new SumMerger('h', 'INT64', [[2], [2]], true), {
+      name: 'TypeError',
+      message: /^h: mean/,
+    });
+    const merger = new SumMerger('h', 'FP32', [[4], [4]]);
+    assert.throws(() => merger.accept(0, 2, Buffer.alloc(4)), {
+      message: /h: chunk at byte 2 \(4 bytes\) splits an element/,
+    });
+    assert.throws(() => merger.accept(0, 0, Buffer.alloc(6)), RangeError);
+  });
+});
+
+void describe('concatTensors(splitTensor(t, axis, n), axis)', () => {
+  void test('round-trips bitwise for many random shapes, axes, part counts and dtypes', () => {
+    const random = prng(2024);
+    const dtypes: Datatype[] = ['FP32', 'FP64', 'INT64', 'INT32', 'UINT8', 'BOOL', 'FP16'];
+    for (let c = 0; c < 500; c++) {
+      const rank = 1 + Math.floor(random() * 4);
+      const shape = Array.from({ length: rank }, () => 1 + Math.floor(random() * 6));
+      const axis = Math.floor(random() * rank) - (random() < 0.5 ? rank : 0);
+      const n = 1 + Math.floor(random() * 6);
+      const datatype = dtypes[Math.floor(random() * dtypes.length)]!;
+      const t = randomTensor(random, datatype, shape);
+      const back = concatTensors(splitTensor(t, axis, n), axis);
+      const why = `case ${c}: ${datatype} [${shape}] axis ${axis} in ${n}`;
+      assert.deepEqual(back.shape, shape, why);
+      assert.equal(back.datatype, datatype, why);
+      assert.ok(back.data.equals(t.data), why);
+    }
+  });
+});

@@ -1,0 +1,280 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import {
+  credentials,
+  Server,
+  ServerCredentials,
+  status as Status,
+  type Client,
+  type ClientDuplexStream,
+  type ServiceError as GrpcServiceError,
+} from '@grpc/grpc-js';
+import { loadShardPackage } from '../../lib/grpc/protos.js';
+import type { ShardResponseMessage, WireInferHeader } from '../../lib/grpc/shard-messages.js';
+import { createLogger } from '../../lib/log.js';
+import type { Tensor, TensorSpec } from '../../lib/tensor/tensor.js';
+import { serveInferCall, type InferStream } from './infer-call.js';
+import type { ModelRunner } from './model-runner.js';
+
+/** What a test writes: proto-loader encodes a oneof from whichever member is set. */
+type RequestMessage =
+  { header: WireInferHeader } | { chunk: { tensor: number; offset: number; data: Buffer } };
+
+/** y = 2 * x in plain JavaScript, plus n = the element count as INT64: a real runner, no ONNX. */
+class DoublingRunner implements ModelRunner {
+  readonly inputs: readonly TensorSpec[] = [{ name: 'x', datatype: 'FP32', shape: [-1, 10] }];
+  readonly outputNames = ['y', 'n'];
+  readonly weightBytes = 0;
+  readonly seen: Tensor[][] = [];
+  failWith: Error | undefined;
+
+  run(inputs: readonly Tensor[]): Promise<Tensor[]> {
+    this.seen.push([...inputs]);
+    if (this.failWith) return Promise.reject(this.failWith);
+    const x = inputs[0]!;
+    const values = new Float32Array(x.data.length / 4);
+    for (let i = 0; i < values.length; i++) values[i] = 2 * x.data.readFloatLE(i * 4);
+    const n = Buffer.alloc(8);
+    n.writeBigInt64LE(BigInt(values.length));
+    return Promise.resolve([
+      { name: 'y', datatype: 'FP32', shape: [...x.shape], data: Buffer.from(values.buffer) },
+      { name: 'n', datatype: 'INT64', shape: [1], data: n },
+    ]);
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+interface Outcome {
+  messages: ShardResponseMessage[];
+  error?: GrpcServiceError;
+}
+
+const header = (overrides: Partial<WireInferHeader> = {}, shape = [5, 10]): { header: WireInferHeader } => ({
+  header: {
+    request_id: 'r1',
+    model: 'm',
+    version: '1',
+    stage: 'main',
+    partition: 0,
+    inputs: [{ name: 'x', datatype: 'FP32', shape }],
+    ...overrides,
+  },
+});
+
+function inputBytes(count: number): Buffer {
+  const data = Buffer.alloc(count * 4);
+  for (let i = 0; i < count; i++) data.writeFloatLE(i * 0.5 - 3, i * 4);
+  return data;
+}
+
+/** Cuts `data` into chunks of `bytes` (not element-aligned), last one first. */
+function chunksOf(data: Buffer, bytes: number): RequestMessage[] {
+  const out: RequestMessage[] = [];
+  for (let at = 0; at < data.length; at += bytes) {
+    out.push({ chunk: { tensor: 0, offset: at, data: data.subarray(at, at + bytes) } });
+  }
+  return out.reverse();
+}
+
+void describe('serveInferCall over a real grpc-js server', () => {
+  const runner = new DoublingRunner();
+  const runners = new Map<string, ModelRunner>([['m/1/main/0', runner]]);
+  const log = createLogger('test', 'silent');
+  const server = new Server();
+  let client: Client;
+
+  before(async () => {
+    server.addService(loadShardPackage().service.service, {
+      Infer: (call: InferStream) => {
+        void serveInferCall(call, {
+          runner: (key) => runners.get(key),
+          chunkBytes: 64,
+          instanceId: 'test',
+          log,
+        });
+      },
+    });
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, bound) =>
+        error ? reject(error) : resolve(bound),
+      ),
+    );
+    const Ctor = loadShardPackage().service;
+    client = new Ctor(`127.0.0.1:${port}`, credentials.createInsecure());
+  });
+
+  after(() => {
+    client.close();
+    server.forceShutdown();
+  });
+
+  /** Writes `messages`, half-closes, and collects what comes back until the status. */
+  function infer(messages: readonly RequestMessage[]): Promise<Outcome> {
+    const open = (
+      client as unknown as Record<string, () => ClientDuplexStream<RequestMessage, ShardResponseMessage>>
+    )['Infer']!;
+    const stream = open.call(client);
+    return new Promise((resolve) => {
+      const received: ShardResponseMessage[] = [];
+      stream.on('data', (m: ShardResponseMessage) => received.push(m));
+      stream.on('error', (error: GrpcServiceError) => resolve({ messages: received, error }));
+      stream.on('end', () => resolve({ messages: received }));
+      for (const m of messages) stream.write(m);
+      stream.end();
+    });
+  }
+
+  /** A good request after an error shows the server still serves. */
+  async function assertStillServes(): Promise<void> {
+    const outcome = await infer([header({}, [1, 10]), ...chunksOf(inputBytes(10), 40)]);
+    assert.equal(outcome.error, undefined);
+    assert.equal(outcome.messages.at(-1)?.kind, 'trailer');
+  }
+
+  async function assertRefused(
+    messages: readonly RequestMessage[],
+    code: Status,
+    details: RegExp,
+  ): Promise<void> {
+    const outcome = await infer(messages);
+    assert.ok(outcome.error, `expected ${Status[code]}, the call succeeded`);
+    assert.equal(Status[outcome.error.code], Status[code], outcome.error.details);
+    assert.match(outcome.error.details, details);
+    assert.ok(
+      outcome.messages.every((m) => m.kind !== 'trailer'),
+      'no trailer after an error',
+    );
+    await assertStillServes();
+  }
+
+  void test('outputs stream as a header, chunks of at most 64 bytes, then a trailer, with y = 2x', async () => {
+    const x = inputBytes(50);
+    const before = runner.seen.length;
+    const outcome = await infer([header(), ...chunksOf(x, 37)]);
+    assert.equal(outcome.error, undefined);
+    const { messages } = outcome;
+
+    const first = messages[0];
+    assert.ok(first?.kind === 'header', `first message is ${first?.kind}`);
+    assert.deepEqual(first.header.outputs, [
+      { name: 'y', datatype: 'FP32', shape: [5, 10] },
+      { name: 'n', datatype: 'INT64', shape: [1] },
+    ]);
+    const last = messages.at(-1);
+    assert.ok(last?.kind === 'trailer', `last message is ${last?.kind}`);
+    assert.equal(last.trailer.instance_id, 'test');
+    assert.equal(typeof last.trailer.compute_us, 'number');
+    assert.equal(typeof last.trailer.receive_us, 'number');
+
+    const middle = messages.slice(1, -1);
+    const y = Buffer.alloc(200);
+    const n = Buffer.alloc(8);
+    const next = [0, 0];
+    for (const m of middle) {
+      assert.ok(m.kind === 'chunk', `a ${m.kind} between the header and the trailer`);
+      const { tensor, offset, data } = m.chunk;
+      assert.ok(data.length > 0 && data.length <= 64, `chunk of ${data.length} bytes`);
+      assert.equal(data.length % 4, 0);
+      assert.equal(offset, next[tensor], 'chunks of a tensor arrive in order');
+      next[tensor] = offset + data.length;
+      data.copy(tensor === 0 ? y : n, offset);
+    }
+    assert.deepEqual(next, [200, 8]);
+    assert.equal(middle.length, 4 + 1); // 200 bytes in 64-byte chunks, then n
+
+    const expected = Array.from({ length: 50 }, (_, i) => 2 * (i * 0.5 - 3));
+    assert.deepEqual(
+      Array.from({ length: 50 }, (_, i) => y.readFloatLE(i * 4)),
+      expected,
+    );
+    assert.equal(n.readBigInt64LE(), 50n);
+    // The runner saw the input exactly as sent, though its chunks came last first and cut mid-element.
+    assert.equal(runner.seen.length, before + 1);
+    assert.ok(runner.seen.at(-1)![0]!.data.equals(x));
+  });
+
+  void test('a chunk before the header is INVALID_ARGUMENT', async () => {
+    await assertRefused(
+      [...chunksOf(inputBytes(50), 200), header()],
+      Status.INVALID_ARGUMENT,
+      /a chunk arrived before the header/,
+    );
+  });
+
+  void test('a partition the shard does not serve is NOT_FOUND', async () => {
+    await assertRefused(
+      [header({ partition: 7 }), ...chunksOf(inputBytes(50), 200)],
+      Status.NOT_FOUND,
+      /does not serve partition m\/1\/main\/7/,
+    );
+    await assertRefused(
+      [header({ model: 'other' })],
+      Status.NOT_FOUND,
+      /does not serve partition other\/1\/main\/0/,
+    );
+  });
+
+  void test('a shape the partition does not take is INVALID_ARGUMENT naming the input', async () => {
+    await assertRefused(
+      [header({}, [5, 4]), ...chunksOf(inputBytes(20), 80)],
+      Status.INVALID_ARGUMENT,
+      /input "x": shape \[5,4\] given, the model takes \[-1,10\]/,
+    );
+    await assertRefused(
+      [header({ inputs: [{ name: 'x', datatype: 'INT32', shape: [1, 10] }] })],
+      Status.INVALID_ARGUMENT,
+      /input "x": datatype INT32 given/,
+    );
+    await assertRefused(
+      [header({ inputs: [{ name: 'z', datatype: 'FP32', shape: [1, 10] }] })],
+      Status.INVALID_ARGUMENT,
+      /input "x" is missing/,
+    );
+  });
+
+  void test('bytes missing at half-close are INVALID_ARGUMENT naming the input', async () => {
+    const x = inputBytes(50);
+    await assertRefused(
+      [header(), ...chunksOf(x.subarray(0, 196), 64)],
+      Status.INVALID_ARGUMENT,
+      /input "x": the stream ended before all its bytes arrived/,
+    );
+  });
+
+  void test('chunks outside the tensor, repeated, or of an undeclared tensor are INVALID_ARGUMENT', async () => {
+    const x = inputBytes(50);
+    await assertRefused(
+      [header(), { chunk: { tensor: 0, offset: 190, data: Buffer.alloc(20) } }],
+      Status.INVALID_ARGUMENT,
+      /input "x": chunk \[190, 210\) is outside the tensor's 200 bytes/,
+    );
+    await assertRefused(
+      [header(), ...chunksOf(x.subarray(0, 100), 100), ...chunksOf(x.subarray(0, 100), 100)],
+      Status.INVALID_ARGUMENT,
+      /input "x": chunk \[0, 100\) overlaps/,
+    );
+    await assertRefused(
+      [header(), { chunk: { tensor: 1, offset: 0, data: Buffer.alloc(4) } }],
+      Status.INVALID_ARGUMENT,
+      /chunk for tensor 1, but the header declared 1/,
+    );
+  });
+
+  void test('a second header, or none at all, is INVALID_ARGUMENT', async () => {
+    await assertRefused([header(), header()], Status.INVALID_ARGUMENT, /a second header arrived/);
+    await assertRefused([], Status.INVALID_ARGUMENT, /the stream ended without a header/);
+  });
+
+  void test('a runner failure is UNKNOWN with a generic message: internals are not sent', async () => {
+    runner.failWith = new Error('onnxruntime: secret path /opt/models/m.onnx');
+    const outcome = await infer([header(), ...chunksOf(inputBytes(50), 200)]);
+    runner.failWith = undefined;
+    assert.equal(outcome.error?.code, Status.UNKNOWN);
+    assert.equal(outcome.error.details, 'internal error; the server log has the details');
+    assert.deepEqual(outcome.messages, []);
+    await assertStillServes();
+  });
+});
