@@ -1,6 +1,6 @@
 import { status as Status } from '@grpc/grpc-js';
 import { chunkRanges } from '../../lib/tensor/chunks.js';
-import type { Tensor, TensorSpec } from '../../lib/tensor/tensor.js';
+import type { Tensor } from '../../lib/tensor/tensor.js';
 import { ServiceError } from '../../lib/grpc/service-error.js';
 import {
   specFromWire,
@@ -9,14 +9,9 @@ import {
   type WireInferHeader,
   type WireInferTrailer,
 } from '../../lib/grpc/shard-messages.js';
+import type { PartitionSink } from '../../lib/plan/stage-gather.js';
 import type { ShardInstance } from '../../registry/registry.js';
 import type { ShardClients } from './shard-clients.js';
-
-/** Where one partition's outputs go while they stream in; owned by the stage's gather. */
-export interface PartitionSink {
-  header(specs: readonly TensorSpec[]): void;
-  chunk(tensor: number, offset: number, data: Buffer): void;
-}
 
 export interface PartitionCall {
   readonly instance: ShardInstance;

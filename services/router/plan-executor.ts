@@ -8,7 +8,7 @@ import type { RoutingTable } from '../../registry/routing-table.js';
 import { callPartition } from './partition-call.js';
 import type { ReplicaPicker } from './replica-picker.js';
 import type { ShardClients } from './shard-clients.js';
-import { StageGather } from './stage-gather.js';
+import { StageGather } from '../../lib/plan/stage-gather.js';
 
 /** Codes after which the same partition may succeed on another replica: inference has no side effects. */
 const RETRYABLE = new Set([

@@ -1,11 +1,16 @@
 import { status as Status } from '@grpc/grpc-js';
-import type { Gather, StagePlan } from '../../lib/plan/schema.js';
-import { ConcatMerger, SumMerger, type Merger } from '../../lib/tensor/merge.js';
-import { mergeTopk } from '../../lib/tensor/topk.js';
-import { ChunkAssembler } from '../../lib/tensor/chunks.js';
-import { byteSize, type Tensor, type TensorSpec } from '../../lib/tensor/tensor.js';
-import { ServiceError } from '../../lib/grpc/service-error.js';
-import type { PartitionSink } from './partition-call.js';
+import type { Gather, StagePlan } from './schema.js';
+import { ConcatMerger, SumMerger, type Merger } from '../tensor/merge.js';
+import { mergeTopk } from '../tensor/topk.js';
+import { ChunkAssembler } from '../tensor/chunks.js';
+import { byteSize, type Tensor, type TensorSpec } from '../tensor/tensor.js';
+import { ServiceError } from '../grpc/service-error.js';
+
+/** Where one partition's outputs go while they stream in; owned by the stage's gather. */
+export interface PartitionSink {
+  header(specs: readonly TensorSpec[]): void;
+  chunk(tensor: number, offset: number, data: Buffer): void;
+}
 
 interface Pending {
   tensor: number;

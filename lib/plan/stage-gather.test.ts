@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { status as Status } from '@grpc/grpc-js';
-import type { StagePlan } from '../../lib/plan/schema.js';
-import { ServiceError } from '../../lib/grpc/service-error.js';
-import type { Tensor, TensorSpec } from '../../lib/tensor/tensor.js';
+import type { StagePlan } from './schema.js';
+import { ServiceError } from '../grpc/service-error.js';
+import type { Tensor, TensorSpec } from '../tensor/tensor.js';
 import { StageGather } from './stage-gather.js';
 
 const f32 = (values: number[]): Buffer => Buffer.from(new Float32Array(values).buffer);
