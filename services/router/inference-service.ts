@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import {
   status as Status,
   type sendUnaryData,
@@ -8,38 +7,7 @@ import {
 } from '@grpc/grpc-js';
 import type { Plan } from '../../lib/plan/schema.js';
 import { ServiceError, toStatus } from '../../lib/grpc/service-error.js';
-import type { Logger } from '../../lib/log.js';
-import type { RoutingTable } from '../../registry/routing-table.js';
-import type { ModelCatalog } from './model-catalog.js';
-import type { ModelStatisticsBook } from './model-statistics.js';
-import { executePlan, type ExecutionContext } from './plan-executor.js';
-import { decodeInputs, encodeContents, type WireInputTensor } from './v2-tensors.js';
-
-export interface InferRequest {
-  model_name: string;
-  model_version: string;
-  id: string;
-  inputs: WireInputTensor[];
-  outputs: { name: string }[];
-  raw_input_contents: Buffer[];
-}
-
-export interface InferenceContext {
-  readonly catalog: ModelCatalog;
-  readonly table: () => RoutingTable;
-  readonly statistics: ModelStatisticsBook;
-  readonly execution: Omit<ExecutionContext, 'requestId' | 'deadline' | 'signal' | 'log'>;
-  readonly defaultDeadlineMs: number;
-  readonly log: Logger;
-  readonly version: string;
-}
-
-/** A model is ready when every partition of every stage has at least one passing replica. */
-export function modelReady(plan: Plan, table: RoutingTable): boolean {
-  return plan.stages.every((stage) =>
-    stage.partitions.every((_, p) => table.replicas(plan.name, plan.version, stage.name, p).length > 0),
-  );
-}
+import { modelReady, runInference, type InferenceContext, type InferRequest } from './model-infer.js';
 
 const DATA_TYPE = (datatype: string): string => `TYPE_${datatype === 'BYTES' ? 'STRING' : datatype}`;
 
@@ -58,46 +26,6 @@ export function inferenceService(ctx: InferenceContext): UntypedServiceImplement
           (error: unknown) => callback(toStatus(error, (e) => ctx.log.error({ err: e }, 'unexpected error'))),
         );
     };
-
-  async function infer(request: InferRequest, deadline: Date, signal: AbortSignal): Promise<object> {
-    const plan = ctx.catalog.resolve(request.model_name, request.model_version);
-    const started = process.hrtime.bigint();
-    const requestId = request.id || randomUUID();
-    const log = ctx.log.child({ requestId, model: plan.name, version: plan.version });
-    try {
-      const inputs = decodeInputs(plan, request.inputs, request.raw_input_contents);
-      const requested =
-        request.outputs.length > 0 ? request.outputs.map((o) => o.name) : plan.outputs.map((o) => o.name);
-      for (const name of requested) {
-        if (!plan.outputs.some((o) => o.name === name))
-          throw new ServiceError(
-            Status.INVALID_ARGUMENT,
-            `output "${name}" is not an output of model "${plan.name}"`,
-          );
-      }
-      const results = await executePlan(plan, inputs, { ...ctx.execution, requestId, deadline, signal, log });
-      const tensors = requested.map((name) => results.get(name)!);
-      const typed = request.raw_input_contents.length === 0;
-      ctx.statistics.record(plan.name, plan.version, true, Number(process.hrtime.bigint() - started));
-      return {
-        model_name: plan.name,
-        model_version: plan.version,
-        id: request.id,
-        outputs: tensors.map((t) => ({
-          name: t.name,
-          datatype: t.datatype,
-          shape: t.shape,
-          ...(typed ? { contents: encodeContents(t) } : {}),
-        })),
-        raw_output_contents: typed ? [] : tensors.map((t) => t.data),
-      };
-    } catch (error) {
-      ctx.statistics.record(plan.name, plan.version, false, Number(process.hrtime.bigint() - started));
-      if (!(error instanceof ServiceError && error.code === Status.INVALID_ARGUMENT))
-        log.warn({ err: error }, 'inference failed');
-      throw error;
-    }
-  }
 
   /** The client's deadline, or the router's default; shard calls inherit it unchanged. */
   const deadlineOf = (call: { getDeadline(): Date | number }): Date => {
@@ -182,7 +110,7 @@ export function inferenceService(ctx: InferenceContext): UntypedServiceImplement
     ModelInfer: (call: ServerUnaryCall<InferRequest, object>, callback: sendUnaryData<object>) => {
       const abort = new AbortController();
       call.on('cancelled', () => abort.abort());
-      infer(call.request, deadlineOf(call), abort.signal).then(
+      runInference(ctx, call.request, deadlineOf(call), abort.signal).then(
         (response) => callback(null, response),
         (error: unknown) => callback(toStatus(error, (e) => ctx.log.error({ err: e }, 'unexpected error'))),
       );
@@ -194,7 +122,7 @@ export function inferenceService(ctx: InferenceContext): UntypedServiceImplement
       // Triton's form: each request gets one response message, in completion order, matched by id;
       // a failed request answers with `error_message` and the stream carries on.
       call.on('data', (request: InferRequest) => {
-        const done = infer(request, deadlineOf(call), abort.signal).then(
+        const done = runInference(ctx, request, deadlineOf(call), abort.signal).then(
           (response) => void call.write({ error_message: '', infer_response: response }),
           (error: unknown) => {
             const status = toStatus(error, (e) => ctx.log.error({ err: e }, 'unexpected error'));

@@ -23,7 +23,7 @@ export interface RunningRouter {
   readonly port: number;
   /** The current routing table, for status commands and tests. */
   table(): RoutingTable;
-  /** Resolves once the table lists at least one replica of every partition of `model`. */
+  /** Stops the watch, refuses new calls, waits for open ones, closes shard channels. */
   close(): Promise<void>;
 }
 

@@ -1,0 +1,86 @@
+import { randomUUID } from 'node:crypto';
+import { status as Status } from '@grpc/grpc-js';
+import type { Plan } from '../../lib/plan/schema.js';
+import { ServiceError } from '../../lib/grpc/service-error.js';
+import type { Logger } from '../../lib/log.js';
+import type { RoutingTable } from '../../registry/routing-table.js';
+import type { ModelCatalog } from './model-catalog.js';
+import type { ModelStatisticsBook } from './model-statistics.js';
+import { executePlan, type ExecutionContext } from './plan-executor.js';
+import { decodeInputs, encodeContents, type WireInputTensor } from './v2-tensors.js';
+
+export interface InferRequest {
+  model_name: string;
+  model_version: string;
+  id: string;
+  inputs: WireInputTensor[];
+  outputs: { name: string }[];
+  raw_input_contents: Buffer[];
+}
+
+export interface InferenceContext {
+  readonly catalog: ModelCatalog;
+  readonly table: () => RoutingTable;
+  readonly statistics: ModelStatisticsBook;
+  readonly execution: Omit<ExecutionContext, 'requestId' | 'deadline' | 'signal' | 'log'>;
+  readonly defaultDeadlineMs: number;
+  readonly log: Logger;
+  readonly version: string;
+}
+
+/** A model is ready when every partition of every stage has at least one passing replica. */
+export function modelReady(plan: Plan, table: RoutingTable): boolean {
+  return plan.stages.every((stage) =>
+    stage.partitions.every((_, p) => table.replicas(plan.name, plan.version, stage.name, p).length > 0),
+  );
+}
+
+/**
+ * One inference, whatever RPC carried it: resolve the plan, validate and decode the inputs, run the
+ * stages, and encode the requested outputs — typed `contents` when the client sent typed contents
+ * (grpcurl and other JSON users), `raw_output_contents` otherwise, as Triton does.
+ */
+export async function runInference(
+  ctx: InferenceContext,
+  request: InferRequest,
+  deadline: Date,
+  signal: AbortSignal,
+): Promise<object> {
+  const plan = ctx.catalog.resolve(request.model_name, request.model_version);
+  const started = process.hrtime.bigint();
+  const requestId = request.id || randomUUID();
+  const log = ctx.log.child({ requestId, model: plan.name, version: plan.version });
+  try {
+    const inputs = decodeInputs(plan, request.inputs, request.raw_input_contents);
+    const requested =
+      request.outputs.length > 0 ? request.outputs.map((o) => o.name) : plan.outputs.map((o) => o.name);
+    for (const name of requested) {
+      if (!plan.outputs.some((o) => o.name === name))
+        throw new ServiceError(
+          Status.INVALID_ARGUMENT,
+          `output "${name}" is not an output of model "${plan.name}"`,
+        );
+    }
+    const results = await executePlan(plan, inputs, { ...ctx.execution, requestId, deadline, signal, log });
+    const tensors = requested.map((name) => results.get(name)!);
+    const typed = request.raw_input_contents.length === 0;
+    ctx.statistics.record(plan.name, plan.version, true, Number(process.hrtime.bigint() - started));
+    return {
+      model_name: plan.name,
+      model_version: plan.version,
+      id: request.id,
+      outputs: tensors.map((t) => ({
+        name: t.name,
+        datatype: t.datatype,
+        shape: t.shape,
+        ...(typed ? { contents: encodeContents(t) } : {}),
+      })),
+      raw_output_contents: typed ? [] : tensors.map((t) => t.data),
+    };
+  } catch (error) {
+    ctx.statistics.record(plan.name, plan.version, false, Number(process.hrtime.bigint() - started));
+    if (!(error instanceof ServiceError && error.code === Status.INVALID_ARGUMENT))
+      log.warn({ err: error }, 'inference failed');
+    throw error;
+  }
+}
