@@ -78,12 +78,14 @@ function write(call: InferStream, message: ShardResponseMessage): Promise<void> 
 export function serveInferCall(call: InferStream, context: InferCallContext): Promise<void> {
   let pending: PendingRequest | undefined;
   let finished = false;
+  // Every line about a request carries the router's request id, once the header has named it.
+  const log = (): Logger => (pending ? context.log.child({ requestId: pending.header.request_id }) : context.log);
   const fail = (error: unknown): void => {
     if (finished) return;
     finished = true;
-    const status = toStatus(error, (e) => context.log.error({ err: e }, 'shard infer failed'));
+    const status = toStatus(error, (e) => log().error({ err: e }, 'shard infer failed'));
     if (status.code !== Status.UNKNOWN)
-      context.log.info({ code: Status[status.code], details: status.details }, 'shard infer refused');
+      log().info({ code: Status[status.code], details: status.details }, 'shard infer refused');
     call.emit('error', status);
   };
 
