@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { storeTlsFiles } from '../../certs/store.js';
 import { InferenceClient } from '../../lib/grpc/inference-client.js';
+import { mulberry32 } from '../../lib/random.js';
 import { DEFAULT_CERTS_DIR } from '../paths.js';
 
 interface TensorMetadata {
@@ -11,13 +12,8 @@ interface TensorMetadata {
 
 /** Seeded values in [-1, 1), so two runs send the same request. */
 function seededValues(count: number, seed: number): number[] {
-  let s = seed >>> 0;
-  return Array.from({ length: count }, () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  });
+  const next = mulberry32(seed);
+  return Array.from({ length: count }, () => next() * 2 - 1);
 }
 
 export function registerInferCommand(program: Command): void {

@@ -2,18 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ChunkAssembler, DEFAULT_CHUNK_BYTES, chunkRanges } from './chunks.js';
 import { bytesPerElement, type Datatype } from './dtype.js';
+import { mulberry32 } from '../random.js';
 
-/** mulberry32: a small seeded PRNG, so every run tests the same cases. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = mulberry32;
 
 void describe('chunkRanges', () => {
   void test('cuts at whole elements, at most chunkBytes each, covering the tensor exactly once', () => {

@@ -3,18 +3,9 @@ import { describe, test } from 'node:test';
 import { bytesPerElement, type Datatype } from './dtype.js';
 import { splitOffsets, splitSizes, splitTensor } from './scatter.js';
 import { elementCount, type Tensor } from './tensor.js';
+import { mulberry32 } from '../random.js';
 
-/** mulberry32: a small seeded PRNG, so every run tests the same cases. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = mulberry32;
 
 function randomTensor(random: () => number, datatype: Datatype, shape: number[]): Tensor {
   const data = Buffer.alloc(elementCount(shape) * bytesPerElement(datatype));

@@ -4,20 +4,11 @@ import type { Gather } from '../plan/schema.js';
 import { splitSizes } from './scatter.js';
 import type { Tensor } from './tensor.js';
 import { mergeTopk } from './topk.js';
+import { mulberry32 } from '../random.js';
 
 type TopkGather = Extract<Gather, { kind: 'topk' }>;
 
-/** mulberry32: a small seeded PRNG, so every run tests the same cases. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = mulberry32;
 
 /** Top k of one row, larger value first, then lower index: what the unsplit model returns. */
 function topkOfRow(row: readonly number[], k: number): { value: number; index: number }[] {
