@@ -4,6 +4,7 @@ import { registerCertsCommand } from './commands/certs.js';
 import { registerInferCommand } from './commands/infer.js';
 import { registerRouterCommand } from './commands/router.js';
 import { registerShardCommand } from './commands/shard.js';
+import { registerSplitCommand } from './commands/split.js';
 import { registerUpCommand } from './commands/up.js';
 import { VERSION } from './paths.js';
 
@@ -11,12 +12,15 @@ const program = new Command('shardmesh')
   .description(
     'serve ONNX models cut into partitions across shard processes, behind one Open Inference Protocol endpoint',
   )
-  .version(VERSION);
+  .version(VERSION)
+  // Root options only before the command name, so `split --version V` names a model version.
+  .enablePositionalOptions();
 registerUpCommand(program);
 registerRouterCommand(program);
 registerShardCommand(program);
 registerCertsCommand(program);
 registerInferCommand(program);
+registerSplitCommand(program);
 
 program.parseAsync().catch((error: unknown) => {
   console.error(`shardmesh: ${error instanceof Error ? error.message : String(error)}`);

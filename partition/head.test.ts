@@ -1,12 +1,21 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
+import { validatePlan } from '../lib/plan/validate.js';
 import { ocrRecognitionModelPath } from './demo-models.js';
-import { loadModel, type ModelProto } from './onnx-graph.js';
-import { weightBytes } from './onnx-weights.js';
+import {
+  graphProto,
+  loadModel,
+  modelProto,
+  nodeProto,
+  onnx,
+  tensorValueInfo,
+  type ModelProto,
+} from './onnx-graph.js';
+import { makeInitializer, weightBytes } from './onnx-weights.js';
 import type { PartitionedModel } from './partitioned-model.js';
 import { SplitError } from './split-error.js';
 import { findHead, splitHead } from './strategies/head.js';
-import { mlp, randomTensor } from './synthetic.js';
+import { mlp, randomFloat32, randomTensor } from './synthetic.js';
 import { runModel, runPartitioned, runPlan } from './verify.js';
 
 void describe('splitHead on PP-OCRv4 text recognition', () => {
@@ -94,5 +103,119 @@ void describe('splitHead without a tail', () => {
       (e: unknown) => e instanceof SplitError && e.node === 'act (Relu)',
     );
     await assert.rejects(splitHead(model, { name: 'm', partitions: 5 }), /fc2 \(MatMul\).*4 classes into 5/);
+  });
+});
+
+const FLOAT = onnx.TensorProto.DataType.FLOAT;
+
+/**
+ * x [batch, 6] → fc1 (MatMul + Add) → h → head (MatMul + Add) → logits; y = LayerNorm(logits + h):
+ * a residual block, whose tail reads `h` from before the head as well as the head's output.
+ */
+function residualBlock(): ModelProto {
+  const dim = 6;
+  const graph = graphProto({
+    name: 'residual',
+    input: [tensorValueInfo('x', FLOAT, ['batch', dim])],
+    output: [tensorValueInfo('y', FLOAT, ['batch', dim])],
+    initializer: [
+      makeInitializer('W1', [dim, dim], randomFloat32(dim * dim, 1, 0.5)),
+      makeInitializer('b1', [dim], randomFloat32(dim, 2, 0.5)),
+      makeInitializer('W2', [dim, dim], randomFloat32(dim * dim, 3, 0.5)),
+      makeInitializer('b2', [dim], randomFloat32(dim, 4, 0.5)),
+      makeInitializer('gamma', [dim], randomFloat32(dim, 5)),
+      makeInitializer('beta', [dim], randomFloat32(dim, 6)),
+    ],
+    node: [
+      nodeProto({ opType: 'MatMul', name: 'fc1', input: ['x', 'W1'], output: ['fc1_out'] }),
+      nodeProto({ opType: 'Add', name: 'fc1_bias', input: ['fc1_out', 'b1'], output: ['h'] }),
+      nodeProto({ opType: 'MatMul', name: 'fc2', input: ['h', 'W2'], output: ['fc2_out'] }),
+      nodeProto({ opType: 'Add', name: 'fc2_bias', input: ['fc2_out', 'b2'], output: ['logits'] }),
+      nodeProto({ opType: 'Add', name: 'residual', input: ['logits', 'h'], output: ['sum'] }),
+      nodeProto({
+        opType: 'LayerNormalization',
+        name: 'norm',
+        input: ['sum', 'gamma', 'beta'],
+        output: ['y'],
+      }),
+    ],
+  });
+  return modelProto({ irVersion: 8, opsetImport: [{ domain: '', version: 17 }], graph });
+}
+
+void describe('splitHead with a tail that reads the backbone', () => {
+  void it('carries the residual from the backbone to the tail, bitwise equal', async () => {
+    const model = residualBlock();
+    const split = await splitHead(model, { name: 'residual', partitions: 3 });
+    validatePlan(split.plan);
+    assert.deepEqual(
+      split.plan.stages.map((s) => [s.name, s.inputs.map((i) => i.name), s.outputs.map((o) => o.name)]),
+      [
+        ['backbone', ['x'], ['h']],
+        ['head', ['h'], ['logits']],
+        ['tail', ['logits', 'h'], ['y']],
+      ],
+    );
+    const x = randomTensor('x', [4, 6], 8);
+    const [expected] = await runModel(model, [x]);
+    const [actual] = await runPartitioned(split, [x]);
+    assert.ok(actual!.data.equals(expected!.data));
+  });
+
+  void it('serves a model output computed before the head from the backbone, with no tail', async () => {
+    const model = mlp({ inputDim: 4, hiddenDim: 6, outputDim: 5, seed: 1 });
+    model.graph.output.push(tensorValueInfo('hidden', FLOAT, ['batch', 6]));
+    const split = await splitHead(model, { name: 'mlp', partitions: 2 });
+    const plan = validatePlan(split.plan);
+    assert.deepEqual(
+      plan.stages.map((s) => [s.name, s.inputs.map((i) => i.name), s.outputs.map((o) => o.name)]),
+      [
+        ['backbone', ['x'], ['hidden']],
+        ['head', ['hidden'], ['y']],
+      ],
+    );
+    const x = randomTensor('x', [2, 4], 3);
+    const expected = await runModel(model, [x]);
+    const actual = await runPartitioned(split, [x]);
+    actual.forEach((t, i) => assert.ok(t.data.equals(expected[i]!.data), t.name));
+  });
+
+  void it('has no backbone stage when the head reads a model input', async () => {
+    const model = residualBlock();
+    const split = await splitHead(model, { name: 'residual', partitions: 2, head: 'fc1' });
+    assert.deepEqual(
+      split.plan.stages.map((s) => [s.name, s.inputs.map((i) => i.name)]),
+      [
+        ['head', ['x']],
+        ['tail', ['h']],
+      ],
+    );
+    const x = randomTensor('x', [3, 6], 9);
+    const [expected] = await runModel(model, [x]);
+    const [actual] = await runPartitioned(split, [x]);
+    assert.ok(actual!.data.equals(expected!.data));
+  });
+
+  void it('leaves the bias to the tail when the MatMul output is read elsewhere too', async () => {
+    const model = residualBlock();
+    model.graph.node[4] = nodeProto({
+      opType: 'Add',
+      name: 'residual',
+      input: ['logits', 'fc2_out'],
+      output: ['sum'],
+    });
+    const split = await splitHead(model, { name: 'residual', partitions: 2 });
+    assert.deepEqual(
+      split.plan.stages[1]!.outputs.map((o) => o.name),
+      ['fc2_out'],
+    );
+    assert.deepEqual(
+      split.plan.stages[2]!.inputs.map((i) => i.name),
+      ['fc2_out'],
+    );
+    const x = randomTensor('x', [2, 6], 10);
+    const [expected] = await runModel(model, [x]);
+    const [actual] = await runPartitioned(split, [x]);
+    assert.ok(actual!.data.equals(expected!.data));
   });
 });

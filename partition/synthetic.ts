@@ -4,19 +4,23 @@ import {
   nodeProto,
   onnx,
   tensorValueInfo,
+  type AttributeProto,
   type GraphProto,
   type ModelProto,
   type NodeProto,
+  type TensorProto,
 } from './onnx-graph.js';
 import { elementCount, type Tensor } from '../lib/tensor/tensor.js';
 import { makeInitializer } from './onnx-weights.js';
+import { int64Tensor } from './onnx-int64.js';
 
 /**
  * Seeded synthetic models, for demos, tests and scale runs: the same options always give the same
- * bytes, so a model repository can be rebuilt anywhere and compared by hash.
+ * bytes, so a model repository can be rebuilt anywhere and compared by hash. The transformer block
+ * lives in synthetic-transformer.ts, the ≥ 1 GiB scale models in synthetic-scale.ts.
  */
 
-const FLOAT = onnx.TensorProto.DataType.FLOAT;
+export const FLOAT = onnx.TensorProto.DataType.FLOAT;
 const OPSET = 13;
 const IR_VERSION = 8;
 
@@ -53,6 +57,49 @@ export function randomTensor(name: string, shape: readonly number[], seed: numbe
 
 export type Activation = 'Relu' | 'Sigmoid' | 'Tanh' | 'Gelu';
 
+/**
+ * Where a generated model keeps its constants: graph initializers, or `Constant` nodes whose
+ * `value` attribute holds the tensor (as paddle2onnx and some PyTorch exports do).
+ */
+export type WeightsAs = 'initializer' | 'constant';
+
+/** Collects a generated graph's constants in the form `weightsAs` asks for. */
+export class WeightSink {
+  readonly initializers: TensorProto[] = [];
+  /** Constant nodes, to be placed before every other node. */
+  readonly constants: NodeProto[] = [];
+
+  constructor(readonly weightsAs: WeightsAs = 'initializer') {}
+
+  /** An FP32 constant of seeded numbers uniform in [-scale, scale); returns its name. */
+  random(name: string, dims: readonly number[], seed: number, scale: number): string {
+    return this.add(makeInitializer(name, dims, randomFloat32(elementCount(dims), seed, scale)));
+  }
+
+  /** An INT64 constant, as Reshape's target shape; returns its name. */
+  int64(name: string, values: readonly number[]): string {
+    return this.add(int64Tensor(name, values));
+  }
+
+  add(tensor: TensorProto): string {
+    if (this.weightsAs === 'initializer') this.initializers.push(tensor);
+    else this.constants.push(constantNode(tensor));
+    return tensor.name;
+  }
+}
+
+/** A Constant node producing `tensor` under its name. */
+export function constantNode(tensor: TensorProto): NodeProto {
+  const value = { name: 'value', type: onnx.AttributeProto.AttributeType.TENSOR, t: tensor };
+  return nodeProto({
+    opType: 'Constant',
+    name: `${tensor.name}.const`,
+    input: [],
+    output: [tensor.name],
+    attribute: [onnx.AttributeProto.create(value) as AttributeProto],
+  });
+}
+
 export interface MlpOptions {
   readonly inputDim: number;
   readonly hiddenDim: number;
@@ -60,37 +107,62 @@ export interface MlpOptions {
   readonly seed: number;
   /** Between the two layers. 'Gelu' is an opset-20 op, so it raises the opset import. @default 'Relu' */
   readonly activation?: Activation;
+  /**
+   * Blocks chained one after another; block i > 0 maps outputDim → hiddenDim → outputDim. Block 0
+   * keeps the one-block model's names (W1, fc1, ...), block i > 0 prefixes them with `block<i>.`.
+   * @default 1
+   */
+  readonly blocks?: number;
+  /** @default 'initializer' */
+  readonly weightsAs?: WeightsAs;
 }
 
 /**
- * Two dense layers: `x` [batch, in] → MatMul W1 [in, hidden] → Add b1 → activation → MatMul W2
- * [hidden, out] → Add b2 → `y` [batch, out], FP32. Weights and biases are uniform in
- * ±1/sqrt(fan_in), so activations keep their scale through any width.
+ * Dense blocks: `x` [batch, in] → MatMul W1 [in, hidden] → Add b1 → activation → MatMul W2
+ * [hidden, out] → Add b2 → (the next block, or) `y` [batch, out], FP32. Weights and biases are
+ * uniform in ±1/sqrt(fan_in), so activations keep their scale through any width. Values between
+ * blocks are declared in value_info. inputDim 4096, hiddenDim 16384 and 2 blocks hold 1 GiB.
  */
 export function mlp(options: MlpOptions): ModelProto {
   const { inputDim, hiddenDim, outputDim, seed } = options;
   const activation = options.activation ?? 'Relu';
-  const s1 = 1 / Math.sqrt(inputDim);
-  const s2 = 1 / Math.sqrt(hiddenDim);
+  const blocks = options.blocks ?? 1;
+  if (!Number.isInteger(blocks) || blocks < 1)
+    throw new RangeError(`blocks must be a positive integer, not ${blocks}`);
+  const sink = new WeightSink(options.weightsAs);
+  const nodes: NodeProto[] = [];
+  const between = [];
+  let input = 'x';
+  for (let i = 0; i < blocks; i++) {
+    const id = (name: string) => (i === 0 ? name : `block${i}.${name}`);
+    const fanIn = i === 0 ? inputDim : outputDim;
+    const s1 = 1 / Math.sqrt(fanIn);
+    const s2 = 1 / Math.sqrt(hiddenDim);
+    const at = seed + 4 * i;
+    const w1 = sink.random(id('W1'), [fanIn, hiddenDim], at, s1);
+    const b1 = sink.random(id('b1'), [hiddenDim], at + 1, s1);
+    const w2 = sink.random(id('W2'), [hiddenDim, outputDim], at + 2, s2);
+    const b2 = sink.random(id('b2'), [outputDim], at + 3, s2);
+    const output = i === blocks - 1 ? 'y' : `block${i}.out`;
+    if (output !== 'y') between.push(tensorValueInfo(output, FLOAT, ['batch', outputDim]));
+    nodes.push(
+      node('MatMul', id('fc1'), [input, w1], id('fc1_out')),
+      node('Add', id('fc1_bias'), [id('fc1_out'), b1], id('fc1_biased')),
+      node(activation, id('act'), [id('fc1_biased')], id('hidden')),
+      node('MatMul', id('fc2'), [id('hidden'), w2], id('fc2_out')),
+      node('Add', id('fc2_bias'), [id('fc2_out'), b2], output),
+    );
+    input = output;
+  }
   const graph = graphProto({
     name: 'mlp',
     input: [tensorValueInfo('x', FLOAT, ['batch', inputDim])],
     output: [tensorValueInfo('y', FLOAT, ['batch', outputDim])],
-    initializer: [
-      makeInitializer('W1', [inputDim, hiddenDim], randomFloat32(inputDim * hiddenDim, seed, s1)),
-      makeInitializer('b1', [hiddenDim], randomFloat32(hiddenDim, seed + 1, s1)),
-      makeInitializer('W2', [hiddenDim, outputDim], randomFloat32(hiddenDim * outputDim, seed + 2, s2)),
-      makeInitializer('b2', [outputDim], randomFloat32(outputDim, seed + 3, s2)),
-    ],
-    node: [
-      node('MatMul', 'fc1', ['x', 'W1'], 'fc1_out'),
-      node('Add', 'fc1_bias', ['fc1_out', 'b1'], 'fc1_biased'),
-      node(activation, 'act', ['fc1_biased'], 'hidden'),
-      node('MatMul', 'fc2', ['hidden', 'W2'], 'fc2_out'),
-      node('Add', 'fc2_bias', ['fc2_out', 'b2'], 'y'),
-    ],
+    valueInfo: between,
+    initializer: sink.initializers,
+    node: [...sink.constants, ...nodes],
   });
-  return model(graph, activation === 'Gelu' ? 20 : OPSET);
+  return syntheticModel(graph, activation === 'Gelu' ? 20 : OPSET);
 }
 
 export interface OuterOptions {
@@ -112,14 +184,23 @@ export function outer(options: OuterOptions): ModelProto {
     initializer: [makeInitializer('b', [1, cols], randomFloat32(cols, seed))],
     node: [node('MatMul', 'outer', ['a', 'b'], 'y')],
   });
-  return model(graph, OPSET);
+  return syntheticModel(graph, OPSET);
 }
 
-function node(opType: string, name: string, input: string[], output: string): NodeProto {
-  return nodeProto({ opType, name, input, output: [output] });
+/** A node with one output; `attribute` as AttributeProto fields. */
+export function node(
+  opType: string,
+  name: string,
+  input: string[],
+  output: string,
+  attribute: Partial<AttributeProto>[] = [],
+): NodeProto {
+  const attributes = attribute.map((a) => onnx.AttributeProto.create(a) as AttributeProto);
+  return nodeProto({ opType, name, input, output: [output], attribute: attributes });
 }
 
-function model(graph: GraphProto, opset: number): ModelProto {
+/** A model around `graph` importing the default domain at `opset`. */
+export function syntheticModel(graph: GraphProto, opset: number): ModelProto {
   return modelProto({
     irVersion: opset >= 20 ? 9 : IR_VERSION,
     producerName: 'shardmesh',

@@ -1,17 +1,20 @@
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import type { Plan } from '../lib/plan/schema.js';
-import type { LoadedPlan } from '../lib/plan/repository.js';
+import type { Plan, TensorSpecJson } from '../lib/plan/schema.js';
+import { loadPlan, type LoadedPlan } from '../lib/plan/repository.js';
+import { StageGather } from '../lib/plan/stage-gather.js';
 import { DATATYPES, datatypeFromOrt } from '../lib/tensor/dtype.js';
-import { concatTensors, sumTensors } from '../lib/tensor/merge.js';
 import { splitTensor } from '../lib/tensor/scatter.js';
-import type { Tensor } from '../lib/tensor/tensor.js';
-import { encodeModel, type ModelProto } from './onnx-graph.js';
+import { elementCount, type Tensor, type TensorSpec } from '../lib/tensor/tensor.js';
+import { compareTensors, type TensorDifference } from './compare.js';
+import { encodeModel, graphProto, loadModel, onnx, withGraph, type ModelProto } from './onnx-graph.js';
 import type { PartitionedModel } from './partitioned-model.js';
+import { referenceTopk, topkOutputNames } from './strategies/head-topk.js';
+import { randomFloat32, randomTensor } from './synthetic.js';
 
 /**
  * In-process reference execution, to check a split against the unsplit model: runs models with
- * onnxruntime-node and plans stage by stage with the router's scatter and merge kernels.
+ * onnxruntime-node and plans stage by stage with the router's scatter and its streaming gather.
  */
 
 /**
@@ -101,9 +104,10 @@ function find(tensors: readonly Tensor[], name: string): Tensor {
 export type PartitionLoader = (stage: number, partition: number) => ModelSource;
 
 /**
- * Runs a plan on `inputs`: each stage's partitions get their scattered inputs, run one after
- * another, and their outputs are gathered with lib/tensor's merge kernels before the next stage.
- * Returns the plan's outputs in its order.
+ * Runs a plan on `inputs`: each stage's partitions get their scattered inputs and run one after
+ * another, and their whole outputs go through the router's own streaming gather (`StageGather`:
+ * a header, one chunk per tensor, then done), so concat, sum, mean and top-k merge here exactly
+ * as they merge in the router. Returns the plan's outputs in its order.
  */
 export async function runPlan(
   plan: Plan,
@@ -114,21 +118,20 @@ export async function runPlan(
   const values = new Map(plan.inputs.map((spec) => [spec.name, find(inputs, spec.name)]));
   for (const [s, stage] of plan.stages.entries()) {
     const n = stage.partitions.length;
-    const outputs: Tensor[][] = [];
+    const gather = new StageGather(stage);
     for (let p = 0; p < n; p++) {
       const feeds = stage.inputs.map(({ name, scatter }) => {
         const whole = values.get(name)!;
         return scatter.kind === 'replicate' ? whole : splitTensor(whole, scatter.axis, n)[p]!;
       });
-      outputs.push(await runModel(load(s, p), feeds, options));
+      const results = await runModel(load(s, p), feeds, options);
+      const outputs = stage.outputs.map(({ name }) => find(results, name));
+      const sink = gather.sink(p);
+      sink.header(outputs.map(({ name, datatype, shape }) => ({ name, datatype, shape })));
+      outputs.forEach((tensor, i) => sink.chunk(i, 0, tensor.data));
+      gather.partitionDone(p);
     }
-    for (const { name, gather } of stage.outputs) {
-      const parts = outputs.map((out) => find(out, name));
-      if (gather.kind === 'concat') values.set(name, concatTensors(parts, gather.axis));
-      else if (gather.kind === 'sum' || gather.kind === 'mean')
-        values.set(name, sumTensors(parts, gather.kind === 'mean'));
-      else throw new RangeError(`stage ${stage.name}: gather "${gather.kind}" is not run in process yet`);
-    }
+    for (const [name, tensor] of gather.result()) values.set(name, tensor);
   }
   return plan.outputs.map((spec) => values.get(spec.name)!);
 }
@@ -144,6 +147,121 @@ export function runLoadedPlan(loaded: LoadedPlan, inputs: readonly Tensor[]): Pr
     loaded.plan,
     (s, p) => path.join(loaded.dir, loaded.plan.stages[s]!.partitions[p]!.file),
     inputs,
+  );
+}
+
+export interface VerifySplitOptions {
+  /** Seed of the random inputs; the same seed gives the same inputs. */
+  readonly seed: number;
+  /** Size of each input's first dim where it is dynamic. @default 1 */
+  readonly batch?: number;
+  /** Size of the other dynamic dims. @default 1 */
+  readonly dynamicDim?: number;
+  /** Session options for both runs. @default SESSION_OPTIONS, the shard's */
+  readonly sessionOptions?: ort.InferenceSession.SessionOptions;
+}
+
+export interface VerifySplitReport {
+  /** The inputs both runs were fed. */
+  readonly inputs: readonly TensorSpec[];
+  /** One entry per plan output, in the plan's order. */
+  readonly outputs: readonly TensorDifference[];
+}
+
+/**
+ * Seeded inputs for `specs`: dynamic dims become `batch` (first dim) or `dynamicDim` (the others).
+ * Floats are uniform in [-1, 1); integers and booleans are all 1, a valid token id, mask and type
+ * id for the transformer inputs they usually are (random integers could index past a table).
+ */
+export function verificationInputs(
+  specs: readonly TensorSpecJson[],
+  options: Pick<VerifySplitOptions, 'seed' | 'batch' | 'dynamicDim'>,
+): Tensor[] {
+  return specs.map((spec, i) => {
+    const shape = spec.shape.map((d, axis) =>
+      d >= 0 ? d : axis === 0 ? (options.batch ?? 1) : (options.dynamicDim ?? 1),
+    );
+    if (spec.datatype === 'FP32') return randomTensor(spec.name, shape, options.seed + i);
+    const count = elementCount(shape);
+    if (spec.datatype === 'FP64') {
+      const data = Float64Array.from(randomFloat32(count, options.seed + i));
+      return { name: spec.name, datatype: spec.datatype, shape, data: Buffer.from(data.buffer) };
+    }
+    const ones = new ARRAYS[spec.datatype](count) as { fill(v: never): unknown; buffer: ArrayBuffer };
+    // FP16 1.0 is 0x3c00; 64-bit arrays take bigints.
+    const one = spec.datatype === 'FP16' ? 0x3c00 : /64$/.test(spec.datatype) ? 1n : 1;
+    ones.fill(one as never);
+    return { name: spec.name, datatype: spec.datatype, shape, data: Buffer.from(ones.buffer) };
+  });
+}
+
+/**
+ * Runs the unsplit model and the plan in `planDir` (merging as the router does) on the same seeded
+ * inputs and compares every output. The caller judges the differences against its tolerance.
+ */
+export async function verifySplit(
+  originalFile: string,
+  planDir: string,
+  options: VerifySplitOptions,
+): Promise<VerifySplitReport> {
+  const loaded = await loadPlan(planDir);
+  const inputs = verificationInputs(loaded.plan.inputs, options);
+  const session = options.sessionOptions ?? SESSION_OPTIONS;
+  const actual = await runPlan(
+    loaded.plan,
+    (s, p) => path.join(loaded.dir, loaded.plan.stages[s]!.partitions[p]!.file),
+    inputs,
+    session,
+  );
+  const expected = await referenceOutputs(originalFile, loaded.plan, inputs, session);
+  const outputs = loaded.plan.outputs.map((spec, o) => compareTensors(actual[o]!, expected.get(spec.name)!));
+  return { inputs: inputs.map(({ name, datatype, shape }) => ({ name, datatype, shape })), outputs };
+}
+
+/** The plan's top-k outputs by name: the logits each is the top-k of, by head-topk's naming. */
+function topkSources(plan: Plan): Map<string, { logits: string; k: number }> {
+  const sources = new Map<string, { logits: string; k: number }>();
+  for (const { name, gather } of plan.stages.flatMap((s) => s.outputs)) {
+    if (gather.kind !== 'topk') continue;
+    const logits = name.replace(/_topk_values$/, '');
+    const names = topkOutputNames(logits);
+    if (names.values !== name || names.indices !== gather.indices) continue;
+    sources.set(name, { logits, k: gather.k });
+    sources.set(gather.indices, { logits, k: gather.k });
+  }
+  return sources;
+}
+
+/**
+ * The unsplit model's value of every plan output. A plan output the model does not return is read
+ * as an extra graph output of it, or, for a head split's `topk`, computed by `referenceTopk` from
+ * the logits read that way.
+ */
+async function referenceOutputs(
+  originalFile: string,
+  plan: Plan,
+  inputs: readonly Tensor[],
+  session: ort.InferenceSession.SessionOptions,
+): Promise<Map<string, Tensor>> {
+  let results = await runModel(originalFile, inputs, session);
+  const missing = plan.outputs.filter((o) => !results.some((t) => t.name === o.name)).map((o) => o.name);
+  const topk = topkSources(plan);
+  if (missing.length > 0) {
+    const model = await loadModel(originalFile);
+    const extra = [...new Set(missing.map((name) => topk.get(name)?.logits ?? name))];
+    const graph = graphProto({
+      ...model.graph,
+      output: [...model.graph.output, ...extra.map((name) => onnx.ValueInfoProto.create({ name }))],
+    });
+    results = await runModel(withGraph(model, graph), inputs, session);
+  }
+  return new Map(
+    plan.outputs.map(({ name }) => {
+      const source = missing.includes(name) ? topk.get(name) : undefined;
+      if (!source) return [name, find(results, name)];
+      const [values, indices] = referenceTopk(find(results, source.logits), source.k);
+      return [name, values.name === name ? values : indices];
+    }),
   );
 }
 

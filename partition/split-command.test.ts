@@ -1,0 +1,167 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { after, before, describe, it } from 'node:test';
+import { loadPlan } from '../lib/plan/repository.js';
+import { ocrRecognitionModelPath } from './demo-models.js';
+import { encodeModel } from './onnx-graph.js';
+import { formatSplitReport, identityFromOut, runSplitCommand, type SplitStep } from './split-command.js';
+import { mlp } from './synthetic.js';
+
+const exists = (file: string) =>
+  stat(file).then(
+    () => true,
+    () => false,
+  );
+
+void describe('shardmesh split (runSplitCommand)', () => {
+  let root: string;
+  let mlpFile: string;
+  const ocrFile = ocrRecognitionModelPath();
+  before(async () => {
+    root = await mkdtemp(path.join(tmpdir(), 'shardmesh-split-'));
+    mlpFile = path.join(root, 'mlp.onnx');
+    await writeFile(mlpFile, encodeModel(mlp({ inputDim: 16, hiddenDim: 64, outputDim: 8, seed: 2 })));
+  });
+  after(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  for (const [model, strategy, partitions] of [
+    ['ocr', 'pipeline', 3],
+    ['ocr', 'batch', 2],
+    ['mlp', 'pipeline', 2],
+    ['mlp', 'batch', 3],
+  ] as const) {
+    void it(`${strategy} on the ${model} model writes a plan that verifies bitwise`, async () => {
+      const out = path.join(root, 'models', `${model}-${strategy}`, '7');
+      const steps: SplitStep[] = [];
+      const result = await runSplitCommand({
+        model: model === 'ocr' ? ocrFile : mlpFile,
+        out,
+        strategy,
+        partitions,
+        verify: true,
+        onStep: (step) => steps.push(step),
+      });
+      assert.equal(result.exitCode, 0, result.error);
+      assert.deepEqual(steps, ['load', 'split', 'write', 'verify']);
+      const { plan } = await loadPlan(out);
+      assert.deepEqual(plan, result.plan);
+      assert.equal(plan.name, `${model}-${strategy}`);
+      assert.equal(plan.version, '7');
+      assert.equal(plan.strategy, strategy);
+      const files = plan.stages.flatMap((s) => s.partitions.map((p) => p.file));
+      assert.equal(files.length, partitions);
+      assert.deepEqual((await readdir(out)).sort(), ['plan.json', ...files].sort());
+      const v = result.verification!;
+      assert.equal(v.batch, strategy === 'batch' ? partitions : 1);
+      assert.deepEqual(
+        v.outputs.map((o) => [o.bitwise, o.maxAbs, o.maxRel, o.ok]),
+        [[true, 0, 0, true]],
+      );
+    });
+  }
+
+  void it('head --topk on the ocr model verifies the merged top-k against the unsplit logits', async () => {
+    const out = path.join(root, 'models', 'ocr-topk', '1');
+    const result = await runSplitCommand({
+      model: ocrFile,
+      out,
+      strategy: 'head',
+      partitions: 3,
+      topk: 5,
+      verify: true,
+    });
+    assert.equal(result.exitCode, 0, result.error);
+    assert.deepEqual(
+      result.verification!.outputs.map((o) => [o.name, o.shape, o.bitwise]),
+      [
+        ['p2o.Add.277_topk_values', [1, 1, 5], true],
+        ['p2o.Add.277_topk_indices', [1, 1, 5], true],
+      ],
+    );
+    assert.match(formatSplitReport(result), /p2o\.Add\.277_topk_indices \(topk 5 indices\)/);
+  });
+
+  void it('refuses a split, writing nothing, with the node and the reason', async () => {
+    const out = path.join(root, 'models', 'refused', '1');
+    const result = await runSplitCommand({ model: ocrFile, out, strategy: 'tensor', partitions: 2 });
+    assert.equal(result.exitCode, 2);
+    assert.match(result.error!, /^p2o\.\w+\.\d+ \(\w+\): \S/);
+    assert.equal(await exists(path.join(root, 'models', 'refused')), false);
+    assert.equal(formatSplitReport(result), `split refused: ${result.error}`);
+  });
+
+  void it('refuses contradictory options before loading anything', async () => {
+    const out = path.join(root, 'models', 'bad', '1');
+    const cases = [
+      [{ strategy: 'batch', partitions: 2, cuts: ['h'] }, /--cut applies to --strategy pipeline only/],
+      [{ strategy: 'pipeline', partitions: 3, cuts: ['hidden'] }, /partitions \(3\) contradicts cuts/],
+      [{ strategy: 'batch' }, /--partitions is needed/],
+      [{ strategy: 'pipeline', partitions: 2, maxPartitionBytes: 5 }, /--max-partition-bytes applies/],
+    ] as const;
+    for (const [options, message] of cases) {
+      const result = await runSplitCommand({ model: mlpFile, out, ...options });
+      assert.equal(result.exitCode, 2);
+      assert.match(result.error!, message);
+    }
+    assert.equal(await exists(out), false);
+    assert.deepEqual(identityFromOut('models/ocr/3'), { name: 'ocr', version: '3' });
+    assert.throws(() => identityFromOut('models/ocr/latest'), /version "latest" is not digits/);
+  });
+
+  void it('exits 1 when an output is beyond the tolerance', async () => {
+    const out = path.join(root, 'models', 'strict', '1');
+    const result = await runSplitCommand({
+      model: mlpFile,
+      out,
+      strategy: 'batch',
+      partitions: 2,
+      verify: true,
+      tolerance: -1,
+    });
+    assert.equal(result.exitCode, 1);
+    assert.equal(result.verification!.outputs[0]!.ok, false);
+    assert.match(formatSplitReport(result), /y\s+\[2, 8\]\s+0\.000e\+0\s+0\.000e\+0\s+yes\s+FAIL/);
+  });
+
+  void it('runs from the built CLI: a table on stdout, exit code 0', async () => {
+    const cli = fileURLToPath(new URL('../cli/main.js', import.meta.url));
+    const out = path.join(root, 'models', 'cli', '2');
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [cli, 'split', mlpFile, '--out', out, '--partitions', '2', '--strategy', 'pipeline', '--verify'],
+      { encoding: 'utf8' },
+    );
+    const lines = stdout.split('\n');
+    assert.equal(lines[0], 'cli/2: pipeline split, 2 stage(s)');
+    assert.match(lines[1]!, /^partition\s+stage\s+weight bytes\s+inputs\s+outputs$/);
+    const [, cut] = /^0\s+0\s+[\d,]+ \(.+\)\s+x\s+(\S+)$/.exec(lines[2]!) ?? [];
+    assert.ok(cut, lines[2]);
+    assert.match(lines[3]!, new RegExp(`^0\\s+1\\s+[\\d,]+ \\(.+\\)\\s+${cut}\\s+y$`));
+    assert.match(stdout, /y\s+\[1, 8\]\s+0\.000e\+0\s+0\.000e\+0\s+yes\s+ok/);
+    const refused = await promisify(execFile)(process.execPath, [
+      cli,
+      'split',
+      mlpFile,
+      '--out',
+      path.join(root, 'models', 'cli-bad', '1'),
+      '--strategy',
+      'pipeline',
+      '--cut',
+      'nope',
+    ]).then(
+      () => assert.fail('a refused split exits non-zero'),
+      (e: { code: number; stdout: string; stderr: string }) => e,
+    );
+    assert.equal(refused.code, 2);
+    assert.equal(refused.stdout, '');
+    assert.match(refused.stderr, /^shardmesh split: nope: is not computed by any node/);
+    assert.equal(await exists(path.join(root, 'models', 'cli-bad')), false);
+  });
+});

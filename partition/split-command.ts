@@ -1,0 +1,267 @@
+import path from 'node:path';
+import type { Gather, Plan, StagePlan } from '../lib/plan/schema.js';
+import { PlanError } from '../lib/plan/validate.js';
+import type { TensorDifference } from './compare.js';
+import { formatBytes } from './format-bytes.js';
+import { loadModel, type ModelProto } from './onnx-graph.js';
+import { weightBytes } from './onnx-weights.js';
+import type { PartitionedModel } from './partitioned-model.js';
+import { SplitError } from './split-error.js';
+import { splitAuto, type AutoChoice, type StrategyName } from './strategies/auto.js';
+import { splitBatch } from './strategies/batch.js';
+import { splitHead } from './strategies/head.js';
+import { splitPipeline } from './strategies/pipeline.js';
+import { splitTensorParallel } from './strategies/tensor.js';
+import { verifySplit } from './verify.js';
+import { writePartitionedModel } from './write.js';
+
+/**
+ * `shardmesh split`, as a function: load, split, write (atomically: a failed split leaves `out` as
+ * it was), and optionally verify against the unsplit model. It returns what happened instead of
+ * printing or exiting, so tests call it directly and the CLI only formats the result.
+ */
+
+export const STRATEGIES = ['batch', 'tensor', 'pipeline', 'head', 'auto'] as const;
+export type SplitStrategy = (typeof STRATEGIES)[number];
+export type SplitStep = 'load' | 'split' | 'write' | 'verify';
+
+export interface SplitCommandOptions {
+  /** The unsplit ONNX file. */
+  readonly model: string;
+  /** The `models/NAME/VERSION` folder to write. */
+  readonly out: string;
+  readonly strategy: SplitStrategy;
+  /** Partitions (stages, for pipeline). Needed unless pipeline `cuts` imply it. */
+  readonly partitions?: number;
+  /** Pipeline only: tensor names to cut after. */
+  readonly cuts?: readonly string[];
+  /** Auto only: most weight bytes one partition may hold. @default no limit */
+  readonly maxPartitionBytes?: number;
+  /** Head only: gather the head with a top-k of this many. @default concat */
+  readonly topk?: number;
+  /** @default the parent folder's name of `out` */
+  readonly name?: string;
+  /** @default the last folder of `out` */
+  readonly version?: string;
+  /** Run the partitions against the unsplit model after writing. @default false */
+  readonly verify?: boolean;
+  /** Largest accepted max-relative difference per output. @default 1e-5 */
+  readonly tolerance?: number;
+  /** Seed of the verification inputs. @default 1 */
+  readonly seed?: number;
+  /** Called as each step starts. */
+  readonly onStep?: (step: SplitStep) => void;
+}
+
+/** 0: done (and verified within tolerance); 1: verification beyond tolerance; 2: the split was refused. */
+export type SplitExitCode = 0 | 1 | 2;
+
+export interface SplitCommandResult {
+  readonly exitCode: SplitExitCode;
+  /** Why the split was refused (a SplitError's message, or a contradictory option). */
+  readonly error?: string;
+  readonly plan?: Plan;
+  /** For `auto`: what it chose and why. */
+  readonly choice?: AutoChoice;
+  readonly originalWeightBytes?: number;
+  readonly verification?: {
+    readonly tolerance: number;
+    readonly seed: number;
+    readonly batch: number;
+    readonly outputs: readonly (TensorDifference & { readonly ok: boolean })[];
+  };
+  /** Milliseconds each step took. */
+  readonly stepMs: Partial<Record<SplitStep, number>>;
+}
+
+/** Name and version from `out` = `.../NAME/VERSION` unless given. */
+export function identityFromOut(
+  out: string,
+  name?: string,
+  version?: string,
+): { name: string; version: string } {
+  const resolved = path.resolve(out);
+  const identity = {
+    name: name ?? path.basename(path.dirname(resolved)),
+    version: version ?? path.basename(resolved),
+  };
+  if (!/^[0-9]+$/.test(identity.version)) {
+    throw new TypeError(
+      `version "${identity.version}" is not digits: give --version, or an --out ending in NAME/VERSION`,
+    );
+  }
+  return identity;
+}
+
+function checkOptions(o: SplitCommandOptions): void {
+  if (!STRATEGIES.includes(o.strategy))
+    throw new TypeError(`--strategy must be one of ${STRATEGIES.join(', ')}, not "${o.strategy}"`);
+  if (o.cuts && o.cuts.length > 0 && o.strategy !== 'pipeline')
+    throw new TypeError('--cut applies to --strategy pipeline only');
+  if (o.topk !== undefined && o.strategy !== 'head')
+    throw new TypeError('--topk applies to --strategy head only');
+  if (o.maxPartitionBytes !== undefined && o.strategy !== 'auto')
+    throw new TypeError('--max-partition-bytes applies to --strategy auto only');
+  if (o.partitions === undefined && !(o.strategy === 'pipeline' && o.cuts && o.cuts.length > 0))
+    throw new TypeError('--partitions is needed (except for a pipeline given its --cut points)');
+}
+
+async function split(
+  model: ModelProto,
+  o: SplitCommandOptions,
+  identity: { name: string; version: string },
+): Promise<{ split: PartitionedModel; choice?: AutoChoice }> {
+  const partitions = o.partitions!;
+  const strategies: Record<StrategyName, () => Promise<PartitionedModel>> = {
+    batch: async () => splitBatch(model, { ...identity, partitions }),
+    tensor: () => splitTensorParallel(model, { ...identity, partitions }),
+    pipeline: () =>
+      splitPipeline(model, {
+        ...identity,
+        ...(o.partitions !== undefined ? { partitions } : {}),
+        ...(o.cuts && o.cuts.length > 0 ? { cuts: o.cuts } : {}),
+      }),
+    head: () =>
+      splitHead(model, { ...identity, partitions, ...(o.topk !== undefined ? { topk: o.topk } : {}) }),
+  };
+  if (o.strategy === 'auto') {
+    const limit = o.maxPartitionBytes !== undefined ? { maxPartitionBytes: o.maxPartitionBytes } : {};
+    return splitAuto(model, { ...identity, partitions, ...limit });
+  }
+  return { split: await strategies[o.strategy]() };
+}
+
+/** The batch verification feeds: enough rows that every partition of a batch split gets one. */
+function verifyBatch(plan: Plan): number {
+  const splits = plan.stages.filter((s) => s.inputs.some((i) => i.scatter.kind === 'split'));
+  return Math.max(1, ...splits.map((s) => s.partitions.length));
+}
+
+export async function runSplitCommand(o: SplitCommandOptions): Promise<SplitCommandResult> {
+  const stepMs: Partial<Record<SplitStep, number>> = {};
+  const step = async <T>(name: SplitStep, run: () => Promise<T>): Promise<T> => {
+    o.onStep?.(name);
+    const start = performance.now();
+    try {
+      return await run();
+    } finally {
+      stepMs[name] = Math.round(performance.now() - start);
+    }
+  };
+  let identity: { name: string; version: string };
+  try {
+    checkOptions(o);
+    identity = identityFromOut(o.out, o.name, o.version);
+  } catch (error) {
+    if (error instanceof TypeError) return { exitCode: 2, error: error.message, stepMs };
+    throw error;
+  }
+  const model = await step('load', () => loadModel(o.model));
+  const originalWeightBytes = weightBytes(model);
+  let result: { split: PartitionedModel; choice?: AutoChoice };
+  let plan: Plan;
+  try {
+    result = await step('split', () => split(model, o, identity));
+    plan = await step('write', () => writePartitionedModel(o.out, result.split.plan, result.split.models));
+  } catch (error) {
+    if (
+      error instanceof SplitError ||
+      error instanceof PlanError ||
+      error instanceof RangeError ||
+      error instanceof TypeError
+    )
+      return { exitCode: 2, error: error.message, originalWeightBytes, stepMs };
+    throw error;
+  }
+  const done = { plan, originalWeightBytes, stepMs, ...(result.choice ? { choice: result.choice } : {}) };
+  if (!o.verify) return { exitCode: 0, ...done };
+  const tolerance = o.tolerance ?? 1e-5;
+  const seed = o.seed ?? 1;
+  const batch = verifyBatch(plan);
+  const report = await step('verify', () => verifySplit(o.model, o.out, { seed, batch }));
+  const outputs = report.outputs.map((d) => ({ ...d, ok: d.maxRel <= tolerance }));
+  return {
+    exitCode: outputs.every((d) => d.ok) ? 0 : 1,
+    ...done,
+    verification: { tolerance, seed, batch, outputs },
+  };
+}
+
+/** Left-aligned columns, two spaces apart. */
+function table(rows: readonly (readonly string[])[]): string {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  return rows
+    .map((r) =>
+      r
+        .map((cell, c) => cell.padEnd(widths[c]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
+/** A stage output's gather for the table; a top-k's indices are merged with its values. */
+function gatherText(stage: StagePlan, name: string, gather: Gather): string {
+  for (const { gather: g } of stage.outputs) {
+    if (g.kind === 'topk' && g.indices === name) return `topk ${g.k} indices`;
+  }
+  if (gather.kind === 'concat') return `concat ${gather.axis}`;
+  if (gather.kind === 'topk') return `topk ${gather.k}`;
+  return gather.kind;
+}
+
+const bytesCell = (n: number): string => `${n.toLocaleString('en-US')} (${formatBytes(n)})`;
+
+/** What `shardmesh split` prints on stdout: the chosen strategy, the partitions, the verification. */
+export function formatSplitReport(result: SplitCommandResult): string {
+  const lines: string[] = [];
+  if (result.error !== undefined) return `split refused: ${result.error}`;
+  const plan = result.plan!;
+  if (result.choice) lines.push(`auto chose ${result.choice.strategy}: ${result.choice.reason}`, '');
+  const rows = [['partition', 'stage', 'weight bytes', 'inputs', 'outputs']];
+  let total = 0;
+  for (const stage of plan.stages) {
+    const many = stage.partitions.length > 1;
+    stage.partitions.forEach((partition, p) => {
+      total += partition.weightBytes ?? 0;
+      const inputs = stage.inputs.map((i) =>
+        many && i.scatter.kind === 'split' ? `${i.name} (split ${i.scatter.axis})` : i.name,
+      );
+      const outputs = stage.outputs.map(({ name, gather }) =>
+        many ? `${name} (${gatherText(stage, name, gather)})` : name,
+      );
+      rows.push([
+        String(p),
+        stage.name,
+        bytesCell(partition.weightBytes ?? 0),
+        inputs.join(', '),
+        outputs.join(', '),
+      ]);
+    });
+  }
+  lines.push(`${plan.name}/${plan.version}: ${plan.strategy} split, ${plan.stages.length} stage(s)`);
+  lines.push(table(rows));
+  lines.push(
+    `total ${bytesCell(total)} of weights; the unsplit model holds ${bytesCell(result.originalWeightBytes ?? 0)}`,
+  );
+  const v = result.verification;
+  if (v) {
+    lines.push(
+      '',
+      `verify (seed ${v.seed}, batch ${v.batch}, tolerance ${v.tolerance.toExponential()} max relative):`,
+    );
+    const report = [['output', 'shape', 'max abs', 'max rel', 'bitwise', 'result']];
+    for (const d of v.outputs) {
+      report.push([
+        d.name,
+        `[${d.shape.join(', ')}]`,
+        d.maxAbs.toExponential(3),
+        d.maxRel.toExponential(3),
+        d.bitwise ? 'yes' : 'no',
+        d.ok ? 'ok' : 'FAIL',
+      ]);
+    }
+    lines.push(table(report));
+  }
+  return lines.join('\n');
+}
