@@ -7,7 +7,7 @@ import type { Tensor } from '../lib/tensor/tensor.js';
 import { relativeMaxError, runModel } from '../partition/verify.js';
 import { rawInferRequest, type InferResponse } from './harness/compare.js';
 import { makeCertificates, startMesh, type Mesh } from './harness/mesh.js';
-import { strategyCases, writeCases, type StrategyCase } from './harness/strategy-cases.js';
+import { strategyCases, writeCases } from './harness/strategy-cases.js';
 
 const { cases, refused } = await strategyCases();
 
