@@ -5,6 +5,7 @@ import { registerInferCommand } from './commands/infer.js';
 import { registerRouterCommand } from './commands/router.js';
 import { registerShardCommand } from './commands/shard.js';
 import { registerSplitCommand } from './commands/split.js';
+import { registerGenerateCommand } from './commands/generate.js';
 import { registerUpCommand } from './commands/up.js';
 import { VERSION } from './paths.js';
 
@@ -21,6 +22,7 @@ registerShardCommand(program);
 registerCertsCommand(program);
 registerInferCommand(program);
 registerSplitCommand(program);
+registerGenerateCommand(program);
 
 program.parseAsync().catch((error: unknown) => {
   console.error(`shardmesh: ${error instanceof Error ? error.message : String(error)}`);

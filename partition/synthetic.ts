@@ -13,6 +13,7 @@ import {
 import { elementCount, type Tensor } from '../lib/tensor/tensor.js';
 import { makeInitializer } from './onnx-weights.js';
 import { int64Tensor } from './onnx-int64.js';
+import { mulberry32 } from '../lib/random.js';
 
 /**
  * Seeded synthetic models, for demos, tests and scale runs: the same options always give the same
@@ -24,17 +25,7 @@ export const FLOAT = onnx.TensorProto.DataType.FLOAT;
 const OPSET = 13;
 const IR_VERSION = 8;
 
-/** mulberry32: a small 32-bit PRNG, uniform in [0, 1). Deterministic per seed, unlike Math.random. */
-export function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 };
 
 /** `count` numbers uniform in [-scale, scale), from `seed`. */
 export function randomFloat32(count: number, seed: number, scale = 1): Float32Array {
