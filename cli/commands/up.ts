@@ -13,19 +13,6 @@ import { DEFAULT_CERTS_DIR, DEFAULT_MODELS_DIR, DEFAULT_REGISTRY_URL } from '../
 const DEMO_MODEL = 'mlp';
 const quiet = (): void => undefined;
 
-/** Waits until the router lists every partition of `model` as served. */
-async function waitForModel(client: InferenceClient, model: string, timeoutMs: number): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const ready = await client
-      .call<{ ready: boolean }>('ModelReady', { name: model, version: '' }, 2_000)
-      .catch(() => ({ ready: false }));
-    if (ready.ready) return;
-    if (Date.now() > until) throw new Error(`model ${model} was not ready within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 export function registerUpCommand(program: Command): void {
   program
     .command('up')
@@ -92,7 +79,7 @@ export function registerUpCommand(program: Command): void {
         }
         const address = `127.0.0.1:${children[0]!.port}`;
         const client = await InferenceClient.connect(address, storeTlsFiles(DEFAULT_CERTS_DIR, 'client'));
-        await waitForModel(client, DEMO_MODEL, 60_000);
+        await client.waitForModel(DEMO_MODEL, 60_000);
         client.close();
         const certs = DEFAULT_CERTS_DIR;
         console.log(`ready  router ${address}  registry ${o.registry}  shards ${partitions}`);

@@ -82,17 +82,7 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
     address,
     client,
     startShard,
-    async waitForModel(model, timeoutMs = 30_000) {
-      const until = Date.now() + timeoutMs;
-      for (;;) {
-        const r = await client
-          .call<{ ready: boolean }>('ModelReady', { name: model, version: '' }, 2_000)
-          .catch(() => ({ ready: false }));
-        if (r.ready) return;
-        if (Date.now() > until) throw new Error(`model ${model} not ready within ${timeoutMs} ms`);
-        await new Promise((res) => setTimeout(res, 100));
-      }
-    },
+    waitForModel: (model, timeoutMs) => client.waitForModel(model, timeoutMs),
     async stop() {
       client.close();
       await Promise.all([...shards.values()].map((s) => s.stop(5_000)));

@@ -46,6 +46,21 @@ export class InferenceClient {
     );
   }
 
+  /** Resolves once the server reports `model` ready (every partition has a replica); polls every 100 ms. */
+  async waitForModel(model: string, timeoutMs = 30_000): Promise<void> {
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      const ready = await this.call<{ ready: boolean }>(
+        'ModelReady',
+        { name: model, version: '' },
+        2_000,
+      ).catch(() => ({ ready: false }));
+      if (ready.ready) return;
+      if (Date.now() > until) throw new Error(`model ${model} was not ready within ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
   close(): void {
     this.raw.close();
   }
