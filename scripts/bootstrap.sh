@@ -6,6 +6,15 @@
 #   .tools/venv/bin/python  Python venv with the pins in scripts/bootstrap/requirements.txt
 #                           (tritonclient[grpc], numpy and their dependencies)
 #
+# and, for `npm run bench` only (step `bench`, not in the default set):
+#
+#   .tools/bin/perf_analyzer  Triton's perf_analyzer 2.60.0 from the PyPI wheel `perf-analyzer`; on
+#                             hosts older than glibc 2.38 it runs through Debian trixie's loader,
+#                             libc and libstdc++ (downloaded with apt-get into .tools/bench/)
+#   .tools/bench/mlserver     venv: MLServer 1.7.1 + onnxruntime (bench/peers/mlserver/requirements.txt)
+#   .tools/bench/kserve       venv: KServe 0.21.0 + onnxruntime (bench/peers/kserve/requirements.txt)
+#   .tools/bench/chart        venv: matplotlib (bench/chart-requirements.txt)
+#
 # Idempotent and safe to rerun from any directory: each step is skipped when its stamp
 # under .tools/stamps/ matches and the installed tool answers with the pinned version.
 # The first run builds Consul (about 7 minutes on 2 cores with an empty Go cache);
@@ -13,11 +22,12 @@
 # and the Go module proxy and PyPI.
 set -euo pipefail
 
-# Steps to run: any of consul, grpcurl, venv (default: all). `npm start` needs only grpcurl.
+# Steps to run: any of consul, grpcurl, venv, bench (default: consul grpcurl venv, what `npm test`
+# needs). `npm start` needs only grpcurl; `npm run bench` runs only bench.
 STEPS=" ${*:-consul grpcurl venv} "
 for step in $STEPS; do
-  case "$step" in consul | grpcurl | venv) ;; *)
-    echo "bootstrap: unknown step '$step' (steps: consul grpcurl venv)" >&2
+  case "$step" in consul | grpcurl | venv | bench) ;; *)
+    echo "bootstrap: unknown step '$step' (steps: consul grpcurl venv bench)" >&2
     exit 2
     ;;
   esac
@@ -76,7 +86,9 @@ stamp_write() {
 first_line() { printf '%s\n' "${1%%$'\n'*}"; }
 
 # --- prerequisites -----------------------------------------------------------------------
-command -v go >/dev/null 2>&1 || die "go is not on PATH"
+if want consul || want grpcurl; then
+  command -v go >/dev/null 2>&1 || die "go is not on PATH"
+fi
 if [ -n "${BOOTSTRAP_PYTHON:-}" ]; then
   PYTHON="$BOOTSTRAP_PYTHON"
 elif command -v python3.11 >/dev/null 2>&1; then
@@ -304,6 +316,145 @@ else
     die "import tritonclient.grpc, numpy fails in .tools/venv"
   stamp_write venv "$VENV_STAMP_CONTENT"
   log "python venv ready (.tools/venv/bin/python)"
+fi
+
+# --- 4. Benchmark tools ------------------------------------------------------------------
+# perf_analyzer ships in the PyPI wheel `perf-analyzer` as one binary built for glibc 2.38 and
+# GCC 13's libstdc++ (manylinux_2_38, so pip will not even pick it on older hosts). Debian 12 has
+# glibc 2.36, so the binary runs through the dynamic loader, libc and libstdc++ of Debian 13
+# (trixie), fetched with apt-get into a private state folder: the system's apt sources and
+# libraries are left alone.
+PERF_ANALYZER_VERSION=2.60.0
+declare -A PERF_ANALYZER_SHA256=(
+  [x86_64]=23ef56b107ae9233e5cf09fbdf508dd9b936a52f1bae2f63f53c8117087b3f25
+  [aarch64]=c2ece0adb7760ea1abc258222d80bf8e367fa9639401406b96da2c9b55131d29
+)
+BENCH="$TOOLS/bench"
+PA_DIR="$BENCH/perf-analyzer"
+BENCH_VENVS=(
+  "mlserver:$ROOT/bench/peers/mlserver/requirements.txt:import mlserver, onnxruntime"
+  "kserve:$ROOT/bench/peers/kserve/requirements.txt:import kserve, onnxruntime"
+  "chart:$ROOT/bench/chart-requirements.txt:import matplotlib"
+)
+
+perf_analyzer_ok() {
+  [ -x "$BIN/perf_analyzer" ] && "$BIN/perf_analyzer" --version 2>&1 | grep -q '^Perf Analyzer Version'
+}
+
+# trixie_runtime DIR: the loader, libc and libstdc++ of Debian trixie unpacked under DIR/root;
+# prints the package versions.
+trixie_runtime() {
+  local dir="$1" apt_opts
+  command -v apt-get >/dev/null 2>&1 && command -v dpkg-deb >/dev/null 2>&1 ||
+    die "perf_analyzer needs glibc >= 2.38 and GLIBCXX_3.4.32; this host has neither them nor apt-get to fetch them"
+  rm -rf "$dir"
+  mkdir -p "$dir/state/lists/partial" "$dir/cache/archives/partial" "$dir/debs" "$dir/root"
+  echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian trixie main" \
+    >"$dir/sources.list"
+  apt_opts=(-o "Dir::State=$dir/state" -o "Dir::Cache=$dir/cache" -o "Dir::Etc::SourceList=$dir/sources.list"
+    -o Dir::Etc::SourceParts=/nonexistent -o Dir::Etc::Preferences=/nonexistent
+    -o Dir::Etc::PreferencesParts=/nonexistent -o APT::Sandbox::User=root -o Debug::NoLocking=1)
+  apt-get -qq "${apt_opts[@]}" update >"$dir/apt.log" 2>&1 || {
+    tail -n 20 "$dir/apt.log" >&2
+    die "apt-get update of Debian trixie failed (log: $dir/apt.log)"
+  }
+  (cd "$dir/debs" && apt-get -qq "${apt_opts[@]}" download libc6 libstdc++6 libgcc-s1) >>"$dir/apt.log" 2>&1 || {
+    tail -n 20 "$dir/apt.log" >&2
+    die "apt-get download libc6 libstdc++6 libgcc-s1 (trixie) failed (log: $dir/apt.log)"
+  }
+  for deb in "$dir"/debs/*.deb; do
+    dpkg-deb -x "$deb" "$dir/root"
+    printf '%s=%s ' "$(dpkg-deb -f "$deb" Package)" "$(dpkg-deb -f "$deb" Version)"
+  done
+}
+
+install_perf_analyzer() {
+  local arch sha wheel runtime="" libdir loader
+  arch="$(uname -m)"
+  sha="${PERF_ANALYZER_SHA256[$arch]:-}"
+  [ -n "$sha" ] || die "no perf_analyzer wheel is pinned for $arch"
+  rm -rf "$PA_DIR"
+  mkdir -p "$PA_DIR/wheel"
+  "$PYTHON" -m pip download --quiet --no-deps --only-binary=:all: --platform "manylinux_2_38_$arch" \
+    -d "$PA_DIR/wheel" "perf-analyzer==$PERF_ANALYZER_VERSION" >"$BUILD/perf-analyzer.log" 2>&1 || {
+    tail -n 20 "$BUILD/perf-analyzer.log" >&2
+    die "pip download perf-analyzer==$PERF_ANALYZER_VERSION failed"
+  }
+  wheel="$(ls "$PA_DIR"/wheel/perf_analyzer-"$PERF_ANALYZER_VERSION"-*.whl)"
+  [ "$(sha256sum "$wheel" | cut -d' ' -f1)" = "$sha" ] || die "$wheel does not have the pinned sha256 $sha"
+  "$PYTHON" -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extract("perf_analyzer/bin/perf_analyzer", sys.argv[2])' \
+    "$wheel" "$PA_DIR" || die "cannot unpack $wheel"
+  chmod +x "$PA_DIR/perf_analyzer/bin/perf_analyzer"
+  if "$PA_DIR/perf_analyzer/bin/perf_analyzer" --version >/dev/null 2>&1; then
+    printf '#!/bin/sh\nexec "%s" "$@"\n' "$PA_DIR/perf_analyzer/bin/perf_analyzer" >"$BIN/perf_analyzer"
+  else
+    log "perf_analyzer needs a newer glibc/libstdc++ than this host's; fetching Debian trixie's"
+    runtime="$(trixie_runtime "$PA_DIR/trixie")" || exit 1
+    libdir="$PA_DIR/trixie/root/usr/lib/$arch-linux-gnu"
+    loader="$(ls "$libdir"/ld-linux*.so.* 2>/dev/null | head -n 1)"
+    [ -n "$loader" ] || die "no dynamic loader in $libdir (trixie's libc6)"
+    cat >"$BIN/perf_analyzer" <<WRAPPER
+#!/bin/sh
+# perf_analyzer $PERF_ANALYZER_VERSION through Debian trixie's loader and libraries: $runtime
+exec "$loader" --library-path "$libdir:/lib/$arch-linux-gnu:/usr/lib/$arch-linux-gnu" \\
+  "$PA_DIR/perf_analyzer/bin/perf_analyzer" "\$@"
+WRAPPER
+  fi
+  chmod +x "$BIN/perf_analyzer"
+  printf '%s\n' "$PERF_ANALYZER_VERSION" >"$PA_DIR/version.txt"
+  printf '%s\n' "$runtime" >"$PA_DIR/runtime.txt"
+}
+
+# bench_venv NAME REQUIREMENTS CHECK: a venv .tools/bench/NAME with REQUIREMENTS, where CHECK
+# (Python) runs. Runs in a subshell, so several install at once; output goes to its log.
+bench_venv() {
+  local name="$1" req="$2" check="$3" dir="$BENCH/$1" content
+  content="$("$PYTHON" -c 'import platform; print(platform.python_version())') $(sha256sum "$req" | cut -d' ' -f1)"
+  if stamp_ok "bench-$name" "$content" && "$dir/bin/python" -c "$check" >/dev/null 2>&1; then
+    log "bench venv $name ready (.tools/bench/$name)"
+    return 0
+  fi
+  rm -f "$STAMPS/bench-$name"
+  rm -rf "$dir"
+  log "creating the bench venv $name from ${req#"$ROOT"/} (about a minute; log: .tools/build/bench-$name.log)"
+  {
+    "$PYTHON" -m venv "$dir" &&
+      "$dir/bin/python" -m pip install --quiet --no-input -r "$req" &&
+      "$dir/bin/python" -m pip check &&
+      "$dir/bin/python" -c "$check"
+  } >"$BUILD/bench-$name.log" 2>&1 || {
+    tail -n 20 "$BUILD/bench-$name.log" >&2
+    log "ERROR: bench venv $name failed (full log: .tools/build/bench-$name.log)"
+    return 1
+  }
+  stamp_write "bench-$name" "$content"
+  log "bench venv $name ready (.tools/bench/$name)"
+}
+
+if want bench; then
+  mkdir -p "$BENCH"
+  PA_STAMP_CONTENT="$PERF_ANALYZER_VERSION $(uname -m)"
+  if stamp_ok perf-analyzer "$PA_STAMP_CONTENT" && perf_analyzer_ok; then
+    log "perf_analyzer $PERF_ANALYZER_VERSION ready (.tools/bin/perf_analyzer)"
+  else
+    rm -f "$STAMPS/perf-analyzer"
+    log "installing perf_analyzer $PERF_ANALYZER_VERSION from PyPI"
+    install_perf_analyzer
+    perf_analyzer_ok || die "installed .tools/bin/perf_analyzer but \`perf_analyzer --version\` fails"
+    stamp_write perf-analyzer "$PA_STAMP_CONTENT"
+    log "perf_analyzer $PERF_ANALYZER_VERSION ready (.tools/bin/perf_analyzer)"
+  fi
+  # The peers' venvs install side by side (pip waits mostly on the network). A peer whose venv
+  # fails does not stop the others: the benchmark reports it as not installed.
+  pids=()
+  for spec in "${BENCH_VENVS[@]}"; do
+    IFS=: read -r name req check <<<"$spec"
+    bench_venv "$name" "$req" "$check" &
+    pids+=("$!")
+  done
+  failed=0
+  for pid in "${pids[@]}"; do wait "$pid" || failed=$((failed + 1)); done
+  [ "$failed" -eq 0 ] || log "$failed bench venv(s) failed; npm run bench reports them and goes on"
 fi
 
 log "all tools ready in $((SECONDS - START))s"

@@ -1,0 +1,33 @@
+import { startMesh, type Mesh } from './mesh.js';
+import { meshCertificates } from './pki.js';
+
+/**
+ * Runs `fn` against a router and one shard process per partition of `model` (`shard-p` serving
+ * `model/1/*\/p`), with certificates made for it, and stops them all after, whatever `fn` does.
+ */
+export async function withPartitionedMesh<T>(
+  modelsDir: string,
+  model: string,
+  partitions: number,
+  fn: (mesh: Mesh, certsDir: string) => Promise<T>,
+): Promise<T> {
+  const certs = await meshCertificates(partitions);
+  try {
+    const mesh = await startMesh({
+      modelsDir,
+      certsDir: certs.dir,
+      shards: Array.from({ length: partitions }, (_, p) => ({
+        name: `shard-${p}`,
+        serve: [`${model}/1/*/${p}`],
+      })),
+      models: [model],
+    });
+    try {
+      return await fn(mesh, certs.dir);
+    } finally {
+      await mesh.stop();
+    }
+  } finally {
+    await certs.cleanup();
+  }
+}

@@ -1,0 +1,158 @@
+import { spawn } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { TlsFiles } from '../certs/credentials.js';
+import { PERF_ANALYZER, fromRoot, requireTool } from './tools.js';
+
+/** A model behind a V2 gRPC endpoint, as perf_analyzer is pointed at it. */
+export interface PerfAnalyzerTarget {
+  /** host:port */
+  readonly address: string;
+  readonly model: string;
+  /**
+   * Always given (`-x`): without it perf_analyzer matches statistics to the model by an empty
+   * version and stops with "failed to find the requested model version" against servers other
+   * than Triton.
+   */
+  readonly version: string;
+  /** Mutual TLS (shardmesh); absent for plaintext peers. */
+  readonly tls?: Required<TlsFiles>;
+}
+
+/** How long perf_analyzer measures. One set is used for every server in a suite. */
+export interface MeasurementSettings {
+  /** time_windows mode: the window (`-p`). */
+  readonly windowMs?: number;
+  /** count_windows mode instead: requests per window (`--measurement-request-count`). */
+  readonly requestsPerWindow?: number;
+  /** `-s`: windows must agree within this many percent. */
+  readonly stabilityPercent: number;
+  /** `-r`: windows to try before giving up on stability. */
+  readonly maxTrials: number;
+}
+
+/** One concurrency level, from perf_analyzer's CSV export (`-f`). Latencies in microseconds. */
+export interface LoadPoint {
+  readonly concurrency: number;
+  readonly throughputPerSec: number;
+  readonly p50Us: number;
+  readonly p90Us: number;
+  readonly p99Us: number;
+  /**
+   * False when perf_analyzer could not get windows within `stabilityPercent` of each other in
+   * `maxTrials` windows and the figure comes from a rerun that accepts any three windows.
+   */
+  readonly stable: boolean;
+  /** The command line that produced it. */
+  readonly command: string;
+}
+
+export interface PerfAnalyzerRun {
+  readonly target: PerfAnalyzerTarget;
+  /** perf_analyzer's `--input-data` JSON file (the same inputs for every server). */
+  readonly inputData: string;
+  readonly concurrency: number;
+  readonly settings: MeasurementSettings;
+  /** Where the CSV export and perf_analyzer's own output are kept. */
+  readonly outDir: string;
+  /** File names in outDir start with it. */
+  readonly label: string;
+  /** Replaces path prefixes in the printed command, e.g. a temporary certificate folder by $CERTS. */
+  readonly aliases?: Readonly<Record<string, string>>;
+}
+
+const UNSTABLE = 'Failed to obtain stable measurement';
+const TIMEOUT_MS = 10 * 60_000;
+
+function args(run: PerfAnalyzerRun, csv: string, stabilityPercent: number): string[] {
+  const { target, settings } = run;
+  const a = ['-m', target.model, '-x', target.version, '-i', 'grpc', '-u', target.address];
+  if (target.tls) {
+    a.push('--ssl-grpc-use-ssl', 'true');
+    a.push('--ssl-grpc-root-certifications-file', target.tls.caFile);
+    a.push('--ssl-grpc-private-key-file', target.tls.keyFile);
+    a.push('--ssl-grpc-certificate-chain-file', target.tls.certFile);
+  }
+  a.push('--input-data', run.inputData, '--concurrency-range', String(run.concurrency));
+  if (settings.requestsPerWindow !== undefined) {
+    a.push('--measurement-mode', 'count_windows');
+    a.push('--measurement-request-count', String(settings.requestsPerWindow));
+  } else {
+    a.push('-p', String(settings.windowMs ?? 5_000));
+  }
+  a.push('-s', String(stabilityPercent), '-r', String(settings.maxTrials), '-f', csv);
+  return a;
+}
+
+function printable(file: string, argv: readonly string[], aliases: Readonly<Record<string, string>>): string {
+  const show = (s: string): string => {
+    for (const [prefix, alias] of Object.entries(aliases))
+      if (s.startsWith(prefix)) return alias + s.slice(prefix.length);
+    return s.startsWith('/') ? fromRoot(s) : s;
+  };
+  return [show(file), ...argv.map(show)].join(' ');
+}
+
+/** Runs perf_analyzer at one concurrency and returns its figures; throws with its output if it fails. */
+export async function runPerfAnalyzer(run: PerfAnalyzerRun): Promise<LoadPoint> {
+  const exe = requireTool(PERF_ANALYZER);
+  const csv = path.join(run.outDir, `${run.label}-c${run.concurrency}.csv`);
+  let stable = true;
+  let argv = args(run, csv, run.settings.stabilityPercent);
+  let output = await execute(exe, argv);
+  if (output.text.includes(UNSTABLE)) {
+    stable = false;
+    argv = args(run, csv, 1_000);
+    output = await execute(exe, argv);
+  }
+  await writeFile(path.join(run.outDir, `${run.label}-c${run.concurrency}.log`), output.text);
+  const command = printable(exe, argv, run.aliases ?? {});
+  if (output.code !== 0 || !output.text.includes('Inferences/Second vs. Client')) {
+    throw new Error(`perf_analyzer failed (exit ${output.code}): ${lastLines(output.text)}\n  ${command}`);
+  }
+  const row = parseCsv(await readFile(csv, 'utf8')).find((r) => r['Concurrency'] === String(run.concurrency));
+  if (!row) throw new Error(`${csv} has no row for concurrency ${run.concurrency}`);
+  const num = (column: string): number => {
+    const value = Number(row[column]);
+    if (!Number.isFinite(value)) throw new Error(`${csv}: column "${column}" is "${row[column]}"`);
+    return value;
+  };
+  return {
+    concurrency: run.concurrency,
+    throughputPerSec: num('Inferences/Second'),
+    p50Us: num('p50 latency'),
+    p90Us: num('p90 latency'),
+    p99Us: num('p99 latency'),
+    stable,
+    command,
+  };
+}
+
+/** perf_analyzer's CSV: a header row naming the columns, then one row per load level. */
+export function parseCsv(text: string): Record<string, string>[] {
+  const lines = text.split('\n').filter((l) => l.trim() !== '');
+  const header = (lines[0] ?? '').split(',');
+  return lines.slice(1).map((line) => {
+    const cells = line.split(',');
+    return Object.fromEntries(header.map((h, i) => [h, cells[i] ?? '']));
+  });
+}
+
+function lastLines(text: string): string {
+  return text.trim().split('\n').slice(-4).join(' | ');
+}
+
+function execute(file: string, argv: readonly string[]): Promise<{ code: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let text = '';
+    child.stdout.on('data', (d: Buffer) => (text += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (text += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), TIMEOUT_MS);
+    child.once('error', reject);
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? (signal ? 128 : 1), text });
+    });
+  });
+}

@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { fanOutSlopeUs, renderReport } from './report.js';
+import type { BenchResults, FanOutResult } from './results.js';
+
+const point = (concurrency: number, p50Us: number, command: string) => ({
+  concurrency,
+  throughputPerSec: 1e6 / p50Us,
+  p50Us,
+  p90Us: p50Us,
+  p99Us: p50Us * 2,
+  stable: true,
+  command,
+});
+
+const fanOut: FanOutResult = {
+  shape: { inputDim: 4, hiddenDim: 8, outputDim: 4 },
+  variants: [1, 2, 4, 8].map((partitions) => ({
+    partitions,
+    model: `fan-p${partitions}`,
+    latency: point(1, 1_000 + 500 * partitions, `pa -m fan-p${partitions}`),
+  })),
+};
+
+const results: BenchResults = {
+  runId: 'test',
+  quick: true,
+  command: 'npm run bench -- --quick',
+  startedAt: '2026-01-01T00:00:00Z',
+  environment: {
+    node: 'v20',
+    os: 'Linux',
+    cpu: 'cpu',
+    cores: 2,
+    memoryBytes: 1 << 30,
+    shardmesh: '0.1.0',
+    onnxruntimeNode: '1.30.0',
+    perfAnalyzer: '2.60.0',
+    peers: { kserve: { error: 'not installed: pip failed', configuration: 'defaults' } },
+  },
+  suites: {
+    overhead: {
+      models: [
+        {
+          name: 'cls',
+          label: 'cls (small)',
+          inputShape: [1, 3, 48, 192],
+          targets: [
+            {
+              id: 'shardmesh-p1',
+              label: 'shardmesh',
+              setup: 'router + 1 shard',
+              points: [point(1, 2_000, 'pa -m cls')],
+            },
+            {
+              id: 'kserve',
+              label: 'KServe',
+              setup: 'defaults',
+              points: [],
+              error: 'not installed: pip failed',
+            },
+            { id: 'floor', label: 'floor', setup: 'in-process', points: [point(1, 1_000, 'npm run bench')] },
+          ],
+        },
+      ],
+    },
+    largeTensors: { error: 'mesh did not start' },
+    fanOut,
+  },
+  timingsSec: { total: 1 },
+};
+
+describe('report', () => {
+  test('the fan-out slope is the latency each partition adds', () => {
+    assert.equal(fanOutSlopeUs(fanOut), 500);
+  });
+
+  test('every figure names its command, and what failed says why', () => {
+    const md = renderReport(results, undefined);
+    assert.match(md, /\| shardmesh \| 2\.00 \| 4\.00 \| 500 \| \[1\] \|/);
+    assert.match(md, /1\. `pa -m cls`/);
+    assert.match(md, /KServe: \*\*not measured\*\*: not installed: pip failed/);
+    assert.match(md, /## 2\. Large tensors\n\nFailed: mesh did not start/);
+    assert.match(md, /shardmesh ÷ floor \| 2\.00×, 2\.00×, 0\.50×/);
+    assert.match(md, /\*\*0\.50 ms per partition\*\*/);
+  });
+});

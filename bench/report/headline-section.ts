@@ -1,0 +1,84 @@
+import { bytesLabel, ms, perSec, ratio } from '../format.js';
+import type { BenchResults } from '../results.js';
+import { maxShard } from './big-model-section.js';
+import { fanOutSlopeUs } from './fan-out-section.js';
+import { isError, pointAt, table } from './markdown.js';
+
+/** The report's first table: shardmesh against each peer and the floor, then one line per other suite. */
+export function headlineSection(r: BenchResults): string {
+  const o = r.suites.overhead;
+  const rows: string[][] = [];
+  if (o && !isError(o)) {
+    for (const m of o.models) {
+      const mesh = m.targets.find((t) => t.id === 'shardmesh-p1');
+      const others = m.targets.filter((t) => !t.id.startsWith('shardmesh'));
+      for (const c of [1, 16]) {
+        const s = pointAt(mesh, c);
+        if (!s) continue;
+        rows.push([
+          m.name,
+          String(c),
+          `${ms(s.p50Us)} / ${perSec(s.throughputPerSec)}`,
+          ...others.map((t) => {
+            const p = pointAt(t, c);
+            return p
+              ? `${ms(p.p50Us)} / ${perSec(p.throughputPerSec)} (${ratio(s.p50Us, p.p50Us)}, ${ratio(s.throughputPerSec, p.throughputPerSec)})`
+              : t.error
+                ? 'failed'
+                : '–';
+          }),
+        ]);
+      }
+    }
+    const header = [
+      'model',
+      'concurrency',
+      'shardmesh p50 ms / inf/s',
+      ...(o.models[0]?.targets
+        .filter((t) => !t.id.startsWith('shardmesh'))
+        .map((t) => `${t.label} (p50 ratio, inf/s ratio)`) ?? []),
+    ];
+    return (
+      '## Headline\n\nshardmesh is the router with one shard serving the whole model. Every figure here is ' +
+      'repeated in sections 1–4 below, which name the command that produced it.\n\n' +
+      `${table(header, rows)}\n\n${headlineExtras(r)}`
+    );
+  }
+  return `## Headline\n\nThe overhead suite did not run.\n\n${headlineExtras(r)}`;
+}
+
+function headlineExtras(r: BenchResults): string {
+  const lines: string[] = [];
+  const l = r.suites.largeTensors;
+  if (l && !isError(l)) {
+    for (const s of l.sizes) {
+      if (s.router && s.floor)
+        lines.push(
+          `- ${bytesLabel(s.bytes)} output through the router: ${s.router.gbPerSec.toFixed(3)} GB/s, ` +
+            `${ratio(s.router.gbPerSec, s.floor.gbPerSec)} of a raw TLS socket (${s.floor.gbPerSec.toFixed(3)} GB/s).`,
+        );
+    }
+  }
+  const b = r.suites.bigModel;
+  if (b && !isError(b)) {
+    const whole = b.variants.find((v) => v.partitions === 1);
+    const wholeMax = whole?.processes ? maxShard(whole.processes) : undefined;
+    for (const v of b.variants.filter((x) => x.partitions > 1)) {
+      if (!v.processes || wholeMax === undefined) continue;
+      lines.push(
+        `- ${bytesLabel(b.weightBytes)} model in ${v.partitions} shards: largest shard peaks at ${bytesLabel(maxShard(v.processes))} ` +
+          `(${ratio(maxShard(v.processes), wholeMax)} of one unsplit shard's ${bytesLabel(wholeMax)}), ` +
+          `p50 ${v.latency ? ms(v.latency.p50Us) : '–'} ms vs ${whole?.latency ? ms(whole.latency.p50Us) : '–'} ms unsplit.`,
+      );
+    }
+  }
+  const f = r.suites.fanOut;
+  if (f && !isError(f)) {
+    const slope = fanOutSlopeUs(f);
+    if (slope !== undefined)
+      lines.push(
+        `- Fan-out: each partition adds ${ms(slope)} ms at p50 (least-squares slope over 1–8 partitions).`,
+      );
+  }
+  return lines.length ? `${lines.join('\n')}\n` : '';
+}

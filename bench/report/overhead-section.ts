@@ -1,0 +1,54 @@
+import { ms, perSec, ratio } from '../format.js';
+import type { OverheadResult, SuiteError } from '../results.js';
+import { Commands, isError, pointAt, suiteFailed, table, unstable } from './markdown.js';
+
+/** Section 1: per model, every server at every concurrency, then shardmesh's ratios to each. */
+export function overheadSection(s: OverheadResult | SuiteError | undefined): string {
+  const failed = suiteFailed('1. Per-request overhead', s);
+  if (failed || !s || isError(s)) return failed ?? '';
+  const commands = new Commands();
+  const out = ['## 1. Per-request overhead', ''];
+  for (const m of s.models) {
+    const levels = [...new Set(m.targets.flatMap((t) => t.points.map((p) => p.concurrency)))].sort(
+      (a, b) => a - b,
+    );
+    out.push(`### ${m.label}, input [${m.inputShape.join(', ')}]`, '');
+    const rows = m.targets.map((t) => [
+      t.label,
+      ...levels.flatMap((c) => {
+        const p = pointAt(t, c);
+        return p
+          ? [`${ms(p.p50Us)}${unstable(p)}`, ms(p.p99Us), perSec(p.throughputPerSec), commands.ref(p.command)]
+          : ['–', '–', '–', ''];
+      }),
+    ]);
+    out.push(
+      table(['server', ...levels.flatMap((c) => [`c${c} p50`, `c${c} p99`, `c${c} inf/s`, 'cmd'])], rows),
+      '',
+    );
+    const failures = m.targets.filter((t) => t.error);
+    for (const t of failures) out.push(`- ${t.label}: **not measured**: ${t.error}`);
+    if (failures.length) out.push('');
+    out.push('Ratios (shardmesh ÷ other; p50, p99, inf/s):', '');
+    const mesh = m.targets.filter((t) => t.id.startsWith('shardmesh'));
+    const ratioRows: string[][] = [];
+    for (const a of mesh) {
+      // Every shardmesh setup against every other target, each pair once.
+      for (const b of m.targets.filter(
+        (t) => t !== a && !(t.id.startsWith('shardmesh') && mesh.indexOf(t) < mesh.indexOf(a)),
+      )) {
+        ratioRows.push([
+          `${a.label} ÷ ${b.label}`,
+          ...levels.map((c) => {
+            const x = pointAt(a, c);
+            const y = pointAt(b, c);
+            return `${ratio(x?.p50Us, y?.p50Us)}, ${ratio(x?.p99Us, y?.p99Us)}, ${ratio(x?.throughputPerSec, y?.throughputPerSec)}`;
+          }),
+        ]);
+      }
+    }
+    out.push(table(['', ...levels.map((c) => `concurrency ${c}`)], ratioRows), '');
+    out.push('Setups:', '', ...m.targets.map((t) => `- ${t.label}: ${t.setup}`), '');
+  }
+  return `${out.join('\n')}${commands.render()}`;
+}

@@ -1,0 +1,101 @@
+import type { LoadPoint } from './perf-analyzer.js';
+import type { SessionFloorPoint } from './floors/ort-session-floor.js';
+import type { TlsFloorPoint } from './floors/tls-socket-floor.js';
+
+/** bench/results/RUN_ID.json: everything a report or chart is made from. */
+export interface BenchResults {
+  readonly runId: string;
+  readonly quick: boolean;
+  /** The command line of the run, e.g. `npm run bench -- --quick`. */
+  readonly command: string;
+  readonly startedAt: string;
+  finishedAt?: string;
+  readonly environment: Environment;
+  /** Suites by name; a suite that threw has `error`. */
+  readonly suites: {
+    overhead?: OverheadResult | SuiteError;
+    largeTensors?: LargeTensorsResult | SuiteError;
+    bigModel?: BigModelResult | SuiteError;
+    fanOut?: FanOutResult | SuiteError;
+  };
+  /** Seconds each suite took. */
+  readonly timingsSec: Record<string, number>;
+}
+
+export interface SuiteError {
+  readonly error: string;
+}
+
+export interface Environment {
+  readonly node: string;
+  readonly os: string;
+  readonly cpu: string;
+  readonly cores: number;
+  readonly memoryBytes: number;
+  readonly shardmesh: string;
+  readonly onnxruntimeNode: string;
+  readonly perfAnalyzer: string;
+  /** Peer id → "1.7.1", or why it is not available. */
+  readonly peers: Record<string, { version?: string; error?: string; configuration: string }>;
+}
+
+/** One server (or the floor) at each concurrency, or why it could not be measured. */
+export interface TargetResult {
+  readonly id: string;
+  readonly label: string;
+  /** Processes on the request path and how they were set up. */
+  readonly setup: string;
+  readonly points: (LoadPoint | SessionFloorPoint)[];
+  /** Set when the target could not be measured (not installed, failed to start, perf_analyzer failed). */
+  error?: string;
+}
+
+export interface OverheadResult {
+  readonly models: {
+    readonly name: string;
+    readonly label: string;
+    readonly inputShape: readonly number[];
+    readonly targets: TargetResult[];
+  }[];
+}
+
+export interface LargeTensorsResult {
+  readonly partitions: number;
+  readonly sizes: {
+    readonly bytes: number;
+    readonly model: string;
+    router?: LoadPoint & { gbPerSec: number };
+    routerError?: string;
+    floor?: TlsFloorPoint;
+  }[];
+  floorError?: string;
+}
+
+export interface ProcessPeak {
+  readonly name: string;
+  readonly peakRssBytes: number;
+}
+
+export interface BigModelResult {
+  readonly weightBytes: number;
+  /** Set in quick runs, where the model is smaller than 1 GiB. */
+  readonly standIn?: string;
+  readonly shape: { inputDim: number; hiddenDim: number; outputDim: number };
+  readonly variants: {
+    readonly partitions: number;
+    readonly model: string;
+    processes?: ProcessPeak[];
+    latency?: LoadPoint;
+    error?: string;
+  }[];
+}
+
+export interface FanOutResult {
+  readonly shape: { inputDim: number; hiddenDim: number; outputDim: number };
+  readonly variants: {
+    readonly partitions: number;
+    readonly model: string;
+    latency?: LoadPoint;
+    error?: string;
+  }[];
+}

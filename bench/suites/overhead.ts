@@ -1,0 +1,192 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { loadPlan, planDir } from '../../lib/plan/repository.js';
+import type { Tensor } from '../../lib/tensor/tensor.js';
+import { measureSessionFloor } from '../floors/ort-session-floor.js';
+import { benchInputs, writePerfAnalyzerInput } from '../input-data.js';
+import { startMesh, type ShardSpec } from '../mesh.js';
+import { measureThroughRouter } from '../mesh-target.js';
+import { OCR_MODELS, ocrModelPath, prepareOcrModel, variantName, type OcrModel } from '../models.js';
+import { runPerfAnalyzer, type LoadPoint } from '../perf-analyzer.js';
+import type { PeerModel } from '../peers/peer.js';
+import { meshCertificates } from '../pki.js';
+import type { OverheadResult, TargetResult } from '../results.js';
+import { attempt, type SuiteContext } from '../suite-context.js';
+
+interface ModelUnderTest {
+  readonly model: OcrModel;
+  readonly label: string;
+  readonly inputs: Tensor[];
+  /** perf_analyzer's --input-data file. */
+  readonly inputData: string;
+  readonly peerModel: PeerModel;
+  readonly targets: TargetResult[];
+}
+
+/**
+ * Suite 1, per-request overhead: the PP-OCR classifier (small) and recognition model (medium),
+ * each at every concurrency, through shardmesh (router + 1 shard serving the whole model; router +
+ * 2 shards serving its 2-way head split), MLServer, KServe, and the floor (ONNX Runtime in-process).
+ * Every server is driven by the same perf_analyzer with the same inputs and settings.
+ */
+export async function runOverheadSuite(ctx: SuiteContext): Promise<OverheadResult> {
+  const dir = path.join(ctx.workDir, 'overhead');
+  await mkdir(dir, { recursive: true });
+  const models: ModelUnderTest[] = [];
+  for (const [size, model] of Object.entries(OCR_MODELS)) {
+    ctx.log(`overhead: preparing ${model.name} (${model.file})`);
+    await prepareOcrModel(ctx.modelsDir, model);
+    const { plan } = await loadPlan(planDir(ctx.modelsDir, model.name, '1'));
+    const inputs = benchInputs(plan.inputs.map((i) => ({ name: i.name, shape: model.inputShape })));
+    models.push({
+      model,
+      label: `${model.file} (${size})`,
+      inputs,
+      inputData: await writePerfAnalyzerInput(path.join(dir, `${model.name}-input.json`), inputs),
+      peerModel: { name: model.name, file: ocrModelPath(model), inputs: plan.inputs, outputs: plan.outputs },
+      targets: [],
+    });
+  }
+
+  await measureMesh(ctx, dir, models, 1);
+  await measureMesh(ctx, dir, models, 2);
+  for (const { peer, error } of ctx.peers) {
+    ctx.log(error ? `overhead: ${peer.label} left out: ${error}` : `overhead: starting ${peer.label}`);
+    const started = error
+      ? { error }
+      : await attempt(() =>
+          peer.start(
+            models.map((m) => m.peerModel),
+            dir,
+          ),
+        );
+    for (const m of models) {
+      const target: TargetResult = { id: peer.id, label: peer.label, setup: peer.configuration, points: [] };
+      m.targets.push(target);
+      if (!started.value) {
+        target.error = error ?? `did not start: ${started.error}`;
+        continue;
+      }
+      const server = started.value;
+      const measured = await attempt(async () => {
+        for (const concurrency of ctx.profile.concurrencies) {
+          ctx.log(`overhead: ${peer.label} ${m.model.name} concurrency ${concurrency}`);
+          target.points.push(await measurePeer(ctx, dir, server.address, m, peer.id, concurrency));
+        }
+      });
+      if (measured.error) target.error = measured.error;
+    }
+    await started.value?.stop();
+  }
+  for (const m of models) {
+    ctx.log(`overhead: floor ${m.model.name}`);
+    const target: TargetResult = {
+      id: 'floor',
+      label: 'floor: session.run in-process',
+      setup: 'onnxruntime-node in the benchmark process: intra-op 1, inter-op 1, sequential, as a shard',
+      points: [],
+    };
+    m.targets.push(target);
+    const floor = await attempt(() =>
+      measureSessionFloor({
+        file: m.peerModel.file,
+        inputs: m.inputs,
+        concurrencies: ctx.profile.concurrencies,
+        durationMs: ctx.profile.floorDurationMs,
+        warmupRuns: ctx.profile.floorWarmupRuns,
+        command: `${ctx.command} (bench/floors/ort-session-floor.ts: ${ctx.profile.floorDurationMs} ms per level)`,
+      }),
+    );
+    if (floor.value) target.points.push(...floor.value);
+    else target.error = floor.error;
+  }
+  return {
+    models: models.map((m) => ({
+      name: m.model.name,
+      label: m.label,
+      inputShape: m.model.inputShape,
+      targets: m.targets,
+    })),
+  };
+}
+
+/** shardmesh with the models whole (partitions 1) or head-split (2), one shard process per partition. */
+async function measureMesh(
+  ctx: SuiteContext,
+  dir: string,
+  models: readonly ModelUnderTest[],
+  partitions: number,
+): Promise<void> {
+  const id = `shardmesh-p${partitions}`;
+  const label =
+    partitions === 1 ? 'shardmesh, router + 1 shard' : `shardmesh, router + ${partitions} partitions`;
+  const shards: ShardSpec[] = Array.from({ length: partitions }, (_, p) => ({
+    name: `shard-${p}`,
+    serve: models.map((m) => `${variantName(m.model.name, partitions)}/1/*/${p}`),
+  }));
+  const setup =
+    partitions === 1
+      ? 'router + 1 shard process serving the whole model (1 stage, 1 partition); mutual TLS on both hops'
+      : `router + ${partitions} shard processes; the model cut as a sharded head (stages backbone → head × ${partitions} → tail), ` +
+        'so a request makes 4 shard calls in 3 stages; mutual TLS on both hops';
+  const targets = models.map((m) => {
+    const target: TargetResult = { id, label, setup, points: [] };
+    m.targets.push(target);
+    return target;
+  });
+  ctx.log(`overhead: starting ${label}`);
+  const certs = await meshCertificates(partitions);
+  const mesh = await attempt(() =>
+    startMesh({
+      modelsDir: ctx.modelsDir,
+      certsDir: certs.dir,
+      shards,
+      models: models.map((m) => variantName(m.model.name, partitions)),
+    }),
+  );
+  try {
+    for (const [i, m] of models.entries()) {
+      const target = targets[i]!;
+      if (!mesh.value) {
+        target.error = `did not start: ${mesh.error}`;
+        continue;
+      }
+      ctx.log(`overhead: ${label} ${m.model.name}`);
+      const points = await attempt(() =>
+        measureThroughRouter({
+          mesh: mesh.value!,
+          certsDir: certs.dir,
+          model: variantName(m.model.name, partitions),
+          inputData: m.inputData,
+          concurrencies: ctx.profile.concurrencies,
+          settings: ctx.profile.latency,
+          outDir: dir,
+          label: `${id}-${m.model.name}`,
+        }),
+      );
+      if (points.value) target.points.push(...points.value);
+      else target.error = points.error;
+    }
+  } finally {
+    await mesh.value?.stop();
+    await certs.cleanup();
+  }
+}
+
+function measurePeer(
+  ctx: SuiteContext,
+  dir: string,
+  address: string,
+  m: ModelUnderTest,
+  peerId: string,
+  concurrency: number,
+): Promise<LoadPoint> {
+  return runPerfAnalyzer({
+    target: { address, model: m.model.name, version: '1' },
+    inputData: m.inputData,
+    concurrency,
+    settings: ctx.profile.latency,
+    outDir: dir,
+    label: `${peerId}-${m.model.name}`,
+  });
+}
