@@ -169,3 +169,19 @@ void test('a certificate without its key is rejected up front', () => {
     message: 'certPem and keyPem go together: give both or neither',
   });
 });
+
+test('server credentials ask Node for sockets without Nagle delays', async () => {
+  const ca = await createCertificateAuthority({ trustDomain: 'nodelay.test' });
+  const cert = await issueCertificate(ca, { role: 'shard', name: 's' });
+  const creds = serverCredentials({
+    caPem: ca.certPem,
+    certPem: cert.certPem,
+    keyPem: cert.keyPem,
+    requireClientCert: true,
+  });
+  const options = (
+    creds as unknown as { _getConstructorOptions(): Record<string, unknown> }
+  )._getConstructorOptions();
+  assert.equal(options['noDelay'], true);
+  assert.equal(options['requestCert'], true, 'the TLS options grpc-js sets are kept');
+});
