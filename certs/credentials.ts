@@ -61,10 +61,17 @@ export function serverCredentials(options: ServerTlsOptions): grpc.ServerCredent
  * grpc-js passes the credentials' constructor options to `http2.createSecureServer`, which is
  * where it goes in.
  */
+/** HTTP/2 receive window a server advertises; the default 64 KiB stalls large uploads on every 64 KiB. */
+const SERVER_WINDOW_BYTES = 16 << 20;
+
 function withNoDelay(credentials: grpc.ServerCredentials): grpc.ServerCredentials {
   const internal = credentials as unknown as { _getConstructorOptions(): object | null };
   const original = internal._getConstructorOptions.bind(credentials);
-  internal._getConstructorOptions = () => ({ ...original(), noDelay: true });
+  internal._getConstructorOptions = () => ({
+    ...original(),
+    noDelay: true,
+    settings: { initialWindowSize: SERVER_WINDOW_BYTES },
+  });
   return credentials;
 }
 

@@ -27,6 +27,8 @@ export class InferenceClient {
       new Ctor(address, creds, {
         'grpc.max_receive_message_length': -1,
         'grpc.max_send_message_length': -1,
+        // Large responses would otherwise wait for a window update every 64 KiB.
+        'grpc-node.flow_control_window': 16 << 20,
         ...options,
       }),
     );

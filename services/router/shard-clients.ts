@@ -8,6 +8,9 @@ import type { ShardInstance } from '../../registry/registry.js';
 /** Messages on the router–shard path stay under gRPC's default 4 MiB; bigger means a broken peer. */
 const MAX_MESSAGE_BYTES = 4 << 20;
 
+/** Receive window of a shard channel: a few chunks in flight per stream. */
+const FLOW_CONTROL_WINDOW_BYTES = 16 << 20;
+
 type InferMethod = (options: {
   deadline: Date;
 }) => ClientDuplexStream<ShardRequestMessage, ShardResponseMessage>;
@@ -44,6 +47,8 @@ export class ShardClients {
         'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
         'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
         'grpc.keepalive_time_ms': 30_000,
+        // HTTP/2's default 64 KiB window makes a shard wait for a WINDOW_UPDATE every 64 KiB of output.
+        'grpc-node.flow_control_window': FLOW_CONTROL_WINDOW_BYTES,
       }) as unknown as ShardClient;
       this.#clients.set(key, client);
     }

@@ -79,7 +79,8 @@ export function serveInferCall(call: InferStream, context: InferCallContext): Pr
   let pending: PendingRequest | undefined;
   let finished = false;
   // Every line about a request carries the router's request id, once the header has named it.
-  const log = (): Logger => (pending ? context.log.child({ requestId: pending.header.request_id }) : context.log);
+  const log = (): Logger =>
+    pending ? context.log.child({ requestId: pending.header.request_id }) : context.log;
   const fail = (error: unknown): void => {
     if (finished) return;
     finished = true;
