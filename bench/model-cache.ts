@@ -7,7 +7,7 @@ import type { PartitionedModel } from '../partition/partitioned-model.js';
 import { writePartitionedModel } from '../partition/write.js';
 
 /** Bumped when a change here or in the splitters changes what the benchmark models look like. */
-const BENCH_MODELS_REVISION = 1;
+const BENCH_MODELS_REVISION = 2;
 const STAMP_FILE = '.bench-stamp';
 
 /** One partitioned variant of a source model, written as `<root>/<name>/1/`. */

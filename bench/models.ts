@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { loadModel } from '../partition/onnx-graph.js';
 import { splitHead } from '../partition/strategies/head.js';
-import { splitColumns, splitMlp } from '../partition/strategies/tensor-parallel.js';
+import { splitTensorParallel } from '../partition/strategies/tensor.js';
 import { mlp, outer, type MlpOptions } from '../partition/synthetic.js';
 import { fileHash, prepareVariants } from './model-cache.js';
 import { wholeModel } from './whole-model.js';
@@ -60,7 +60,7 @@ export async function prepareOuterModel(
     {
       name,
       params: { strategy: 'columns', partitions },
-      split: (m) => splitColumns(m, { name, partitions }),
+      split: (m) => splitTensorParallel(m, { name, partitions }),
     },
   ]);
 }
@@ -81,7 +81,7 @@ export async function prepareMlpVariants(
     partitions.map((n) => ({
       name: variantName(base, n),
       params: { strategy: 'tensor', partitions: n },
-      split: (m) => splitMlp(m, { name: variantName(base, n), partitions: n }),
+      split: (m) => splitTensorParallel(m, { name: variantName(base, n), partitions: n }),
     })),
   );
 }

@@ -121,7 +121,7 @@ describe('mutual TLS identities between router and shards', () => {
           port: rogue.port,
           model: 'outer',
           version: '1',
-          stage: 'tensor',
+          stage: 'columns-0',
           partition,
           partitionCount: 2,
           identity: claimed,

