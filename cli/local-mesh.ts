@@ -1,0 +1,94 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { runCertsInit, runCertsIssue } from '../certs/cli.js';
+import type { Role } from '../certs/identity.js';
+import { storeTlsFiles } from '../certs/store.js';
+import { InferenceClient } from '../lib/grpc/inference-client.js';
+import { startChildService, type ChildService } from './child-service.js';
+
+const quiet = (): void => undefined;
+
+/** A throwaway certificate store: a fresh CA in a temporary folder and a certificate per [role, name]. */
+export async function makeCertificates(
+  names: readonly (readonly [Role, string])[],
+): Promise<{ dir: string; cleanup(): Promise<void> }> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'shardmesh-certs-'));
+  await runCertsInit({ dir }, quiet);
+  for (const [role, name] of names) await runCertsIssue({ dir, role, name }, quiet);
+  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+export interface LocalMeshOptions {
+  readonly registryUrl: string;
+  readonly certsDir: string;
+  readonly modelsDir: string;
+  /** Shard processes to start: certificate name and `--serve` selectors. */
+  readonly shards: readonly { readonly name: string; readonly serve: readonly string[] }[];
+  /** Where the children's log lines go. @default 'ignore' */
+  readonly logs?: 'inherit' | 'ignore';
+  /** How long each child may take to listen. @default 60000 */
+  readonly readyTimeoutMs?: number;
+}
+
+export interface LocalMesh {
+  readonly router: ChildService;
+  readonly shards: Map<string, ChildService>;
+  readonly address: string;
+  /** A client with the store's `client` certificate. */
+  readonly client: InferenceClient;
+  startShard(name: string, serve: readonly string[]): Promise<ChildService>;
+  waitForModel(model: string, timeoutMs?: number): Promise<void>;
+  /** SIGTERM to every child (SIGKILL after 5 s), shards first. */
+  stop(): Promise<void>;
+}
+
+/**
+ * A router on 127.0.0.1:0 and shards as real `shardmesh` child processes of this build, for
+ * tests and benchmarks. Children log at warn unless SHARDMESH_LOG_LEVEL says otherwise.
+ */
+export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMesh> {
+  const logs = options.logs ?? 'ignore';
+  const common = [
+    '--registry',
+    options.registryUrl,
+    '--models',
+    options.modelsDir,
+    '--certs',
+    options.certsDir,
+  ];
+  const env = { ...process.env, SHARDMESH_LOG_LEVEL: process.env['SHARDMESH_LOG_LEVEL'] ?? 'warn' };
+  const start = { logs, env, readyTimeoutMs: options.readyTimeoutMs ?? 60_000 };
+  const router = await startChildService('router', ['router', ...common, '--port', '0'], start);
+  const shards = new Map<string, ChildService>();
+  const stop = async (): Promise<void> => {
+    await Promise.all([...shards.values()].map((s) => s.stop(5_000)));
+    await router.stop(5_000);
+  };
+  const startShard = async (name: string, serve: readonly string[]): Promise<ChildService> => {
+    const selectors = serve.flatMap((s) => ['--serve', s]);
+    const shard = await startChildService(name, ['shard', ...common, '--name', name, ...selectors], start);
+    shards.set(name, shard);
+    return shard;
+  };
+  try {
+    await Promise.all(options.shards.map((s) => startShard(s.name, s.serve)));
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  const address = `127.0.0.1:${router.port}`;
+  const client = await InferenceClient.connect(address, storeTlsFiles(options.certsDir, 'client'));
+  return {
+    router,
+    shards,
+    address,
+    client,
+    startShard,
+    waitForModel: (model, timeoutMs) => client.waitForModel(model, timeoutMs),
+    async stop() {
+      client.close();
+      await stop();
+    },
+  };
+}
