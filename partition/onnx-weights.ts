@@ -106,7 +106,8 @@ function twoDims(weight: Weight): [number, number] {
   return [weight.dims[0]!, weight.dims[1]!];
 }
 
-function tensorBytes(tensor: TensorProto): number {
+/** Bytes a constant tensor holds, by its dims and element type. */
+export function tensorBytes(tensor: TensorProto): number {
   try {
     return elementCount(tensor.dims.map(toInt)) * bytesPerElement(datatypeFromOnnx(tensor.dataType));
   } catch {

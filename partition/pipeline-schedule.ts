@@ -1,6 +1,5 @@
-import { bytesPerElement, datatypeFromOnnx } from '../lib/tensor/dtype.js';
-import { elementCount } from '../lib/tensor/tensor.js';
-import { describeNode, toInt, type GraphProto, type NodeProto, type TensorProto } from './onnx-graph.js';
+import { describeNode, type GraphProto, type NodeProto, type TensorProto } from './onnx-graph.js';
+import { tensorBytes } from './onnx-weights.js';
 import { SplitError } from './split-error.js';
 
 /**
@@ -20,14 +19,6 @@ export interface PipelineSchedule {
   readonly crossingCounts: readonly number[];
   /** Where each computed value is made and last read, as node positions. */
   readonly lifetimes: ReadonlyMap<string, { readonly made: number; readonly lastRead: number }>;
-}
-
-function tensorBytes(tensor: TensorProto): number {
-  try {
-    return elementCount(tensor.dims.map(toInt)) * bytesPerElement(datatypeFromOnnx(tensor.dataType));
-  } catch {
-    return tensor.rawData?.length ?? 0; // a type that is not served (strings): count what is stored
-  }
 }
 
 /** Bytes of each constant value: initializers and Constant node values, as `weightBytes` counts them. */
