@@ -8,14 +8,7 @@ import {
   type NodeProto,
   type TensorProto,
 } from './onnx-graph.js';
-import {
-  isConstant,
-  readWeight,
-  sliceColumns,
-  sliceRows,
-  weightToInitializer,
-  type Weight,
-} from './onnx-weights.js';
+import { isConstant, readWeight, sliceColumns, weightToInitializer, type Weight } from './onnx-weights.js';
 import { SplitError } from './split-error.js';
 
 /**
@@ -92,27 +85,11 @@ export function columnRange(length: number, partitions: number, p: number): { st
   return { start: splitOffsets(length, partitions)[p]!, size: splitSizes(length, partitions)[p]! };
 }
 
-/** Partition p of N of a column split: W[:, cols_p] and b[cols_p], computing columns cols_p of the output. */
-export function columnPart(layer: DenseLayer, partitions: number, p: number): LayerPart {
-  const { start, size } = columnRange(layer.weight.dims[1]!, partitions, p);
+/** The layer cut to output columns [start, start + size): W[:, cols] and b[cols] under the same nodes. */
+export function columnPart(layer: DenseLayer, { start, size }: { start: number; size: number }): LayerPart {
   const initializers = [weightToInitializer(sliceColumns(layer.weight, start, size))];
   if (layer.bias) initializers.push(weightToInitializer(sliceColumns(layer.bias.weight, start, size)));
   return { nodes: layerNodes(layer).map(copyNode), initializers };
-}
-
-/**
- * Partition p of N of a row split: W[rows_p, :], reading input columns rows_p and producing a
- * partial sum of the whole output. The bias goes to partition 0 only, so the sum adds it once;
- * elsewhere the MatMul writes the layer's output name itself.
- */
-export function rowPart(layer: DenseLayer, partitions: number, p: number): LayerPart {
-  const { start, size } = columnRange(layer.weight.dims[0]!, partitions, p);
-  const initializers = [weightToInitializer(sliceRows(layer.weight, start, size))];
-  if (layer.bias && p === 0) {
-    initializers.push(weightToInitializer(layer.bias.weight));
-    return { nodes: layerNodes(layer).map(copyNode), initializers };
-  }
-  return { nodes: [nodeProto({ ...layer.matmul, output: [layer.output] })], initializers };
 }
 
 export function copyNode(node: NodeProto): NodeProto {

@@ -1,4 +1,11 @@
-import { copyNode, denseLayerAt, layerNodes, type DenseLayer, type LayerPart } from './dense-layer.js';
+import {
+  columnPart,
+  copyNode,
+  denseLayerAt,
+  layerNodes,
+  type DenseLayer,
+  type LayerPart,
+} from './dense-layer.js';
 import { intAttribute } from './onnx-attributes.js';
 import { describeNode, nodeProto, toInt, type GraphProto, type NodeProto } from './onnx-graph.js';
 import {
@@ -97,12 +104,7 @@ export function linearLayerAt(graph: GraphProto, node: NodeProto): LinearLayer |
 /** The layer cut to output columns `range`: the same nodes over W[:, range] and b[range]. */
 export function columnSlice(graph: GraphProto, layer: LinearLayer, range: Range): LayerPart {
   const { start, size } = range;
-  if (layer.kind === 'matmul') {
-    const { dense } = layer;
-    const initializers = [weightToInitializer(sliceColumns(dense.weight, start, size))];
-    if (dense.bias) initializers.push(weightToInitializer(sliceColumns(dense.bias.weight, start, size)));
-    return { nodes: layer.nodes.map(copyNode), initializers };
-  }
+  if (layer.kind === 'matmul') return columnPart(layer.dense, range);
   const where = describeNode(layer.node);
   const weight = readWeight(graph, layer.node.input[1]!, where);
   const sliced = layer.transB ? sliceRows(weight, start, size) : sliceColumns(weight, start, size);

@@ -241,7 +241,7 @@ function headPartition(
   p: number,
   topk: number | undefined,
 ): ModelProto {
-  const part = columnPart(layer, partitions, p);
+  const part = columnPart(layer, columnRange(layer.weight.dims[1]!, partitions, p));
   const { size } = columnRange(layer.weight.dims[1]!, partitions, p);
   const logits = types.get(layer.output)!;
   const dims = valueDims(logits);
