@@ -27,6 +27,12 @@ export interface LocalMeshOptions {
   readonly shards: readonly { readonly name: string; readonly serve: readonly string[] }[];
   /** Where the children's log lines go. @default 'ignore' */
   readonly logs?: 'inherit' | 'ignore';
+  /** Children's log level, unless SHARDMESH_LOG_LEVEL says otherwise. @default 'warn' */
+  readonly logLevel?: string;
+  /** How long `stop` lets a child drain before SIGKILL. @default 5000 */
+  readonly stopGraceMs?: number;
+  /** The router's port; 0 picks a free one. @default 0 */
+  readonly routerPort?: number;
   /** How long each child may take to listen. @default 60000 */
   readonly readyTimeoutMs?: number;
 }
@@ -39,13 +45,13 @@ export interface LocalMesh {
   readonly client: InferenceClient;
   startShard(name: string, serve: readonly string[]): Promise<ChildService>;
   waitForModel(model: string, timeoutMs?: number): Promise<void>;
-  /** SIGTERM to every child (SIGKILL after 5 s), shards first. */
+  /** SIGTERM to every child (SIGKILL after `stopGraceMs`), shards first. */
   stop(): Promise<void>;
 }
 
 /**
- * A router on 127.0.0.1:0 and shards as real `shardmesh` child processes of this build, for
- * tests and benchmarks. Children log at warn unless SHARDMESH_LOG_LEVEL says otherwise.
+ * A router and shards as real `shardmesh` child processes of this build, for `shardmesh up`,
+ * tests and benchmarks.
  */
 export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMesh> {
   const logs = options.logs ?? 'ignore';
@@ -57,13 +63,21 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
     '--certs',
     options.certsDir,
   ];
-  const env = { ...process.env, SHARDMESH_LOG_LEVEL: process.env['SHARDMESH_LOG_LEVEL'] ?? 'warn' };
+  const env = {
+    ...process.env,
+    SHARDMESH_LOG_LEVEL: process.env['SHARDMESH_LOG_LEVEL'] ?? options.logLevel ?? 'warn',
+  };
   const start = { logs, env, readyTimeoutMs: options.readyTimeoutMs ?? 60_000 };
-  const router = await startChildService('router', ['router', ...common, '--port', '0'], start);
+  const router = await startChildService(
+    'router',
+    ['router', ...common, '--port', String(options.routerPort ?? 0)],
+    start,
+  );
   const shards = new Map<string, ChildService>();
   const stop = async (): Promise<void> => {
-    await Promise.all([...shards.values()].map((s) => s.stop(5_000)));
-    await router.stop(5_000);
+    const grace = options.stopGraceMs ?? 5_000;
+    await Promise.all([...shards.values()].map((s) => s.stop(grace)));
+    await router.stop(grace);
   };
   const startShard = async (name: string, serve: readonly string[]): Promise<ChildService> => {
     const selectors = serve.flatMap((s) => ['--serve', s]);

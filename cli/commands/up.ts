@@ -2,11 +2,9 @@ import type { Command } from 'commander';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { runCertsInit, runCertsIssue } from '../../certs/cli.js';
-import { storeTlsFiles } from '../../certs/store.js';
-import { InferenceClient } from '../../lib/grpc/inference-client.js';
 import { prepareModelRepository } from '../../partition/demo-models.js';
 import { parseRegistryUrl } from '../../registry/open-registry.js';
-import { startChildService, type ChildService } from '../child-service.js';
+import { startLocalMesh, type LocalMesh } from '../local-mesh.js';
 import { demoRequestJson } from '../demo-request.js';
 import { DEFAULT_CERTS_DIR, DEFAULT_MODELS_DIR, DEFAULT_REGISTRY_URL } from '../paths.js';
 
@@ -36,51 +34,39 @@ export function registerUpCommand(program: Command): void {
       console.log(`preparing demo models in ${DEFAULT_MODELS_DIR} ...`);
       await prepareModelRepository(path.resolve(DEFAULT_MODELS_DIR), { partitions });
 
-      const children: ChildService[] = [];
-      const stopAll = async (): Promise<void> => {
-        await Promise.all(children.map((c) => c.stop()));
-      };
+      let mesh: LocalMesh | undefined;
       let stopping = false;
       const shutdown = (code: number): void => {
         if (stopping) return;
         stopping = true;
-        void stopAll().then(() => process.exit(code));
+        // Before the mesh is up, Ctrl-C reaches the children too (one process group) and they drain.
+        void (mesh?.stop() ?? Promise.resolve()).then(() => process.exit(code));
       };
       process.on('SIGINT', () => shutdown(0));
       process.on('SIGTERM', () => shutdown(0));
       try {
-        const common = [
-          '--registry',
-          o.registry,
-          '--models',
-          DEFAULT_MODELS_DIR,
-          '--certs',
-          DEFAULT_CERTS_DIR,
-        ];
-        children.push(await startChildService('router', ['router', ...common, '--port', o.port]));
-        for (let p = 0; p < partitions; p++) {
-          children.push(
-            await startChildService(`shard-${p}`, [
-              'shard',
-              ...common,
-              '--name',
-              `shard-${p}`,
-              '--serve',
-              `*/*/*/${p}`,
-            ]),
-          );
-        }
-        for (const child of children) {
+        mesh = await startLocalMesh({
+          registryUrl: o.registry,
+          certsDir: DEFAULT_CERTS_DIR,
+          modelsDir: DEFAULT_MODELS_DIR,
+          routerPort: Number(o.port),
+          logs: 'inherit',
+          logLevel: 'info',
+          stopGraceMs: 35_000,
+          shards: Array.from({ length: partitions }, (_, p) => ({
+            name: `shard-${p}`,
+            serve: [`*/*/*/${p}`],
+          })),
+        });
+        for (const child of [mesh.router, ...mesh.shards.values()]) {
           void child.exited.then((status) => {
             if (stopping) return;
             console.error(`${child.name} exited (${status}); stopping the mesh`);
             shutdown(1);
           });
         }
-        const address = `127.0.0.1:${children[0]!.port}`;
-        const client = await InferenceClient.connect(address, storeTlsFiles(DEFAULT_CERTS_DIR, 'client'));
-        await client.waitForModel(DEMO_MODEL, 60_000);
-        client.close();
+        await mesh.waitForModel(DEMO_MODEL, 60_000);
+        const address = mesh.address;
         const certs = DEFAULT_CERTS_DIR;
         console.log(`ready  router ${address}  registry ${o.registry}  shards ${partitions}`);
         console.log('call the demo model (a 2-layer MLP split tensor-parallel over the shards):');
@@ -91,7 +77,7 @@ export function registerUpCommand(program: Command): void {
         console.log('stop with Ctrl-C');
       } catch (error) {
         console.error(`shardmesh up failed: ${(error as Error).message}`);
-        await stopAll();
+        await mesh?.stop();
         process.exit(1);
       }
     });
