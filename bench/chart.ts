@@ -10,7 +10,7 @@ const run = promisify(execFile);
 /** Draws RUN_ID.png from RUN_ID.json with bench/chart.py (matplotlib, in .tools/bench/chart). */
 export async function renderChart(jsonFile: string, pngFile: string): Promise<{ error?: string }> {
   const python = venvPython('chart');
-  if (!existsSync(python)) return { error: `${python} is missing (bash scripts/bootstrap.sh bench)` };
+  if (!existsSync(python)) return { error: `${python} is missing (bash scripts/bootstrap-bench.sh)` };
   try {
     await run(python, [path.join(PACKAGE_ROOT, 'bench', 'chart.py'), jsonFile, pngFile], {
       timeout: 120_000,

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { PACKAGE_ROOT } from '../cli/paths.js';
 
 /**
- * Where `scripts/bootstrap.sh bench` puts what the benchmarks run: perf_analyzer (through its
+ * Where `scripts/bootstrap-bench.sh` puts what the benchmarks run: perf_analyzer (through its
  * wrapper) and one Python virtual environment per peer, plus one for the chart.
  */
 export const TOOLS_DIR = path.join(PACKAGE_ROOT, '.tools');
@@ -20,7 +20,7 @@ export function venvPython(venv: BenchVenv): string {
 /** Throws naming the bootstrap step when `file` is missing. */
 export function requireTool(file: string): string {
   if (!existsSync(file))
-    throw new Error(`${file} is missing: run \`bash scripts/bootstrap.sh bench\` (npm run bench does)`);
+    throw new Error(`${file} is missing: run \`bash scripts/bootstrap-bench.sh\` (npm run bench does)`);
   return file;
 }
 
