@@ -25,9 +25,14 @@ export async function runTool(
   file: string,
   args: readonly string[],
   timeoutMs = 60_000,
+  options: { readonly env?: NodeJS.ProcessEnv; readonly cwd?: string } = {},
 ): Promise<ToolResult> {
   try {
-    const { stdout, stderr } = await run(file, args, { timeout: timeoutMs, maxBuffer: 256 << 20 });
+    const { stdout, stderr } = await run(file, args, {
+      ...options,
+      timeout: timeoutMs,
+      maxBuffer: 256 << 20,
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code?: number; stdout?: string; stderr?: string };
