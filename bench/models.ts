@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import { loadModel } from '../partition/onnx-graph.js';
+import { loadModel } from '../partition/onnx/graph.js';
 import { splitHead } from '../partition/strategies/head.js';
 import { splitTensorParallel } from '../partition/strategies/tensor.js';
 import { mlp, outer, type MlpOptions } from '../partition/synthetic.js';

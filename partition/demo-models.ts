@@ -3,12 +3,12 @@ import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { planDir } from '../lib/plan/repository.js';
-import { decodeModel, encodeModel, type ModelProto } from './onnx-graph.js';
-import type { PartitionedModel } from './partitioned-model.js';
+import { decodeModel, encodeModel, type ModelProto } from './onnx/graph.js';
+import type { PartitionedModel } from './onnx/partitioned-model.js';
 import { splitHead } from './strategies/head.js';
 import { splitTensorParallel } from './strategies/tensor.js';
 import { mlp, outer, type MlpOptions } from './synthetic.js';
-import { writePartitionedModel } from './write.js';
+import { writePartitionedModel } from './onnx/write.js';
 
 /**
  * The models the demo and the tests serve, split into a model repository. Idempotent: a model is

@@ -7,8 +7,8 @@ import {
   type GraphProto,
   type NodeProto,
   type TensorProto,
-} from './onnx-graph.js';
-import { isConstant, readWeight, sliceColumns, weightToInitializer, type Weight } from './onnx-weights.js';
+} from './onnx/graph.js';
+import { isConstant, readWeight, sliceColumns, weightToInitializer, type Weight } from './onnx/weights.js';
 import { SplitError } from './split-error.js';
 
 /**

@@ -11,12 +11,12 @@ import {
   nodeProto,
   tensorValueInfo,
   type ModelProto,
-} from './onnx-graph.js';
-import { makeInitializer } from './onnx-weights.js';
+} from './onnx/graph.js';
+import { makeInitializer } from './onnx/weights.js';
 import { findHead, splitHead } from './strategies/head.js';
 import { referenceTopk, topkNodes, topkOutputNames, unsplitTopkModel } from './strategies/head-topk.js';
 import { mulberry32, randomTensor } from './synthetic.js';
-import { inferValueTypes } from './value-types.js';
+import { inferValueTypes } from './onnx/value-types.js';
 import { runModel, runPartitioned } from './verify.js';
 
 /*

@@ -10,9 +10,9 @@ import {
   onnx,
   tensorValueInfo,
   type ModelProto,
-} from './onnx-graph.js';
-import { makeInitializer, weightBytes } from './onnx-weights.js';
-import type { PartitionedModel } from './partitioned-model.js';
+} from './onnx/graph.js';
+import { makeInitializer, weightBytes } from './onnx/weights.js';
+import type { PartitionedModel } from './onnx/partitioned-model.js';
 import { SplitError } from './split-error.js';
 import { findHead, splitHead } from './strategies/head.js';
 import { mlp, randomFloat32, randomTensor } from './synthetic.js';

@@ -6,8 +6,8 @@ import {
   type DenseLayer,
   type LayerPart,
 } from './dense-layer.js';
-import { intAttribute } from './onnx-attributes.js';
-import { describeNode, nodeProto, toInt, type GraphProto, type NodeProto } from './onnx-graph.js';
+import { intAttribute } from './onnx/attributes.js';
+import { describeNode, nodeProto, toInt, type GraphProto, type NodeProto } from './onnx/graph.js';
 import {
   constantTensor,
   isConstant,
@@ -16,7 +16,7 @@ import {
   sliceRows,
   weightToInitializer,
   type Weight,
-} from './onnx-weights.js';
+} from './onnx/weights.js';
 import { SplitError } from './split-error.js';
 
 /**

@@ -1,5 +1,5 @@
-import { describeNode, type GraphProto, type NodeProto, type TensorProto } from './onnx-graph.js';
-import { tensorBytes } from './onnx-weights.js';
+import { describeNode, type GraphProto, type NodeProto, type TensorProto } from './onnx/graph.js';
+import { tensorBytes } from './onnx/weights.js';
 import { SplitError } from './split-error.js';
 
 /**

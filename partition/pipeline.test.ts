@@ -12,9 +12,9 @@ import {
   type ModelProto,
   type NodeProto,
   type TensorProto,
-} from './onnx-graph.js';
-import { makeInitializer, weightBytes } from './onnx-weights.js';
-import type { PartitionedModel } from './partitioned-model.js';
+} from './onnx/graph.js';
+import { makeInitializer, weightBytes } from './onnx/weights.js';
+import type { PartitionedModel } from './onnx/partitioned-model.js';
 import { pipelineSchedule } from './pipeline-schedule.js';
 import { SplitError } from './split-error.js';
 import { splitPipeline } from './strategies/pipeline.js';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import type { Tensor } from '../lib/tensor/tensor.js';
-import { loadModel, type ModelProto } from './onnx-graph.js';
-import { weightBytes } from './onnx-weights.js';
+import { loadModel, type ModelProto } from './onnx/graph.js';
+import { weightBytes } from './onnx/weights.js';
 import {
   locateShippedModel,
   missingModelMessage,

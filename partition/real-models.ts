@@ -12,8 +12,8 @@ import {
   valueDims,
   withGraph,
   type ModelProto,
-} from './onnx-graph.js';
-import { makeInitializer, readWeight } from './onnx-weights.js';
+} from './onnx/graph.js';
+import { makeInitializer, readWeight } from './onnx/weights.js';
 import { SplitError } from './split-error.js';
 
 /**

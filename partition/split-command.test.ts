@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { loadPlan } from '../lib/plan/repository.js';
 import { ocrRecognitionModelPath } from './demo-models.js';
-import { encodeModel } from './onnx-graph.js';
+import { encodeModel } from './onnx/graph.js';
 import { formatSplitReport, identityFromOut, runSplitCommand, type SplitStep } from './split-command.js';
 import { mlp } from './synthetic.js';
 

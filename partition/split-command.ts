@@ -3,9 +3,9 @@ import type { Gather, Plan, StagePlan } from '../lib/plan/schema.js';
 import { PlanError } from '../lib/plan/validate.js';
 import type { TensorDifference } from './compare.js';
 import { formatBytes } from './format-bytes.js';
-import { loadModel, type ModelProto } from './onnx-graph.js';
-import { weightBytes } from './onnx-weights.js';
-import type { PartitionedModel } from './partitioned-model.js';
+import { loadModel, type ModelProto } from './onnx/graph.js';
+import { weightBytes } from './onnx/weights.js';
+import type { PartitionedModel } from './onnx/partitioned-model.js';
 import { SplitError } from './split-error.js';
 import { splitAuto, type AutoChoice, type StrategyName } from './strategies/auto.js';
 import { splitBatch } from './strategies/batch.js';
@@ -13,7 +13,7 @@ import { splitHead } from './strategies/head.js';
 import { splitPipeline } from './strategies/pipeline.js';
 import { splitTensorParallel } from './strategies/tensor.js';
 import { verifySplit } from './verify.js';
-import { writePartitionedModel } from './write.js';
+import { writePartitionedModel } from './onnx/write.js';
 
 /**
  * `shardmesh split`, as a function: load, split, write (atomically: a failed split leaves `out` as

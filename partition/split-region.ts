@@ -1,7 +1,7 @@
-import { consumersOf, describeNode, toInt, type GraphProto, type NodeProto } from './onnx-graph.js';
-import { intAttribute, intsAttribute } from './onnx-attributes.js';
-import { readInt64s } from './onnx-int64.js';
-import { constantTensor } from './onnx-weights.js';
+import { consumersOf, describeNode, toInt, type GraphProto, type NodeProto } from './onnx/graph.js';
+import { intAttribute, intsAttribute } from './onnx/attributes.js';
+import { readInt64s } from './onnx/int64.js';
+import { constantTensor } from './onnx/weights.js';
 import { linearLayerAt, type LinearLayer } from './linear-layer.js';
 import {
   batchMatMul,

@@ -9,10 +9,10 @@ import {
   type ModelProto,
   type NodeProto,
   type TensorProto,
-} from './onnx-graph.js';
+} from './onnx/graph.js';
 import { elementCount, type Tensor } from '../lib/tensor/tensor.js';
-import { makeInitializer } from './onnx-weights.js';
-import { int64Tensor } from './onnx-int64.js';
+import { makeInitializer } from './onnx/weights.js';
+import { int64Tensor } from './onnx/int64.js';
 import { mulberry32 } from '../lib/random.js';
 
 /**

@@ -1,4 +1,4 @@
-import { consumersOf, describeNode, type GraphProto, type NodeProto } from './onnx-graph.js';
+import { consumersOf, describeNode, type GraphProto, type NodeProto } from './onnx/graph.js';
 import { linearLayerAt, type LinearLayer, type Range } from './linear-layer.js';
 import { walkSplitRegion, type SplitRegion } from './split-region.js';
 import { SplitError } from './split-error.js';

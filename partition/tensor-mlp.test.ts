@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { splitSizes } from '../lib/tensor/scatter.js';
-import { graphProto, valueDims, withGraph } from './onnx-graph.js';
-import { weightBytes } from './onnx-weights.js';
+import { graphProto, valueDims, withGraph } from './onnx/graph.js';
+import { weightBytes } from './onnx/weights.js';
 import { SplitError } from './split-error.js';
 import { splitTensorParallel } from './strategies/tensor.js';
 import { mlp, outer, randomTensor } from './synthetic.js';

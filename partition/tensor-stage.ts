@@ -9,8 +9,8 @@ import {
   type NodeProto,
   type TensorProto,
   type ValueInfoProto,
-} from './onnx-graph.js';
-import { int64Tensor } from './onnx-int64.js';
+} from './onnx/graph.js';
+import { int64Tensor } from './onnx/int64.js';
 import { columnSlice, rowSlice, type LinearLayer } from './linear-layer.js';
 import { SplitError } from './split-error.js';
 import { featureRange, type TensorBlock } from './tensor-block.js';

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { splitSizes } from '../lib/tensor/scatter.js';
-import { graphProto, nodeProto, tensorValueInfo, toInt, withGraph, type ModelProto } from './onnx-graph.js';
-import { int64Tensor } from './onnx-int64.js';
-import type { PartitionedModel } from './partitioned-model.js';
+import { graphProto, nodeProto, tensorValueInfo, toInt, withGraph, type ModelProto } from './onnx/graph.js';
+import { int64Tensor } from './onnx/int64.js';
+import type { PartitionedModel } from './onnx/partitioned-model.js';
 import { SplitError } from './split-error.js';
 import { splitTensorParallel } from './strategies/tensor.js';
 import { FLOAT, randomTensor, type WeightsAs } from './synthetic.js';

@@ -7,8 +7,8 @@ import { DATATYPES, datatypeFromOrt } from '../lib/tensor/dtype.js';
 import { splitTensor } from '../lib/tensor/scatter.js';
 import { elementCount, type Tensor, type TensorSpec } from '../lib/tensor/tensor.js';
 import { compareTensors, type TensorDifference } from './compare.js';
-import { encodeModel, graphProto, loadModel, onnx, withGraph, type ModelProto } from './onnx-graph.js';
-import type { PartitionedModel } from './partitioned-model.js';
+import { encodeModel, graphProto, loadModel, onnx, withGraph, type ModelProto } from './onnx/graph.js';
+import type { PartitionedModel } from './onnx/partitioned-model.js';
 import { referenceTopk, topkOutputNames } from './strategies/head-topk.js';
 import { randomFloat32, randomTensor } from './synthetic.js';
 

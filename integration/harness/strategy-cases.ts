@@ -2,8 +2,8 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Tensor } from '../../lib/tensor/tensor.js';
 import { ocrRecognitionModelPath } from '../../partition/demo-models.js';
-import { loadModel, type ModelProto } from '../../partition/onnx-graph.js';
-import type { PartitionedModel } from '../../partition/partitioned-model.js';
+import { loadModel, type ModelProto } from '../../partition/onnx/graph.js';
+import type { PartitionedModel } from '../../partition/onnx/partitioned-model.js';
 import {
   locateShippedModel,
   missingModelMessage,
@@ -17,7 +17,7 @@ import { splitPipeline } from '../../partition/strategies/pipeline.js';
 import { splitTensorParallel } from '../../partition/strategies/tensor.js';
 import { mlp, randomTensor } from '../../partition/synthetic.js';
 import { transformerBlock } from '../../partition/synthetic-transformer.js';
-import { writePartitionedModel } from '../../partition/write.js';
+import { writePartitionedModel } from '../../partition/onnx/write.js';
 
 /**
  * Every strategy on every model it applies to, as model repositories the real router and shards

@@ -1,9 +1,9 @@
 import { formatBytes } from '../format-bytes.js';
-import type { ModelProto } from '../onnx-graph.js';
-import { weightBytes } from '../onnx-weights.js';
-import type { PartitionedModel, PlanIdentity } from '../partitioned-model.js';
+import type { ModelProto } from '../onnx/graph.js';
+import { weightBytes } from '../onnx/weights.js';
+import type { PartitionedModel, PlanIdentity } from '../onnx/partitioned-model.js';
 import { SplitError } from '../split-error.js';
-import type { TypeInferrer } from '../value-types.js';
+import type { TypeInferrer } from '../onnx/value-types.js';
 import { requireBatchDim, splitBatch } from './batch.js';
 import { splitHead } from './head.js';
 import { splitPipeline } from './pipeline.js';

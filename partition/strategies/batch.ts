@@ -1,11 +1,11 @@
 import type { StagePlan } from '../../lib/plan/schema.js';
-import { valueDims, type ModelProto, type ValueInfoProto } from '../onnx-graph.js';
+import { valueDims, type ModelProto, type ValueInfoProto } from '../onnx/graph.js';
 import {
   partitionEntry,
   planHeader,
   type PartitionedModel,
   type PlanIdentity,
-} from '../partitioned-model.js';
+} from '../onnx/partitioned-model.js';
 import { SplitError } from '../split-error.js';
 
 /**

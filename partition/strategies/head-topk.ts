@@ -16,10 +16,10 @@ import {
   type NodeProto,
   type TensorProto,
   type ValueInfoProto,
-} from '../onnx-graph.js';
-import { tensorSpec } from '../partitioned-model.js';
+} from '../onnx/graph.js';
+import { tensorSpec } from '../onnx/partitioned-model.js';
 import { SplitError } from '../split-error.js';
-import { inferValueTypes, type TypeInferrer } from '../value-types.js';
+import { inferValueTypes, type TypeInferrer } from '../onnx/value-types.js';
 
 /**
  * The `topk` form of a head split: each head partition ends in an ONNX TopK over its slice of the

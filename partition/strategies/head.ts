@@ -12,16 +12,16 @@ import {
   type ModelProto,
   type NodeProto,
   type ValueInfoProto,
-} from '../onnx-graph.js';
-import { isConstant } from '../onnx-weights.js';
+} from '../onnx/graph.js';
+import { isConstant } from '../onnx/weights.js';
 import {
   partitionEntry,
   planHeader,
   type PartitionedModel,
   type PlanIdentity,
-} from '../partitioned-model.js';
+} from '../onnx/partitioned-model.js';
 import { SplitError } from '../split-error.js';
-import { inferValueTypes, type TypeInferrer } from '../value-types.js';
+import { inferValueTypes, type TypeInferrer } from '../onnx/value-types.js';
 import {
   defaultOpset,
   topkNodes,

@@ -6,16 +6,16 @@ import {
   type ModelProto,
   type NodeProto,
   type ValueInfoProto,
-} from '../onnx-graph.js';
+} from '../onnx/graph.js';
 import {
   partitionEntry,
   planHeader,
   type PartitionedModel,
   type PlanIdentity,
-} from '../partitioned-model.js';
+} from '../onnx/partitioned-model.js';
 import { chooseCuts, pipelineSchedule, type PipelineSchedule } from '../pipeline-schedule.js';
 import { SplitError } from '../split-error.js';
-import { inferValueTypes, type TypeInferrer } from '../value-types.js';
+import { inferValueTypes, type TypeInferrer } from '../onnx/value-types.js';
 
 /**
  * Pipeline parallelism: the graph cut into stages at tensor boundaries, one partition each,

@@ -1,5 +1,5 @@
-import { ONNX_ELEM_TYPE } from '../lib/tensor/dtype.js';
-import { onnx, toInt, type TensorProto } from './onnx-graph.js';
+import { ONNX_ELEM_TYPE } from '../../lib/tensor/dtype.js';
+import { onnx, toInt, type TensorProto } from './graph.js';
 
 /**
  * INT64 constants, as ONNX graphs hold shapes (a Reshape's target shape) and axes. Values are

@@ -1,7 +1,7 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import onnxProto from 'onnx-proto';
 import type { onnx as Onnx } from 'onnx-proto';
-import { SplitError } from './split-error.js';
+import { SplitError } from '../split-error.js';
 
 /**
  * ONNX graph plumbing for the splitter: loading and saving ModelProto, finding producers and

@@ -3,12 +3,12 @@ import { mkdtemp, readdir, readFile, rm, writeFile, mkdir } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { loadPlan } from '../lib/plan/repository.js';
-import { PlanError } from '../lib/plan/validate.js';
-import { decodeModel } from './onnx-graph.js';
+import { loadPlan } from '../../lib/plan/repository.js';
+import { PlanError } from '../../lib/plan/validate.js';
+import { decodeModel } from './graph.js';
 import type { PartitionedModel } from './partitioned-model.js';
-import { splitTensorParallel } from './strategies/tensor.js';
-import { mlp } from './synthetic.js';
+import { splitTensorParallel } from '../strategies/tensor.js';
+import { mlp } from '../synthetic.js';
 import { writePartitionedModel } from './write.js';
 
 void describe('writePartitionedModel', () => {

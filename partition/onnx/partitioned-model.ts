@@ -1,8 +1,8 @@
-import type { Plan, TensorSpecJson } from '../lib/plan/schema.js';
-import { datatypeFromOnnx } from '../lib/tensor/dtype.js';
-import { valueDims, type ModelProto, type ValueInfoProto } from './onnx-graph.js';
-import { weightBytes } from './onnx-weights.js';
-import { SplitError } from './split-error.js';
+import type { Plan, TensorSpecJson } from '../../lib/plan/schema.js';
+import { datatypeFromOnnx } from '../../lib/tensor/dtype.js';
+import { valueDims, type ModelProto, type ValueInfoProto } from './graph.js';
+import { weightBytes } from './weights.js';
+import { SplitError } from '../split-error.js';
 
 /**
  * What a strategy produces: a plan and the partition models it names, `models[s][p]` being

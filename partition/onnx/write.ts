@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Plan } from '../lib/plan/schema.js';
-import { validatePlan } from '../lib/plan/validate.js';
-import { encodeModel, type ModelProto } from './onnx-graph.js';
+import type { Plan } from '../../lib/plan/schema.js';
+import { validatePlan } from '../../lib/plan/validate.js';
+import { encodeModel, type ModelProto } from './graph.js';
 import { partitionFileName } from './partitioned-model.js';
 
 export interface WriteOptions {

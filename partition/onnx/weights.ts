@@ -1,5 +1,5 @@
-import { bytesPerElement, datatypeFromOnnx, ONNX_ELEM_TYPE } from '../lib/tensor/dtype.js';
-import { elementCount } from '../lib/tensor/tensor.js';
+import { bytesPerElement, datatypeFromOnnx, ONNX_ELEM_TYPE } from '../../lib/tensor/dtype.js';
+import { elementCount } from '../../lib/tensor/tensor.js';
 import {
   describeNode,
   onnx,
@@ -8,8 +8,8 @@ import {
   type GraphProto,
   type ModelProto,
   type TensorProto,
-} from './onnx-graph.js';
-import { SplitError } from './split-error.js';
+} from './graph.js';
+import { SplitError } from '../split-error.js';
 
 /**
  * Constant FP32 weights, read and written the ways ONNX files hold them: a graph initializer, or a

@@ -1,4 +1,4 @@
-import { toInt, type NodeProto } from './onnx-graph.js';
+import { toInt, type NodeProto } from './graph.js';
 
 /** Node attributes the splitter reads, with the defaults the ONNX operator specs give. */
 

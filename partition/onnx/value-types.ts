@@ -1,5 +1,5 @@
 import * as ort from 'onnxruntime-node';
-import { datatypeFromOrt, ONNX_ELEM_TYPE } from '../lib/tensor/dtype.js';
+import { datatypeFromOrt, ONNX_ELEM_TYPE } from '../../lib/tensor/dtype.js';
 import {
   declaredTypes,
   encodeModel,
@@ -10,8 +10,8 @@ import {
   withGraph,
   type ModelProto,
   type ValueInfoProto,
-} from './onnx-graph.js';
-import { SplitError } from './split-error.js';
+} from './graph.js';
+import { SplitError } from '../split-error.js';
 
 /**
  * Types of intermediate values, for the boundaries of a cut. Exported models often declare no
