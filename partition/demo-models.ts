@@ -5,8 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { planDir } from '../lib/plan/repository.js';
 import { decodeModel, encodeModel, type ModelProto } from './onnx/graph.js';
 import type { PartitionedModel } from './onnx/partitioned-model.js';
-import { splitHead } from './strategies/head.js';
-import { splitTensorParallel } from './strategies/tensor.js';
+import { splitHead } from './strategies/head/head.js';
+import { splitTensorParallel } from './strategies/tensor/tensor.js';
 import { mlp, outer, type MlpOptions } from './synthetic.js';
 import { writePartitionedModel } from './onnx/write.js';
 

@@ -10,8 +10,8 @@ import {
   sha256File,
   withTokenScores,
 } from './real-models.js';
-import { findHead, splitHead } from './strategies/head.js';
-import { referenceTopk, unsplitTopkModel } from './strategies/head-topk.js';
+import { findHead, splitHead } from './strategies/head/head.js';
+import { referenceTopk, unsplitTopkModel } from './strategies/head/topk.js';
 import { runModel, runPartitioned } from './verify.js';
 
 /*

@@ -7,11 +7,11 @@ import { loadModel, type ModelProto } from './onnx/graph.js';
 import { weightBytes } from './onnx/weights.js';
 import type { PartitionedModel } from './onnx/partitioned-model.js';
 import { SplitError } from './split-error.js';
-import { splitAuto, type AutoChoice, type StrategyName } from './strategies/auto.js';
-import { splitBatch } from './strategies/batch.js';
-import { splitHead } from './strategies/head.js';
-import { splitPipeline } from './strategies/pipeline.js';
-import { splitTensorParallel } from './strategies/tensor.js';
+import { splitAuto, type AutoChoice, type StrategyName } from './strategies/auto/auto.js';
+import { splitBatch } from './strategies/batch/batch.js';
+import { splitHead } from './strategies/head/head.js';
+import { splitPipeline } from './strategies/pipeline/pipeline.js';
+import { splitTensorParallel } from './strategies/tensor/tensor.js';
 import { verifySplit } from './verify.js';
 import { writePartitionedModel } from './onnx/write.js';
 

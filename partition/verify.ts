@@ -9,7 +9,7 @@ import { elementCount, type Tensor, type TensorSpec } from '../lib/tensor/tensor
 import { compareTensors, type TensorDifference } from './compare.js';
 import { encodeModel, graphProto, loadModel, onnx, withGraph, type ModelProto } from './onnx/graph.js';
 import type { PartitionedModel } from './onnx/partitioned-model.js';
-import { referenceTopk, topkOutputNames } from './strategies/head-topk.js';
+import { referenceTopk, topkOutputNames } from './strategies/head/topk.js';
 import { randomFloat32, randomTensor } from './synthetic.js';
 
 /**
@@ -218,7 +218,7 @@ export async function verifySplit(
   return { inputs: inputs.map(({ name, datatype, shape }) => ({ name, datatype, shape })), outputs };
 }
 
-/** The plan's top-k outputs by name: the logits each is the top-k of, by head-topk's naming. */
+/** The plan's top-k outputs by name: the logits each is the top-k of, by the head strategy's top-k naming. */
 function topkSources(plan: Plan): Map<string, { logits: string; k: number }> {
   const sources = new Map<string, { logits: string; k: number }>();
   for (const { name, gather } of plan.stages.flatMap((s) => s.outputs)) {

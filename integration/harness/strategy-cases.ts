@@ -10,11 +10,11 @@ import {
   PARAPHRASE_MINILM_L3,
   withTokenScores,
 } from '../../partition/real-models.js';
-import { splitBatch } from '../../partition/strategies/batch.js';
-import { findHead, splitHead } from '../../partition/strategies/head.js';
-import { unsplitTopkModel } from '../../partition/strategies/head-topk.js';
-import { splitPipeline } from '../../partition/strategies/pipeline.js';
-import { splitTensorParallel } from '../../partition/strategies/tensor.js';
+import { splitBatch } from '../../partition/strategies/batch/batch.js';
+import { findHead, splitHead } from '../../partition/strategies/head/head.js';
+import { unsplitTopkModel } from '../../partition/strategies/head/topk.js';
+import { splitPipeline } from '../../partition/strategies/pipeline/pipeline.js';
+import { splitTensorParallel } from '../../partition/strategies/tensor/tensor.js';
 import { mlp, randomTensor } from '../../partition/synthetic.js';
 import { transformerBlock } from '../../partition/synthetic-transformer.js';
 import { writePartitionedModel } from '../../partition/onnx/write.js';

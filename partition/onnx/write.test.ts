@@ -7,7 +7,7 @@ import { loadPlan } from '../../lib/plan/repository.js';
 import { PlanError } from '../../lib/plan/validate.js';
 import { decodeModel } from './graph.js';
 import type { PartitionedModel } from './partitioned-model.js';
-import { splitTensorParallel } from '../strategies/tensor.js';
+import { splitTensorParallel } from '../strategies/tensor/tensor.js';
 import { mlp } from '../synthetic.js';
 import { writePartitionedModel } from './write.js';
 

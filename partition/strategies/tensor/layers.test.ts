@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { validatePlan } from '../lib/plan/validate.js';
-import { ONNX_ELEM_TYPE } from '../lib/tensor/dtype.js';
-import { graphProto, onnx, tensorValueInfo, toInt, type ModelProto } from './onnx/graph.js';
-import { makeInitializer, weightBytes } from './onnx/weights.js';
-import type { PartitionedModel } from './onnx/partitioned-model.js';
-import { SplitError } from './split-error.js';
-import { splitTensorParallel } from './strategies/tensor.js';
-import { FLOAT, mlp, node, outer, randomFloat32, randomTensor, syntheticModel } from './synthetic.js';
-import { relativeMaxError, runModel, runPartitioned } from './verify.js';
+import { validatePlan } from '../../../lib/plan/validate.js';
+import { ONNX_ELEM_TYPE } from '../../../lib/tensor/dtype.js';
+import { graphProto, onnx, tensorValueInfo, toInt, type ModelProto } from '../../onnx/graph.js';
+import { makeInitializer, weightBytes } from '../../onnx/weights.js';
+import type { PartitionedModel } from '../../onnx/partitioned-model.js';
+import { SplitError } from '../../split-error.js';
+import { splitTensorParallel } from './tensor.js';
+import { FLOAT, mlp, node, outer, randomFloat32, randomTensor, syntheticModel } from '../../synthetic.js';
+import { relativeMaxError, runModel, runPartitioned } from '../../verify.js';
 import { weightShares } from './weight-shares.js';
 
 const TOLERANCE = 1e-5;

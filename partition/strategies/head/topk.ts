@@ -1,7 +1,7 @@
-import type { Gather, TensorSpecJson } from '../../lib/plan/schema.js';
-import { ONNX_ELEM_TYPE } from '../../lib/tensor/dtype.js';
-import { splitOffsets } from '../../lib/tensor/scatter.js';
-import type { Tensor } from '../../lib/tensor/tensor.js';
+import type { Gather, TensorSpecJson } from '../../../lib/plan/schema.js';
+import { ONNX_ELEM_TYPE } from '../../../lib/tensor/dtype.js';
+import { splitOffsets } from '../../../lib/tensor/scatter.js';
+import type { Tensor } from '../../../lib/tensor/tensor.js';
 import {
   extractSubgraph,
   graphProto,
@@ -16,10 +16,10 @@ import {
   type NodeProto,
   type TensorProto,
   type ValueInfoProto,
-} from '../onnx/graph.js';
-import { tensorSpec } from '../onnx/partitioned-model.js';
-import { SplitError } from '../split-error.js';
-import { inferValueTypes, type TypeInferrer } from '../onnx/value-types.js';
+} from '../../onnx/graph.js';
+import { tensorSpec } from '../../onnx/partitioned-model.js';
+import { SplitError } from '../../split-error.js';
+import { inferValueTypes, type TypeInferrer } from '../../onnx/value-types.js';
 
 /**
  * The `topk` form of a head split: each head partition ends in an ONNX TopK over its slice of the
@@ -28,7 +28,7 @@ import { inferValueTypes, type TypeInferrer } from '../onnx/value-types.js';
  * tail: a monotonic tail such as Softmax would give the same indices but other values, and a tail
  * that is not monotonic would give other indices, so the tail is not run and the outputs are named
  * for the logits. Ties go to the lower index both within a partition (ONNX Runtime's TopK keeps the
- * lower index among equal values, for every opset form; head-topk.test.ts checks it) and across
+ * lower index among equal values, for every opset form; topk.test.ts checks it) and across
  * partitions (mergeTopk), so the result is the unsplit model's logits' top-k exactly.
  */
 

@@ -1,7 +1,7 @@
-import { consumersOf, describeNode, toInt, type GraphProto, type NodeProto } from './onnx/graph.js';
-import { intAttribute, intsAttribute } from './onnx/attributes.js';
-import { readInt64s } from './onnx/int64.js';
-import { constantTensor } from './onnx/weights.js';
+import { consumersOf, describeNode, toInt, type GraphProto, type NodeProto } from '../../onnx/graph.js';
+import { intAttribute, intsAttribute } from '../../onnx/attributes.js';
+import { readInt64s } from '../../onnx/int64.js';
+import { constantTensor } from '../../onnx/weights.js';
 import { linearLayerAt, type LinearLayer } from './linear-layer.js';
 import {
   batchMatMul,
@@ -12,7 +12,7 @@ import {
   transposed,
   type SplitAxis,
 } from './split-axis.js';
-import { SplitError } from './split-error.js';
+import { SplitError } from '../../split-error.js';
 
 /** Element-wise activations that commute with a column split (each output reads one input). */
 export const ELEMENTWISE_ACTIVATIONS: ReadonlySet<string> = new Set([

@@ -1,4 +1,4 @@
-import type { Gather, StagePlan } from '../../lib/plan/schema.js';
+import type { Gather, StagePlan } from '../../../lib/plan/schema.js';
 import {
   describeNode,
   extractSubgraph,
@@ -7,18 +7,18 @@ import {
   type ModelProto,
   type NodeProto,
   type ValueInfoProto,
-} from '../onnx/graph.js';
-import { constantTensor } from '../onnx/weights.js';
+} from '../../onnx/graph.js';
+import { constantTensor } from '../../onnx/weights.js';
 import {
   partitionEntry,
   planHeader,
   type PartitionedModel,
   type PlanIdentity,
-} from '../onnx/partitioned-model.js';
-import { SplitError } from '../split-error.js';
-import { firstLinearLayer, matchBlock, type TensorBlock } from '../tensor-block.js';
-import { blockPartition } from '../tensor-stage.js';
-import { inferValueTypes, type TypeInferrer } from '../onnx/value-types.js';
+} from '../../onnx/partitioned-model.js';
+import { SplitError } from '../../split-error.js';
+import { firstLinearLayer, matchBlock, type TensorBlock } from './block.js';
+import { blockPartition } from './stage.js';
+import { inferValueTypes, type TypeInferrer } from '../../onnx/value-types.js';
 
 /**
  * The `tensor` strategy: tensor parallelism for graphs that are a chain of blocks, each cut into

@@ -5,9 +5,9 @@ import {
   layerNodes,
   type DenseLayer,
   type LayerPart,
-} from './dense-layer.js';
-import { intAttribute } from './onnx/attributes.js';
-import { describeNode, nodeProto, toInt, type GraphProto, type NodeProto } from './onnx/graph.js';
+} from '../dense-layer.js';
+import { intAttribute } from '../../onnx/attributes.js';
+import { describeNode, nodeProto, toInt, type GraphProto, type NodeProto } from '../../onnx/graph.js';
 import {
   constantTensor,
   isConstant,
@@ -16,12 +16,12 @@ import {
   sliceRows,
   weightToInitializer,
   type Weight,
-} from './onnx/weights.js';
-import { SplitError } from './split-error.js';
+} from '../../onnx/weights.js';
+import { SplitError } from '../../split-error.js';
 
 /**
  * A linear layer y = x·W (+ b) with a constant FP32 weight, in either form exporters write it: a
- * MatMul with an optional bias Add (dense-layer.ts's DenseLayer), or a Gemm (alpha, beta, transB,
+ * MatMul with an optional bias Add (../dense-layer.ts's DenseLayer), or a Gemm (alpha, beta, transB,
  * an optional constant C). Tensor parallelism cuts it by output columns (every partition computes
  * some outputs, bitwise as the whole layer does) or by input rows (every partition computes a
  * partial sum of all outputs, to be summed). Slices are taken in arbitrary ranges, so a split can

@@ -1,13 +1,20 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { ocrRecognitionModelPath } from './demo-models.js';
-import { graphProto, loadModel, onnx, tensorValueInfo, withGraph, type ModelProto } from './onnx/graph.js';
-import { weightBytes } from './onnx/weights.js';
-import type { PartitionedModel } from './onnx/partitioned-model.js';
-import { SplitError } from './split-error.js';
-import { splitAuto } from './strategies/auto.js';
-import { mlp, randomTensor } from './synthetic.js';
-import { relativeMaxError, runModel, runPartitioned } from './verify.js';
+import { ocrRecognitionModelPath } from '../../demo-models.js';
+import {
+  graphProto,
+  loadModel,
+  onnx,
+  tensorValueInfo,
+  withGraph,
+  type ModelProto,
+} from '../../onnx/graph.js';
+import { weightBytes } from '../../onnx/weights.js';
+import type { PartitionedModel } from '../../onnx/partitioned-model.js';
+import { SplitError } from '../../split-error.js';
+import { splitAuto } from './auto.js';
+import { mlp, randomTensor } from '../../synthetic.js';
+import { relativeMaxError, runModel, runPartitioned } from '../../verify.js';
 
 const largest = (split: PartitionedModel): number =>
   Math.max(...split.plan.stages.flatMap((s) => s.partitions.map((p) => p.weightBytes!)));

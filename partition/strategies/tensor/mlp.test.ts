@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { splitSizes } from '../lib/tensor/scatter.js';
-import { graphProto, valueDims, withGraph } from './onnx/graph.js';
-import { weightBytes } from './onnx/weights.js';
-import { SplitError } from './split-error.js';
-import { splitTensorParallel } from './strategies/tensor.js';
-import { mlp, outer, randomTensor } from './synthetic.js';
-import { relativeMaxError, runModel, runPartitioned } from './verify.js';
+import { splitSizes } from '../../../lib/tensor/scatter.js';
+import { graphProto, valueDims, withGraph } from '../../onnx/graph.js';
+import { weightBytes } from '../../onnx/weights.js';
+import { SplitError } from '../../split-error.js';
+import { splitTensorParallel } from './tensor.js';
+import { mlp, outer, randomTensor } from '../../synthetic.js';
+import { relativeMaxError, runModel, runPartitioned } from '../../verify.js';
 
 /*
  * Tolerance of the tensor-parallel sum: relativeMaxError (max |a - b| / max |b|) below 1e-5. The

@@ -1,8 +1,8 @@
-import { consumersOf, describeNode, type GraphProto, type NodeProto } from './onnx/graph.js';
+import { consumersOf, describeNode, type GraphProto, type NodeProto } from '../../onnx/graph.js';
 import { linearLayerAt, type LinearLayer, type Range } from './linear-layer.js';
 import { walkSplitRegion, type SplitRegion } from './split-region.js';
-import { SplitError } from './split-error.js';
-import { splitOffsets, splitSizes } from '../lib/tensor/scatter.js';
+import { SplitError } from '../../split-error.js';
+import { splitOffsets, splitSizes } from '../../../lib/tensor/scatter.js';
 
 /**
  * A block the tensor strategy cuts into one stage of N partitions:

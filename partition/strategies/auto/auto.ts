@@ -1,13 +1,13 @@
-import { formatBytes } from '../format-bytes.js';
-import type { ModelProto } from '../onnx/graph.js';
-import { weightBytes } from '../onnx/weights.js';
-import type { PartitionedModel, PlanIdentity } from '../onnx/partitioned-model.js';
-import { SplitError } from '../split-error.js';
-import type { TypeInferrer } from '../onnx/value-types.js';
-import { requireBatchDim, splitBatch } from './batch.js';
-import { splitHead } from './head.js';
-import { splitPipeline } from './pipeline.js';
-import { splitTensorParallel } from './tensor.js';
+import { formatBytes } from '../../format-bytes.js';
+import type { ModelProto } from '../../onnx/graph.js';
+import { weightBytes } from '../../onnx/weights.js';
+import type { PartitionedModel, PlanIdentity } from '../../onnx/partitioned-model.js';
+import { SplitError } from '../../split-error.js';
+import type { TypeInferrer } from '../../onnx/value-types.js';
+import { requireBatchDim, splitBatch } from '../batch/batch.js';
+import { splitHead } from '../head/head.js';
+import { splitPipeline } from '../pipeline/pipeline.js';
+import { splitTensorParallel } from '../tensor/tensor.js';
 
 export type StrategyName = 'batch' | 'tensor' | 'pipeline' | 'head';
 

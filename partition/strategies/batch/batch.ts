@@ -1,12 +1,12 @@
-import type { StagePlan } from '../../lib/plan/schema.js';
-import { valueDims, type ModelProto, type ValueInfoProto } from '../onnx/graph.js';
+import type { StagePlan } from '../../../lib/plan/schema.js';
+import { valueDims, type ModelProto, type ValueInfoProto } from '../../onnx/graph.js';
 import {
   partitionEntry,
   planHeader,
   type PartitionedModel,
   type PlanIdentity,
-} from '../onnx/partitioned-model.js';
-import { SplitError } from '../split-error.js';
+} from '../../onnx/partitioned-model.js';
+import { SplitError } from '../../split-error.js';
 
 /**
  * Data parallelism: every partition is the whole, unchanged model; the router splits each input

@@ -1,6 +1,6 @@
-import { describeNode, type GraphProto, type NodeProto, type TensorProto } from './onnx/graph.js';
-import { tensorBytes } from './onnx/weights.js';
-import { SplitError } from './split-error.js';
+import { describeNode, type GraphProto, type NodeProto, type TensorProto } from '../../onnx/graph.js';
+import { tensorBytes } from '../../onnx/weights.js';
+import { SplitError } from '../../split-error.js';
 
 /**
  * The graph as a pipeline split sees it: its compute nodes (everything but Constant nodes, which

@@ -1,4 +1,4 @@
-import type { LayerPart } from './dense-layer.js';
+import type { LayerPart } from '../dense-layer.js';
 import {
   describeNode,
   graphProto,
@@ -9,12 +9,12 @@ import {
   type NodeProto,
   type TensorProto,
   type ValueInfoProto,
-} from './onnx/graph.js';
-import { int64Tensor } from './onnx/int64.js';
+} from '../../onnx/graph.js';
+import { int64Tensor } from '../../onnx/int64.js';
 import { columnSlice, rowSlice, type LinearLayer } from './linear-layer.js';
-import { SplitError } from './split-error.js';
-import { featureRange, type TensorBlock } from './tensor-block.js';
-import { splitSizes } from '../lib/tensor/scatter.js';
+import { SplitError } from '../../split-error.js';
+import { featureRange, type TensorBlock } from './block.js';
+import { splitSizes } from '../../../lib/tensor/scatter.js';
 
 /**
  * Partition p of a tensor-parallel stage: the stage's subgraph (its block plus the replicated

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { validatePlan } from '../lib/plan/validate.js';
-import type { Tensor } from '../lib/tensor/tensor.js';
-import { ocrRecognitionModelPath } from './demo-models.js';
+import { validatePlan } from '../../../lib/plan/validate.js';
+import type { Tensor } from '../../../lib/tensor/tensor.js';
+import { ocrRecognitionModelPath } from '../../demo-models.js';
 import {
   extractSubgraph,
   graphProto,
@@ -11,13 +11,13 @@ import {
   nodeProto,
   tensorValueInfo,
   type ModelProto,
-} from './onnx/graph.js';
-import { makeInitializer } from './onnx/weights.js';
-import { findHead, splitHead } from './strategies/head.js';
-import { referenceTopk, topkNodes, topkOutputNames, unsplitTopkModel } from './strategies/head-topk.js';
-import { mulberry32, randomTensor } from './synthetic.js';
-import { inferValueTypes } from './onnx/value-types.js';
-import { runModel, runPartitioned } from './verify.js';
+} from '../../onnx/graph.js';
+import { makeInitializer } from '../../onnx/weights.js';
+import { findHead, splitHead } from './head.js';
+import { referenceTopk, topkNodes, topkOutputNames, unsplitTopkModel } from './topk.js';
+import { mulberry32, randomTensor } from '../../synthetic.js';
+import { inferValueTypes } from '../../onnx/value-types.js';
+import { runModel, runPartitioned } from '../../verify.js';
 
 /*
  * A top-k head split returns exactly the global top-k of the unsplit model's logits: the same

@@ -1,18 +1,25 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { splitSizes } from '../lib/tensor/scatter.js';
-import { graphProto, nodeProto, tensorValueInfo, toInt, withGraph, type ModelProto } from './onnx/graph.js';
-import { int64Tensor } from './onnx/int64.js';
-import type { PartitionedModel } from './onnx/partitioned-model.js';
-import { SplitError } from './split-error.js';
-import { splitTensorParallel } from './strategies/tensor.js';
-import { FLOAT, randomTensor, type WeightsAs } from './synthetic.js';
-import { transformerBlock } from './synthetic-transformer.js';
-import { relativeMaxError, runModel, runPartitioned } from './verify.js';
+import { splitSizes } from '../../../lib/tensor/scatter.js';
+import {
+  graphProto,
+  nodeProto,
+  tensorValueInfo,
+  toInt,
+  withGraph,
+  type ModelProto,
+} from '../../onnx/graph.js';
+import { int64Tensor } from '../../onnx/int64.js';
+import type { PartitionedModel } from '../../onnx/partitioned-model.js';
+import { SplitError } from '../../split-error.js';
+import { splitTensorParallel } from './tensor.js';
+import { FLOAT, randomTensor, type WeightsAs } from '../../synthetic.js';
+import { transformerBlock } from '../../synthetic-transformer.js';
+import { relativeMaxError, runModel, runPartitioned } from '../../verify.js';
 import { weightShares } from './weight-shares.js';
 
 /* Summed stages add partial sums in another order than one MatMul does: a few float32 roundings
- * of the output's scale, far below 1e-5 of it (see tensor-mlp.test.ts). */
+ * of the output's scale, far below 1e-5 of it (see mlp.test.ts). */
 const TOLERANCE = 1e-5;
 const HIDDEN = 64;
 

@@ -1,12 +1,19 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ocrRecognitionModelPath } from './demo-models.js';
-import { graphProto, loadModel, onnx, tensorValueInfo, withGraph, type ModelProto } from './onnx/graph.js';
-import { weightBytes } from './onnx/weights.js';
-import { SplitError } from './split-error.js';
-import { isBatchable, splitBatch } from './strategies/batch.js';
-import { mlp, randomTensor } from './synthetic.js';
-import { runModel, runPartitioned } from './verify.js';
+import { ocrRecognitionModelPath } from '../../demo-models.js';
+import {
+  graphProto,
+  loadModel,
+  onnx,
+  tensorValueInfo,
+  withGraph,
+  type ModelProto,
+} from '../../onnx/graph.js';
+import { weightBytes } from '../../onnx/weights.js';
+import { SplitError } from '../../split-error.js';
+import { isBatchable, splitBatch } from './batch.js';
+import { mlp, randomTensor } from '../../synthetic.js';
+import { runModel, runPartitioned } from '../../verify.js';
 
 const FLOAT = onnx.TensorProto.DataType.FLOAT;
 

@@ -1,6 +1,6 @@
-import type { ModelProto } from './onnx/graph.js';
-import { weightBytes } from './onnx/weights.js';
-import type { PartitionedModel } from './onnx/partitioned-model.js';
+import type { ModelProto } from '../../onnx/graph.js';
+import { weightBytes } from '../../onnx/weights.js';
+import type { PartitionedModel } from '../../onnx/partitioned-model.js';
 
 /**
  * How a split divides the weights, to show it really does: disjoint slices sum to about the

@@ -1,4 +1,4 @@
-import type { StagePlan } from '../../lib/plan/schema.js';
+import type { StagePlan } from '../../../lib/plan/schema.js';
 import { columnPart, columnRange, denseLayerAt, layerNodes, type DenseLayer } from '../dense-layer.js';
 import {
   describeNode,
@@ -12,16 +12,16 @@ import {
   type ModelProto,
   type NodeProto,
   type ValueInfoProto,
-} from '../onnx/graph.js';
-import { isConstant } from '../onnx/weights.js';
+} from '../../onnx/graph.js';
+import { isConstant } from '../../onnx/weights.js';
 import {
   partitionEntry,
   planHeader,
   type PartitionedModel,
   type PlanIdentity,
-} from '../onnx/partitioned-model.js';
-import { SplitError } from '../split-error.js';
-import { inferValueTypes, type TypeInferrer } from '../onnx/value-types.js';
+} from '../../onnx/partitioned-model.js';
+import { SplitError } from '../../split-error.js';
+import { inferValueTypes, type TypeInferrer } from '../../onnx/value-types.js';
 import {
   defaultOpset,
   topkNodes,
@@ -29,7 +29,7 @@ import {
   topkOutputSpecs,
   topkStageOutputs,
   topkValueInfos,
-} from './head-topk.js';
+} from './topk.js';
 
 /**
  * A sharded classifier head, as a pipeline: stage `backbone` (one partition: the model inputs to
@@ -44,7 +44,7 @@ import {
  * Transpose → MatMul into one FusedMatMul(transA) and the split graphs run them apart.
  *
  * With `topk`, the head stage ends in each partition's local top-k instead, merged by the router
- * into the global top-k of the logits; see head-topk.ts for what that top-k is over.
+ * into the global top-k of the logits; see topk.ts for what that top-k is over.
  */
 export interface HeadSplitOptions extends PlanIdentity {
   /** Partitions of the head stage; at most the number of classes. */

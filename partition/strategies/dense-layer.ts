@@ -1,4 +1,4 @@
-import { splitOffsets, splitSizes } from '../lib/tensor/scatter.js';
+import { splitOffsets, splitSizes } from '../../lib/tensor/scatter.js';
 import {
   consumersOf,
   describeNode,
@@ -7,9 +7,9 @@ import {
   type GraphProto,
   type NodeProto,
   type TensorProto,
-} from './onnx/graph.js';
-import { isConstant, readWeight, sliceColumns, weightToInitializer, type Weight } from './onnx/weights.js';
-import { SplitError } from './split-error.js';
+} from '../onnx/graph.js';
+import { isConstant, readWeight, sliceColumns, weightToInitializer, type Weight } from '../onnx/weights.js';
+import { SplitError } from '../split-error.js';
 
 /**
  * A dense layer as exporters write it: MatMul(input, W [K, C]) with W constant, optionally followed

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { ocrRecognitionModelPath } from './demo-models.js';
+import { ocrRecognitionModelPath } from '../../demo-models.js';
 import {
   graphProto,
   loadModel,
@@ -12,14 +12,14 @@ import {
   type ModelProto,
   type NodeProto,
   type TensorProto,
-} from './onnx/graph.js';
-import { makeInitializer, weightBytes } from './onnx/weights.js';
-import type { PartitionedModel } from './onnx/partitioned-model.js';
-import { pipelineSchedule } from './pipeline-schedule.js';
-import { SplitError } from './split-error.js';
-import { splitPipeline } from './strategies/pipeline.js';
-import { randomFloat32, randomTensor } from './synthetic.js';
-import { runModel, runPartitioned } from './verify.js';
+} from '../../onnx/graph.js';
+import { makeInitializer, weightBytes } from '../../onnx/weights.js';
+import type { PartitionedModel } from '../../onnx/partitioned-model.js';
+import { pipelineSchedule } from './schedule.js';
+import { SplitError } from '../../split-error.js';
+import { splitPipeline } from './pipeline.js';
+import { randomFloat32, randomTensor } from '../../synthetic.js';
+import { runModel, runPartitioned } from '../../verify.js';
 
 const FLOAT = onnx.TensorProto.DataType.FLOAT;
 

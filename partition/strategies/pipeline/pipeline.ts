@@ -1,4 +1,4 @@
-import type { StagePlan } from '../../lib/plan/schema.js';
+import type { StagePlan } from '../../../lib/plan/schema.js';
 import {
   describeNode,
   extractSubgraph,
@@ -6,16 +6,16 @@ import {
   type ModelProto,
   type NodeProto,
   type ValueInfoProto,
-} from '../onnx/graph.js';
+} from '../../onnx/graph.js';
 import {
   partitionEntry,
   planHeader,
   type PartitionedModel,
   type PlanIdentity,
-} from '../onnx/partitioned-model.js';
-import { chooseCuts, pipelineSchedule, type PipelineSchedule } from '../pipeline-schedule.js';
-import { SplitError } from '../split-error.js';
-import { inferValueTypes, type TypeInferrer } from '../onnx/value-types.js';
+} from '../../onnx/partitioned-model.js';
+import { chooseCuts, pipelineSchedule, type PipelineSchedule } from './schedule.js';
+import { SplitError } from '../../split-error.js';
+import { inferValueTypes, type TypeInferrer } from '../../onnx/value-types.js';
 
 /**
  * Pipeline parallelism: the graph cut into stages at tensor boundaries, one partition each,
