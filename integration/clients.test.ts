@@ -8,7 +8,7 @@ import { storeTlsFiles } from '../certs/store.js';
 import { PACKAGE_ROOT } from '../cli/paths.js';
 import type { PreparedRepository } from '../partition/demo-models.js';
 import { randomTensor } from '../partition/synthetic.js';
-import { relativeMaxError, runModel } from '../partition/verify.js';
+import { relativeMaxError, runModel } from '../partition/verify/verify.js';
 import { rawInferRequest } from './harness/compare.js';
 import { makeCertificates, prepareTestModels, startMesh, type Mesh } from './harness/mesh.js';
 import { runTool, toolPath } from './harness/tools.js';

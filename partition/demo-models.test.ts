@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { loadRepository } from '../lib/plan/repository.js';
 import { DEMO_INPUT_WIDTH, prepareModelRepository, type PreparedRepository } from './demo-models.js';
 import { randomTensor } from './synthetic.js';
-import { relativeMaxError, runLoadedPlan, runModel } from './verify.js';
+import { relativeMaxError, runLoadedPlan, runModel } from './verify/verify.js';
 
 void describe('prepareModelRepository', () => {
   let base: string;

@@ -12,7 +12,7 @@ import {
 } from './real-models.js';
 import { findHead, splitHead } from './strategies/head/head.js';
 import { referenceTopk, unsplitTopkModel } from './strategies/head/topk.js';
-import { runModel, runPartitioned } from './verify.js';
+import { runModel, runPartitioned } from './verify/verify.js';
 
 /*
  * A real transformer from a registry package: paraphrase-MiniLM-L3-v2 as PyPI's

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Gather, Plan, StagePlan } from '../lib/plan/schema.js';
 import { PlanError } from '../lib/plan/validate.js';
-import type { TensorDifference } from './compare.js';
+import type { TensorDifference } from './verify/compare.js';
 import { formatBytes } from './format-bytes.js';
 import { loadModel, type ModelProto } from './onnx/graph.js';
 import { weightBytes } from './onnx/weights.js';
@@ -12,7 +12,7 @@ import { splitBatch } from './strategies/batch/batch.js';
 import { splitHead } from './strategies/head/head.js';
 import { splitPipeline } from './strategies/pipeline/pipeline.js';
 import { splitTensorParallel } from './strategies/tensor/tensor.js';
-import { verifySplit } from './verify.js';
+import { verifySplit } from './verify/verify.js';
 import { writePartitionedModel } from './onnx/write.js';
 
 /**

@@ -6,7 +6,7 @@ import { makeInitializer, readWeight, sliceColumns, sliceRows, weightBytes } fro
 import { SplitError } from '../split-error.js';
 import { mlp, randomFloat32, randomTensor } from '../synthetic.js';
 import { inferValueTypes } from './value-types.js';
-import { runModel } from '../verify.js';
+import { runModel } from '../verify/verify.js';
 
 const FEATURES = 'transpose_51.tmp_0';
 

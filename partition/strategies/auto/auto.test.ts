@@ -14,7 +14,7 @@ import type { PartitionedModel } from '../../onnx/partitioned-model.js';
 import { SplitError } from '../../split-error.js';
 import { splitAuto } from './auto.js';
 import { mlp, randomTensor } from '../../synthetic.js';
-import { relativeMaxError, runModel, runPartitioned } from '../../verify.js';
+import { relativeMaxError, runModel, runPartitioned } from '../../verify/verify.js';
 
 const largest = (split: PartitionedModel): number =>
   Math.max(...split.plan.stages.flatMap((s) => s.partitions.map((p) => p.weightBytes!)));

@@ -13,7 +13,7 @@ import { weightBytes } from '../../onnx/weights.js';
 import { SplitError } from '../../split-error.js';
 import { isBatchable, splitBatch } from './batch.js';
 import { mlp, randomTensor } from '../../synthetic.js';
-import { runModel, runPartitioned } from '../../verify.js';
+import { runModel, runPartitioned } from '../../verify/verify.js';
 
 const FLOAT = onnx.TensorProto.DataType.FLOAT;
 

@@ -16,7 +16,7 @@ import type { PartitionedModel } from '../../onnx/partitioned-model.js';
 import { SplitError } from '../../split-error.js';
 import { findHead, splitHead } from './head.js';
 import { mlp, randomFloat32, randomTensor } from '../../synthetic.js';
-import { runModel, runPartitioned, runPlan } from '../../verify.js';
+import { runModel, runPartitioned, runPlan } from '../../verify/verify.js';
 
 void describe('splitHead on PP-OCRv4 text recognition', () => {
   let model: ModelProto;

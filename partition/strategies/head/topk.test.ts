@@ -17,7 +17,7 @@ import { findHead, splitHead } from './head.js';
 import { referenceTopk, topkNodes, topkOutputNames, unsplitTopkModel } from './topk.js';
 import { mulberry32, randomTensor } from '../../synthetic.js';
 import { inferValueTypes } from '../../onnx/value-types.js';
-import { runModel, runPartitioned } from '../../verify.js';
+import { runModel, runPartitioned } from '../../verify/verify.js';
 
 /*
  * A top-k head split returns exactly the global top-k of the unsplit model's logits: the same

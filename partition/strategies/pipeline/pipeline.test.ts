@@ -19,7 +19,7 @@ import { pipelineSchedule } from './schedule.js';
 import { SplitError } from '../../split-error.js';
 import { splitPipeline } from './pipeline.js';
 import { randomFloat32, randomTensor } from '../../synthetic.js';
-import { runModel, runPartitioned } from '../../verify.js';
+import { runModel, runPartitioned } from '../../verify/verify.js';
 
 const FLOAT = onnx.TensorProto.DataType.FLOAT;
 

@@ -8,7 +8,7 @@ import type { PartitionedModel } from '../../onnx/partitioned-model.js';
 import { SplitError } from '../../split-error.js';
 import { splitTensorParallel } from './tensor.js';
 import { FLOAT, mlp, node, outer, randomFloat32, randomTensor, syntheticModel } from '../../synthetic.js';
-import { relativeMaxError, runModel, runPartitioned } from '../../verify.js';
+import { relativeMaxError, runModel, runPartitioned } from '../../verify/verify.js';
 import { weightShares } from './weight-shares.js';
 
 const TOLERANCE = 1e-5;

@@ -6,7 +6,7 @@ import { weightBytes } from '../../onnx/weights.js';
 import { SplitError } from '../../split-error.js';
 import { splitTensorParallel } from './tensor.js';
 import { mlp, outer, randomTensor } from '../../synthetic.js';
-import { relativeMaxError, runModel, runPartitioned } from '../../verify.js';
+import { relativeMaxError, runModel, runPartitioned } from '../../verify/verify.js';
 
 /*
  * Tolerance of the tensor-parallel sum: relativeMaxError (max |a - b| / max |b|) below 1e-5. The

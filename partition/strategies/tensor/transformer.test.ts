@@ -15,7 +15,7 @@ import { SplitError } from '../../split-error.js';
 import { splitTensorParallel } from './tensor.js';
 import { FLOAT, randomTensor, type WeightsAs } from '../../synthetic.js';
 import { transformerBlock } from '../../synthetic-transformer.js';
-import { relativeMaxError, runModel, runPartitioned } from '../../verify.js';
+import { relativeMaxError, runModel, runPartitioned } from '../../verify/verify.js';
 import { weightShares } from './weight-shares.js';
 
 /* Summed stages add partial sums in another order than one MatMul does: a few float32 roundings

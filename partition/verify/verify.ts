@@ -1,16 +1,16 @@
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import type { Plan, TensorSpecJson } from '../lib/plan/schema.js';
-import { loadPlan, type LoadedPlan } from '../lib/plan/repository.js';
-import { StageGather } from '../lib/plan/stage-gather.js';
-import { DATATYPES, datatypeFromOrt } from '../lib/tensor/dtype.js';
-import { splitTensor } from '../lib/tensor/scatter.js';
-import { elementCount, type Tensor, type TensorSpec } from '../lib/tensor/tensor.js';
+import type { Plan, TensorSpecJson } from '../../lib/plan/schema.js';
+import { loadPlan, type LoadedPlan } from '../../lib/plan/repository.js';
+import { StageGather } from '../../lib/plan/stage-gather.js';
+import { DATATYPES, datatypeFromOrt } from '../../lib/tensor/dtype.js';
+import { splitTensor } from '../../lib/tensor/scatter.js';
+import { elementCount, type Tensor, type TensorSpec } from '../../lib/tensor/tensor.js';
 import { compareTensors, type TensorDifference } from './compare.js';
-import { encodeModel, graphProto, loadModel, onnx, withGraph, type ModelProto } from './onnx/graph.js';
-import type { PartitionedModel } from './onnx/partitioned-model.js';
-import { referenceTopk, topkOutputNames } from './strategies/head/topk.js';
-import { randomFloat32, randomTensor } from './synthetic.js';
+import { encodeModel, graphProto, loadModel, onnx, withGraph, type ModelProto } from '../onnx/graph.js';
+import type { PartitionedModel } from '../onnx/partitioned-model.js';
+import { referenceTopk, topkOutputNames } from '../strategies/head/topk.js';
+import { randomFloat32, randomTensor } from '../synthetic.js';
 
 /**
  * In-process reference execution, to check a split against the unsplit model: runs models with

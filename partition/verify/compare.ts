@@ -1,5 +1,5 @@
-import { bytesPerElement, type Datatype } from '../lib/tensor/dtype.js';
-import type { Tensor } from '../lib/tensor/tensor.js';
+import { bytesPerElement, type Datatype } from '../../lib/tensor/dtype.js';
+import type { Tensor } from '../../lib/tensor/tensor.js';
 
 /** How far an output is from its reference, as `shardmesh split --verify` reports it. */
 export interface TensorDifference {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Tensor } from '../lib/tensor/tensor.js';
+import type { Tensor } from '../../lib/tensor/tensor.js';
 import { compareTensors } from './compare.js';
 
 const fp32 = (values: number[], shape = [values.length]): Tensor => ({
