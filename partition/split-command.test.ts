@@ -7,10 +7,10 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { loadPlan } from '../lib/plan/repository.js';
-import { ocrRecognitionModelPath } from './demo-models.js';
+import { ocrRecognitionModelPath } from './models/demo-models.js';
 import { encodeModel } from './onnx/graph.js';
 import { formatSplitReport, identityFromOut, runSplitCommand, type SplitStep } from './split-command.js';
-import { mlp } from './synthetic.js';
+import { mlp } from './models/synthetic.js';
 
 const exists = (file: string) =>
   stat(file).then(

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ocrRecognitionModelPath } from '../demo-models.js';
+import { ocrRecognitionModelPath } from '../models/demo-models.js';
 import { encodeModel, extractSubgraph, loadModel, onnx, producerOf, toInt, valueDims } from './graph.js';
 import { makeInitializer, readWeight, sliceColumns, sliceRows, weightBytes } from './weights.js';
 import { SplitError } from '../split-error.js';
-import { mlp, randomFloat32, randomTensor } from '../synthetic.js';
+import { mlp, randomFloat32, randomTensor } from '../models/synthetic.js';
 import { inferValueTypes } from './value-types.js';
 import { runModel } from '../verify/verify.js';
 

@@ -8,7 +8,7 @@ import { PlanError } from '../../lib/plan/validate.js';
 import { decodeModel } from './graph.js';
 import type { PartitionedModel } from './partitioned-model.js';
 import { splitTensorParallel } from '../strategies/tensor/tensor.js';
-import { mlp } from '../synthetic.js';
+import { mlp } from '../models/synthetic.js';
 import { writePartitionedModel } from './write.js';
 
 void describe('writePartitionedModel', () => {

@@ -10,7 +10,7 @@ import { compareTensors, type TensorDifference } from './compare.js';
 import { encodeModel, graphProto, loadModel, onnx, withGraph, type ModelProto } from '../onnx/graph.js';
 import type { PartitionedModel } from '../onnx/partitioned-model.js';
 import { referenceTopk, topkOutputNames } from '../strategies/head/topk.js';
-import { randomFloat32, randomTensor } from '../synthetic.js';
+import { randomFloat32, randomTensor } from '../models/synthetic.js';
 
 /**
  * In-process reference execution, to check a split against the unsplit model: runs models with

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { ocrRecognitionModelPath } from '../../demo-models.js';
+import { ocrRecognitionModelPath } from '../../models/demo-models.js';
 import {
   graphProto,
   loadModel,
@@ -13,7 +13,7 @@ import { weightBytes } from '../../onnx/weights.js';
 import type { PartitionedModel } from '../../onnx/partitioned-model.js';
 import { SplitError } from '../../split-error.js';
 import { splitAuto } from './auto.js';
-import { mlp, randomTensor } from '../../synthetic.js';
+import { mlp, randomTensor } from '../../models/synthetic.js';
 import { relativeMaxError, runModel, runPartitioned } from '../../verify/verify.js';
 
 const largest = (split: PartitionedModel): number =>

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ocrRecognitionModelPath } from '../../demo-models.js';
+import { ocrRecognitionModelPath } from '../../models/demo-models.js';
 import {
   graphProto,
   loadModel,
@@ -12,7 +12,7 @@ import {
 import { weightBytes } from '../../onnx/weights.js';
 import { SplitError } from '../../split-error.js';
 import { isBatchable, splitBatch } from './batch.js';
-import { mlp, randomTensor } from '../../synthetic.js';
+import { mlp, randomTensor } from '../../models/synthetic.js';
 import { runModel, runPartitioned } from '../../verify/verify.js';
 
 const FLOAT = onnx.TensorProto.DataType.FLOAT;

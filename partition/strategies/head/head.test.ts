@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { validatePlan } from '../../../lib/plan/validate.js';
-import { ocrRecognitionModelPath } from '../../demo-models.js';
+import { ocrRecognitionModelPath } from '../../models/demo-models.js';
 import {
   graphProto,
   loadModel,
@@ -15,7 +15,7 @@ import { makeInitializer, weightBytes } from '../../onnx/weights.js';
 import type { PartitionedModel } from '../../onnx/partitioned-model.js';
 import { SplitError } from '../../split-error.js';
 import { findHead, splitHead } from './head.js';
-import { mlp, randomFloat32, randomTensor } from '../../synthetic.js';
+import { mlp, randomFloat32, randomTensor } from '../../models/synthetic.js';
 import { runModel, runPartitioned, runPlan } from '../../verify/verify.js';
 
 void describe('splitHead on PP-OCRv4 text recognition', () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { validatePlan } from '../../../lib/plan/validate.js';
 import type { Tensor } from '../../../lib/tensor/tensor.js';
-import { ocrRecognitionModelPath } from '../../demo-models.js';
+import { ocrRecognitionModelPath } from '../../models/demo-models.js';
 import {
   extractSubgraph,
   graphProto,
@@ -15,7 +15,7 @@ import {
 import { makeInitializer } from '../../onnx/weights.js';
 import { findHead, splitHead } from './head.js';
 import { referenceTopk, topkNodes, topkOutputNames, unsplitTopkModel } from './topk.js';
-import { mulberry32, randomTensor } from '../../synthetic.js';
+import { mulberry32, randomTensor } from '../../models/synthetic.js';
 import { inferValueTypes } from '../../onnx/value-types.js';
 import { runModel, runPartitioned } from '../../verify/verify.js';
 

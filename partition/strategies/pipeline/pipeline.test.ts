@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { ocrRecognitionModelPath } from '../../demo-models.js';
+import { ocrRecognitionModelPath } from '../../models/demo-models.js';
 import {
   graphProto,
   loadModel,
@@ -18,7 +18,7 @@ import type { PartitionedModel } from '../../onnx/partitioned-model.js';
 import { pipelineSchedule } from './schedule.js';
 import { SplitError } from '../../split-error.js';
 import { splitPipeline } from './pipeline.js';
-import { randomFloat32, randomTensor } from '../../synthetic.js';
+import { randomFloat32, randomTensor } from '../../models/synthetic.js';
 import { runModel, runPartitioned } from '../../verify/verify.js';
 
 const FLOAT = onnx.TensorProto.DataType.FLOAT;

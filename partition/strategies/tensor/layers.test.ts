@@ -7,7 +7,15 @@ import { makeInitializer, weightBytes } from '../../onnx/weights.js';
 import type { PartitionedModel } from '../../onnx/partitioned-model.js';
 import { SplitError } from '../../split-error.js';
 import { splitTensorParallel } from './tensor.js';
-import { FLOAT, mlp, node, outer, randomFloat32, randomTensor, syntheticModel } from '../../synthetic.js';
+import {
+  FLOAT,
+  mlp,
+  node,
+  outer,
+  randomFloat32,
+  randomTensor,
+  syntheticModel,
+} from '../../models/synthetic.js';
 import { relativeMaxError, runModel, runPartitioned } from '../../verify/verify.js';
 import { weightShares } from './weight-shares.js';
 

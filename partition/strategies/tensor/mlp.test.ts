@@ -5,7 +5,7 @@ import { graphProto, valueDims, withGraph } from '../../onnx/graph.js';
 import { weightBytes } from '../../onnx/weights.js';
 import { SplitError } from '../../split-error.js';
 import { splitTensorParallel } from './tensor.js';
-import { mlp, outer, randomTensor } from '../../synthetic.js';
+import { mlp, outer, randomTensor } from '../../models/synthetic.js';
 import { relativeMaxError, runModel, runPartitioned } from '../../verify/verify.js';
 
 /*

@@ -13,8 +13,8 @@ import { int64Tensor } from '../../onnx/int64.js';
 import type { PartitionedModel } from '../../onnx/partitioned-model.js';
 import { SplitError } from '../../split-error.js';
 import { splitTensorParallel } from './tensor.js';
-import { FLOAT, randomTensor, type WeightsAs } from '../../synthetic.js';
-import { transformerBlock } from '../../synthetic-transformer.js';
+import { FLOAT, randomTensor, type WeightsAs } from '../../models/synthetic.js';
+import { transformerBlock } from '../../models/synthetic-transformer.js';
 import { relativeMaxError, runModel, runPartitioned } from '../../verify/verify.js';
 import { weightShares } from './weight-shares.js';
 

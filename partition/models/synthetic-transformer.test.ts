@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { encodeModel } from './onnx/graph.js';
-import { weightBytes } from './onnx/weights.js';
+import { encodeModel } from '../onnx/graph.js';
+import { weightBytes } from '../onnx/weights.js';
 import { MAX_SCALE_BYTES, scaleModel } from './synthetic-scale.js';
 import { mlp, randomTensor } from './synthetic.js';
 import { transformerBlock, transformerWeightBytes } from './synthetic-transformer.js';
-import { runModel } from './verify/verify.js';
+import { runModel } from '../verify/verify.js';
 
 const shape = { hidden: 32, heads: 4, ffnHidden: 64, seed: 3 };
 

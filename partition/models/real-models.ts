@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ONNX_ELEM_TYPE } from '../lib/tensor/dtype.js';
+import { ONNX_ELEM_TYPE } from '../../lib/tensor/dtype.js';
 import {
   declaredTypes,
   graphProto,
@@ -12,9 +12,9 @@ import {
   valueDims,
   withGraph,
   type ModelProto,
-} from './onnx/graph.js';
-import { makeInitializer, readWeight } from './onnx/weights.js';
-import { SplitError } from './split-error.js';
+} from '../onnx/graph.js';
+import { makeInitializer, readWeight } from '../onnx/weights.js';
+import { SplitError } from '../split-error.js';
 
 /**
  * Real transformer models that registry packages ship as ONNX files, found where
@@ -49,8 +49,8 @@ export const PARAPHRASE_MINILM_L3: ShippedModel = {
   sha256: 'b388816f4fe4beccf2106589a786544596eb1385cac0c57c6a4e2a6758215b16',
 };
 
-/** The repository root: this file is compiled to `dist/partition/`. */
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** The repository root: this file is compiled to `dist/partition/models/`. */
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 /** The venv `scripts/bootstrap.sh` creates. */
 export const DEFAULT_VENV = path.join(ROOT, '.tools', 'venv');

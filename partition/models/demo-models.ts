@@ -2,13 +2,13 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { planDir } from '../lib/plan/repository.js';
-import { decodeModel, encodeModel, type ModelProto } from './onnx/graph.js';
-import type { PartitionedModel } from './onnx/partitioned-model.js';
-import { splitHead } from './strategies/head/head.js';
-import { splitTensorParallel } from './strategies/tensor/tensor.js';
+import { planDir } from '../../lib/plan/repository.js';
+import { decodeModel, encodeModel, type ModelProto } from '../onnx/graph.js';
+import type { PartitionedModel } from '../onnx/partitioned-model.js';
+import { splitHead } from '../strategies/head/head.js';
+import { splitTensorParallel } from '../strategies/tensor/tensor.js';
 import { mlp, outer, type MlpOptions } from './synthetic.js';
-import { writePartitionedModel } from './onnx/write.js';
+import { writePartitionedModel } from '../onnx/write.js';
 
 /**
  * The models the demo and the tests serve, split into a model repository. Idempotent: a model is

@@ -1,5 +1,5 @@
-import { graphProto, onnx, tensorValueInfo, type ModelProto, type NodeProto } from './onnx/graph.js';
-import { makeInitializer } from './onnx/weights.js';
+import { graphProto, onnx, tensorValueInfo, type ModelProto, type NodeProto } from '../onnx/graph.js';
+import { makeInitializer } from '../onnx/weights.js';
 import {
   FLOAT,
   node,

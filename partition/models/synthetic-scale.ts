@@ -1,5 +1,5 @@
-import { saveModel, type ModelProto } from './onnx/graph.js';
-import { weightBytes } from './onnx/weights.js';
+import { saveModel, type ModelProto } from '../onnx/graph.js';
+import { weightBytes } from '../onnx/weights.js';
 import { mlp, type WeightsAs } from './synthetic.js';
 import { transformerBlock, transformerWeightBytes } from './synthetic-transformer.js';
 

@@ -9,11 +9,11 @@ import {
   type ModelProto,
   type NodeProto,
   type TensorProto,
-} from './onnx/graph.js';
-import { elementCount, type Tensor } from '../lib/tensor/tensor.js';
-import { makeInitializer } from './onnx/weights.js';
-import { int64Tensor } from './onnx/int64.js';
-import { mulberry32 } from '../lib/random.js';
+} from '../onnx/graph.js';
+import { elementCount, type Tensor } from '../../lib/tensor/tensor.js';
+import { makeInitializer } from '../onnx/weights.js';
+import { int64Tensor } from '../onnx/int64.js';
+import { mulberry32 } from '../../lib/random.js';
 
 /**
  * Seeded synthetic models, for demos, tests and scale runs: the same options always give the same

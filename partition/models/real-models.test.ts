@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import type { Tensor } from '../lib/tensor/tensor.js';
-import { loadModel, type ModelProto } from './onnx/graph.js';
-import { weightBytes } from './onnx/weights.js';
+import type { Tensor } from '../../lib/tensor/tensor.js';
+import { loadModel, type ModelProto } from '../onnx/graph.js';
+import { weightBytes } from '../onnx/weights.js';
 import {
   locateShippedModel,
   missingModelMessage,
@@ -10,9 +10,9 @@ import {
   sha256File,
   withTokenScores,
 } from './real-models.js';
-import { findHead, splitHead } from './strategies/head/head.js';
-import { referenceTopk, unsplitTopkModel } from './strategies/head/topk.js';
-import { runModel, runPartitioned } from './verify/verify.js';
+import { findHead, splitHead } from '../strategies/head/head.js';
+import { referenceTopk, unsplitTopkModel } from '../strategies/head/topk.js';
+import { runModel, runPartitioned } from '../verify/verify.js';
 
 /*
  * A real transformer from a registry package: paraphrase-MiniLM-L3-v2 as PyPI's

@@ -3,10 +3,10 @@ import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { loadRepository } from '../lib/plan/repository.js';
+import { loadRepository } from '../../lib/plan/repository.js';
 import { DEMO_INPUT_WIDTH, prepareModelRepository, type PreparedRepository } from './demo-models.js';
 import { randomTensor } from './synthetic.js';
-import { relativeMaxError, runLoadedPlan, runModel } from './verify/verify.js';
+import { relativeMaxError, runLoadedPlan, runModel } from '../verify/verify.js';
 
 void describe('prepareModelRepository', () => {
   let base: string;
