@@ -1,12 +1,7 @@
 import cliProgress from 'cli-progress';
 import { InvalidArgumentError, type Command } from 'commander';
-import {
-  formatSplitReport,
-  runSplitCommand,
-  STRATEGIES,
-  type SplitStep,
-  type SplitStrategy,
-} from '../../partition/split-command.js';
+import { runSplitCommand, STRATEGIES, type SplitStep, type SplitStrategy } from '../../partition/split.js';
+import { formatSplitReport } from '../split-report.js';
 
 interface SplitFlags {
   out: string;

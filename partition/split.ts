@@ -1,8 +1,7 @@
 import path from 'node:path';
-import type { Gather, Plan, StagePlan } from '../lib/plan/schema.js';
+import type { Plan } from '../lib/plan/schema.js';
 import { PlanError } from '../lib/plan/validate.js';
 import type { TensorDifference } from './verify/compare.js';
-import { formatBytes } from './format-bytes.js';
 import { loadModel, type ModelProto } from './onnx/graph.js';
 import { weightBytes } from './onnx/weights.js';
 import type { PartitionedModel } from './onnx/partitioned-model.js';
@@ -18,7 +17,8 @@ import { writePartitionedModel } from './onnx/write.js';
 /**
  * `shardmesh split`, as a function: load, split, write (atomically: a failed split leaves `out` as
  * it was), and optionally verify against the unsplit model. It returns what happened instead of
- * printing or exiting, so tests call it directly and the CLI only formats the result.
+ * printing or exiting, so tests call it directly and the CLI only formats the result
+ * (`cli/split-report.ts`).
  */
 
 export const STRATEGIES = ['batch', 'tensor', 'pipeline', 'head', 'auto'] as const;
@@ -185,83 +185,4 @@ export async function runSplitCommand(o: SplitCommandOptions): Promise<SplitComm
     ...done,
     verification: { tolerance, seed, batch, outputs },
   };
-}
-
-/** Left-aligned columns, two spaces apart. */
-function table(rows: readonly (readonly string[])[]): string {
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  return rows
-    .map((r) =>
-      r
-        .map((cell, c) => cell.padEnd(widths[c]!))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
-}
-
-/** A stage output's gather for the table; a top-k's indices are merged with its values. */
-function gatherText(stage: StagePlan, name: string, gather: Gather): string {
-  for (const { gather: g } of stage.outputs) {
-    if (g.kind === 'topk' && g.indices === name) return `topk ${g.k} indices`;
-  }
-  if (gather.kind === 'concat') return `concat ${gather.axis}`;
-  if (gather.kind === 'topk') return `topk ${gather.k}`;
-  return gather.kind;
-}
-
-const bytesCell = (n: number): string => `${n.toLocaleString('en-US')} (${formatBytes(n)})`;
-
-/** What `shardmesh split` prints on stdout: the chosen strategy, the partitions, the verification. */
-export function formatSplitReport(result: SplitCommandResult): string {
-  const lines: string[] = [];
-  if (result.error !== undefined) return `split refused: ${result.error}`;
-  const plan = result.plan!;
-  if (result.choice) lines.push(`auto chose ${result.choice.strategy}: ${result.choice.reason}`, '');
-  const rows = [['partition', 'stage', 'weight bytes', 'inputs', 'outputs']];
-  let total = 0;
-  for (const stage of plan.stages) {
-    const many = stage.partitions.length > 1;
-    stage.partitions.forEach((partition, p) => {
-      total += partition.weightBytes ?? 0;
-      const inputs = stage.inputs.map((i) =>
-        many && i.scatter.kind === 'split' ? `${i.name} (split ${i.scatter.axis})` : i.name,
-      );
-      const outputs = stage.outputs.map(({ name, gather }) =>
-        many ? `${name} (${gatherText(stage, name, gather)})` : name,
-      );
-      rows.push([
-        String(p),
-        stage.name,
-        bytesCell(partition.weightBytes ?? 0),
-        inputs.join(', '),
-        outputs.join(', '),
-      ]);
-    });
-  }
-  lines.push(`${plan.name}/${plan.version}: ${plan.strategy} split, ${plan.stages.length} stage(s)`);
-  lines.push(table(rows));
-  lines.push(
-    `total ${bytesCell(total)} of weights; the unsplit model holds ${bytesCell(result.originalWeightBytes ?? 0)}`,
-  );
-  const v = result.verification;
-  if (v) {
-    lines.push(
-      '',
-      `verify (seed ${v.seed}, batch ${v.batch}, tolerance ${v.tolerance.toExponential()} max relative):`,
-    );
-    const report = [['output', 'shape', 'max abs', 'max rel', 'bitwise', 'result']];
-    for (const d of v.outputs) {
-      report.push([
-        d.name,
-        `[${d.shape.join(', ')}]`,
-        d.maxAbs.toExponential(3),
-        d.maxRel.toExponential(3),
-        d.bitwise ? 'yes' : 'no',
-        d.ok ? 'ok' : 'FAIL',
-      ]);
-    }
-    lines.push(table(report));
-  }
-  return lines.join('\n');
 }

@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { after, before, describe, it } from 'node:test';
+import { ocrRecognitionModelPath } from '../partition/models/demo-models.js';
+import { mlp } from '../partition/models/synthetic.js';
+import { encodeModel } from '../partition/onnx/graph.js';
+import { runSplitCommand } from '../partition/split.js';
+import { formatSplitReport } from './split-report.js';
+
+const exists = (file: string) =>
+  stat(file).then(
+    () => true,
+    () => false,
+  );
+
+void describe('shardmesh split: what it prints and exits with', () => {
+  let root: string;
+  let mlpFile: string;
+  before(async () => {
+    root = await mkdtemp(path.join(tmpdir(), 'shardmesh-split-cli-'));
+    mlpFile = path.join(root, 'mlp.onnx');
+    await writeFile(mlpFile, encodeModel(mlp({ inputDim: 16, hiddenDim: 64, outputDim: 8, seed: 2 })));
+  });
+  after(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  void it('names a top-k head output by its gather, the indices merged with their values', async () => {
+    const out = path.join(root, 'models', 'ocr-topk', '1');
+    const result = await runSplitCommand({
+      model: ocrRecognitionModelPath(),
+      out,
+      strategy: 'head',
+      partitions: 3,
+      topk: 5,
+    });
+    assert.equal(result.exitCode, 0, result.error);
+    assert.match(formatSplitReport(result), /p2o\.Add\.277_topk_indices \(topk 5 indices\)/);
+  });
+
+  void it('reports a refusal as one line with the reason', () => {
+    assert.equal(formatSplitReport({ exitCode: 2, error: 'h: no', stepMs: {} }), 'split refused: h: no');
+  });
+
+  void it('runs from the built CLI: a table on stdout, exit code 0', async () => {
+    const cli = fileURLToPath(new URL('./main.js', import.meta.url));
+    const out = path.join(root, 'models', 'cli', '2');
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [cli, 'split', mlpFile, '--out', out, '--partitions', '2', '--strategy', 'pipeline', '--verify'],
+      { encoding: 'utf8' },
+    );
+    const lines = stdout.split('\n');
+    assert.equal(lines[0], 'cli/2: pipeline split, 2 stage(s)');
+    assert.match(lines[1]!, /^partition\s+stage\s+weight bytes\s+inputs\s+outputs$/);
+    const [, cut] = /^0\s+0\s+[\d,]+ \(.+\)\s+x\s+(\S+)$/.exec(lines[2]!) ?? [];
+    assert.ok(cut, lines[2]);
+    assert.match(lines[3]!, new RegExp(`^0\\s+1\\s+[\\d,]+ \\(.+\\)\\s+${cut}\\s+y$`));
+    assert.match(stdout, /y\s+\[1, 8\]\s+0\.000e\+0\s+0\.000e\+0\s+yes\s+ok/);
+    const refused = await promisify(execFile)(process.execPath, [
+      cli,
+      'split',
+      mlpFile,
+      '--out',
+      path.join(root, 'models', 'cli-bad', '1'),
+      '--strategy',
+      'pipeline',
+      '--cut',
+      'nope',
+    ]).then(
+      () => assert.fail('a refused split exits non-zero'),
+      (e: { code: number; stdout: string; stderr: string }) => e,
+    );
+    assert.equal(refused.code, 2);
+    assert.equal(refused.stdout, '');
+    assert.match(refused.stderr, /^shardmesh split: nope: is not computed by any node/);
+    assert.equal(await exists(path.join(root, 'models', 'cli-bad')), false);
+  });
+});
