@@ -1,5 +1,5 @@
-import { bytesPerElement, type Datatype } from '../../lib/tensor/dtype.js';
 import type { Tensor } from '../../lib/tensor/tensor.js';
+import { typedView, type TypedArray } from '../../lib/tensor/typed-view.js';
 
 /** How far an output is from its reference, as `shardmesh split --verify` reports it. */
 export interface TensorDifference {
@@ -16,30 +16,9 @@ export interface TensorDifference {
   readonly bitwise: boolean;
 }
 
-type Numbers = ArrayLike<number> | ArrayLike<bigint>;
-
-const VIEWS: Record<Datatype, ((b: ArrayBuffer, at: number, n: number) => Numbers) | undefined> = {
-  FP32: (b, at, n) => new Float32Array(b, at, n),
-  FP64: (b, at, n) => new Float64Array(b, at, n),
-  INT64: (b, at, n) => new BigInt64Array(b, at, n),
-  UINT64: (b, at, n) => new BigUint64Array(b, at, n),
-  INT32: (b, at, n) => new Int32Array(b, at, n),
-  UINT32: (b, at, n) => new Uint32Array(b, at, n),
-  INT16: (b, at, n) => new Int16Array(b, at, n),
-  UINT16: (b, at, n) => new Uint16Array(b, at, n),
-  INT8: (b, at, n) => new Int8Array(b, at, n),
-  UINT8: (b, at, n) => new Uint8Array(b, at, n),
-  BOOL: (b, at, n) => new Uint8Array(b, at, n),
-  // FP16 has no typed array in Node 20: compared bitwise only.
-  FP16: undefined,
-};
-
-function view(t: Tensor): Numbers | undefined {
-  const make = VIEWS[t.datatype];
-  if (!make) return undefined;
-  const width = bytesPerElement(t.datatype);
-  const data = t.data.byteOffset % width === 0 ? t.data : Buffer.from(t.data);
-  return make(data.buffer as ArrayBuffer, data.byteOffset, data.byteLength / width);
+/** FP16 has no typed array in Node 20 (typedView gives its raw bits): compared bitwise only. */
+function view(t: Tensor): TypedArray | undefined {
+  return t.datatype === 'FP16' ? undefined : typedView(t.datatype, t.data);
 }
 
 /** Compares `actual` with `reference` element by element; NaN matches NaN. */

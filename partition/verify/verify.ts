@@ -3,9 +3,10 @@ import * as ort from 'onnxruntime-node';
 import type { Plan, TensorSpecJson } from '../../lib/plan/schema.js';
 import { loadPlan, type LoadedPlan } from '../../lib/plan/repository.js';
 import { StageGather } from '../../lib/plan/stage-gather.js';
-import { DATATYPES, datatypeFromOrt } from '../../lib/tensor/dtype.js';
+import { bytesPerElement, DATATYPES, datatypeFromOrt } from '../../lib/tensor/dtype.js';
 import { splitTensor } from '../../lib/tensor/scatter.js';
 import { elementCount, type Tensor, type TensorSpec } from '../../lib/tensor/tensor.js';
+import { bytesOf, typedView, type TypedArray } from '../../lib/tensor/typed-view.js';
 import { compareTensors, type TensorDifference } from './compare.js';
 import { encodeModel, graphProto, loadModel, onnx, withGraph, type ModelProto } from '../onnx/graph.js';
 import type { PartitionedModel } from '../onnx/partitioned-model.js';
@@ -30,41 +31,17 @@ export const SESSION_OPTIONS: ort.InferenceSession.SessionOptions = {
 
 export type ModelSource = string | Uint8Array | ModelProto;
 
-type OrtData = ort.Tensor['data'];
-const ARRAYS = {
-  FP32: Float32Array,
-  FP64: Float64Array,
-  INT64: BigInt64Array,
-  UINT64: BigUint64Array,
-  INT32: Int32Array,
-  UINT32: Uint32Array,
-  INT16: Int16Array,
-  UINT16: Uint16Array,
-  FP16: Uint16Array,
-  INT8: Int8Array,
-  UINT8: Uint8Array,
-  BOOL: Uint8Array,
-} as const;
-
 function toOrt(tensor: Tensor): ort.Tensor {
-  const width = DATATYPES[tensor.datatype].bytes;
-  // Typed arrays need aligned offsets; an unaligned buffer is copied.
-  const bytes = tensor.data.byteOffset % width === 0 ? tensor.data : Buffer.from(tensor.data);
-  const data = new ARRAYS[tensor.datatype](
-    bytes.buffer as ArrayBuffer,
-    bytes.byteOffset,
-    bytes.byteLength / width,
-  );
+  const data = typedView(tensor.datatype, tensor.data);
   return new ort.Tensor(DATATYPES[tensor.datatype].ort as ort.Tensor.Type, data as never, [...tensor.shape]);
 }
 
 function fromOrt(name: string, value: ort.Tensor): Tensor {
-  const data = value.data as OrtData & ArrayBufferView;
   return {
     name,
     datatype: datatypeFromOrt(value.type),
     shape: value.dims.map(Number),
-    data: Buffer.from(data.buffer, data.byteOffset, data.byteLength),
+    data: bytesOf(value.data as TypedArray),
   };
 }
 
@@ -185,13 +162,13 @@ export function verificationInputs(
     const count = elementCount(shape);
     if (spec.datatype === 'FP64') {
       const data = Float64Array.from(randomFloat32(count, options.seed + i));
-      return { name: spec.name, datatype: spec.datatype, shape, data: Buffer.from(data.buffer) };
+      return { name: spec.name, datatype: spec.datatype, shape, data: bytesOf(data) };
     }
-    const ones = new ARRAYS[spec.datatype](count) as { fill(v: never): unknown; buffer: ArrayBuffer };
+    const ones = typedView(spec.datatype, Buffer.alloc(count * bytesPerElement(spec.datatype)));
     // FP16 1.0 is 0x3c00; 64-bit arrays take bigints.
     const one = spec.datatype === 'FP16' ? 0x3c00 : /64$/.test(spec.datatype) ? 1n : 1;
-    ones.fill(one as never);
-    return { name: spec.name, datatype: spec.datatype, shape, data: Buffer.from(ones.buffer) };
+    (ones as { fill(v: never): unknown }).fill(one as never);
+    return { name: spec.name, datatype: spec.datatype, shape, data: bytesOf(ones) };
   });
 }
 
