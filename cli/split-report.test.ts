@@ -10,7 +10,7 @@ import { ocrRecognitionModelPath } from '../partition/models/demo-models.js';
 import { mlp } from '../partition/models/synthetic.js';
 import { encodeModel } from '../partition/onnx/graph.js';
 import { runSplitCommand } from '../partition/split.js';
-import { formatSplitReport } from './split-report.js';
+import { formatSplitReport, reportSplit, SPLIT_CRASH_EXIT_CODE } from './split-report.js';
 
 const exists = (file: string) =>
   stat(file).then(
@@ -43,8 +43,45 @@ void describe('shardmesh split: what it prints and exits with', () => {
     assert.match(formatSplitReport(result), /p2o\.Add\.277_topk_indices \(topk 5 indices\)/);
   });
 
-  void it('reports a refusal as one line with the reason', () => {
+  void it('reports a refusal as one line with the reason', async () => {
     assert.equal(formatSplitReport({ exitCode: 2, error: 'h: no', stepMs: {} }), 'split refused: h: no');
+    const out = path.join(root, 'models', 'refused', '1');
+    const output = await reportSplit(
+      runSplitCommand({ model: ocrRecognitionModelPath(), out, strategy: 'tensor', partitions: 2 }),
+    );
+    assert.equal(output.exitCode, 2);
+    assert.equal(output.stdout, undefined);
+    assert.match(output.stderr!, /^shardmesh split: p2o\.\w+\.\d+ \(\w+\): [^\n]+$/);
+  });
+
+  void it('reports a TypeError or RangeError in a strategy as a crash with its stack, not a refusal', async () => {
+    for (const bug of [
+      new TypeError("Cannot read properties of undefined (reading 'dims')"),
+      new RangeError('Invalid typed array length: -4'),
+    ]) {
+      const out = path.join(root, 'models', 'crash', '1');
+      const output = await reportSplit(
+        runSplitCommand({
+          model: mlpFile,
+          out,
+          strategy: 'tensor',
+          partitions: 2,
+          splitters: { tensor: () => Promise.reject(bug) },
+        }),
+      );
+      assert.equal(output.exitCode, SPLIT_CRASH_EXIT_CODE);
+      assert.notEqual(output.exitCode, 2);
+      assert.equal(output.stdout, undefined);
+      const [first, second, ...rest] = output.stderr!.split('\n');
+      assert.equal(
+        first,
+        'shardmesh split: crashed, a bug in shardmesh rather than a problem with the model:',
+      );
+      assert.equal(second, `${bug.name}: ${bug.message}`);
+      assert.match(rest[0]!, /^ {4}at /, 'the stack follows');
+      assert.doesNotMatch(output.stderr!, /refused/);
+      assert.equal(await exists(path.join(root, 'models', 'crash')), false);
+    }
   });
 
   void it('runs from the built CLI: a table on stdout, exit code 0', async () => {

@@ -2,7 +2,47 @@ import type { Gather, StagePlan } from '../lib/plan/schema.js';
 import { formatBytes } from '../partition/format-bytes.js';
 import type { SplitCommandResult } from '../partition/split.js';
 
-/** What `shardmesh split` prints: the table of partitions and the verification, for people. */
+/**
+ * What `shardmesh split` prints and exits with: the table of partitions and the verification, for
+ * people, or why the split was refused, or that it crashed.
+ */
+
+/**
+ * The exit code of a split that crashed (a bug in the splitter, not a refusal of the model):
+ * EX_SOFTWARE from sysexits.h, apart from 0 (done), 1 (verification beyond the tolerance) and 2
+ * (refused).
+ */
+export const SPLIT_CRASH_EXIT_CODE = 70;
+
+export interface SplitOutput {
+  readonly exitCode: number;
+  /** For stdout: the report of a split that was made. */
+  readonly stdout?: string;
+  /** For stderr: why the split was refused, or the crash's stack. */
+  readonly stderr?: string;
+}
+
+/**
+ * What the CLI prints and exits with for a running split. A refusal (the result's `error`) is one
+ * line; a rejection is a crash, reported with its stack under its own exit code so it never reads
+ * as a refusal.
+ */
+export async function reportSplit(split: Promise<SplitCommandResult>): Promise<SplitOutput> {
+  let result: SplitCommandResult;
+  try {
+    result = await split;
+  } catch (error) {
+    const detail =
+      error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error);
+    return {
+      exitCode: SPLIT_CRASH_EXIT_CODE,
+      stderr: `shardmesh split: crashed, a bug in shardmesh rather than a problem with the model:\n${detail}`,
+    };
+  }
+  if (result.error !== undefined)
+    return { exitCode: result.exitCode, stderr: `shardmesh split: ${result.error}` };
+  return { exitCode: result.exitCode, stdout: formatSplitReport(result) };
+}
 
 /** Left-aligned columns, two spaces apart. */
 function table(rows: readonly (readonly string[])[]): string {

@@ -6,7 +6,8 @@ import { after, before, describe, it } from 'node:test';
 import { loadPlan } from '../lib/plan/repository.js';
 import { ocrRecognitionModelPath } from './models/demo-models.js';
 import { encodeModel } from './onnx/graph.js';
-import { identityFromOut, runSplitCommand, type SplitStep } from './split.js';
+import { SplitOptionError } from './split-error.js';
+import { identityFromOut, runSplitCommand, type Splitter, type SplitStep } from './split.js';
 import { mlp } from './models/synthetic.js';
 
 const exists = (file: string) =>
@@ -92,13 +93,18 @@ void describe('shardmesh split (runSplitCommand)', () => {
     assert.equal(await exists(path.join(root, 'models', 'refused')), false);
   });
 
-  void it('refuses contradictory options before loading anything', async () => {
+  void it('refuses contradictory options, and a model it cannot load, writing nothing', async () => {
     const out = path.join(root, 'models', 'bad', '1');
     const cases = [
       [{ strategy: 'batch', partitions: 2, cuts: ['h'] }, /--cut applies to --strategy pipeline only/],
       [{ strategy: 'pipeline', partitions: 3, cuts: ['hidden'] }, /partitions \(3\) contradicts cuts/],
       [{ strategy: 'batch' }, /--partitions is needed/],
       [{ strategy: 'pipeline', partitions: 2, maxPartitionBytes: 5 }, /--max-partition-bytes applies/],
+      [
+        { strategy: 'head', partitions: 2, topk: 9 },
+        /topk must be an integer from 1 to the head's 8 classes/,
+      ],
+      [{ strategy: 'batch', partitions: 2, model: path.join(root, 'nope.onnx') }, /^cannot load .*ENOENT/],
     ] as const;
     for (const [options, message] of cases) {
       const result = await runSplitCommand({ model: mlpFile, out, ...options });
@@ -107,7 +113,31 @@ void describe('shardmesh split (runSplitCommand)', () => {
     }
     assert.equal(await exists(out), false);
     assert.deepEqual(identityFromOut('models/ocr/3'), { name: 'ocr', version: '3' });
-    assert.throws(() => identityFromOut('models/ocr/latest'), /version "latest" is not digits/);
+    assert.throws(
+      () => identityFromOut('models/ocr/latest'),
+      (e: unknown) => e instanceof SplitOptionError && /version "latest" is not digits/.test(e.message),
+    );
+  });
+
+  void it('lets a crash in a strategy through: a TypeError or RangeError is not a refusal', async () => {
+    for (const bug of [
+      new TypeError("Cannot read properties of undefined (reading 'dims')"),
+      new RangeError('Invalid typed array length: -4'),
+    ]) {
+      const out = path.join(root, 'models', 'crash', '1');
+      const crashing: Splitter = () => Promise.reject(bug);
+      await assert.rejects(
+        runSplitCommand({
+          model: mlpFile,
+          out,
+          strategy: 'tensor',
+          partitions: 2,
+          splitters: { tensor: crashing },
+        }),
+        (e: unknown) => e === bug,
+      );
+      assert.equal(await exists(path.join(root, 'models', 'crash')), false);
+    }
   });
 
   void it('exits 1 when an output is beyond the tolerance', async () => {

@@ -5,8 +5,8 @@ import type { TensorDifference } from './verify/compare.js';
 import { loadModel, type ModelProto } from './onnx/graph.js';
 import { weightBytes } from './onnx/weights.js';
 import type { PartitionedModel } from './onnx/partitioned-model.js';
-import { SplitError } from './split-error.js';
-import { splitAuto, type AutoChoice, type StrategyName } from './strategies/auto/auto.js';
+import { SplitError, SplitOptionError } from './split-error.js';
+import { splitAuto, type AutoChoice } from './strategies/auto/auto.js';
 import { splitBatch } from './strategies/batch/batch.js';
 import { splitHead } from './strategies/head/head.js';
 import { splitPipeline } from './strategies/pipeline/pipeline.js';
@@ -51,14 +51,48 @@ export interface SplitCommandOptions {
   readonly seed?: number;
   /** Called as each step starts. */
   readonly onStep?: (step: SplitStep) => void;
+  /**
+   * Strategies to run instead of the built-in ones, by name: a seam for tests of how the command
+   * treats what a strategy throws. @default the strategies in `strategies/`
+   */
+  readonly splitters?: Partial<Record<SplitStrategy, Splitter>>;
 }
 
-/** 0: done (and verified within tolerance); 1: verification beyond tolerance; 2: the split was refused. */
+/** The plan's name and version. */
+export interface SplitIdentity {
+  readonly name: string;
+  readonly version: string;
+}
+
+/** What a strategy made; `choice` only from `auto`. */
+export interface SplitOutcome {
+  readonly split: PartitionedModel;
+  readonly choice?: AutoChoice;
+}
+
+/**
+ * One strategy as `runSplitCommand` calls it, with the command's options (checked: `partitions` is
+ * set unless a pipeline's `cuts` imply it). It throws a SplitError or SplitOptionError to refuse;
+ * anything else it throws is a crash.
+ */
+export type Splitter = (
+  model: ModelProto,
+  options: SplitCommandOptions,
+  identity: SplitIdentity,
+) => Promise<SplitOutcome>;
+
+/**
+ * 0: done (and verified within tolerance); 1: verification beyond tolerance; 2: the split was
+ * refused. A crash has no code here: `runSplitCommand` rejects, and the CLI gives it its own.
+ */
 export type SplitExitCode = 0 | 1 | 2;
 
 export interface SplitCommandResult {
   readonly exitCode: SplitExitCode;
-  /** Why the split was refused (a SplitError's message, or a contradictory option). */
+  /**
+   * Why the split was refused: the model file could not be loaded, or the message of a SplitError,
+   * SplitOptionError or PlanError. Any other error is a crash and `runSplitCommand` rejects with it.
+   */
   readonly error?: string;
   readonly plan?: Plan;
   /** For `auto`: what it chose and why. */
@@ -75,18 +109,15 @@ export interface SplitCommandResult {
 }
 
 /** Name and version from `out` = `.../NAME/VERSION` unless given. */
-export function identityFromOut(
-  out: string,
-  name?: string,
-  version?: string,
-): { name: string; version: string } {
+export function identityFromOut(out: string, name?: string, version?: string): SplitIdentity {
   const resolved = path.resolve(out);
   const identity = {
     name: name ?? path.basename(path.dirname(resolved)),
     version: version ?? path.basename(resolved),
   };
   if (!/^[0-9]+$/.test(identity.version)) {
-    throw new TypeError(
+    throw new SplitOptionError(
+      'version',
       `version "${identity.version}" is not digits: give --version, or an --out ending in NAME/VERSION`,
     );
   }
@@ -95,41 +126,62 @@ export function identityFromOut(
 
 function checkOptions(o: SplitCommandOptions): void {
   if (!STRATEGIES.includes(o.strategy))
-    throw new TypeError(`--strategy must be one of ${STRATEGIES.join(', ')}, not "${o.strategy}"`);
+    throw new SplitOptionError(
+      'strategy',
+      `--strategy must be one of ${STRATEGIES.join(', ')}, not "${o.strategy}"`,
+    );
   if (o.cuts && o.cuts.length > 0 && o.strategy !== 'pipeline')
-    throw new TypeError('--cut applies to --strategy pipeline only');
+    throw new SplitOptionError('cut', '--cut applies to --strategy pipeline only');
   if (o.topk !== undefined && o.strategy !== 'head')
-    throw new TypeError('--topk applies to --strategy head only');
+    throw new SplitOptionError('topk', '--topk applies to --strategy head only');
   if (o.maxPartitionBytes !== undefined && o.strategy !== 'auto')
-    throw new TypeError('--max-partition-bytes applies to --strategy auto only');
+    throw new SplitOptionError(
+      'max-partition-bytes',
+      '--max-partition-bytes applies to --strategy auto only',
+    );
   if (o.partitions === undefined && !(o.strategy === 'pipeline' && o.cuts && o.cuts.length > 0))
-    throw new TypeError('--partitions is needed (except for a pipeline given its --cut points)');
+    throw new SplitOptionError(
+      'partitions',
+      '--partitions is needed (except for a pipeline given its --cut points)',
+    );
 }
 
-async function split(
-  model: ModelProto,
-  o: SplitCommandOptions,
-  identity: { name: string; version: string },
-): Promise<{ split: PartitionedModel; choice?: AutoChoice }> {
-  const partitions = o.partitions!;
-  const strategies: Record<StrategyName, () => Promise<PartitionedModel>> = {
-    batch: async () => splitBatch(model, { ...identity, partitions }),
-    tensor: () => splitTensorParallel(model, { ...identity, partitions }),
-    pipeline: () =>
-      splitPipeline(model, {
-        ...identity,
-        ...(o.partitions !== undefined ? { partitions } : {}),
-        ...(o.cuts && o.cuts.length > 0 ? { cuts: o.cuts } : {}),
-      }),
-    head: () =>
-      splitHead(model, { ...identity, partitions, ...(o.topk !== undefined ? { topk: o.topk } : {}) }),
-  };
-  if (o.strategy === 'auto') {
-    const limit = o.maxPartitionBytes !== undefined ? { maxPartitionBytes: o.maxPartitionBytes } : {};
-    return splitAuto(model, { ...identity, partitions, ...limit });
-  }
-  return { split: await strategies[o.strategy]() };
-}
+const SPLITTERS: Record<SplitStrategy, Splitter> = {
+  batch: async (model, o, identity) => ({
+    split: splitBatch(model, { ...identity, partitions: o.partitions! }),
+  }),
+  tensor: async (model, o, identity) => ({
+    split: await splitTensorParallel(model, { ...identity, partitions: o.partitions! }),
+  }),
+  pipeline: async (model, o, identity) => ({
+    split: await splitPipeline(model, {
+      ...identity,
+      ...(o.partitions !== undefined ? { partitions: o.partitions } : {}),
+      ...(o.cuts && o.cuts.length > 0 ? { cuts: o.cuts } : {}),
+    }),
+  }),
+  head: async (model, o, identity) => ({
+    split: await splitHead(model, {
+      ...identity,
+      partitions: o.partitions!,
+      ...(o.topk !== undefined ? { topk: o.topk } : {}),
+    }),
+  }),
+  auto: (model, o, identity) =>
+    splitAuto(model, {
+      ...identity,
+      partitions: o.partitions!,
+      ...(o.maxPartitionBytes !== undefined ? { maxPartitionBytes: o.maxPartitionBytes } : {}),
+    }),
+};
+
+/** The splitter's own refusals; anything else thrown while splitting or writing is a bug. */
+const isRefusal = (error: unknown): error is Error =>
+  error instanceof SplitError || error instanceof SplitOptionError || error instanceof PlanError;
+
+/** An error Node's fs raised, with its `code` (ENOENT, EACCES, ...). */
+const isSystemError = (error: unknown): error is NodeJS.ErrnoException =>
+  error instanceof Error && typeof (error as NodeJS.ErrnoException).code === 'string';
 
 /** The batch verification feeds: enough rows that every partition of a batch split gets one. */
 function verifyBatch(plan: Plan): number {
@@ -148,29 +200,44 @@ export async function runSplitCommand(o: SplitCommandOptions): Promise<SplitComm
       stepMs[name] = Math.round(performance.now() - start);
     }
   };
-  let identity: { name: string; version: string };
+  let identity: SplitIdentity;
   try {
     checkOptions(o);
     identity = identityFromOut(o.out, o.name, o.version);
   } catch (error) {
-    if (error instanceof TypeError) return { exitCode: 2, error: error.message, stepMs };
+    if (error instanceof SplitOptionError) return { exitCode: 2, error: error.message, stepMs };
     throw error;
   }
-  const model = await step('load', () => loadModel(o.model));
+  let model: ModelProto;
+  try {
+    model = await step('load', () => loadModel(o.model));
+  } catch (error) {
+    // Reading and decoding are the file's fault (missing, unreadable, not an ONNX model).
+    const reason = error instanceof Error ? error.message : String(error);
+    return { exitCode: 2, error: `cannot load ${o.model}: ${reason}`, stepMs };
+  }
   const originalWeightBytes = weightBytes(model);
-  let result: { split: PartitionedModel; choice?: AutoChoice };
+  const splitter = o.splitters?.[o.strategy] ?? SPLITTERS[o.strategy];
+  const refused = (error: string): SplitCommandResult => ({
+    exitCode: 2,
+    error,
+    originalWeightBytes,
+    stepMs,
+  });
+  let result: SplitOutcome;
+  try {
+    result = await step('split', () => splitter(model, o, identity));
+  } catch (error) {
+    if (isRefusal(error)) return refused(error.message);
+    throw error;
+  }
   let plan: Plan;
   try {
-    result = await step('split', () => split(model, o, identity));
     plan = await step('write', () => writePartitionedModel(o.out, result.split.plan, result.split.models));
   } catch (error) {
-    if (
-      error instanceof SplitError ||
-      error instanceof PlanError ||
-      error instanceof RangeError ||
-      error instanceof TypeError
-    )
-      return { exitCode: 2, error: error.message, originalWeightBytes, stepMs };
+    if (isRefusal(error)) return refused(error.message);
+    // The file system's refusals (EACCES, ENOSPC, ...) are the environment's, not the splitter's.
+    if (isSystemError(error)) return refused(`cannot write ${o.out}: ${error.message}`);
     throw error;
   }
   const done = { plan, originalWeightBytes, stepMs, ...(result.choice ? { choice: result.choice } : {}) };

@@ -10,7 +10,7 @@ import {
   type ModelProto,
 } from '../../onnx/graph.js';
 import { weightBytes } from '../../onnx/weights.js';
-import { SplitError } from '../../split-error.js';
+import { SplitError, SplitOptionError } from '../../split-error.js';
 import { isBatchable, splitBatch } from './batch.js';
 import { mlp, randomTensor } from '../../models/synthetic.js';
 import { runModel, runPartitioned } from '../../verify/verify.js';
@@ -85,6 +85,6 @@ void describe('splitBatch (data parallel)', () => {
     }
     assert.equal(isBatchable(model), true);
     assert.equal(isBatchable(redeclare(model, 'input', [null, 16])), true);
-    assert.throws(() => splitBatch(model, { name: 'm', partitions: 0 }), RangeError);
+    assert.throws(() => splitBatch(model, { name: 'm', partitions: 0 }), SplitOptionError);
   });
 });

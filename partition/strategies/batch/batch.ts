@@ -6,7 +6,7 @@ import {
   type PartitionedModel,
   type PlanIdentity,
 } from '../../onnx/partitioned-model.js';
-import { SplitError } from '../../split-error.js';
+import { SplitError, SplitOptionError } from '../../split-error.js';
 
 /**
  * Data parallelism: every partition is the whole, unchanged model; the router splits each input
@@ -66,7 +66,8 @@ export function isBatchable(model: ModelProto): boolean {
 
 export function splitBatch(model: ModelProto, options: BatchSplitOptions): PartitionedModel {
   const n = options.partitions;
-  if (!Number.isInteger(n) || n < 1) throw new RangeError(`partitions must be a positive integer, not ${n}`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new SplitOptionError('partitions', `partitions must be a positive integer, not ${n}`);
   requireBatchDim(model);
   const header = planHeader(model, options, STAGE);
   const stage: StagePlan = {

@@ -20,7 +20,7 @@ import {
   type PartitionedModel,
   type PlanIdentity,
 } from '../../onnx/partitioned-model.js';
-import { SplitError } from '../../split-error.js';
+import { SplitError, SplitOptionError } from '../../split-error.js';
 import { inferValueTypes, type TypeInferrer } from '../../onnx/value-types.js';
 import {
   defaultOpset,
@@ -174,12 +174,16 @@ function checkOptions(options: HeadSplitOptions, layer: DenseLayer): void {
     throw new SplitError(describeNode(layer.matmul), `cannot split ${classes} classes into ${n} partitions`);
   const k = options.topk;
   if (k !== undefined && (!Number.isInteger(k) || k < 1 || k > classes))
-    throw new RangeError(`topk must be an integer from 1 to the head's ${classes} classes, not ${k}`);
+    throw new SplitOptionError(
+      'topk',
+      `topk must be an integer from 1 to the head's ${classes} classes, not ${k}`,
+    );
 }
 
 export async function splitHead(model: ModelProto, options: HeadSplitOptions): Promise<PartitionedModel> {
   const n = options.partitions;
-  if (!Number.isInteger(n) || n < 1) throw new RangeError(`partitions must be a positive integer, not ${n}`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new SplitOptionError('partitions', `partitions must be a positive integer, not ${n}`);
   const layer = findHead(model, options.head);
   checkOptions(options, layer);
   const { topk } = options;

@@ -13,6 +13,7 @@ import {
   type ModelProto,
 } from '../../onnx/graph.js';
 import { makeInitializer } from '../../onnx/weights.js';
+import { SplitOptionError } from '../../split-error.js';
 import { findHead, splitHead } from './head.js';
 import { referenceTopk, topkNodes, topkOutputNames, unsplitTopkModel } from './topk.js';
 import { mulberry32, randomTensor } from '../../models/synthetic.js';
@@ -221,7 +222,10 @@ void describe('splitHead with topk on a classifier built for ties', () => {
     for (const topk of [0, 13, 2.5]) {
       await assert.rejects(
         splitHead(model, { name: 'tied', partitions: 2, topk }),
-        /topk must be an integer from 1 to the head's 12 classes/,
+        (e: unknown) =>
+          e instanceof SplitOptionError &&
+          e.option === 'topk' &&
+          /topk must be an integer from 1 to the head's 12 classes/.test(e.message),
       );
     }
   });

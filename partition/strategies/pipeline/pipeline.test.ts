@@ -16,7 +16,7 @@ import {
 import { makeInitializer, weightBytes } from '../../onnx/weights.js';
 import type { PartitionedModel } from '../../onnx/partitioned-model.js';
 import { pipelineSchedule } from './schedule.js';
-import { SplitError } from '../../split-error.js';
+import { SplitError, SplitOptionError } from '../../split-error.js';
 import { splitPipeline } from './pipeline.js';
 import { randomFloat32, randomTensor } from '../../models/synthetic.js';
 import { runModel, runPartitioned } from '../../verify/verify.js';
@@ -111,7 +111,10 @@ void describe('splitPipeline on a synthetic 12-layer MLP', () => {
       ],
     );
     await assertEqualToUnsplit(original, split, [2, 8]);
-    await assert.rejects(splitPipeline(original, { name: 'd', cuts: ['h0'], partitions: 3 }), TypeError);
+    await assert.rejects(
+      splitPipeline(original, { name: 'd', cuts: ['h0'], partitions: 3 }),
+      (e: unknown) => e instanceof SplitOptionError && e.option === 'partitions',
+    );
     await assert.rejects(
       splitPipeline(original, { name: 'd', cuts: ['nope'] }),
       (e: unknown) => e instanceof SplitError && e.node === 'nope',

@@ -14,7 +14,7 @@ import {
   type PlanIdentity,
 } from '../../onnx/partitioned-model.js';
 import { chooseCuts, pipelineSchedule, type PipelineSchedule } from './schedule.js';
-import { SplitError } from '../../split-error.js';
+import { SplitError, SplitOptionError } from '../../split-error.js';
 import { inferValueTypes, type TypeInferrer } from '../../onnx/value-types.js';
 
 /**
@@ -47,13 +47,14 @@ type Assignment = readonly number[];
 function stageCount(options: PipelineSplitOptions): number {
   const { partitions, cuts } = options;
   if (cuts && partitions !== undefined && partitions !== cuts.length + 1) {
-    throw new TypeError(
+    throw new SplitOptionError(
+      'partitions',
       `partitions (${partitions}) contradicts cuts: ${cuts.length} cuts make ${cuts.length + 1} stages`,
     );
   }
   const n = partitions ?? (cuts ? cuts.length + 1 : undefined);
   if (n === undefined || !Number.isInteger(n) || n < 1)
-    throw new RangeError(`partitions must be a positive integer, not ${n}`);
+    throw new SplitOptionError('partitions', `partitions must be a positive integer, not ${n}`);
   return n;
 }
 

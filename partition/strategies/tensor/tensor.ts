@@ -15,7 +15,7 @@ import {
   type PartitionedModel,
   type PlanIdentity,
 } from '../../onnx/partitioned-model.js';
-import { SplitError } from '../../split-error.js';
+import { SplitError, SplitOptionError } from '../../split-error.js';
 import { firstLinearLayer, matchBlock, type TensorBlock } from './block.js';
 import { blockPartition } from './stage.js';
 import { inferValueTypes, type TypeInferrer } from '../../onnx/value-types.js';
@@ -49,7 +49,8 @@ export async function splitTensorParallel(
   options: TensorSplitOptions,
 ): Promise<PartitionedModel> {
   const n = options.partitions;
-  if (!Number.isInteger(n) || n < 1) throw new RangeError(`partitions must be a positive integer, not ${n}`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new SplitOptionError('partitions', `partitions must be a positive integer, not ${n}`);
   const graph = model.graph;
   const header = planHeader(model, options, 'tensor');
   if (header.outputs.length !== 1) {
