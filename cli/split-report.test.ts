@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { ocrRecognitionModelPath } from '../partition/models/demo-models.js';
-import { mlp } from '../partition/models/synthetic.js';
+import { cancellingMlp, mlp } from '../partition/models/synthetic.js';
 import { encodeModel } from '../partition/onnx/graph.js';
 import { runSplitCommand } from '../partition/split.js';
 import { formatSplitReport, reportSplit, SPLIT_CRASH_EXIT_CODE } from './split-report.js';
@@ -117,5 +117,36 @@ void describe('shardmesh split: what it prints and exits with', () => {
     assert.equal(refused.stdout, '');
     assert.match(refused.stderr, /^shardmesh split: nope: is not computed by any node/);
     assert.equal(await exists(path.join(root, 'models', 'cli-bad')), false);
+  });
+
+  void it('from the built CLI, --verify exits 1 when the partitions differ beyond --tolerance', async () => {
+    const cli = fileURLToPath(new URL('./main.js', import.meta.url));
+    const model = path.join(root, 'cancelling.onnx');
+    await writeFile(model, encodeModel(cancellingMlp()));
+    const split = (name: string, ...flags: string[]) =>
+      promisify(execFile)(process.execPath, [
+        cli,
+        'split',
+        model,
+        '--out',
+        path.join(root, 'models', name, '1'),
+        '--strategy',
+        'tensor',
+        '--partitions',
+        '2',
+        '--verify',
+        ...flags,
+      ]).then(
+        ({ stdout }) => ({ code: 0, stdout }),
+        (e: { code: number; stdout: string }) => ({ code: e.code, stdout: e.stdout }),
+      );
+    const strict = await split('cli-strict');
+    assert.equal(strict.code, 1, strict.stdout);
+    assert.match(strict.stdout, /tolerance 1e-5 max relative/);
+    assert.match(strict.stdout, /^y\s+\[1, 1\]\s+1\.000e\+0\s+1\.000e\+0\s+no\s+FAIL$/m);
+    const loose = await split('cli-loose', '--tolerance', '1');
+    assert.equal(loose.code, 0, loose.stdout);
+    assert.match(loose.stdout, /tolerance 1e\+0 max relative/);
+    assert.match(loose.stdout, /^y\s+\[1, 1\]\s+1\.000e\+0\s+1\.000e\+0\s+no\s+ok$/m);
   });
 });

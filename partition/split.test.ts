@@ -8,7 +8,7 @@ import { ocrRecognitionModelPath } from './models/demo-models.js';
 import { encodeModel } from './onnx/graph.js';
 import { SplitOptionError } from './split-error.js';
 import { identityFromOut, runSplitCommand, type Splitter, type SplitStep } from './split.js';
-import { mlp } from './models/synthetic.js';
+import { cancellingMlp, mlp } from './models/synthetic.js';
 
 const exists = (file: string) =>
   stat(file).then(
@@ -140,17 +140,26 @@ void describe('shardmesh split (runSplitCommand)', () => {
     }
   });
 
-  void it('exits 1 when an output is beyond the tolerance', async () => {
-    const out = path.join(root, 'models', 'strict', '1');
-    const result = await runSplitCommand({
-      model: mlpFile,
-      out,
-      strategy: 'batch',
-      partitions: 2,
-      verify: true,
-      tolerance: -1,
+  void it('exits 1 when the partitions really differ beyond the tolerance, 0 within it', async () => {
+    const model = path.join(root, 'cancelling.onnx');
+    await writeFile(model, encodeModel(cancellingMlp()));
+    const split = { model, strategy: 'tensor', partitions: 2, verify: true } as const;
+    const strict = await runSplitCommand({ ...split, out: path.join(root, 'models', 'strict', '1') });
+    assert.equal(strict.exitCode, 1, strict.error);
+    assert.equal(strict.verification!.tolerance, 1e-5);
+    assert.deepEqual(
+      strict.verification!.outputs.map((o) => [o.name, o.bitwise, o.maxAbs, o.maxRel, o.ok]),
+      [['y', false, 1, 1, false]],
+    );
+    const loose = await runSplitCommand({
+      ...split,
+      out: path.join(root, 'models', 'loose', '1'),
+      tolerance: 1,
     });
-    assert.equal(result.exitCode, 1);
-    assert.equal(result.verification!.outputs[0]!.ok, false);
+    assert.equal(loose.exitCode, 0, loose.error);
+    assert.deepEqual(
+      loose.verification!.outputs.map((o) => [o.maxRel, o.ok]),
+      [[1, true]],
+    );
   });
 });

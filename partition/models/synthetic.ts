@@ -156,6 +156,27 @@ export function mlp(options: MlpOptions): ModelProto {
   return syntheticModel(graph, activation === 'Gelu' ? 20 : OPSET);
 }
 
+/**
+ * A 1 → 2 → 1 MLP whose tensor-parallel split really differs from it, for tests of a verification
+ * that must fail: both hidden units are 2^25 whatever `x` is, W2 = [1, -1] and b2 = 1. Unsplit, the
+ * second MatMul cancels exactly (any order of its two products) and the Add gives y = 1. Split in
+ * two, the partition that adds the bias computes 2^25 + 1, which FP32 rounds to 2^25 (its spacing
+ * there is 4), and the sum of the partitions gives 0: wrong by 1, relative to a scale of 1.
+ */
+export function cancellingMlp(): ModelProto {
+  const model = mlp({ inputDim: 1, hiddenDim: 2, outputDim: 1, seed: 1 });
+  const values: Record<string, readonly number[]> = {
+    W1: [0, 0],
+    b1: [2 ** 25, 2 ** 25],
+    W2: [1, -1],
+    b2: [1],
+  };
+  model.graph.initializer = model.graph.initializer.map((t) =>
+    makeInitializer(t.name, t.dims.map(Number), Float32Array.from(values[t.name]!)),
+  );
+  return model;
+}
+
 export interface OuterOptions {
   readonly rows: number;
   readonly cols: number;
