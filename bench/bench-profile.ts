@@ -1,4 +1,4 @@
-import type { MlpOptions } from '../partition/synthetic.js';
+import type { MlpOptions } from '../partition/models/synthetic.js';
 import type { MeasurementSettings } from './perf-analyzer.js';
 
 /** Everything that makes a run quick or full, in one place. */

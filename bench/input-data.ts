@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import type { Tensor } from '../lib/tensor/tensor.js';
-import { randomTensor } from '../partition/synthetic.js';
+import { randomTensor } from '../partition/models/synthetic.js';
 
 /** A model input with a concrete shape. */
 export interface InputShape {

@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { planDir } from '../lib/plan/repository.js';
-import type { ModelProto } from '../partition/onnx-graph.js';
-import type { PartitionedModel } from '../partition/partitioned-model.js';
-import { writePartitionedModel } from '../partition/write.js';
+import type { ModelProto } from '../partition/onnx/graph.js';
+import type { PartitionedModel } from '../partition/onnx/partitioned-model.js';
+import { writePartitionedModel } from '../partition/onnx/write.js';
 
 /** Bumped when a change here or in the splitters changes what the benchmark models look like. */
 const BENCH_MODELS_REVISION = 2;

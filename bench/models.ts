@@ -1,9 +1,9 @@
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import { loadModel } from '../partition/onnx-graph.js';
-import { splitHead } from '../partition/strategies/head.js';
-import { splitTensorParallel } from '../partition/strategies/tensor.js';
-import { mlp, outer, type MlpOptions } from '../partition/synthetic.js';
+import { loadModel } from '../partition/onnx/graph.js';
+import { splitHead } from '../partition/strategies/head/head.js';
+import { splitTensorParallel } from '../partition/strategies/tensor/tensor.js';
+import { mlp, outer, type MlpOptions } from '../partition/models/synthetic.js';
 import { fileHash, prepareVariants } from './model-cache.js';
 import { wholeModel } from './whole-model.js';
 

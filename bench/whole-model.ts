@@ -1,5 +1,5 @@
-import type { ModelProto } from '../partition/onnx-graph.js';
-import { partitionEntry, planHeader, type PartitionedModel } from '../partition/partitioned-model.js';
+import type { ModelProto } from '../partition/onnx/graph.js';
+import { partitionEntry, planHeader, type PartitionedModel } from '../partition/onnx/partitioned-model.js';
 
 const STAGE = 'whole';
 

@@ -1,4 +1,4 @@
-import { DEMO_INPUT_WIDTH } from '../partition/demo-models.js';
+import { DEMO_INPUT_WIDTH } from '../partition/models/demo-models.js';
 
 /** A ModelInfer request for the demo model in grpcurl's JSON form (typed contents, no raw bytes). */
 export function demoRequestJson(): string {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Tensor } from '../lib/tensor/tensor.js';
-import type { PreparedRepository } from '../partition/demo-models.js';
-import { randomTensor } from '../partition/synthetic.js';
-import { relativeMaxError, runModel } from '../partition/verify.js';
+import type { PreparedRepository } from '../partition/models/demo-models.js';
+import { randomTensor } from '../partition/models/synthetic.js';
+import { relativeMaxError, runModel } from '../partition/verify/verify.js';
 import { rawInferRequest, type InferResponse } from './harness/compare.js';
 import { startConsulAgent, type ConsulAgent } from './harness/consul-agent.js';
 import { makeCertificates, prepareTestModels, startMesh, type Mesh } from './harness/mesh.js';

@@ -9,7 +9,7 @@ import { storeTlsFiles } from '../certs/store.js';
 import { startChildService, type ChildService } from '../cli/child-service.js';
 import { openRegistry } from '../registry/open-registry.js';
 import type { Registration } from '../registry/registry.js';
-import { randomTensor } from '../partition/synthetic.js';
+import { randomTensor } from '../partition/models/synthetic.js';
 import { rawInferRequest } from './harness/compare.js';
 import {
   makeCertificates,

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Tensor } from '../lib/tensor/tensor.js';
-import { relativeMaxError, runModel } from '../partition/verify.js';
+import { relativeMaxError, runModel } from '../partition/verify/verify.js';
 import { rawInferRequest, type InferResponse } from './harness/compare.js';
 import { makeCertificates, startMesh, type Mesh } from './harness/mesh.js';
 import { strategyCases, writeCases } from './harness/strategy-cases.js';

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { writeScaleModel } from '../../partition/synthetic-scale.js';
+import { writeScaleModel } from '../../partition/models/synthetic-scale.js';
 
 const bytes = (value: string): number => {
   const match = /^(\d+(?:\.\d+)?)\s*(|k|m|g)i?b?$/i.exec(value.trim());

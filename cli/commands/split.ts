@@ -1,12 +1,7 @@
 import cliProgress from 'cli-progress';
 import { InvalidArgumentError, type Command } from 'commander';
-import {
-  formatSplitReport,
-  runSplitCommand,
-  STRATEGIES,
-  type SplitStep,
-  type SplitStrategy,
-} from '../../partition/split-command.js';
+import { runSplitCommand, STRATEGIES, type SplitStep, type SplitStrategy } from '../../partition/split.js';
+import { reportSplit } from '../split-report.js';
 
 interface SplitFlags {
   out: string;
@@ -77,7 +72,7 @@ export function registerSplitCommand(program: Command): void {
         ? ['load', 'split', 'write', 'verify']
         : ['load', 'split', 'write'];
       const bar = progress(steps);
-      const result = await runSplitCommand({
+      const split = runSplitCommand({
         model,
         out: flags.out,
         strategy: flags.strategy,
@@ -92,9 +87,9 @@ export function registerSplitCommand(program: Command): void {
         ...(flags.version !== undefined ? { version: flags.version } : {}),
         ...(bar.onStep ? { onStep: bar.onStep } : {}),
       }).finally(() => bar.stop());
-      const report = formatSplitReport(result);
-      if (result.error !== undefined) console.error(`shardmesh split: ${result.error}`);
-      else console.log(report);
-      process.exitCode = result.exitCode;
+      const output = await reportSplit(split);
+      if (output.stdout !== undefined) console.log(output.stdout);
+      if (output.stderr !== undefined) console.error(output.stderr);
+      process.exitCode = output.exitCode;
     });
 }

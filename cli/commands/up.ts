@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { runCertsInit, runCertsIssue } from '../../certs/cli.js';
-import { prepareModelRepository } from '../../partition/demo-models.js';
+import { prepareModelRepository } from '../../partition/models/demo-models.js';
 import { parseRegistryUrl } from '../../registry/open-registry.js';
 import { startLocalMesh, type LocalMesh } from '../local-mesh.js';
 import { demoRequestJson } from '../demo-request.js';

@@ -6,7 +6,7 @@ import {
   type LocalMeshOptions,
 } from '../../cli/local-mesh.js';
 import { PACKAGE_ROOT } from '../../cli/paths.js';
-import { prepareModelRepository, type PreparedRepository } from '../../partition/demo-models.js';
+import { prepareModelRepository, type PreparedRepository } from '../../partition/models/demo-models.js';
 
 /**
  * The demo model repository, built once per checkout and reused by every test file (its stamp

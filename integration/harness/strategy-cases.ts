@@ -1,23 +1,23 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Tensor } from '../../lib/tensor/tensor.js';
-import { ocrRecognitionModelPath } from '../../partition/demo-models.js';
-import { loadModel, type ModelProto } from '../../partition/onnx-graph.js';
-import type { PartitionedModel } from '../../partition/partitioned-model.js';
+import { ocrRecognitionModelPath } from '../../partition/models/demo-models.js';
+import { loadModel, type ModelProto } from '../../partition/onnx/graph.js';
+import type { PartitionedModel } from '../../partition/onnx/partitioned-model.js';
 import {
   locateShippedModel,
   missingModelMessage,
   PARAPHRASE_MINILM_L3,
   withTokenScores,
-} from '../../partition/real-models.js';
-import { splitBatch } from '../../partition/strategies/batch.js';
-import { findHead, splitHead } from '../../partition/strategies/head.js';
-import { unsplitTopkModel } from '../../partition/strategies/head-topk.js';
-import { splitPipeline } from '../../partition/strategies/pipeline.js';
-import { splitTensorParallel } from '../../partition/strategies/tensor.js';
-import { mlp, randomTensor } from '../../partition/synthetic.js';
-import { transformerBlock } from '../../partition/synthetic-transformer.js';
-import { writePartitionedModel } from '../../partition/write.js';
+} from '../../partition/models/real-models.js';
+import { splitBatch } from '../../partition/strategies/batch/batch.js';
+import { findHead, splitHead } from '../../partition/strategies/head/head.js';
+import { unsplitTopkModel } from '../../partition/strategies/head/topk.js';
+import { splitPipeline } from '../../partition/strategies/pipeline/pipeline.js';
+import { splitTensorParallel } from '../../partition/strategies/tensor/tensor.js';
+import { mlp, randomTensor } from '../../partition/models/synthetic.js';
+import { transformerBlock } from '../../partition/models/synthetic-transformer.js';
+import { writePartitionedModel } from '../../partition/onnx/write.js';
 
 /**
  * Every strategy on every model it applies to, as model repositories the real router and shards

@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { loadRepository } from '../../lib/plan/repository.js';
+import { DEMO_INPUT_WIDTH, prepareModelRepository, type PreparedRepository } from './demo-models.js';
+import { randomTensor } from './synthetic.js';
+import { relativeMaxError, runLoadedPlan, runModel } from '../verify/verify.js';
+
+void describe('prepareModelRepository', () => {
+  let base: string;
+  let root: string;
+  let repo: PreparedRepository;
+  let coldMs: number;
+  before(async () => {
+    base = await mkdtemp(path.join(tmpdir(), 'shardmesh-repo-'));
+    root = path.join(base, 'models');
+    const started = performance.now();
+    repo = await prepareModelRepository(root);
+    coldMs = performance.now() - started;
+  });
+  after(async () => {
+    await rm(base, { recursive: true, force: true });
+  });
+
+  void it('creates mlp, ocr-rec and outer, version 1, with originals outside the repository', async (t) => {
+    assert.deepEqual((await readdir(root)).sort(), ['mlp', 'ocr-rec', 'outer']);
+    assert.deepEqual((await readdir(path.join(base, 'originals'))).sort(), [
+      'mlp.onnx',
+      'ocr-rec.onnx',
+      'outer.onnx',
+    ]);
+    const plans = await loadRepository(root);
+    assert.deepEqual(
+      plans
+        .map(({ plan }) => [
+          plan.name,
+          plan.version,
+          plan.strategy,
+          plan.stages.map((s) => s.partitions.length),
+        ])
+        .sort(),
+      [
+        ['mlp', '1', 'tensor', [2]],
+        ['ocr-rec', '1', 'head', [1, 2, 1]],
+        ['outer', '1', 'tensor', [2]],
+      ],
+    );
+    for (const model of Object.values(repo.models)) assert.equal(model.rebuilt, true);
+    t.diagnostic(`prepareModelRepository: ${Math.round(coldMs)} ms cold`);
+  });
+
+  void it('does no work the second time', async (t) => {
+    const before = (await stat(path.join(root, 'ocr-rec', '1', 'plan.json'))).mtimeMs;
+    const started = performance.now();
+    const again = await prepareModelRepository(root);
+    t.diagnostic(`prepareModelRepository: ${Math.round(performance.now() - started)} ms warm`);
+    for (const model of Object.values(again.models)) assert.equal(model.rebuilt, false);
+    assert.equal((await stat(path.join(root, 'ocr-rec', '1', 'plan.json'))).mtimeMs, before);
+  });
+
+  void it('rebuilds a model whose partitions were split another number of ways', async () => {
+    const three = await prepareModelRepository(root, { partitions: 3 });
+    assert.equal(three.models.mlp.rebuilt, true);
+    const [mlp] = (await loadRepository(root)).filter((l) => l.plan.name === 'mlp');
+    assert.equal(mlp!.plan.stages[0]!.partitions.length, 3);
+    assert.deepEqual((await readdir(three.models.mlp.dir)).filter((f) => f.endsWith('.onnx')).length, 3);
+    await prepareModelRepository(root);
+  });
+
+  void it('serves from disk what the originals compute: ocr-rec and outer bitwise, mlp within 1e-5', async () => {
+    const plans = new Map((await loadRepository(root)).map((l) => [l.plan.name, l]));
+    const cases = [
+      { name: 'ocr-rec', input: randomTensor('x', [1, 3, 48, 320], 1), exact: true },
+      { name: 'outer', input: randomTensor('a', [4096, 1], 2), exact: true },
+      { name: 'mlp', input: randomTensor('x', [3, DEMO_INPUT_WIDTH], 3), exact: false },
+    ] as const;
+    for (const { name, input, exact } of cases) {
+      const [expected] = await runModel(repo.models[name].original, [input]);
+      const [actual] = await runLoadedPlan(plans.get(name)!, [input]);
+      if (exact) assert.ok(actual!.data.equals(expected!.data), name);
+      else assert.ok(relativeMaxError(actual!, expected!) <= 1e-5, name);
+    }
+  });
+});
