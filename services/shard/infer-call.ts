@@ -109,9 +109,12 @@ export function serveInferCall(call: InferStream, context: InferCallContext): Pr
   let phase: 'receiving' | 'running' | 'sending' = 'receiving';
   // Aborted when the call ends before its outputs are sent: the runner may stop, writes stop.
   const work = new AbortController();
-  // Every line about a request carries the router's request id, once the header has named it.
+  // Every line about a request carries the router's request id and the partition, once the
+  // header has named them.
   const log = (): Logger =>
-    pending ? context.log.child({ requestId: pending.header.request_id }) : context.log;
+    pending
+      ? context.log.child({ requestId: pending.header.request_id, partition: partitionKey(pending.header) })
+      : context.log;
   const fail = (error: unknown): void => {
     if (finished) return;
     finished = true;
@@ -191,7 +194,7 @@ export function serveInferCall(call: InferStream, context: InferCallContext): Pr
   async function respond(call: InferStream, request: PendingRequest, ctx: InferCallContext): Promise<void> {
     const inputs = request.tensors();
     phase = 'running';
-    log().debug({ partition: partitionKey(request.header) }, 'shard infer running');
+    log().debug('shard infer running');
     const startNs = process.hrtime.bigint();
     const ranMs = (): number => Number((process.hrtime.bigint() - startNs) / 1_000_000n);
     let outputs: Tensor[];
