@@ -23,6 +23,7 @@ export class ChildLogs {
   readonly #waiters = new Set<{ match: Match; resolve: (line: LogLine) => void }>();
   #closed = false;
   readonly #onClose = new Set<() => void>();
+  readonly #onLine = new Set<() => void>();
 
   private constructor(readonly name: string) {}
 
@@ -59,6 +60,33 @@ export class ChildLogs {
         w.resolve(line);
       }
     }
+    for (const f of this.#onLine) f();
+  }
+
+  /**
+   * Resolves once `condition` holds, checking it now and after every line any of `logs` gets: for
+   * conditions over several processes' lines. Rejects, naming `what`, after `timeoutMs`.
+   */
+  static until(
+    what: string,
+    logs: readonly ChildLogs[],
+    condition: () => boolean,
+    timeoutMs = 30_000,
+  ): Promise<void> {
+    if (condition()) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const done = (error?: Error): void => {
+        clearTimeout(timer);
+        for (const l of logs) l.#onLine.delete(check);
+        if (error) reject(error);
+        else resolve();
+      };
+      const check = (): void => {
+        if (condition()) done();
+      };
+      const timer = setTimeout(() => done(new Error(`${what}: not within ${timeoutMs} ms`)), timeoutMs);
+      for (const l of logs) l.#onLine.add(check);
+    });
   }
 
   filter(match: Match): LogLine[] {
@@ -66,11 +94,12 @@ export class ChildLogs {
   }
 
   /**
-   * The first line, already logged or still to come, that `match`es. Rejects, naming `what`, after
+   * The first line from index `since` on (`lines.length` taken earlier: only lines logged after
+   * that), already logged or still to come, that `match`es. Rejects, naming `what`, after
    * `timeoutMs` or when the child's stderr closes first.
    */
-  waitFor(what: string, match: Match, timeoutMs = 30_000): Promise<LogLine> {
-    const seen = this.lines.find(match);
+  waitFor(what: string, match: Match, timeoutMs = 30_000, since = 0): Promise<LogLine> {
+    const seen = this.lines.slice(since).find(match);
     if (seen) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
       const fail = (why: string): void => {
