@@ -117,11 +117,13 @@ describe('replicas registered in a real Consul agent', () => {
       }
     };
     const running = Promise.all(Array.from({ length: workers }, worker));
-    // Kill once 20 requests have been answered and shard-c is running one not yet answered:
-    // its run is held KILLED_REPLICA_DELAY_MS, so that call is surely in flight there.
+    // Kill once 20 requests have been answered and shard-c has just started a run: runs there are
+    // held KILLED_REPLICA_DELAY_MS, so one that began less than half of that ago is surely still
+    // in flight (a line read from the pipe may be late; a fresh timestamp is what counts).
     const inFlight = (): LogLine[] =>
       killedLogs
         .filter((l) => l.msg === 'shard infer running')
+        .filter((l) => Number(l['time']) > Date.now() - KILLED_REPLICA_DELAY_MS / 2)
         .filter((l) => !completed.has(String(l['requestId'])));
     await ChildLogs.until(
       'shard-c running a call after 20 answers',
