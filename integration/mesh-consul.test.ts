@@ -8,7 +8,7 @@ import { relativeMaxError, runModel } from '../partition/verify.js';
 import { ChildLogs, message } from './harness/child-logs.js';
 import { rawInferRequest, type InferResponse } from './harness/compare.js';
 import { startConsulAgent, type ConsulAgent } from './harness/consul-agent.js';
-import { startInfer } from './harness/infer-call.js';
+import { startInfer } from './harness/cancellable-infer.js';
 import { makeCertificates, prepareTestModels, startMesh, type Mesh } from './harness/mesh.js';
 
 /** How long every partition run waits on the slow shard (the test-only seam), before it runs. */
