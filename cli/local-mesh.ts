@@ -23,10 +23,17 @@ export interface LocalMeshOptions {
   readonly registryUrl: string;
   readonly certsDir: string;
   readonly modelsDir: string;
-  /** Shard processes to start: certificate name and `--serve` selectors. */
-  readonly shards: readonly { readonly name: string; readonly serve: readonly string[] }[];
-  /** Where the children's log lines go. @default 'ignore' */
-  readonly logs?: 'inherit' | 'ignore';
+  /** Shard processes to start: certificate name, `--serve` selectors, and extra environment. */
+  readonly shards: readonly {
+    readonly name: string;
+    readonly serve: readonly string[];
+    readonly env?: Readonly<Record<string, string>>;
+  }[];
+  /**
+   * Where the children's log lines go; with 'pipe', each child's `process.stderr` is a stream the
+   * caller must read (tests do, to observe the children). @default 'ignore'
+   */
+  readonly logs?: 'inherit' | 'ignore' | 'pipe';
   /** Children's log level, unless SHARDMESH_LOG_LEVEL says otherwise. @default 'warn' */
   readonly logLevel?: string;
   /** How long `stop` lets a child drain before SIGKILL. @default 5000 */
@@ -43,7 +50,11 @@ export interface LocalMesh {
   readonly address: string;
   /** A client with the store's `client` certificate. */
   readonly client: InferenceClient;
-  startShard(name: string, serve: readonly string[]): Promise<ChildService>;
+  startShard(
+    name: string,
+    serve: readonly string[],
+    env?: Readonly<Record<string, string>>,
+  ): Promise<ChildService>;
   waitForModel(model: string, timeoutMs?: number): Promise<void>;
   /** SIGTERM to every child (SIGKILL after `stopGraceMs`), shards first. */
   stop(): Promise<void>;
@@ -79,14 +90,21 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
     await Promise.all([...shards.values()].map((s) => s.stop(grace)));
     await router.stop(grace);
   };
-  const startShard = async (name: string, serve: readonly string[]): Promise<ChildService> => {
+  const startShard = async (
+    name: string,
+    serve: readonly string[],
+    extraEnv: Readonly<Record<string, string>> = {},
+  ): Promise<ChildService> => {
     const selectors = serve.flatMap((s) => ['--serve', s]);
-    const shard = await startChildService(name, ['shard', ...common, '--name', name, ...selectors], start);
+    const shard = await startChildService(name, ['shard', ...common, '--name', name, ...selectors], {
+      ...start,
+      env: { ...env, ...extraEnv },
+    });
     shards.set(name, shard);
     return shard;
   };
   try {
-    await Promise.all(options.shards.map((s) => startShard(s.name, s.serve)));
+    await Promise.all(options.shards.map((s) => startShard(s.name, s.serve, s.env)));
   } catch (error) {
     await stop();
     throw error;

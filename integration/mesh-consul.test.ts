@@ -5,20 +5,28 @@ import type { Tensor } from '../lib/tensor/tensor.js';
 import type { PreparedRepository } from '../partition/models/demo-models.js';
 import { randomTensor } from '../partition/models/synthetic.js';
 import { relativeMaxError, runModel } from '../partition/verify/verify.js';
+import { ChildLogs, message } from './harness/child-logs.js';
 import { rawInferRequest, type InferResponse } from './harness/compare.js';
 import { startConsulAgent, type ConsulAgent } from './harness/consul-agent.js';
+import { startInfer } from './harness/cancellable-infer.js';
 import { makeCertificates, prepareTestModels, startMesh, type Mesh } from './harness/mesh.js';
 
+/** How long every partition run waits on the slow shard (the test-only seam), before it runs. */
+const SLOW_RUN_DELAY_MS = 3_000;
+
 /**
- * The product's core path on real components: a Consul agent, a router and two shard processes
- * (one per partition) over mutual TLS, real ONNX Runtime, and answers compared against the
- * unsplit model run in this process.
+ * The product's core path on real components: a Consul agent, a router and shard processes (one
+ * per partition) over mutual TLS, real ONNX Runtime, and answers compared against the unsplit
+ * model run in this process. Partition 1 of `outer` lives on a shard whose runs are held for
+ * SLOW_RUN_DELAY_MS, so deadline and cancellation tests find a call mid-run there and read what
+ * the shard logged about it.
  */
 describe('a mesh registered in a real Consul agent', () => {
   let consul: ConsulAgent;
   let certs: Awaited<ReturnType<typeof makeCertificates>>;
   let mesh: Mesh;
   let models: PreparedRepository;
+  let slowShard: ChildLogs;
 
   before(async () => {
     models = await prepareTestModels();
@@ -28,15 +36,25 @@ describe('a mesh registered in a real Consul agent', () => {
       ['client', 'client'],
       ['shard', 'shard-0'],
       ['shard', 'shard-1'],
+      ['shard', 'shard-slow'],
     ]);
     mesh = await startMesh({
       registryUrl: consul.url,
       certsDir: certs.dir,
+      logs: 'pipe',
       shards: [
         { name: 'shard-0', serve: ['*/*/*/0'] },
-        { name: 'shard-1', serve: ['*/*/*/1'] },
+        { name: 'shard-1', serve: ['mlp/*/*/1', 'ocr-rec/*/*/1'] },
+        {
+          name: 'shard-slow',
+          serve: ['outer/*/*/1'],
+          env: { SHARDMESH_TEST_RUN_DELAY_MS: String(SLOW_RUN_DELAY_MS), SHARDMESH_LOG_LEVEL: 'debug' },
+        },
       ],
     });
+    ChildLogs.tap(mesh.router);
+    for (const shard of mesh.shards.values()) ChildLogs.tap(shard);
+    slowShard = ChildLogs.tap(mesh.shards.get('shard-slow')!);
     for (const model of ['mlp', 'ocr-rec', 'outer']) await mesh.waitForModel(model);
   });
 
@@ -49,17 +67,17 @@ describe('a mesh registered in a real Consul agent', () => {
   const infer = (model: string, inputs: Tensor[]): Promise<InferResponse> =>
     mesh.client.call<InferResponse>('ModelInfer', rawInferRequest(model, inputs), 120_000);
 
-  test('Consul lists both shard processes as passing, with their identities', async () => {
+  test('Consul lists every shard process as passing, with its identity', async () => {
     const response = await fetch(
       `http://${consul.host}:${consul.httpPort}/v1/health/service/shardmesh-shard?passing`,
     );
     const entries = (await response.json()) as { Service: { Port: number; Meta: Record<string, string> } }[];
     const ports = new Set(entries.map((e) => e.Service.Port));
-    assert.deepEqual(ports, new Set([mesh.shards.get('shard-0')!.port, mesh.shards.get('shard-1')!.port]));
+    assert.deepEqual(ports, new Set([...mesh.shards.values()].map((s) => s.port)));
     const identities = new Set(entries.map((e) => e.Service.Meta['identity']));
     assert.deepEqual(
       identities,
-      new Set(['spiffe://shardmesh.local/shard/shard-0', 'spiffe://shardmesh.local/shard/shard-1']),
+      new Set(['shard-0', 'shard-1', 'shard-slow'].map((n) => `spiffe://shardmesh.local/shard/${n}`)),
     );
     const mlp = entries
       .filter((e) => e.Service.Meta['model'] === 'mlp')
@@ -158,16 +176,76 @@ describe('a mesh registered in a real Consul agent', () => {
     assert.equal(response.raw_output_contents[0]!.length, 32 * 4);
   });
 
-  test('a client deadline travels to the shards: DEADLINE_EXCEEDED, and the mesh keeps serving', async () => {
-    const a = randomTensor('a', [4096, 1], 6);
+  const outerRequest = (id: string, seed: number): object => ({
+    ...rawInferRequest('outer', [randomTensor('a', [4096, 1], seed)]),
+    id,
+  });
+
+  test('a client deadline travels to the shards: the shard sees that deadline, stops the run, and keeps serving', async () => {
+    const id = 'deadline-1';
+    const timeoutMs = 1_500;
+    const clientDeadlineMs = Date.now() + timeoutMs;
     await assert.rejects(
-      mesh.client.call('ModelInfer', rawInferRequest('outer', [a]), 30),
+      mesh.client.call('ModelInfer', outerRequest(id, 6), timeoutMs),
       (error: { code: number }) => {
         assert.equal(error.code, Status.DEADLINE_EXCEEDED);
         return true;
       },
     );
+    // The shard's own account: the call ended at its deadline while the partition ran, and that
+    // deadline is the client's, carried through the router.
+    const ended = await slowShard.waitFor(
+      'why call deadline-1 ended',
+      message('shard infer ended early', id),
+      10_000,
+    );
+    assert.equal(ended['reason'], 'deadline');
+    assert.equal(ended['phase'], 'running');
+    const shardDeadlineMs = Date.parse(String(ended['deadline']));
+    assert.ok(
+      Math.abs(shardDeadlineMs - clientDeadlineMs) < 100,
+      `the shard's deadline ${String(ended['deadline'])} is not the client's ${new Date(clientDeadlineMs).toISOString()}`,
+    );
+    const stopped = await slowShard.waitFor(
+      'that the run of deadline-1 stopped',
+      message('partition run stopped: its call had ended', id),
+      10_000,
+    );
+    assert.ok(
+      Number(stopped['ranMs']) < SLOW_RUN_DELAY_MS,
+      `the run went on for ${String(stopped['ranMs'])} ms`,
+    );
+    const a = randomTensor('a', [4096, 1], 6);
+    const [expected] = await runModel(models.models.outer.original, [a]);
     const response = await infer('outer', [a]);
-    assert.equal(response.raw_output_contents[0]!.length, 64 << 20);
+    assert.ok(response.raw_output_contents[0]!.equals(expected!.data));
+  });
+
+  test('a client cancellation reaches the shards: the shard sees the call cancelled and stops the run', async () => {
+    const id = 'cancel-1';
+    const call = startInfer<InferResponse>(mesh.client, outerRequest(id, 7), 60_000);
+    await slowShard.waitFor('call cancel-1 running', message('shard infer running', id), 20_000);
+    call.cancel();
+    await assert.rejects(call.result, (error: { code: number }) => {
+      assert.equal(error.code, Status.CANCELLED);
+      return true;
+    });
+    const ended = await slowShard.waitFor(
+      'why call cancel-1 ended',
+      message('shard infer ended early', id),
+      10_000,
+    );
+    assert.equal(ended['reason'], 'cancelled');
+    assert.equal(ended['phase'], 'running');
+    const stopped = await slowShard.waitFor(
+      'that the run of cancel-1 stopped',
+      message('partition run stopped: its call had ended', id),
+      10_000,
+    );
+    assert.ok(
+      Number(stopped['ranMs']) < SLOW_RUN_DELAY_MS,
+      `the run went on for ${String(stopped['ranMs'])} ms`,
+    );
+    assert.equal(slowShard.filter(message('shard infer done', id)).length, 0, 'no outputs were sent');
   });
 });

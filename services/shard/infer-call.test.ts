@@ -11,6 +11,7 @@ import {
 } from '@grpc/grpc-js';
 import { loadShardPackage } from '../../lib/grpc/protos.js';
 import type { ShardResponseMessage, WireInferHeader } from '../../lib/grpc/shard-messages.js';
+import { pino } from 'pino';
 import { createLogger } from '../../lib/log.js';
 import type { Tensor, TensorSpec } from '../../lib/tensor/tensor.js';
 import { serveInferCall, type InferStream } from './infer-call.js';
@@ -277,4 +278,161 @@ void describe('serveInferCall over a real grpc-js server', () => {
     assert.deepEqual(outcome.messages, []);
     await assertStillServes();
   });
+});
+
+/** Waits in `run` until its call's signal aborts, then rejects, as a runner that can stop early does. */
+class StallingRunner implements ModelRunner {
+  readonly inputs: readonly TensorSpec[] = [{ name: 'x', datatype: 'FP32', shape: [-1, 10] }];
+  readonly outputNames = ['y'];
+  readonly weightBytes = 0;
+  readonly signals: AbortSignal[] = [];
+  #onStart: (() => void)[] = [];
+
+  run(_inputs: readonly Tensor[], signal?: AbortSignal): Promise<Tensor[]> {
+    this.signals.push(signal!);
+    for (const f of this.#onStart.splice(0)) f();
+    return new Promise((_, reject) => signal!.addEventListener('abort', () => reject(signal!.reason)));
+  }
+
+  /** Resolves when the next run starts. */
+  nextStart(): Promise<void> {
+    return new Promise((resolve) => this.#onStart.push(resolve));
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+type LogLine = Record<string, unknown> & { msg: string };
+
+/** A logger that keeps its JSON lines, and resolves waiters as matching lines arrive. */
+function memoryLogger(): {
+  log: ReturnType<typeof createLogger>;
+  lines: LogLine[];
+  next(msg: string): Promise<LogLine>;
+} {
+  const lines: LogLine[] = [];
+  const waiters: { msg: string; resolve: (line: LogLine) => void }[] = [];
+  const log = pino(
+    { level: 'debug' },
+    {
+      write(text: string) {
+        const line = JSON.parse(text) as LogLine;
+        lines.push(line);
+        for (const w of waiters.filter((w) => w.msg === line.msg)) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve(line);
+        }
+      },
+    },
+  );
+  return { log, lines, next: (msg) => new Promise((resolve) => waiters.push({ msg, resolve })) };
+}
+
+void describe('serveInferCall: a call that ends while its partition runs', () => {
+  const runner = new StallingRunner();
+  const logs = memoryLogger();
+  const server = new Server();
+  let client: Client;
+
+  before(async () => {
+    server.addService(loadShardPackage().service.service, {
+      Infer: (call: InferStream) => {
+        void serveInferCall(call, {
+          runner: () => runner,
+          chunkBytes: 64,
+          instanceId: 'test',
+          log: logs.log,
+        });
+      },
+    });
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, bound) =>
+        error ? reject(error) : resolve(bound),
+      ),
+    );
+    const Ctor = loadShardPackage().service;
+    client = new Ctor(`127.0.0.1:${port}`, credentials.createInsecure());
+  });
+
+  after(() => {
+    client.close();
+    server.forceShutdown();
+  });
+
+  /** Sends a whole request under `deadline`; resolves with the status the call ended with. */
+  function start(
+    requestId: string,
+    deadline: Date,
+  ): {
+    stream: ClientDuplexStream<RequestMessage, ShardResponseMessage>;
+    ended: Promise<GrpcServiceError | undefined>;
+  } {
+    const open = (
+      client as unknown as Record<
+        string,
+        (options: { deadline: Date }) => ClientDuplexStream<RequestMessage, ShardResponseMessage>
+      >
+    )['Infer']!;
+    const stream = open.call(client, { deadline });
+    const ended = new Promise<GrpcServiceError | undefined>((resolve) => {
+      stream.on('data', () => undefined);
+      stream.on('error', (error: GrpcServiceError) => resolve(error));
+      stream.on('end', () => resolve(undefined));
+    });
+    stream.write(header({ request_id: requestId }, [1, 10]));
+    for (const m of chunksOf(inputBytes(10), 40)) stream.write(m);
+    stream.end();
+    return { stream, ended };
+  }
+
+  void test(
+    'a deadline that passes mid-run aborts the run, and the shard logs it as the deadline, with the request id',
+    { timeout: 10_000 },
+    async () => {
+      const deadline = new Date(Date.now() + 400);
+      const started = runner.nextStart();
+      const stopped = logs.next('partition run stopped: its call had ended');
+      const { ended } = start('r-deadline', deadline);
+      await started;
+      assert.equal((await ended)?.code, Status.DEADLINE_EXCEEDED);
+      const stop = await stopped;
+      assert.equal(stop['requestId'], 'r-deadline');
+      assert.equal(runner.signals.at(-1)!.aborted, true, "the run's signal aborted");
+      const line = logs.lines.find(
+        (l) => l.msg === 'shard infer ended early' && l['requestId'] === 'r-deadline',
+      );
+      assert.ok(line, 'one line says why the call ended early');
+      assert.equal(line['reason'], 'deadline');
+      assert.equal(line['phase'], 'running');
+      const seenMs = Date.parse(String(line['deadline']));
+      assert.ok(
+        Math.abs(seenMs - deadline.getTime()) < 100,
+        `shard deadline ${String(line['deadline'])}, client's ${deadline.toISOString()}`,
+      );
+    },
+  );
+
+  void test(
+    'a cancellation mid-run aborts the run, and the shard logs it as cancelled, with the request id',
+    { timeout: 10_000 },
+    async () => {
+      const started = runner.nextStart();
+      const stopped = logs.next('partition run stopped: its call had ended');
+      const { stream, ended } = start('r-cancel', new Date(Date.now() + 30_000));
+      await started;
+      stream.cancel();
+      assert.equal((await ended)?.code, Status.CANCELLED);
+      const stop = await stopped;
+      assert.equal(stop['requestId'], 'r-cancel');
+      assert.equal(runner.signals.at(-1)!.aborted, true, "the run's signal aborted");
+      const line = logs.lines.find(
+        (l) => l.msg === 'shard infer ended early' && l['requestId'] === 'r-cancel',
+      );
+      assert.ok(line, 'one line says why the call ended early');
+      assert.equal(line['reason'], 'cancelled');
+      assert.equal(line['phase'], 'running');
+    },
+  );
 });

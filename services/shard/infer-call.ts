@@ -21,6 +21,31 @@ export interface InferCallContext {
   readonly chunkBytes: number;
   readonly instanceId: string;
   readonly log: Logger;
+  /**
+   * Aborts when the shard stops waiting for its calls (the drain timeout passed): a call still
+   * open then ends at once, with the abort's reason (a ServiceError) as its status.
+   */
+  readonly stop?: AbortSignal;
+}
+
+/** Why a call ended before the shard sent its outputs, as the `reason` of its log line. */
+export type EarlyEndReason = 'deadline' | 'cancelled';
+
+/**
+ * A cancellation this close to the call's deadline counts as the deadline: the router's own
+ * deadline timer fires at the same instant as the shard's, and its RST_STREAM can arrive first.
+ */
+const DEADLINE_SLACK_MS = 50;
+
+function earlyEndReason(deadlineMs: number): EarlyEndReason {
+  return Number.isFinite(deadlineMs) && Date.now() >= deadlineMs - DEADLINE_SLACK_MS
+    ? 'deadline'
+    : 'cancelled';
+}
+
+function deadlineMsOf(call: InferStream): number {
+  const d = call.getDeadline();
+  return d instanceof Date ? d.getTime() : d;
 }
 
 /** A request's inputs while their chunks arrive. */
@@ -73,26 +98,60 @@ function write(call: InferStream, message: ShardResponseMessage): Promise<void> 
 
 /**
  * Serves one `Shard.Infer` call: collect the header and chunks, run at half-close, stream outputs.
- * Exactly one terminal action happens: `call.end()` after the trailer, or one error status.
+ * Exactly one terminal action happens: `call.end()` after the trailer, or one error status. When
+ * the call ends first (its deadline, the router cancelling, the drain timeout), the run's signal
+ * aborts, nothing more is sent, and one `shard infer ended early` line says why and in which phase.
+ * Resolves once the call has ended, whatever the outcome.
  */
 export function serveInferCall(call: InferStream, context: InferCallContext): Promise<void> {
   let pending: PendingRequest | undefined;
   let finished = false;
-  // Every line about a request carries the router's request id, once the header has named it.
+  let phase: 'receiving' | 'running' | 'sending' = 'receiving';
+  // Aborted when the call ends before its outputs are sent: the runner may stop, writes stop.
+  const work = new AbortController();
+  // Every line about a request carries the router's request id and the partition, once the
+  // header has named them.
   const log = (): Logger =>
-    pending ? context.log.child({ requestId: pending.header.request_id }) : context.log;
+    pending
+      ? context.log.child({ requestId: pending.header.request_id, partition: partitionKey(pending.header) })
+      : context.log;
   const fail = (error: unknown): void => {
     if (finished) return;
     finished = true;
+    work.abort();
     const status = toStatus(error, (e) => log().error({ err: e }, 'shard infer failed'));
     if (status.code !== Status.UNKNOWN)
       log().info({ code: Status[status.code], details: status.details }, 'shard infer refused');
     call.emit('error', status);
   };
 
-  return new Promise<void>((resolve) => {
+  return new Promise<void>((resolveCall) => {
+    const onStop = (): void => {
+      if (finished) return;
+      log().warn({ phase }, 'shard infer ended early: the drain timeout passed');
+      fail(context.stop!.reason);
+    };
+    const resolve = (): void => {
+      context.stop?.removeEventListener('abort', onStop);
+      resolveCall();
+    };
+    if (context.stop?.aborted) return onStop();
+    context.stop?.addEventListener('abort', onStop, { once: true });
+    // grpc-js emits `cancelled` after every call's end, our own included; only one before is news.
     call.on('cancelled', () => {
-      finished = true;
+      if (!finished) {
+        finished = true;
+        const deadlineMs = deadlineMsOf(call);
+        log().info(
+          {
+            reason: earlyEndReason(deadlineMs),
+            phase,
+            deadline: Number.isFinite(deadlineMs) ? new Date(deadlineMs).toISOString() : null,
+          },
+          'shard infer ended early',
+        );
+        work.abort();
+      }
       resolve();
     });
     call.on('error', () => resolve());
@@ -134,29 +193,43 @@ export function serveInferCall(call: InferStream, context: InferCallContext): Pr
 
   async function respond(call: InferStream, request: PendingRequest, ctx: InferCallContext): Promise<void> {
     const inputs = request.tensors();
+    phase = 'running';
+    log().debug('shard infer running');
     const startNs = process.hrtime.bigint();
-    const outputs = await request.runner.run(inputs);
+    const ranMs = (): number => Number((process.hrtime.bigint() - startNs) / 1_000_000n);
+    let outputs: Tensor[];
+    try {
+      outputs = await request.runner.run(inputs, work.signal);
+    } catch (error) {
+      if (!work.signal.aborted) throw error;
+      log().info({ ranMs: ranMs() }, 'partition run stopped: its call had ended');
+      return;
+    }
     const doneNs = process.hrtime.bigint();
-    if (call.cancelled) return;
+    if (work.signal.aborted) {
+      log().info({ ranMs: ranMs() }, 'partition run finished after its call had ended; outputs dropped');
+      return;
+    }
+    phase = 'sending';
     await write(call, { kind: 'header', header: { outputs: outputs.map(specToWire) } });
     for (const [tensor, output] of outputs.entries()) {
       for (const [offset, bytes] of chunkRanges(output.data.length, output.datatype, ctx.chunkBytes)) {
-        if (call.cancelled) return;
+        if (work.signal.aborted) return;
         await write(call, {
           kind: 'chunk',
           chunk: { tensor, offset, data: output.data.subarray(offset, offset + bytes) },
         });
       }
     }
+    if (work.signal.aborted) return;
+    const receiveUs = Number((startNs - request.receivedAtNs) / 1000n);
+    const computeUs = Number((doneNs - startNs) / 1000n);
     await write(call, {
       kind: 'trailer',
-      trailer: {
-        receive_us: Number((startNs - request.receivedAtNs) / 1000n),
-        compute_us: Number((doneNs - startNs) / 1000n),
-        instance_id: ctx.instanceId,
-      },
+      trailer: { receive_us: receiveUs, compute_us: computeUs, instance_id: ctx.instanceId },
     });
     finished = true;
     call.end();
+    log().debug({ receiveUs, computeUs }, 'shard infer done');
   }
 }

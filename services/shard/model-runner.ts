@@ -8,9 +8,15 @@ export interface ModelRunner {
   /** Declared inputs; a dim of -1 accepts any size. */
   readonly inputs: readonly TensorSpec[];
   readonly outputNames: readonly string[];
-  /** Runs on whole inputs, in `inputs` order by name; resolves with every output. */
-  run(inputs: readonly Tensor[]): Promise<Tensor[]>;
+  /**
+   * Runs on whole inputs, in `inputs` order by name; resolves with every output. `signal` aborts
+   * when the call that asked for the run ends first (deadline, cancellation, drain timeout): a
+   * runner that can stop early rejects then; one that cannot (ONNX Runtime) finishes, and the
+   * shard drops the outputs.
+   */
+  run(inputs: readonly Tensor[], signal?: AbortSignal): Promise<Tensor[]>;
   /** Bytes of weights the partition holds, for logs and scheduling. */
   readonly weightBytes: number;
+  /** Called once the shard has stopped; a run cut off by the drain timeout may still be pending. */
   close(): Promise<void>;
 }

@@ -51,7 +51,8 @@ function toBuffer(data: OrtData): Buffer {
 /**
  * ONNX Runtime on CPU. Graph optimisations stay at ORT's default ('all'): the splitter keeps the
  * partitions' op structure equal to the unsplit graph's, so both fuse alike and `concat` gathers
- * stay bitwise equal to the unsplit model.
+ * stay bitwise equal to the unsplit model. A run cannot be stopped once started (onnxruntime-node
+ * runs it synchronously), so `run` takes no signal: the shard drops a cancelled call's outputs.
  */
 export class OrtRunner implements ModelRunner {
   private constructor(

@@ -25,10 +25,35 @@ export interface ShardOptions {
   readonly drainTimeoutMs?: number;
   /** Registry heartbeat TTL. @default 5000 */
   readonly registrationTtlMs?: number;
+  /**
+   * TEST ONLY: every partition run first waits this long (stopping early when its call ends), so
+   * integration tests can catch a call mid-run. Never set it in production.
+   * @default SHARDMESH_TEST_RUN_DELAY_MS from the environment, else 0
+   */
+  readonly testRunDelayMs?: number;
 }
 
 type Defaulted =
-  'name' | 'host' | 'port' | 'chunkBytes' | 'intraOpThreads' | 'drainTimeoutMs' | 'registrationTtlMs';
+  | 'name'
+  | 'host'
+  | 'port'
+  | 'chunkBytes'
+  | 'intraOpThreads'
+  | 'drainTimeoutMs'
+  | 'registrationTtlMs'
+  | 'testRunDelayMs';
+
+/** The one place the shard reads its test-only run delay from the environment. */
+const TEST_RUN_DELAY_ENV = 'SHARDMESH_TEST_RUN_DELAY_MS';
+
+function testRunDelayFromEnv(): number {
+  const text = process.env[TEST_RUN_DELAY_ENV];
+  if (text === undefined || text === '') return 0;
+  const ms = Number(text);
+  if (!Number.isInteger(ms) || ms < 0)
+    throw new TypeError(`${TEST_RUN_DELAY_ENV}=${text}: must be a whole number of milliseconds`);
+  return ms;
+}
 
 export function withShardDefaults(
   options: ShardOptions,
@@ -42,9 +67,12 @@ export function withShardDefaults(
     drainTimeoutMs: 30_000,
     registrationTtlMs: 5_000,
     ...options,
+    testRunDelayMs: options.testRunDelayMs ?? testRunDelayFromEnv(),
   };
   if (o.chunkBytes < 8 || o.chunkBytes > 3 << 20)
     throw new TypeError(`chunkBytes ${o.chunkBytes}: must be between 8 bytes and 3 MiB`);
   if (o.intraOpThreads < 1) throw new TypeError(`intraOpThreads ${o.intraOpThreads}: must be at least 1`);
+  if (!(o.drainTimeoutMs >= 0))
+    throw new TypeError(`drainTimeoutMs ${o.drainTimeoutMs}: must be 0 or more milliseconds`);
   return o;
 }

@@ -11,13 +11,16 @@ import { loadHealthPackage, loadShardPackage, SHARD_SERVICE } from '../../lib/gr
 import { ServiceError } from '../../lib/grpc/service-error.js';
 import type { Logger } from '../../lib/log.js';
 import type { Registration, Registry } from '../../registry/registry.js';
+import { DelayedRunner } from './delayed-runner.js';
 import { serveInferCall, type InferStream } from './infer-call.js';
+import type { ModelRunner } from './model-runner.js';
 import { OrtRunner } from './ort-runner.js';
 import {
   PartitionCatalog,
   partitionKey,
   selectPartitions,
   type PartitionSelector,
+  type ServedPartition,
 } from './partition-catalog.js';
 import type { ShardOptions } from './shard-options.js';
 import { withShardDefaults } from './shard-options.js';
@@ -25,12 +28,28 @@ import { withShardDefaults } from './shard-options.js';
 /** Largest message a shard accepts: chunks are far smaller, so anything bigger is a broken peer. */
 const MAX_MESSAGE_BYTES = 4 << 20;
 
+/**
+ * After the drain timeout has ended the calls still open, how long their statuses get to reach
+ * the router before the connections are destroyed (a router that stopped reading never takes them).
+ */
+const STATUS_FLUSH_MS = 1_000;
+
 export interface RunningShard {
   readonly address: string;
   readonly port: number;
   readonly instanceId: string;
-  /** Stops taking calls, deregisters, finishes in-flight calls, then closes. */
+  /**
+   * Stops taking calls (new ones get UNAVAILABLE), deregisters, and waits for the calls in flight
+   * for up to `drainTimeoutMs`; any still open then end with UNAVAILABLE (the router may retry them
+   * elsewhere). Then closes. Resolves within about `drainTimeoutMs` + 1 s, whatever the calls do.
+   */
   drain(): Promise<void>;
+}
+
+/** What the shard is built from, swappable by tests. */
+export interface ShardSeams {
+  /** Opens a partition's runner. @default ONNX Runtime on the partition's file */
+  readonly openRunner?: (partition: ServedPartition) => Promise<ModelRunner>;
 }
 
 /** Starts a shard: load partitions, listen with mTLS, then register each partition. */
@@ -38,6 +57,7 @@ export async function startShard(
   options: ShardOptions,
   registry: Registry,
   log: Logger,
+  seams: ShardSeams = {},
 ): Promise<RunningShard> {
   const o = withShardDefaults(options);
   const tls = await loadTlsFiles(o.tls as TlsFiles);
@@ -48,11 +68,21 @@ export async function startShard(
       `--serve ${o.serve.map((s) => Object.values(s).join('/'))} matches no partition in ${o.modelRepository}`,
     );
   const catalog = new PartitionCatalog(served);
-  await catalog.load((p) => OrtRunner.load(p.file, p.weightBytes, { intraOpThreads: o.intraOpThreads }));
+  const open =
+    seams.openRunner ??
+    ((p: ServedPartition) => OrtRunner.load(p.file, p.weightBytes, { intraOpThreads: o.intraOpThreads }));
+  await catalog.load(async (p) => {
+    const runner = await open(p);
+    return o.testRunDelayMs > 0 ? new DelayedRunner(runner, o.testRunDelayMs) : runner;
+  });
+  if (o.testRunDelayMs > 0)
+    log.warn({ testRunDelayMs: o.testRunDelayMs }, 'TEST ONLY: every partition run is delayed');
   const instanceId = `${o.name}-${randomUUID().slice(0, 8)}`;
   const health = new HealthStatus([SHARD_SERVICE]);
   let draining = false;
   const inFlight = new Set<Promise<void>>();
+  // Aborts when the drain timeout passes: every call still open ends with this status.
+  const stop = new AbortController();
 
   const server = new Server({ 'grpc.max_receive_message_length': MAX_MESSAGE_BYTES });
   server.addService(loadHealthPackage().service.service, health.implementation());
@@ -88,6 +118,7 @@ export async function startShard(
         chunkBytes: o.chunkBytes,
         instanceId,
         log,
+        stop: stop.signal,
       });
       inFlight.add(done);
       void done.finally(() => inFlight.delete(done));
@@ -125,18 +156,43 @@ export async function startShard(
     'shard serving',
   );
 
+  /** Resolves with true once `calls` have all ended, or with false after `ms`. */
+  const settledWithin = async (calls: Promise<unknown>[], ms: number): Promise<boolean> => {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+    try {
+      return await Promise.race([Promise.allSettled(calls).then(() => true as const), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+
   let drained: Promise<void> | undefined;
   const drain = async (): Promise<void> => {
     draining = true;
     health.set('NOT_SERVING');
     await Promise.allSettled(registrations.map((r) => r.deregister()));
-    log.info({ inFlight: inFlight.size }, 'shard draining');
-    const timeout = new Promise<void>((resolve) => setTimeout(resolve, o.drainTimeoutMs).unref());
-    await Promise.race([Promise.allSettled([...inFlight]), timeout]);
+    log.info({ inFlight: inFlight.size, drainTimeoutMs: o.drainTimeoutMs }, 'shard draining');
+    const allEnded = await settledWithin([...inFlight], o.drainTimeoutMs);
+    if (!allEnded) {
+      log.warn(
+        { inFlight: inFlight.size, drainTimeoutMs: o.drainTimeoutMs },
+        'drain timeout passed; ending the calls still in flight with UNAVAILABLE',
+      );
+      stop.abort(
+        new ServiceError(
+          Status.UNAVAILABLE,
+          `shard ${instanceId} stopped: its drain timeout of ${o.drainTimeoutMs} ms passed before this call finished; retry on another replica`,
+        ),
+      );
+      // Each call ends at once on the abort; its promise settles when it has.
+      await Promise.allSettled([...inFlight]);
+    }
     health.close();
-    await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+    const closed = new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+    if (!(await settledWithin([closed], STATUS_FLUSH_MS))) server.forceShutdown();
     await catalog.close();
-    log.info('shard stopped');
+    log.info({ cutOff: !allEnded }, 'shard stopped');
   };
   return { address, port, instanceId, drain: () => (drained ??= drain()) };
 }

@@ -1,0 +1,254 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import {
+  status as Status,
+  type Client,
+  type ClientDuplexStream,
+  type ServiceError as GrpcServiceError,
+} from '@grpc/grpc-js';
+import { runCertsInit, runCertsIssue } from '../../certs/cli.js';
+import { channelCredentials, loadTlsFiles } from '../../certs/credentials.js';
+import { storeTlsFiles } from '../../certs/store.js';
+import { loadShardPackage } from '../../lib/grpc/protos.js';
+import type { ShardResponseMessage } from '../../lib/grpc/shard-messages.js';
+import { createLogger } from '../../lib/log.js';
+import type { Tensor, TensorSpec } from '../../lib/tensor/tensor.js';
+import type { Registration, Registry, ShardInstance } from '../../registry/registry.js';
+import type { ModelRunner } from './model-runner.js';
+import { startShard, type RunningShard } from './shard-server.js';
+
+/**
+ * A real shard server (mTLS on 127.0.0.1:0, certificates made here) with a stand-in runner whose
+ * runs the test releases, so drain can be watched with a call held mid-run.
+ */
+
+/** y = x + 1; each run waits until the test calls `release`, or forever when `hang` is set. */
+class GatedRunner implements ModelRunner {
+  readonly inputs: readonly TensorSpec[] = [{ name: 'x', datatype: 'FP32', shape: [-1, 2] }];
+  readonly outputNames = ['y'];
+  readonly weightBytes = 0;
+  readonly signals: AbortSignal[] = [];
+  hang = false;
+  #release: (() => void)[] = [];
+  #waiting: { count: number; resolve: () => void }[] = [];
+
+  run(inputs: readonly Tensor[], signal?: AbortSignal): Promise<Tensor[]> {
+    this.signals.push(signal!);
+    const due = this.#waiting.filter((w) => w.count <= this.signals.length);
+    this.#waiting = this.#waiting.filter((w) => w.count > this.signals.length);
+    for (const w of due) w.resolve();
+    if (this.hang) return new Promise(() => undefined);
+    const x = inputs[0]!;
+    const y = Buffer.alloc(x.data.length);
+    for (let i = 0; i < y.length; i += 4) y.writeFloatLE(x.data.readFloatLE(i) + 1, i);
+    return new Promise((resolve) => this.#release.push(() => resolve([{ ...x, name: 'y', data: y }])));
+  }
+
+  /** Resolves once `count` runs have started in total. */
+  started(count: number): Promise<void> {
+    if (this.signals.length >= count) return Promise.resolve();
+    return new Promise((resolve) => this.#waiting.push({ count, resolve }));
+  }
+
+  release(): void {
+    for (const go of this.#release.splice(0)) go();
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+/** Keeps registrations in memory and says when each was withdrawn. */
+class MemoryRegistry implements Registry {
+  readonly description = 'memory';
+  readonly live = new Set<string>();
+  #withdrawn: (() => void)[] = [];
+
+  register(instance: ShardInstance): Promise<Registration> {
+    this.live.add(instance.id);
+    return Promise.resolve({
+      setStatus: () => Promise.resolve(),
+      deregister: () => {
+        this.live.delete(instance.id);
+        if (this.live.size === 0) for (const f of this.#withdrawn.splice(0)) f();
+        return Promise.resolve();
+      },
+    });
+  }
+
+  /** Resolves once nothing is registered. */
+  empty(): Promise<void> {
+    return this.live.size === 0 ? Promise.resolve() : new Promise((resolve) => this.#withdrawn.push(resolve));
+  }
+
+  watch(): { close(): void } {
+    return { close: () => undefined };
+  }
+}
+
+interface Outcome {
+  messages: ShardResponseMessage[];
+  error?: GrpcServiceError;
+}
+
+const rejectAfter = (ms: number, what: string): Promise<never> =>
+  new Promise((_, reject) =>
+    setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting until ${what}`)), ms).unref(),
+  );
+
+void describe('shard drain on a real shard server', () => {
+  let dir: string;
+  const log = createLogger('test', 'silent');
+
+  before(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'shardmesh-drain-'));
+    const quiet = (): void => undefined;
+    await runCertsInit({ dir: path.join(dir, 'certs') }, quiet);
+    await runCertsIssue({ dir: path.join(dir, 'certs'), role: 'shard', name: 'shard-0' }, quiet);
+    await runCertsIssue({ dir: path.join(dir, 'certs'), role: 'router', name: 'router' }, quiet);
+    const planDir = path.join(dir, 'models', 'm', '1');
+    await mkdir(planDir, { recursive: true });
+    const spec = { datatype: 'FP32', shape: [-1, 2] };
+    await writeFile(
+      path.join(planDir, 'plan.json'),
+      JSON.stringify({
+        name: 'm',
+        version: '1',
+        inputs: [{ name: 'x', ...spec }],
+        outputs: [{ name: 'y', ...spec }],
+        stages: [
+          {
+            name: 'main',
+            partitions: [{ file: 'never-opened.onnx' }],
+            inputs: [{ name: 'x', scatter: { kind: 'replicate' } }],
+            outputs: [{ name: 'y', gather: { kind: 'concat', axis: 0 } }],
+          },
+        ],
+      }),
+    );
+  });
+
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function start(
+    runner: GatedRunner,
+    drainTimeoutMs: number,
+  ): Promise<{ shard: RunningShard; registry: MemoryRegistry; client: Client }> {
+    const registry = new MemoryRegistry();
+    const shard = await startShard(
+      {
+        name: 'shard-0',
+        modelRepository: path.join(dir, 'models'),
+        serve: [{ model: 'm', version: '1', stage: '*', partition: '*' }],
+        tls: storeTlsFiles(path.join(dir, 'certs'), 'shard-0'),
+        drainTimeoutMs,
+        testRunDelayMs: 0,
+      },
+      registry,
+      log,
+      { openRunner: () => Promise.resolve(runner) },
+    );
+    assert.equal(registry.live.size, 1);
+    const Ctor = loadShardPackage().service;
+    const tls = await loadTlsFiles(storeTlsFiles(path.join(dir, 'certs'), 'router'));
+    const client = new Ctor(`127.0.0.1:${shard.port}`, channelCredentials(tls));
+    return { shard, registry, client };
+  }
+
+  /** One Infer call of x = [[1, 2]] from the router's side; resolves when it has ended. */
+  function infer(client: Client, requestId: string): Promise<Outcome> {
+    const open = (
+      client as unknown as Record<string, () => ClientDuplexStream<object, ShardResponseMessage>>
+    )['Infer']!;
+    const stream = open.call(client);
+    const x = Buffer.alloc(8);
+    x.writeFloatLE(1, 0);
+    x.writeFloatLE(2, 4);
+    return new Promise((resolve) => {
+      const messages: ShardResponseMessage[] = [];
+      stream.on('data', (m: ShardResponseMessage) => messages.push(m));
+      stream.on('error', (error: GrpcServiceError) => resolve({ messages, error }));
+      stream.on('end', () => resolve({ messages }));
+      stream.write({
+        header: {
+          request_id: requestId,
+          model: 'm',
+          version: '1',
+          stage: 'main',
+          partition: 0,
+          inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 2] }],
+        },
+      });
+      stream.write({ chunk: { tensor: 0, offset: 0, data: x } });
+      stream.end();
+    });
+  }
+
+  void test(
+    'drain: the call in flight finishes on this shard, a new call gets UNAVAILABLE "draining", and the shard deregisters first',
+    { timeout: 30_000 },
+    async () => {
+      const runner = new GatedRunner();
+      const { shard, registry, client } = await start(runner, 30_000);
+      try {
+        const inFlight = infer(client, 'in-flight');
+        await runner.started(1);
+        let drainEnded = false;
+        const drained = shard.drain().then(() => (drainEnded = true));
+        await Promise.race([registry.empty(), rejectAfter(5_000, 'the shard deregistered')]);
+        assert.equal(drainEnded, false, 'drain waits for the call in flight');
+
+        const refused = await Promise.race([infer(client, 'new'), rejectAfter(5_000, 'the new call ended')]);
+        assert.equal(refused.error?.code, Status.UNAVAILABLE, refused.error?.details);
+        assert.match(refused.error.details, /is draining; send to another replica/);
+        assert.equal(runner.signals.length, 1, 'the refused call never reached the runner');
+
+        runner.release();
+        const done = await inFlight;
+        assert.equal(done.error, undefined, done.error?.details);
+        const chunk = done.messages.find((m) => m.kind === 'chunk');
+        assert.ok(chunk?.kind === 'chunk');
+        assert.deepEqual([chunk.chunk.data.readFloatLE(0), chunk.chunk.data.readFloatLE(4)], [2, 3]);
+        const trailer = done.messages.at(-1);
+        assert.ok(trailer?.kind === 'trailer', `last message is ${trailer?.kind}`);
+        assert.equal(trailer.trailer.instance_id, shard.instanceId, 'answered by the draining shard');
+        assert.equal(runner.signals[0]!.aborted, false, 'the run was not cut off');
+        await Promise.race([drained, rejectAfter(5_000, 'drain finished after its last call')]);
+      } finally {
+        client.close();
+      }
+    },
+  );
+
+  void test(
+    'drain timeout: a hung call ends with UNAVAILABLE at drainTimeoutMs, its run is aborted, and drain resolves',
+    { timeout: 30_000 },
+    async () => {
+      const runner = new GatedRunner();
+      runner.hang = true;
+      const drainTimeoutMs = 400;
+      const { shard, client } = await start(runner, drainTimeoutMs);
+      try {
+        const hung = infer(client, 'hung');
+        await runner.started(1);
+        const t0 = performance.now();
+        await Promise.race([shard.drain(), rejectAfter(drainTimeoutMs + 5_000, 'drain finished')]);
+        const elapsedMs = performance.now() - t0;
+        assert.ok(elapsedMs >= drainTimeoutMs - 5, `drain took ${elapsedMs} ms, before its timeout`);
+        const outcome = await hung;
+        assert.equal(outcome.error?.code, Status.UNAVAILABLE, outcome.error?.details);
+        assert.match(outcome.error.details, /drain timeout of 400 ms passed/);
+        assert.deepEqual(outcome.messages, []);
+        assert.equal(runner.signals[0]!.aborted, true, "the hung run's signal was aborted");
+      } finally {
+        client.close();
+      }
+    },
+  );
+});
