@@ -6,6 +6,7 @@ import { prepareModelRepository } from '../../partition/demo-models.js';
 import { parseRegistryUrl } from '../../registry/open-registry.js';
 import { startLocalMesh, type LocalMesh } from '../local-mesh.js';
 import { demoRequestJson } from '../demo-request.js';
+import { parseCount, parsePort, parseRegistry } from '../option-parsers.js';
 import { DEFAULT_CERTS_DIR, DEFAULT_MODELS_DIR, DEFAULT_REGISTRY_URL } from '../paths.js';
 
 const DEMO_MODEL = 'mlp';
@@ -15,11 +16,16 @@ export function registerUpCommand(program: Command): void {
   program
     .command('up')
     .description('run a local mesh: dev certificates, demo models, a router and one shard per partition')
-    .option('--registry <url>', 'consul://HOST:PORT, or embedded:DIR for a single host', DEFAULT_REGISTRY_URL)
-    .option('--port <port>', 'router port', '8001')
-    .option('--partitions <n>', 'partitions per demo model, one shard process each', '2')
-    .action(async (o: { registry: string; port: string; partitions: string }) => {
-      const partitions = Number(o.partitions);
+    .option(
+      '--registry <url>',
+      'consul://HOST:PORT, or embedded:DIR for a single host',
+      parseRegistry,
+      DEFAULT_REGISTRY_URL,
+    )
+    .option('--port <port>', 'router port; 0 picks a free one', parsePort, 8001)
+    .option('--partitions <n>', 'partitions per demo model, one shard process each', parseCount, 2)
+    .action(async (o: { registry: string; port: number; partitions: number }) => {
+      const partitions = o.partitions;
       const location = parseRegistryUrl(o.registry);
       // A fresh embedded registry: heartbeat files left by a previous run's killed shards are stale.
       if (location.kind === 'embedded') await rm(location.dir, { recursive: true, force: true });
@@ -49,7 +55,7 @@ export function registerUpCommand(program: Command): void {
           registryUrl: o.registry,
           certsDir: DEFAULT_CERTS_DIR,
           modelsDir: DEFAULT_MODELS_DIR,
-          routerPort: Number(o.port),
+          routerPort: o.port,
           logs: 'inherit',
           logLevel: 'info',
           stopGraceMs: 35_000,
