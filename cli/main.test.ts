@@ -54,6 +54,10 @@ void describe('shardmesh refuses bad options with exit code 2, naming the option
       ['up', '--registry', 'http://127.0.0.1:8500'],
       /option '--registry <url>' argument 'http:\/\/127\.0\.0\.1:8500'/,
     ],
+    [
+      ['up', '--registry', 'embedded:.'],
+      /option '--registry <url>' argument 'embedded:\.' is invalid\. expected a folder that does not hold the working directory/,
+    ],
     [['router', '--port', '65536'], /option '--port <port>' argument '65536' is invalid/],
     [['router', '--deadline-ms', 'soon'], /option '--deadline-ms <ms>' argument 'soon' is invalid/],
     [['shard', '--serve', 'mlp/1'], /option '--serve <selector\.\.\.>' argument 'mlp\/1' is invalid/],

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { runCertsInit, runCertsIssue } from '../../certs/cli.js';
@@ -12,6 +12,23 @@ import { DEFAULT_CERTS_DIR, DEFAULT_MODELS_DIR, DEFAULT_REGISTRY_URL } from '../
 const DEMO_MODEL = 'mlp';
 const quiet = (): void => undefined;
 
+/**
+ * `up` empties an embedded registry's folder at start, so that folder must not hold the working
+ * directory: `--registry embedded:.` would otherwise delete everything under it.
+ */
+const parseUpRegistry = (value: string): string => {
+  const location = parseRegistryUrl(parseRegistry(value));
+  if (location.kind === 'embedded') {
+    const fromDir = path.relative(location.dir, path.resolve('.'));
+    const holdsCwd = fromDir !== '..' && !fromDir.startsWith(`..${path.sep}`) && !path.isAbsolute(fromDir);
+    if (holdsCwd)
+      throw new InvalidArgumentError(
+        'expected a folder that does not hold the working directory (up empties it at start)',
+      );
+  }
+  return value;
+};
+
 export function registerUpCommand(program: Command): void {
   program
     .command('up')
@@ -19,7 +36,7 @@ export function registerUpCommand(program: Command): void {
     .option(
       '--registry <url>',
       'consul://HOST:PORT, or embedded:DIR for a single host',
-      parseRegistry,
+      parseUpRegistry,
       DEFAULT_REGISTRY_URL,
     )
     .option('--port <port>', 'router port; 0 picks a free one', parsePort, 8001)
