@@ -96,12 +96,13 @@ export const parseRegistry: OptionParser<string> = (value) => {
   return value;
 };
 
+const LABEL = '[a-z0-9]([a-z0-9-]*[a-z0-9])?';
+const HOST_NAME = new RegExp(`^${LABEL}(\\.${LABEL})*$`, 'i');
+const isHostName = (value: string): boolean => value.length <= 253 && HOST_NAME.test(value);
+
 /** An address to listen on: an IP address or a host name. */
 export const parseHost: OptionParser<string> = (value) => {
-  if (
-    isIP(value) === 0 &&
-    !/^(?=.{1,253}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i.test(value)
-  )
+  if (isIP(value) === 0 && !isHostName(value))
     throw new InvalidArgumentError('expected an IP address or a host name');
   return value;
 };
@@ -148,9 +149,7 @@ export const collectIps: OptionParser<string[]> = (value, previous = []) => {
 /** Comma-separated DNS names (a leading `*.` allowed), appended to the ones before it. */
 export const collectDnsNames: OptionParser<string[]> = (value, previous = []) => {
   const names = value.split(',').filter(Boolean);
-  const label = '[a-z0-9]([a-z0-9-]*[a-z0-9])?';
-  const dnsName = new RegExp(`^(\\*\\.)?${label}(\\.${label})*$`, 'i');
-  if (names.length === 0 || names.some((n) => !dnsName.test(n) || n.length > 253))
+  if (names.length === 0 || names.some((n) => !isHostName(n.replace(/^\*\./, ''))))
     throw new InvalidArgumentError('expected DNS names, comma separated');
   return [...previous, ...names];
 };
