@@ -234,7 +234,9 @@ export async function startAgentRecorder(agent: { host: string; httpPort: number
     );
     upstream.on('error', () => outgoing.destroy());
     // A closed watch aborts its blocking query: pass the abort on.
-    outgoing.on('close', () => upstream.destroy());
+    outgoing.on('close', () => {
+      if (!outgoing.writableFinished) upstream.destroy();
+    });
     incoming.pipe(upstream);
   };
   const server = createServer(forward);
