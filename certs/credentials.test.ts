@@ -1,4 +1,8 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readdir, readFile, readlink } from 'node:fs/promises';
+import * as net from 'node:net';
 import { after, before, test } from 'node:test';
 
 import * as grpc from '@grpc/grpc-js';
@@ -170,18 +174,87 @@ void test('a certificate without its key is rejected up front', () => {
   });
 });
 
-test('server credentials ask Node for sockets without Nagle delays', async () => {
-  const ca = await createCertificateAuthority({ trustDomain: 'nodelay.test' });
-  const cert = await issueCertificate(ca, { role: 'shard', name: 's' });
-  const creds = serverCredentials({
-    caPem: ca.certPem,
-    certPem: cert.certPem,
-    keyPem: cert.keyPem,
-    requireClientCert: true,
-  });
-  const options = (
-    creds as unknown as { _getConstructorOptions(): Record<string, unknown> }
-  )._getConstructorOptions();
-  assert.equal(options['noDelay'], true);
-  assert.equal(options['requestCert'], true, 'the TLS options grpc-js sets are kept');
+/**
+ * Whether the kernel has TCP_NODELAY set on the socket this process accepted on `port`: the
+ * established connection whose local port is `port` is found in /proc/net/tcp, its file
+ * descriptor among this process's own, and a Python child, handed that descriptor, asks the
+ * kernel with getsockopt. Nothing of grpc-js or Node is read back; Linux only.
+ */
+async function acceptedSocketsNoDelay(port: number): Promise<boolean[]> {
+  const ESTABLISHED = '01';
+  const inodes = (await readFile('/proc/net/tcp', 'utf8'))
+    .split('\n')
+    .slice(1)
+    .map((line) => line.trim().split(/\s+/))
+    .filter((f) => f.length > 9 && Number.parseInt(f[1]!.split(':')[1]!, 16) === port && f[3] === ESTABLISHED)
+    .map((f) => f[9]!);
+  const fds: number[] = [];
+  // The kernel completes a connection before the event loop accept()s it: wait for the descriptor.
+  for (const deadline = Date.now() + 5000; fds.length < inodes.length;) {
+    assert.ok(Date.now() < deadline, `no descriptor for the connection on port ${port}`);
+    await new Promise((resolve) => setImmediate(resolve));
+    fds.length = 0;
+    for (const fd of await readdir('/proc/self/fd')) {
+      const target = await readlink(`/proc/self/fd/${fd}`).catch(() => '');
+      if (inodes.some((inode) => target === `socket:[${inode}]`)) fds.push(Number(fd));
+    }
+  }
+  const flags: boolean[] = [];
+  for (const fd of fds) {
+    const probe = spawn(
+      'python3',
+      [
+        '-c',
+        'import socket; s = socket.socket(fileno=3); print(s.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)); s.detach()',
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit', fd] },
+    );
+    let out = '';
+    probe.stdout!.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+    const [code] = (await once(probe, 'close')) as [number];
+    assert.equal(code, 0, 'python3 getsockopt probe failed');
+    flags.push(out.trim() !== '0');
+  }
+  return flags;
+}
+
+/** A plain node:net server's accepted socket, as a control that the probe tells the two apart. */
+async function plainServerNoDelay(options: net.ServerOpts): Promise<boolean[]> {
+  const server = net.createServer(options, () => undefined);
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const port = (server.address() as net.AddressInfo).port;
+  const accepted = once(server, 'connection');
+  const client = net.connect(port, '127.0.0.1');
+  const [socket] = (await accepted) as [net.Socket];
+  try {
+    return await acceptedSocketsNoDelay(port);
+  } finally {
+    socket.destroy();
+    client.destroy();
+    server.close();
+  }
+}
+
+void test('server credentials accept sockets with TCP_NODELAY set from the start, before the TLS handshake', async () => {
+  assert.deepEqual(await plainServerNoDelay({}), [false], 'control: Node leaves Nagle on by default');
+  assert.deepEqual(await plainServerNoDelay({ noDelay: true }), [true], 'control: noDelay turns it off');
+
+  const { address } = await startServer(true);
+  const port = Number(address.split(':')[1]);
+  // A TCP connection that never sends its ClientHello: only the server's own socket option can
+  // have set TCP_NODELAY on it. (Once a handshake completes, Node's http2 session turns Nagle off
+  // by itself, so a finished call would show TCP_NODELAY with or without the credentials' option;
+  // this option covers the handshake's own flights.)
+  const raw = net.connect(port, '127.0.0.1');
+  await once(raw, 'connect');
+  try {
+    assert.deepEqual(await acceptedSocketsNoDelay(port), [true]);
+  } finally {
+    raw.destroy();
+  }
+  // And a connection that carried a call keeps it (the raw one may linger until the server reads its FIN).
+  await whoAmI(address, channelCredentials(withRouterCert()));
+  const afterCall = await acceptedSocketsNoDelay(port);
+  assert.ok(afterCall.length >= 1 && afterCall.every(Boolean), String(afterCall));
 });

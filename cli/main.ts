@@ -9,13 +9,19 @@ import { registerGenerateCommand } from './commands/generate.js';
 import { registerUpCommand } from './commands/up.js';
 import { VERSION } from './paths.js';
 
+const USAGE_ERROR_EXIT_CODE = 2;
+
 const program = new Command('shardmesh')
   .description(
     'serve ONNX models cut into partitions across shard processes, behind one Open Inference Protocol endpoint',
   )
   .version(VERSION)
   // Root options only before the command name, so `split --version V` names a model version.
-  .enablePositionalOptions();
+  .enablePositionalOptions()
+  // A usage error (bad option value, unknown option, missing argument) exits 2, as for most Unix
+  // tools, so scripts can tell it from a command that ran and failed (1). Help and --version exit 0.
+  // Set before the commands are added: each copies it when created.
+  .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : USAGE_ERROR_EXIT_CODE));
 registerUpCommand(program);
 registerRouterCommand(program);
 registerShardCommand(program);

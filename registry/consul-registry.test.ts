@@ -3,7 +3,14 @@ import { after, before, describe, it } from 'node:test';
 import { startConsulAgent, type ConsulAgent } from '../integration/harness/consul-agent.js';
 import { ConsulRegistry } from './consul-registry.js';
 import type { ShardInstance } from './registry.js';
-import { ids, recordWatch, spawnRegistrant } from './registry-testing.js';
+import {
+  ids,
+  pollUntil,
+  recordWatch,
+  spawnRegistrant,
+  startAgentRecorder,
+  type AgentRecorder,
+} from './registry-testing.js';
 
 /** Against a real `consul agent -dev` (built by scripts/bootstrap.sh); no part of Consul is faked. */
 
@@ -27,6 +34,9 @@ interface HealthEntry {
 void describe('ConsulRegistry against a real agent', () => {
   let agent: ConsulAgent;
   let registry: ConsulRegistry;
+  /** The same agent through a proxy that records the heartbeats reaching it. */
+  let recorder: AgentRecorder;
+  let recorded: ConsulRegistry;
   const heartbeatErrors: Error[] = [];
   const api = async <T>(path: string, init?: RequestInit): Promise<T> => {
     const response = await fetch(`http://${agent.host}:${agent.httpPort}${path}`, init);
@@ -43,9 +53,17 @@ void describe('ConsulRegistry against a real agent', () => {
       port: agent.httpPort,
       onError: (e) => heartbeatErrors.push(e),
     });
+    recorder = await startAgentRecorder(agent);
+    recorded = new ConsulRegistry({
+      host: recorder.host,
+      port: recorder.port,
+      onError: (e) => heartbeatErrors.push(e),
+    });
   });
   after(async () => {
     registry?.close();
+    recorded?.close();
+    await recorder?.close();
     await agent?.stop();
   });
 
@@ -53,8 +71,10 @@ void describe('ConsulRegistry against a real agent', () => {
     assert.equal(registry.description, agent.url);
     const watch = recordWatch(registry);
     try {
-      const a = await registry.register(shard('a', 0), { ttlMs: 2000 });
-      const b = await registry.register(shard('b', 1), { ttlMs: 2000 });
+      const ttlMs = 2000;
+      const registeredAtMs = Date.now();
+      const a = await recorded.register(shard('a', 0), { ttlMs });
+      const b = await recorded.register(shard('b', 1), { ttlMs });
 
       const listed = await watch.until((list) => list.length === 2);
       assert.deepEqual(ids(listed), ['a', 'b']);
@@ -76,16 +96,36 @@ void describe('ConsulRegistry against a real agent', () => {
       });
       assert.equal(a0?.Service.Port, 7200);
 
-      // Heartbeats keep both passing well past their 2 s TTL.
-      await new Promise((resolve) => setTimeout(resolve, 3000));
+      // Heartbeats keep both passing past their TTL: once the agent has taken a heartbeat of each
+      // after the registration's own TTL ran out, a check left alone would be critical by now.
+      const beatAfterTtl = (id: string) =>
+        recorder.updates.some((u) => u.checkId === `service:${id}` && u.atMs > registeredAtMs + ttlMs);
+      await pollUntil(() => beatAfterTtl('a') && beatAfterTtl('b'), {
+        what: 'a heartbeat of a and of b after their TTL',
+      });
+      assert.deepEqual(
+        recorder.updates.filter((u) => u.status !== 'passing'),
+        [],
+      );
       assert.deepEqual((await health(true)).map((e) => e.Service.ID).sort(), ['a', 'b']);
 
       await a.setStatus('critical', 'draining');
+      const drainedFrom = recorder.updates.length;
       assert.deepEqual(ids(await watch.until((list) => list.length === 1)), ['b']);
       const drained = (await health(false)).find((e) => e.Service.ID === 'a');
       assert.equal(drained?.Checks.find((c) => c.CheckID === 'service:a')?.Status, 'critical');
-      // The heartbeat must not quietly turn a drained instance passing again.
-      await new Promise((resolve) => setTimeout(resolve, 1500));
+      // The heartbeat must not quietly turn a drained instance passing again: let two more of a's
+      // heartbeats reach the agent, then look.
+      const beatsOfA = () => recorder.updates.slice(drainedFrom).filter((u) => u.checkId === 'service:a');
+      await pollUntil(() => beatsOfA().length >= 2, { what: 'two heartbeats of a after the drain' });
+      assert.deepEqual(
+        beatsOfA().map((u) => u.status),
+        beatsOfA().map(() => 'critical'),
+      );
+      assert.deepEqual(
+        (await health(true)).map((e) => e.Service.ID),
+        ['b'],
+      );
       assert.deepEqual(ids(watch.calls.at(-1) ?? []), ['b']);
 
       await a.deregister();
@@ -166,9 +206,9 @@ void describe('ConsulRegistry against a real agent', () => {
       watch: { minBackoffMs: 20, maxBackoffMs: 40 },
     });
     const watch = recordWatch(dead);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Three failures in a row: the watch keeps retrying (with backoff) rather than giving up.
+    await pollUntil(() => watch.errors.length >= 3, { what: 'three watch errors' });
     watch.close();
-    assert.ok(watch.errors.length >= 3, `${watch.errors.length} errors`);
     assert.equal(watch.calls.length, 0, 'no list is delivered while unreachable');
     await assert.rejects(dead.register(shard('x', 0)), /ECONNREFUSED/);
     dead.close();

@@ -4,6 +4,7 @@ import type { BlockingAnswer } from './consul-client.js';
 import { toConsulService } from './consul-record.js';
 import { watchPassingShards, type PassingInstancesSource } from './consul-watch.js';
 import type { ShardInstance } from './registry.js';
+import { pollUntil } from './registry-testing.js';
 
 /**
  * The blocking-query rules, against a scripted source: each query takes the next scripted answer
@@ -33,6 +34,9 @@ const entry = (id: string) => {
 
 type Step = BlockingAnswer<unknown> | Error;
 
+const until = (condition: () => boolean): Promise<true> =>
+  pollUntil(() => condition(), { timeoutMs: 5000, intervalMs: 5, what: String(condition) });
+
 function scripted(steps: Step[]): PassingInstancesSource & { asked: bigint[] } {
   const asked: bigint[] = [];
   return {
@@ -51,14 +55,6 @@ function scripted(steps: Step[]): PassingInstancesSource & { asked: bigint[] } {
       return step;
     },
   };
-}
-
-async function settle(condition: () => boolean): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (!condition()) {
-    assert.ok(Date.now() < deadline, 'timed out');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }
 
 void describe('watchPassingShards', () => {
@@ -80,7 +76,7 @@ void describe('watchPassingShards', () => {
       (e) => errors.push(e),
       { waitMs: 1000 },
     );
-    await settle(() => source.asked.length === 8);
+    await until(() => source.asked.length === 8);
     watch.close();
     assert.deepEqual(calls, [['a'], ['a', 'b'], ['b']]);
     assert.deepEqual(source.asked, [0n, 5n, 5n, 6n, 8n, 0n, 1n, 9n]);
@@ -97,7 +93,7 @@ void describe('watchPassingShards', () => {
       (l) => calls.push(l.map((i) => i.id)),
       (e) => errors.push(e),
     );
-    await settle(() => calls.length === 1);
+    await until(() => calls.length === 1);
     watch.close();
     assert.deepEqual(calls, [['a']]);
     assert.equal(errors.length, 1);
@@ -120,7 +116,7 @@ void describe('watchPassingShards', () => {
       () => errorTimes.push(Date.now()),
       { minBackoffMs: 40, maxBackoffMs: 80 },
     );
-    await settle(() => source.asked.length === 6);
+    await until(() => source.asked.length === 6);
     watch.close();
     assert.deepEqual(
       calls,
@@ -147,24 +143,35 @@ void describe('watchPassingShards', () => {
         minBackoffMs: 1,
       },
     );
-    await settle(() => calls.length === 1);
+    await until(() => calls.length === 1);
     watch.close();
     assert.deepEqual(calls, [[]]);
     assert.match(errors[0]?.message ?? '', /non-array/);
   });
 
   void it('stops querying once closed, also while backing off', async () => {
-    const source = scripted([new Error('down')]);
+    const closed = scripted([new Error('down'), { index: 1n, body: [] }]);
     const errors: Error[] = [];
     const watch = watchPassingShards(
-      source,
+      closed,
       () => {},
       (e) => errors.push(e),
       { minBackoffMs: 50 },
     );
-    await settle(() => errors.length === 1);
+    await until(() => errors.length === 1);
+    // It is backing off now. A control watch started after it, with the same backoff, retries
+    // after it would have: once the control has asked again, a closed watch that kept running
+    // would have asked again too.
+    const control = scripted([new Error('down'), { index: 1n, body: [] }]);
+    const controlWatch = watchPassingShards(
+      control,
+      () => {},
+      () => {},
+      { minBackoffMs: 50 },
+    );
     watch.close();
-    await new Promise((resolve) => setTimeout(resolve, 120));
-    assert.equal(source.asked.length, 1);
+    await until(() => control.asked.length >= 2);
+    controlWatch.close();
+    assert.equal(closed.asked.length, 1);
   });
 });

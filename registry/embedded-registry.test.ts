@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { EmbeddedRegistry } from './embedded-registry.js';
 import type { ShardInstance } from './registry.js';
-import { ids, recordWatch, spawnRegistrant } from './registry-testing.js';
+import { readRecords } from './heartbeat-file.js';
+import { ids, pollUntil, recordWatch, spawnRegistrant } from './registry-testing.js';
 
 const shard = (id: string, partition: number): ShardInstance => ({
   id,
@@ -75,9 +76,19 @@ void describe('EmbeddedRegistry', () => {
   void it('keeps a live registration passing across many TTLs', async () => {
     const watch = recordWatch(registry);
     try {
-      const live = await registry.register(shard('live', 0), { ttlMs: 150 });
+      const ttlMs = 150;
+      const registeredAtMs = Date.now();
+      const live = await registry.register(shard('live', 0), { ttlMs });
       await watch.until((list) => list.length === 1);
-      await new Promise((resolve) => setTimeout(resolve, 600));
+      // A record that expires four TTLs after registering was rewritten three TTLs on, at least.
+      await pollUntil(
+        async () => {
+          const { records } = await readRecords(dir);
+          const record = records.find((r) => r.instance.id === 'live');
+          return record !== undefined && record.expiresAtMs >= registeredAtMs + 4 * ttlMs;
+        },
+        { what: 'the heartbeat carrying live past four TTLs' },
+      );
       // Any dip out of the passing set would have been delivered as a call without 'live'.
       const dips = watch.calls.filter((list) => !list.some((i) => i.id === 'live'));
       assert.equal(dips.length, 1, 'only the initial empty list');
@@ -117,11 +128,10 @@ void describe('EmbeddedRegistry', () => {
     const watch = recordWatch(registry);
     try {
       await watch.until(() => true);
-      const deadline = Date.now() + 2000;
-      while ((await readdir(dir)).includes('stale.json')) {
-        assert.ok(Date.now() < deadline, 'stale.json was not reaped');
-        await new Promise((resolve) => setTimeout(resolve, 25));
-      }
+      await pollUntil(async () => !(await readdir(dir)).includes('stale.json'), {
+        timeoutMs: 2000,
+        what: 'stale.json reaped',
+      });
     } finally {
       watch.close();
     }

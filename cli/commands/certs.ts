@@ -1,11 +1,8 @@
 import type { Command } from 'commander';
 import { runCertsInit, runCertsIssue } from '../../certs/cli.js';
+import { ROLES, type Role } from '../../certs/identity.js';
+import { collectDnsNames, collectIps, parseChoice, parseCount } from '../option-parsers.js';
 import { DEFAULT_CERTS_DIR } from '../paths.js';
-
-const list = (value: string, previous: string[] = []): string[] => [
-  ...previous,
-  ...value.split(',').filter(Boolean),
-];
 
 export function registerCertsCommand(program: Command): void {
   const certs = program.command('certs').description('the mesh PKI: a CA and SPIFFE-identity certificates');
@@ -21,21 +18,21 @@ export function registerCertsCommand(program: Command): void {
   certs
     .command('issue')
     .description('issue a certificate carrying spiffe://TRUST_DOMAIN/ROLE/NAME')
-    .requiredOption('--role <role>', 'router, shard or client')
+    .requiredOption('--role <role>', ROLES.join(', '), parseChoice(ROLES))
     .requiredOption('--name <name>', 'identity name; also the file name (NAME.pem, NAME-key.pem)')
     .option('--dir <dir>', 'certificate store', DEFAULT_CERTS_DIR)
-    .option('--dns <names>', 'DNS SANs, comma separated', list)
-    .option('--ip <addresses>', 'IP SANs, comma separated', list)
-    .option('--days <n>', 'validity in days', '30')
+    .option('--dns <names>', 'DNS SANs, comma separated', collectDnsNames)
+    .option('--ip <addresses>', 'IP SANs, comma separated', collectIps)
+    .option('--days <n>', 'validity in days', parseCount, 30)
     .action(
-      async (o: { role: string; name: string; dir: string; dns?: string[]; ip?: string[]; days: string }) => {
+      async (o: { role: Role; name: string; dir: string; dns?: string[]; ip?: string[]; days: number }) => {
         await runCertsIssue({
           dir: o.dir,
           role: o.role,
           name: o.name,
           ...(o.dns ? { dnsNames: o.dns } : {}),
           ...(o.ip ? { ipAddresses: o.ip } : {}),
-          validityDays: Number(o.days),
+          validityDays: o.days,
         });
       },
     );

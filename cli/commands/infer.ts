@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { storeTlsFiles } from '../../certs/store.js';
 import { InferenceClient } from '../../lib/grpc/inference-client.js';
 import { mulberry32 } from '../../lib/random.js';
+import { parseAddress, parseCount, parseSeed } from '../option-parsers.js';
 import { DEFAULT_CERTS_DIR } from '../paths.js';
 
 interface TensorMetadata {
@@ -21,15 +22,16 @@ export function registerInferCommand(program: Command): void {
     .command('infer')
     .description('send one inference with seeded random inputs and print the outputs')
     .argument('<model>', 'model name')
-    .option('--address <host:port>', 'router address', '127.0.0.1:8001')
+    .option('--address <host:port>', 'router address', parseAddress, '127.0.0.1:8001')
     .option('--certs <dir>', 'certificate store', DEFAULT_CERTS_DIR)
     .option('--name <name>', 'client certificate name', 'client')
-    .option('--batch <n>', 'size of dynamic dims', '1')
-    .option('--seed <n>', 'seed of the random inputs', '1')
+    .option('--batch <n>', 'size of dynamic dims', parseCount, 1)
+    .option('--seed <n>', 'seed of the random inputs', parseSeed, 1)
+    .option('--json', 'print one JSON object with every output value, for scripts', false)
     .action(
       async (
         model: string,
-        o: { address: string; certs: string; name: string; batch: string; seed: string },
+        o: { address: string; certs: string; name: string; batch: number; seed: number; json: boolean },
       ) => {
         const client = await InferenceClient.connect(o.address, storeTlsFiles(o.certs, o.name));
         try {
@@ -38,7 +40,7 @@ export function registerInferCommand(program: Command): void {
             { name: model, version: '' },
           );
           const inputs = meta.inputs.map((t, i) => {
-            const shape = t.shape.map((d) => (d < 0 ? Number(o.batch) : d));
+            const shape = t.shape.map((d) => (d < 0 ? o.batch : d));
             const count = shape.reduce((n, d) => n * d, 1);
             if (t.datatype !== 'FP32')
               throw new TypeError(`input ${t.name} is ${t.datatype}; infer fills FP32 inputs only`);
@@ -46,7 +48,7 @@ export function registerInferCommand(program: Command): void {
               name: t.name,
               datatype: t.datatype,
               shape,
-              contents: { fp32_contents: seededValues(count, Number(o.seed) + i) },
+              contents: { fp32_contents: seededValues(count, o.seed + i) },
             };
           });
           const started = performance.now();
@@ -54,6 +56,16 @@ export function registerInferCommand(program: Command): void {
             outputs: (TensorMetadata & { contents: { fp32_contents: number[] } })[];
           }>('ModelInfer', { model_name: model, inputs });
           const ms = performance.now() - started;
+          if (o.json) {
+            const outputs = response.outputs.map((out) => ({
+              name: out.name,
+              datatype: out.datatype,
+              shape: out.shape.map(Number),
+              data: out.contents.fp32_contents,
+            }));
+            console.log(JSON.stringify({ model, outputs, ms }));
+            return;
+          }
           for (const out of response.outputs) {
             const values = out.contents.fp32_contents;
             console.log(

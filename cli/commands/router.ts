@@ -5,6 +5,7 @@ import { createLogger } from '../../lib/log.js';
 import { openRegistry } from '../../registry/open-registry.js';
 import { startRouter } from '../../services/router/router-server.js';
 import { DEFAULT_CERTS_DIR, DEFAULT_MODELS_DIR, DEFAULT_REGISTRY_URL, VERSION } from '../paths.js';
+import { parseDurationMs, parseHost, parsePort, parseRegistry } from '../option-parsers.js';
 import { stopOnSignals } from '../signals.js';
 
 export function registerRouterCommand(program: Command): void {
@@ -14,10 +15,15 @@ export function registerRouterCommand(program: Command): void {
     .option('--name <name>', 'certificate name in --certs (NAME.pem, NAME-key.pem)', 'router')
     .option('--models <dir>', 'model repository (plans are read from it)', DEFAULT_MODELS_DIR)
     .option('--certs <dir>', 'certificate store', DEFAULT_CERTS_DIR)
-    .option('--registry <url>', 'consul://HOST:PORT or embedded:DIR', DEFAULT_REGISTRY_URL)
-    .option('--host <host>', 'address to listen on', '127.0.0.1')
-    .option('--port <port>', 'port to listen on; 0 picks a free one', '8001')
-    .option('--deadline-ms <ms>', 'deadline for requests that carry none', '60000')
+    .option('--registry <url>', 'consul://HOST:PORT or embedded:DIR', parseRegistry, DEFAULT_REGISTRY_URL)
+    .option('--host <host>', 'address to listen on', parseHost, '127.0.0.1')
+    .option('--port <port>', 'port to listen on; 0 picks a free one', parsePort, 8001)
+    .option(
+      '--deadline-ms <ms>',
+      'deadline for requests that carry none (60000, 30s, 2m)',
+      parseDurationMs,
+      60_000,
+    )
     .action(
       async (o: {
         name: string;
@@ -25,17 +31,17 @@ export function registerRouterCommand(program: Command): void {
         certs: string;
         registry: string;
         host: string;
-        port: string;
-        deadlineMs: string;
+        port: number;
+        deadlineMs: number;
       }) => {
         const log = createLogger('router');
         const router = await startRouter(
           {
             modelRepository: path.resolve(o.models),
             host: o.host,
-            port: Number(o.port),
+            port: o.port,
             tls: storeTlsFiles(o.certs, o.name),
-            defaultDeadlineMs: Number(o.deadlineMs),
+            defaultDeadlineMs: o.deadlineMs,
           },
           openRegistry(o.registry),
           log,

@@ -3,10 +3,21 @@ import path from 'node:path';
 import { storeTlsFiles } from '../../certs/store.js';
 import { createLogger } from '../../lib/log.js';
 import { openRegistry } from '../../registry/open-registry.js';
-import { parseSelector } from '../../services/shard/partition-catalog.js';
+import type { PartitionSelector } from '../../services/shard/partition-catalog.js';
 import { startShard } from '../../services/shard/shard-server.js';
 import { DEFAULT_CERTS_DIR, DEFAULT_MODELS_DIR, DEFAULT_REGISTRY_URL } from '../paths.js';
+import {
+  collectSelector,
+  parseCount,
+  parseHost,
+  parsePort,
+  parseRegistry,
+  sizeBetween,
+} from '../option-parsers.js';
 import { stopOnSignals } from '../signals.js';
+
+/** The shard's own bounds on `chunkBytes` (services/shard/shard-options.ts), checked here to name the option. */
+const parseChunkBytes = sizeBetween(8, 3 << 20);
 
 export function registerShardCommand(program: Command): void {
   program
@@ -15,6 +26,7 @@ export function registerShardCommand(program: Command): void {
     .requiredOption(
       '--serve <selector...>',
       'partitions to serve: MODEL/VERSION/STAGE/PARTITION, any part may be *',
+      collectSelector,
     )
     .option(
       '--name <name>',
@@ -23,22 +35,27 @@ export function registerShardCommand(program: Command): void {
     )
     .option('--models <dir>', 'model repository', DEFAULT_MODELS_DIR)
     .option('--certs <dir>', 'certificate store', DEFAULT_CERTS_DIR)
-    .option('--registry <url>', 'consul://HOST:PORT or embedded:DIR', DEFAULT_REGISTRY_URL)
-    .option('--host <host>', 'address to listen on', '127.0.0.1')
-    .option('--port <port>', 'port to listen on; 0 picks a free one', '0')
-    .option('--threads <n>', 'ONNX Runtime threads per operator', '1')
-    .option('--chunk-bytes <n>', 'largest chunk sent to the router', String(1 << 20))
+    .option('--registry <url>', 'consul://HOST:PORT or embedded:DIR', parseRegistry, DEFAULT_REGISTRY_URL)
+    .option('--host <host>', 'address to listen on', parseHost, '127.0.0.1')
+    .option('--port <port>', 'port to listen on; 0 picks a free one', parsePort, 0)
+    .option('--threads <n>', 'ONNX Runtime threads per operator', parseCount, 1)
+    .option(
+      '--chunk-bytes <size>',
+      'largest chunk sent to the router (8 bytes to 3MiB)',
+      parseChunkBytes,
+      1 << 20,
+    )
     .action(
       async (o: {
-        serve: string[];
+        serve: PartitionSelector[];
         name: string;
         models: string;
         certs: string;
         registry: string;
         host: string;
-        port: string;
-        threads: string;
-        chunkBytes: string;
+        port: number;
+        threads: number;
+        chunkBytes: number;
       }) => {
         const log = createLogger(`shard:${o.name}`);
         const registry = openRegistry(o.registry, {
@@ -48,12 +65,12 @@ export function registerShardCommand(program: Command): void {
           {
             name: o.name,
             modelRepository: path.resolve(o.models),
-            serve: o.serve.map(parseSelector),
+            serve: o.serve,
             host: o.host,
-            port: Number(o.port),
+            port: o.port,
             tls: storeTlsFiles(o.certs, o.name),
-            intraOpThreads: Number(o.threads),
-            chunkBytes: Number(o.chunkBytes),
+            intraOpThreads: o.threads,
+            chunkBytes: o.chunkBytes,
           },
           registry,
           log,

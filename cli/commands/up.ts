@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { runCertsInit, runCertsIssue } from '../../certs/cli.js';
@@ -6,20 +6,43 @@ import { prepareModelRepository } from '../../partition/models/demo-models.js';
 import { parseRegistryUrl } from '../../registry/open-registry.js';
 import { startLocalMesh, type LocalMesh } from '../local-mesh.js';
 import { demoRequestJson } from '../demo-request.js';
+import { parseCount, parsePort, parseRegistry } from '../option-parsers.js';
 import { DEFAULT_CERTS_DIR, DEFAULT_MODELS_DIR, DEFAULT_REGISTRY_URL } from '../paths.js';
 
 const DEMO_MODEL = 'mlp';
 const quiet = (): void => undefined;
 
+/**
+ * `up` empties an embedded registry's folder at start, so that folder must not hold the working
+ * directory: `--registry embedded:.` would otherwise delete everything under it.
+ */
+const parseUpRegistry = (value: string): string => {
+  const location = parseRegistryUrl(parseRegistry(value));
+  if (location.kind === 'embedded') {
+    const fromDir = path.relative(location.dir, path.resolve('.'));
+    const holdsCwd = fromDir !== '..' && !fromDir.startsWith(`..${path.sep}`) && !path.isAbsolute(fromDir);
+    if (holdsCwd)
+      throw new InvalidArgumentError(
+        'expected a folder that does not hold the working directory (up empties it at start)',
+      );
+  }
+  return value;
+};
+
 export function registerUpCommand(program: Command): void {
   program
     .command('up')
     .description('run a local mesh: dev certificates, demo models, a router and one shard per partition')
-    .option('--registry <url>', 'consul://HOST:PORT, or embedded:DIR for a single host', DEFAULT_REGISTRY_URL)
-    .option('--port <port>', 'router port', '8001')
-    .option('--partitions <n>', 'partitions per demo model, one shard process each', '2')
-    .action(async (o: { registry: string; port: string; partitions: string }) => {
-      const partitions = Number(o.partitions);
+    .option(
+      '--registry <url>',
+      'consul://HOST:PORT, or embedded:DIR for a single host',
+      parseUpRegistry,
+      DEFAULT_REGISTRY_URL,
+    )
+    .option('--port <port>', 'router port; 0 picks a free one', parsePort, 8001)
+    .option('--partitions <n>', 'partitions per demo model, one shard process each', parseCount, 2)
+    .action(async (o: { registry: string; port: number; partitions: number }) => {
+      const partitions = o.partitions;
       const location = parseRegistryUrl(o.registry);
       // A fresh embedded registry: heartbeat files left by a previous run's killed shards are stale.
       if (location.kind === 'embedded') await rm(location.dir, { recursive: true, force: true });
@@ -49,7 +72,7 @@ export function registerUpCommand(program: Command): void {
           registryUrl: o.registry,
           certsDir: DEFAULT_CERTS_DIR,
           modelsDir: DEFAULT_MODELS_DIR,
-          routerPort: Number(o.port),
+          routerPort: o.port,
           logs: 'inherit',
           logLevel: 'info',
           stopGraceMs: 35_000,

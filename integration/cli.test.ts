@@ -1,0 +1,191 @@
+import assert from 'node:assert/strict';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { after, before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
+import { CLI_ENTRY } from '../cli/paths.js';
+import { mulberry32 } from '../lib/random.js';
+import { runModel } from '../partition/verify.js';
+
+/**
+ * `shardmesh up` and `shardmesh infer` as a user runs them: real processes of this build, in an
+ * empty temporary folder (so `.shardmesh/` is the test's own, never the repository's), the router
+ * on a free port (`--port 0`). The answer is checked against ONNX Runtime running the unsplit demo
+ * model that `up` wrote to `.shardmesh/originals/`, and SIGTERM must leave no process behind.
+ */
+
+const READY_TIMEOUT_MS = 180_000;
+
+interface Up {
+  readonly process: ChildProcess;
+  readonly address: string;
+  readonly exited: Promise<[number | null, NodeJS.Signals | null]>;
+  readonly stderr: () => string;
+}
+
+/** Starts `shardmesh up` in `cwd` and resolves at its `ready` line. */
+async function startUp(cwd: string, args: readonly string[]): Promise<Up> {
+  const child = spawn(process.execPath, [CLI_ENTRY, 'up', ...args], {
+    cwd,
+    env: { ...process.env, SHARDMESH_LOG_LEVEL: process.env['SHARDMESH_LOG_LEVEL'] ?? 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+  const ready = new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`no ready line in ${READY_TIMEOUT_MS} ms`)),
+      READY_TIMEOUT_MS,
+    );
+    void exited.then(([code, signal]) => {
+      clearTimeout(timer);
+      reject(new Error(`shardmesh up exited (${code ?? signal}) before ready:\n${stderr}`));
+    });
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      const match = /^ready {2}router (\S+) {2}registry (\S+) {2}shards (\d+)$/.exec(line);
+      if (!match) return;
+      clearTimeout(timer);
+      resolve(match[1]!);
+    });
+  });
+  try {
+    return { process: child, address: await ready, exited, stderr: () => stderr };
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
+}
+
+/** Live processes whose parent is `pid`, from /proc (Linux). */
+async function childrenOf(pid: number): Promise<{ pid: number; cmdline: string }[]> {
+  const children: { pid: number; cmdline: string }[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    // Field 4 is the parent pid; field 2, the command name, is in parentheses and may hold spaces.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(fields[1]) !== pid) continue;
+    const cmdline = (await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '')).split('\0').join(' ');
+    children.push({ pid: Number(entry), cmdline });
+  }
+  return children;
+}
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+async function shardmesh(cwd: string, ...args: string[]): Promise<string> {
+  const { stdout } = await promisify(execFile)(process.execPath, [CLI_ENTRY, ...args], {
+    cwd,
+    timeout: 60_000,
+  });
+  return stdout;
+}
+
+/** What `shardmesh infer --seed S` sends for input `i`: mulberry32(S + i) scaled to [-1, 1). */
+function seededValues(count: number, seed: number): Float32Array {
+  const next = mulberry32(seed);
+  return Float32Array.from({ length: count }, () => next() * 2 - 1);
+}
+
+void describe('shardmesh up, then shardmesh infer', () => {
+  let cwd: string;
+  let up: Up;
+  let children: { pid: number; cmdline: string }[];
+
+  before(async () => {
+    cwd = await mkdtemp(path.join(tmpdir(), 'shardmesh-up-'));
+    up = await startUp(cwd, ['--port', '0', '--partitions', '2']);
+    children = await childrenOf(up.process.pid!);
+  });
+  after(async () => {
+    if (up?.process.exitCode === null && up.process.signalCode === null) up.process.kill('SIGKILL');
+    for (const child of children ?? []) if (alive(child.pid)) process.kill(child.pid, 'SIGKILL');
+    await rm(cwd, { recursive: true, force: true });
+  });
+
+  void test('up starts a router on a free port and one shard process per partition', () => {
+    assert.match(up.address, /^127\.0\.0\.1:\d+$/);
+    assert.notEqual(up.address, '127.0.0.1:8001');
+    const roles = children.map((c) => / (router|shard) /.exec(`${c.cmdline} `)?.[1]).sort();
+    assert.deepEqual(roles, ['router', 'shard', 'shard'], JSON.stringify(children));
+  });
+
+  void test('infer --json answers what ONNX Runtime computes on the unsplit demo model', async () => {
+    const seed = 3;
+    const answer = JSON.parse(
+      await shardmesh(
+        cwd,
+        'infer',
+        'mlp',
+        '--address',
+        up.address,
+        '--certs',
+        '.shardmesh/certs',
+        '--seed',
+        `${seed}`,
+        '--json',
+      ),
+    ) as { model: string; outputs: { name: string; datatype: string; shape: number[]; data: number[] }[] };
+
+    // The demo MLP's one input is x [1, 8] (cli/demo-request.ts); infer fills input i from seed + i.
+    const x = seededValues(8, seed);
+    const expected = await runModel(path.join(cwd, '.shardmesh', 'originals', 'mlp.onnx'), [
+      { name: 'x', datatype: 'FP32', shape: [1, 8], data: Buffer.from(x.buffer, x.byteOffset, x.byteLength) },
+    ]);
+    assert.equal(answer.model, 'mlp');
+    assert.deepEqual(
+      answer.outputs.map((o) => [o.name, o.datatype, o.shape]),
+      expected.map((t) => [t.name, 'FP32', [1, 32]]),
+    );
+    for (const [k, out] of answer.outputs.entries()) {
+      const want = expected[k]!.data;
+      const wanted = new Float32Array(want.buffer, want.byteOffset, want.byteLength / 4);
+      assert.equal(out.data.length, wanted.length);
+      // Tensor parallel: the router sums two partial products, so rounding may differ in the last bits.
+      out.data.forEach((v, i) =>
+        assert.ok(
+          Math.abs(v - wanted[i]!) <= 1e-5 * Math.max(1, Math.abs(wanted[i]!)),
+          `${out.name}[${i}]: ${v} vs ${wanted[i]}`,
+        ),
+      );
+      assert.ok(
+        wanted.some((v) => v !== 0),
+        'the model computes something',
+      );
+    }
+  });
+
+  void test('infer without --json prints each output, its first values and the time', async () => {
+    const text = await shardmesh(cwd, 'infer', 'mlp', '--address', up.address, '--certs', '.shardmesh/certs');
+    assert.match(text, /^\S+ FP32 \[1,32\] first( -?\d\.\d+(e-?\d+)?){6}\n\d+\.\d ms\n$/);
+  });
+
+  void test('SIGTERM stops the mesh: up exits 0, its children are gone, the shards deregistered', async () => {
+    up.process.kill('SIGTERM');
+    const [code, signal] = await up.exited;
+    assert.equal(signal, null, up.stderr());
+    assert.equal(code, 0, up.stderr());
+    assert.deepEqual(
+      children.filter((c) => alive(c.pid)),
+      [],
+    );
+    const registry = await readdir(path.join(cwd, '.shardmesh', 'registry')).catch(() => []);
+    assert.deepEqual(
+      registry.filter((f) => f.endsWith('.json')),
+      [],
+      'no heartbeat record left',
+    );
+  });
+});
