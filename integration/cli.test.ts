@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { CLI_ENTRY } from '../cli/paths.js';
 import { mulberry32 } from '../lib/random.js';
-import { runModel } from '../partition/verify.js';
+import { runModel } from '../partition/verify/verify.js';
 
 /**
  * `shardmesh up` and `shardmesh infer` as a user runs them: real processes of this build, in an
