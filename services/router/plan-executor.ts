@@ -4,7 +4,7 @@ import { splitTensor } from '../../lib/tensor/scatter.js';
 import type { Tensor } from '../../lib/tensor/tensor.js';
 import { isGrpcError, ServiceError } from '../../lib/grpc/service-error.js';
 import type { Logger } from '../../lib/log.js';
-import type { RoutingTable } from '../../registry/routing-table.js';
+import type { RoutingTable } from './routing-table.js';
 import { callPartition } from './partition-call.js';
 import type { ReplicaPicker } from './replica-picker.js';
 import type { ShardClients } from './shard-clients.js';
