@@ -4,7 +4,7 @@ import path from 'node:path';
 import { runCertsInit, runCertsIssue } from '../certs/cli.js';
 import type { Role } from '../certs/identity.js';
 import { storeTlsFiles } from '../certs/store.js';
-import { InferenceClient } from '../lib/grpc/inference-client.js';
+import { InferenceClient } from './inference-client.js';
 import { startChildService, type ChildService } from './child-service.js';
 
 const quiet = (): void => undefined;

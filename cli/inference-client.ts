@@ -1,6 +1,6 @@
 import { Metadata, type Client, type ServiceError as GrpcError } from '@grpc/grpc-js';
-import { channelCredentials, loadTlsFiles, type TlsFiles } from '../../certs/credentials.js';
-import { loadInferencePackage } from './protos.js';
+import { channelCredentials, loadTlsFiles, type TlsFiles } from '../certs/credentials.js';
+import { loadInferencePackage } from '../lib/grpc/protos.js';
 
 type Unary = (
   request: object,
