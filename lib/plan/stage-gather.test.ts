@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { status as Status } from '@grpc/grpc-js';
 import type { StagePlan } from './schema.js';
-import { ServiceError } from '../grpc/service-error.js';
+import { GatherError } from './gather-error.js';
 import type { Tensor, TensorSpec } from '../tensor/tensor.js';
 import { StageGather } from './stage-gather.js';
 
@@ -119,26 +118,26 @@ void describe('StageGather', () => {
     assert.deepEqual(readF32(out.get('y')), [5, 6, -1]);
   });
 
-  void test('a retry whose output shape differs from the failed attempt is INTERNAL', () => {
+  void test('a retry whose output shape differs from the failed attempt is invalid shard output', () => {
     const gather = new StageGather(stagePlan([{ name: 'h', gather: { kind: 'sum' } }]));
     gather.sink(0).header([spec('h', [2])]);
     assert.throws(
       () => gather.sink(0).header([spec('h', [3])]),
       (error: unknown) =>
-        error instanceof ServiceError &&
-        error.code === Status.INTERNAL &&
-        /partition 0 changed output shape on retry/.test(error.details),
+        error instanceof GatherError &&
+        error.kind === 'invalid-shard-output' &&
+        /partition 0 changed output shape on retry/.test(error.message),
     );
   });
 
-  void test('a header whose outputs are not the plan’s, or a chunk of an unknown output, is INTERNAL', () => {
+  void test('a header whose outputs are not the plan’s, or a chunk of an unknown output, is invalid shard output', () => {
     const gather = new StageGather(stagePlan([{ name: 'h', gather: { kind: 'sum' } }]));
     assert.throws(
       () => gather.sink(0).header([spec('logits', [2])]),
       (error: unknown) =>
-        error instanceof ServiceError &&
-        error.code === Status.INTERNAL &&
-        error.details === 'stage mlp partition 0 returned [logits], the plan says [h]',
+        error instanceof GatherError &&
+        error.kind === 'invalid-shard-output' &&
+        error.message === 'stage mlp partition 0 returned [logits], the plan says [h]',
     );
     const s0 = gather.sink(0);
     const s1 = gather.sink(1);
@@ -147,7 +146,9 @@ void describe('StageGather', () => {
     assert.throws(
       () => s1.chunk(3, 0, f32([1])),
       (error: unknown) =>
-        error instanceof ServiceError && /partition 1 sent a chunk of output 3/.test(error.details),
+        error instanceof GatherError &&
+        error.kind === 'invalid-shard-output' &&
+        /partition 1 sent a chunk of output 3/.test(error.message),
     );
   });
 
