@@ -214,7 +214,7 @@ void describe('SumMerger', () => {
     assert.deepEqual(f32(merger.result()), [1.75, 3]);
   });
 
-  void test('refuses unequal shapes, mean of integers, and chunks that split an element', () => {
+  void test('refuses unequal shapes, mean of integers, sums of FP16 or BOOL, and chunks that split an element or end past the tensor', () => {
     assert.throws(
       () =>
         new SumMerger('h', 'FP32', [
@@ -230,11 +230,21 @@ void describe('SumMerger', () => {
       name: 'TypeError',
       message: /^h: mean/,
     });
+    for (const datatype of ['FP16', 'BOOL'] as const) {
+      assert.throws(() => new SumMerger('h', datatype, [[2], [2]]), {
+        name: 'TypeError',
+        message: `h: cannot add ${datatype} tensors`,
+      });
+    }
     const merger = new SumMerger('h', 'FP32', [[4], [4]]);
     assert.throws(() => merger.accept(0, 2, Buffer.alloc(4)), {
       message: /h: chunk at byte 2 \(4 bytes\) splits an element/,
     });
     assert.throws(() => merger.accept(0, 0, Buffer.alloc(6)), RangeError);
+    assert.throws(() => merger.accept(0, 12, Buffer.alloc(8)), {
+      name: 'RangeError',
+      message: "h: chunk at byte 12 (8 bytes) ends past the tensor's 16 bytes",
+    });
   });
 });
 

@@ -1,4 +1,5 @@
 import type { Tensor } from './tensor.js';
+import { bytesOf, typedView } from './typed-view.js';
 
 /** How partitions' local top-k lists combine (a plan's `topk` gather carries both fields). */
 export interface TopkMerge {
@@ -9,17 +10,14 @@ export interface TopkMerge {
 }
 
 function floats(t: Tensor): Float32Array | Float64Array {
-  const copy = t.data.byteOffset % 8 === 0 ? t.data : Buffer.from(t.data);
-  if (t.datatype === 'FP32') return new Float32Array(copy.buffer, copy.byteOffset, copy.byteLength / 4);
-  if (t.datatype === 'FP64') return new Float64Array(copy.buffer, copy.byteOffset, copy.byteLength / 8);
+  if (t.datatype === 'FP32' || t.datatype === 'FP64') return typedView(t.datatype, t.data);
   throw new TypeError(`${t.name}: top-k values must be FP32 or FP64, not ${t.datatype}`);
 }
 
 function int64s(t: Tensor): BigInt64Array {
   if (t.datatype !== 'INT64')
     throw new TypeError(`${t.name}: top-k indices must be INT64, not ${t.datatype}`);
-  const copy = t.data.byteOffset % 8 === 0 ? t.data : Buffer.from(t.data);
-  return new BigInt64Array(copy.buffer, copy.byteOffset, copy.byteLength / 8);
+  return typedView('INT64', t.data);
 }
 
 /**
@@ -65,7 +63,7 @@ export function mergeTopk(
   }
   const shape = [...first.shape.slice(0, -1), k];
   return [
-    { name: first.name, datatype: first.datatype, shape, data: Buffer.from(outValues.buffer) },
-    { name: indices[0]!.name, datatype: 'INT64', shape, data: Buffer.from(outIndices.buffer) },
+    { name: first.name, datatype: first.datatype, shape, data: bytesOf(outValues) },
+    { name: indices[0]!.name, datatype: 'INT64', shape, data: bytesOf(outIndices) },
   ];
 }
