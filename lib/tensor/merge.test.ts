@@ -205,6 +205,17 @@ void describe('SumMerger', () => {
     assert.deepEqual(f32(merged), [2, 3, -0.5]);
   });
 
+  void test('mean: a second result() gives the same means, not the means divided again', () => {
+    const merger = new SumMerger('m', 'FP64', [[2], [2]], true);
+    merger.accept(0, 0, Buffer.from(new Float64Array([1, 8]).buffer));
+    merger.accept(1, 0, Buffer.from(new Float64Array([3, -2]).buffer));
+    const f64 = (t: { data: Buffer }): number[] =>
+      Array.from(new Float64Array(t.data.buffer, t.data.byteOffset, t.data.length / 8));
+    const first = f64(merger.result());
+    assert.deepEqual(first, [2, 3]);
+    assert.deepEqual(f64(merger.result()), first);
+  });
+
   void test('chunks whose bytes sit at an unaligned address still add correctly', () => {
     const merger = new SumMerger('h', 'FP32', [[2], [2]]);
     const odd = Buffer.alloc(9);

@@ -1,6 +1,6 @@
 import { bytesPerElement, type Datatype } from './dtype.js';
 import { byteSize, normalizeAxis, strideBytes, type Tensor, type TensorSpec } from './tensor.js';
-import { typedView } from './typed-view.js';
+import { bytesOf, typedView } from './typed-view.js';
 
 /**
  * Streaming gathers: a merger owns the destination buffer and takes partition chunks in any order
@@ -11,7 +11,7 @@ export interface Merger {
   readonly spec: TensorSpec;
   /** Writes `data`, which starts `offset` bytes into partition `partition`'s output. */
   accept(partition: number, offset: number, data: Uint8Array): void;
-  /** The merged tensor; call once all partitions' bytes were accepted. */
+  /** The merged tensor, once all partitions' bytes were accepted; every call gives the same values. */
   result(): Tensor;
 }
 
@@ -129,12 +129,12 @@ export class SumMerger implements Merger {
     }
   }
 
+  /** The sum, or the mean; the sum is kept, so every call gives the same tensor. */
   result(): Tensor {
-    if (this.#mean) {
-      const view = typedView(this.spec.datatype, this.#data) as Float32Array | Float64Array;
-      for (let i = 0; i < view.length; i++) view[i]! /= this.#partitions;
-    }
-    return { ...this.spec, data: this.#data };
+    if (!this.#mean) return { ...this.spec, data: this.#data };
+    const sums = typedView(this.spec.datatype, this.#data) as Float32Array | Float64Array;
+    const means = sums.map((sum) => sum / this.#partitions);
+    return { ...this.spec, data: bytesOf(means) };
   }
 }
 
