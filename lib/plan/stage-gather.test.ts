@@ -59,7 +59,7 @@ void describe('StageGather', () => {
     assert.deepEqual(readF32(out.get('y')), [0, 1, 2, 3, 4, 10, 11, 12, 13, 14]);
   });
 
-  void test('sum: a partition is merged only after its call is done', () => {
+  void test('sum: chunks in any order, partitions done in any order, add up element-wise', () => {
     const gather = new StageGather(stagePlan([{ name: 'h', gather: { kind: 'sum' } }]));
     const s0 = gather.sink(0);
     const s1 = gather.sink(1);
@@ -68,12 +68,26 @@ void describe('StageGather', () => {
     s0.chunk(0, 0, f32([1, 2, 3]));
     s1.chunk(0, 4, f32([20, 30]));
     s1.chunk(0, 0, f32([10]));
-    // Nothing is added before a partition is done.
-    assert.deepEqual(readF32(gather.result().get('h')), [0, 0, 0]);
     gather.partitionDone(1);
-    assert.deepEqual(readF32(gather.result().get('h')), [10, 20, 30]);
     gather.partitionDone(0);
     assert.deepEqual(readF32(gather.result().get('h')), [11, 22, 33]);
+  });
+
+  void test('result() before every partition is done throws, naming the partitions still running', () => {
+    const gather = new StageGather(stagePlan([{ name: 'h', gather: { kind: 'sum' } }]));
+    const s0 = gather.sink(0);
+    const s1 = gather.sink(1);
+    s0.header([spec('h', [1])]);
+    s1.header([spec('h', [1])]);
+    s1.chunk(0, 0, f32([10]));
+    assert.throws(() => gather.result(), {
+      message: 'stage mlp: result() before partitions [0,1] are done',
+    });
+    gather.partitionDone(1);
+    assert.throws(() => gather.result(), { message: 'stage mlp: result() before partitions [0] are done' });
+    s0.chunk(0, 0, f32([1]));
+    gather.partitionDone(0);
+    assert.deepEqual(readF32(gather.result().get('h')), [11]);
   });
 
   void test('mean: sums after done, divided by the partition count', () => {
@@ -87,6 +101,7 @@ void describe('StageGather', () => {
     s1.chunk(0, 0, f32([3, -1]));
     gather.partitionDone(1);
     assert.deepEqual(readF32(gather.result().get('h')), [2, 2]);
+    assert.deepEqual(readF32(gather.result().get('h')), [2, 2], 'a second result() divides nothing again');
   });
 
   void test("a retried partition's new sink drops the failed attempt's sum chunks: no double counting", () => {

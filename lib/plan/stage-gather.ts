@@ -121,8 +121,15 @@ export class StageGather {
     this.#flush(p);
   }
 
-  /** The stage's gathered outputs by name; call after every partition is done. */
+  /**
+   * The stage's gathered outputs by name. Call after every partition is done (a sum is not complete
+   * before); earlier is a caller's bug and throws an Error naming the partitions still running.
+   * Calling it again gives the same values.
+   */
   result(): Map<string, Tensor> {
+    const running = this.#complete.flatMap((done, p) => (done ? [] : [p]));
+    if (running.length > 0)
+      throw new Error(`stage ${this.stage.name}: result() before partitions [${running}] are done`);
     const out = new Map<string, Tensor>();
     const mergers = this.#mergers!;
     this.stage.outputs.forEach((output, i) => {
