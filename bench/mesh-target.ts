@@ -1,10 +1,10 @@
 import { storeTlsFiles } from '../certs/store.js';
-import type { Mesh } from './mesh.js';
+import type { LocalMesh } from '../cli/local-mesh.js';
 import { runPerfAnalyzer, type LoadPoint, type MeasurementSettings } from './perf-analyzer.js';
 
 /** perf_analyzer against a model behind a mesh's router, over mutual TLS with the client certificate. */
 export async function measureThroughRouter(options: {
-  readonly mesh: Mesh;
+  readonly mesh: LocalMesh;
   readonly certsDir: string;
   readonly model: string;
   readonly inputData: string;

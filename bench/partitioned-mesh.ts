@@ -1,4 +1,5 @@
-import { startMesh, type Mesh } from './mesh.js';
+import { startLocalMesh, type LocalMesh } from '../cli/local-mesh.js';
+import { BENCH_MESH_SETTINGS } from './mesh-settings.js';
 import { meshCertificates } from './pki.js';
 
 /**
@@ -9,11 +10,12 @@ export async function withPartitionedMesh<T>(
   modelsDir: string,
   model: string,
   partitions: number,
-  fn: (mesh: Mesh, certsDir: string) => Promise<T>,
+  fn: (mesh: LocalMesh, certsDir: string) => Promise<T>,
 ): Promise<T> {
   const certs = await meshCertificates(partitions);
   try {
-    const mesh = await startMesh({
+    const mesh = await startLocalMesh({
+      ...BENCH_MESH_SETTINGS,
       modelsDir,
       certsDir: certs.dir,
       shards: Array.from({ length: partitions }, (_, p) => ({

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { runCertsInit, runCertsIssue } from '../certs/cli.js';
 import type { Role } from '../certs/identity.js';
 import { storeTlsFiles } from '../certs/store.js';
-import { InferenceClient } from '../lib/grpc/inference-client.js';
+import { InferenceClient } from './inference-client.js';
 import { startChildService, type ChildService } from './child-service.js';
 
 const quiet = (): void => undefined;
@@ -20,7 +20,8 @@ export async function makeCertificates(
 }
 
 export interface LocalMeshOptions {
-  readonly registryUrl: string;
+  /** @default a fresh embedded registry in a temporary folder, which `stop` removes */
+  readonly registryUrl?: string;
   readonly certsDir: string;
   readonly modelsDir: string;
   /** Shard processes to start: certificate name, `--serve` selectors, and extra environment. */
@@ -40,11 +41,18 @@ export interface LocalMeshOptions {
   readonly stopGraceMs?: number;
   /** The router's port; 0 picks a free one. @default 0 */
   readonly routerPort?: number;
-  /** How long each child may take to listen. @default 60000 */
+  /** How long each child may take to listen, and each of `models` to become ready. @default 60000 */
   readonly readyTimeoutMs?: number;
+  /**
+   * Models that must be ready (every partition served) before `startLocalMesh` resolves; if one is
+   * not, the mesh is stopped and the promise rejects. @default []
+   */
+  readonly models?: readonly string[];
 }
 
 export interface LocalMesh {
+  /** The registry the children use: `options.registryUrl`, or the temporary one. */
+  readonly registryUrl: string;
   readonly router: ChildService;
   readonly shards: Map<string, ChildService>;
   readonly address: string;
@@ -62,18 +70,40 @@ export interface LocalMesh {
 
 /**
  * A router and shards as real `shardmesh` child processes of this build, for `shardmesh up`,
- * tests and benchmarks.
+ * tests and benchmarks. Whatever fails on the way stops what was started.
  */
 export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMesh> {
+  let removeRegistry = async (): Promise<void> => undefined;
+  let registryUrl = options.registryUrl;
+  if (registryUrl === undefined) {
+    const dir = await mkdtemp(path.join(tmpdir(), 'shardmesh-registry-'));
+    registryUrl = `embedded:${dir}`;
+    removeRegistry = () => rm(dir, { recursive: true, force: true });
+  }
+  let mesh: LocalMesh;
+  try {
+    mesh = await startChildren(options, registryUrl);
+  } catch (error) {
+    await removeRegistry();
+    throw error;
+  }
+  const stop = async (): Promise<void> => {
+    await mesh.stop();
+    await removeRegistry();
+  };
+  try {
+    const timeoutMs = options.readyTimeoutMs ?? 60_000;
+    for (const model of options.models ?? []) await mesh.waitForModel(model, timeoutMs);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { ...mesh, stop };
+}
+
+async function startChildren(options: LocalMeshOptions, registryUrl: string): Promise<LocalMesh> {
   const logs = options.logs ?? 'ignore';
-  const common = [
-    '--registry',
-    options.registryUrl,
-    '--models',
-    options.modelsDir,
-    '--certs',
-    options.certsDir,
-  ];
+  const common = ['--registry', registryUrl, '--models', options.modelsDir, '--certs', options.certsDir];
   const env = {
     ...process.env,
     SHARDMESH_LOG_LEVEL: process.env['SHARDMESH_LOG_LEVEL'] ?? options.logLevel ?? 'warn',
@@ -112,6 +142,7 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
   const address = `127.0.0.1:${router.port}`;
   const client = await InferenceClient.connect(address, storeTlsFiles(options.certsDir, 'client'));
   return {
+    registryUrl,
     router,
     shards,
     address,

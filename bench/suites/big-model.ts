@@ -59,7 +59,7 @@ export async function runBigModelSuite(ctx: SuiteContext): Promise<BigModelResul
         });
         // Read before the processes stop: VmHWM covers loading the partition and serving.
         const processes = await Promise.all(
-          [mesh.router, ...mesh.shards].map(async (p) => ({
+          [mesh.router, ...mesh.shards.values()].map(async (p) => ({
             name: p.name,
             peakRssBytes: (await readProcessMemory(p.process.pid!)).peakRssBytes,
           })),

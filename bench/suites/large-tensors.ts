@@ -3,7 +3,8 @@ import path from 'node:path';
 import { measureTlsFloor } from '../floors/tls-socket-floor.js';
 import { MiB } from '../format.js';
 import { benchInputs, writePerfAnalyzerInput } from '../input-data.js';
-import { startMesh } from '../mesh.js';
+import { startLocalMesh } from '../../cli/local-mesh.js';
+import { BENCH_MESH_SETTINGS } from '../mesh-settings.js';
 import { measureThroughRouter } from '../mesh-target.js';
 import { prepareOuterModel } from '../models.js';
 import { meshCertificates } from '../pki.js';
@@ -40,7 +41,8 @@ export async function runLargeTensorsSuite(ctx: SuiteContext): Promise<LargeTens
   try {
     ctx.log('large tensors: starting router + 2 shards');
     const mesh = await attempt(() =>
-      startMesh({
+      startLocalMesh({
+        ...BENCH_MESH_SETTINGS,
         modelsDir: ctx.modelsDir,
         certsDir: certs.dir,
         shards: Array.from({ length: PARTITIONS }, (_, p) => ({

@@ -4,7 +4,8 @@ import { loadPlan, planDir } from '../../lib/plan/repository.js';
 import type { Tensor } from '../../lib/tensor/tensor.js';
 import { measureSessionFloor } from '../floors/ort-session-floor.js';
 import { benchInputs, writePerfAnalyzerInput } from '../input-data.js';
-import { startMesh, type ShardSpec } from '../mesh.js';
+import { startLocalMesh, type LocalMeshOptions } from '../../cli/local-mesh.js';
+import { BENCH_MESH_SETTINGS } from '../mesh-settings.js';
 import { measureThroughRouter } from '../mesh-target.js';
 import { OCR_MODELS, ocrModelPath, prepareOcrModel, variantName, type OcrModel } from '../models.js';
 import { runPerfAnalyzer, type LoadPoint } from '../perf-analyzer.js';
@@ -120,7 +121,7 @@ async function measureMesh(
   const id = `shardmesh-p${partitions}`;
   const label =
     partitions === 1 ? 'shardmesh, router + 1 shard' : `shardmesh, router + ${partitions} partitions`;
-  const shards: ShardSpec[] = Array.from({ length: partitions }, (_, p) => ({
+  const shards: LocalMeshOptions['shards'] = Array.from({ length: partitions }, (_, p) => ({
     name: `shard-${p}`,
     serve: models.map((m) => `${variantName(m.model.name, partitions)}/1/*/${p}`),
   }));
@@ -137,7 +138,8 @@ async function measureMesh(
   ctx.log(`overhead: starting ${label}`);
   const certs = await meshCertificates(partitions);
   const mesh = await attempt(() =>
-    startMesh({
+    startLocalMesh({
+      ...BENCH_MESH_SETTINGS,
       modelsDir: ctx.modelsDir,
       certsDir: certs.dir,
       shards,

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { storeTlsFiles } from '../../certs/store.js';
-import { InferenceClient } from '../../lib/grpc/inference-client.js';
+import { InferenceClient } from '../inference-client.js';
 import { mulberry32 } from '../../lib/random.js';
 import { parseAddress, parseCount, parseSeed } from '../option-parsers.js';
 import { DEFAULT_CERTS_DIR } from '../paths.js';

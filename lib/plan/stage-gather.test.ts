@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { status as Status } from '@grpc/grpc-js';
 import type { StagePlan } from './schema.js';
-import { ServiceError } from '../grpc/service-error.js';
+import { GatherError } from './gather-error.js';
 import type { Tensor, TensorSpec } from '../tensor/tensor.js';
 import { StageGather } from './stage-gather.js';
 
@@ -60,7 +59,7 @@ void describe('StageGather', () => {
     assert.deepEqual(readF32(out.get('y')), [0, 1, 2, 3, 4, 10, 11, 12, 13, 14]);
   });
 
-  void test('sum: a partition is merged only after its call is done', () => {
+  void test('sum: chunks in any order, partitions done in any order, add up element-wise', () => {
     const gather = new StageGather(stagePlan([{ name: 'h', gather: { kind: 'sum' } }]));
     const s0 = gather.sink(0);
     const s1 = gather.sink(1);
@@ -69,12 +68,26 @@ void describe('StageGather', () => {
     s0.chunk(0, 0, f32([1, 2, 3]));
     s1.chunk(0, 4, f32([20, 30]));
     s1.chunk(0, 0, f32([10]));
-    // Nothing is added before a partition is done.
-    assert.deepEqual(readF32(gather.result().get('h')), [0, 0, 0]);
     gather.partitionDone(1);
-    assert.deepEqual(readF32(gather.result().get('h')), [10, 20, 30]);
     gather.partitionDone(0);
     assert.deepEqual(readF32(gather.result().get('h')), [11, 22, 33]);
+  });
+
+  void test('result() before every partition is done throws, naming the partitions still running', () => {
+    const gather = new StageGather(stagePlan([{ name: 'h', gather: { kind: 'sum' } }]));
+    const s0 = gather.sink(0);
+    const s1 = gather.sink(1);
+    s0.header([spec('h', [1])]);
+    s1.header([spec('h', [1])]);
+    s1.chunk(0, 0, f32([10]));
+    assert.throws(() => gather.result(), {
+      message: 'stage mlp: result() before partitions [0,1] are done',
+    });
+    gather.partitionDone(1);
+    assert.throws(() => gather.result(), { message: 'stage mlp: result() before partitions [0] are done' });
+    s0.chunk(0, 0, f32([1]));
+    gather.partitionDone(0);
+    assert.deepEqual(readF32(gather.result().get('h')), [11]);
   });
 
   void test('mean: sums after done, divided by the partition count', () => {
@@ -88,6 +101,7 @@ void describe('StageGather', () => {
     s1.chunk(0, 0, f32([3, -1]));
     gather.partitionDone(1);
     assert.deepEqual(readF32(gather.result().get('h')), [2, 2]);
+    assert.deepEqual(readF32(gather.result().get('h')), [2, 2], 'a second result() divides nothing again');
   });
 
   void test("a retried partition's new sink drops the failed attempt's sum chunks: no double counting", () => {
@@ -119,26 +133,26 @@ void describe('StageGather', () => {
     assert.deepEqual(readF32(out.get('y')), [5, 6, -1]);
   });
 
-  void test('a retry whose output shape differs from the failed attempt is INTERNAL', () => {
+  void test('a retry whose output shape differs from the failed attempt is invalid shard output', () => {
     const gather = new StageGather(stagePlan([{ name: 'h', gather: { kind: 'sum' } }]));
     gather.sink(0).header([spec('h', [2])]);
     assert.throws(
       () => gather.sink(0).header([spec('h', [3])]),
       (error: unknown) =>
-        error instanceof ServiceError &&
-        error.code === Status.INTERNAL &&
-        /partition 0 changed output shape on retry/.test(error.details),
+        error instanceof GatherError &&
+        error.kind === 'invalid-shard-output' &&
+        /partition 0 changed output shape on retry/.test(error.message),
     );
   });
 
-  void test('a header whose outputs are not the plan’s, or a chunk of an unknown output, is INTERNAL', () => {
+  void test('a header whose outputs are not the plan’s, or a chunk of an unknown output, is invalid shard output', () => {
     const gather = new StageGather(stagePlan([{ name: 'h', gather: { kind: 'sum' } }]));
     assert.throws(
       () => gather.sink(0).header([spec('logits', [2])]),
       (error: unknown) =>
-        error instanceof ServiceError &&
-        error.code === Status.INTERNAL &&
-        error.details === 'stage mlp partition 0 returned [logits], the plan says [h]',
+        error instanceof GatherError &&
+        error.kind === 'invalid-shard-output' &&
+        error.message === 'stage mlp partition 0 returned [logits], the plan says [h]',
     );
     const s0 = gather.sink(0);
     const s1 = gather.sink(1);
@@ -147,7 +161,9 @@ void describe('StageGather', () => {
     assert.throws(
       () => s1.chunk(3, 0, f32([1])),
       (error: unknown) =>
-        error instanceof ServiceError && /partition 1 sent a chunk of output 3/.test(error.details),
+        error instanceof GatherError &&
+        error.kind === 'invalid-shard-output' &&
+        /partition 1 sent a chunk of output 3/.test(error.message),
     );
   });
 

@@ -1,10 +1,9 @@
-import { status as Status } from '@grpc/grpc-js';
 import type { Gather, StagePlan } from './schema.js';
 import { ConcatMerger, SumMerger, type Merger } from '../tensor/merge.js';
 import { mergeTopk } from '../tensor/topk.js';
 import { ChunkAssembler } from '../tensor/chunks.js';
 import { byteSize, type Tensor, type TensorSpec } from '../tensor/tensor.js';
-import { ServiceError } from '../grpc/service-error.js';
+import { GatherError } from './gather-error.js';
 
 /** Where one partition's outputs go while they stream in; owned by the stage's gather. */
 export interface PartitionSink {
@@ -53,15 +52,15 @@ export class StageGather {
     const expected = this.stage.outputs.map((o) => o.name);
     const names = specs.map((s) => s.name);
     if (expected.some((name, i) => names[i] !== name)) {
-      throw new ServiceError(
-        Status.INTERNAL,
+      throw new GatherError(
+        'invalid-shard-output',
         `stage ${this.stage.name} partition ${p} returned [${names}], the plan says [${expected}]`,
       );
     }
     const earlier = this.#shapes[p];
     if (earlier && earlier.some((s, i) => s.shape.join() !== specs[i]!.shape.join())) {
-      throw new ServiceError(
-        Status.INTERNAL,
+      throw new GatherError(
+        'invalid-shard-output',
         `stage ${this.stage.name} partition ${p} changed output shape on retry`,
       );
     }
@@ -101,8 +100,8 @@ export class StageGather {
     for (const chunk of this.#pending[p]!) {
       const output = this.stage.outputs[chunk.tensor];
       if (!output)
-        throw new ServiceError(
-          Status.INTERNAL,
+        throw new GatherError(
+          'invalid-shard-output',
           `stage ${this.stage.name} partition ${p} sent a chunk of output ${chunk.tensor}`,
         );
       const early = streamsEarly(output.gather) && !this.#isIndicesOfTopk(output.name);
@@ -122,8 +121,15 @@ export class StageGather {
     this.#flush(p);
   }
 
-  /** The stage's gathered outputs by name; call after every partition is done. */
+  /**
+   * The stage's gathered outputs by name. Call after every partition is done (a sum is not complete
+   * before); earlier is a caller's bug and throws an Error naming the partitions still running.
+   * Calling it again gives the same values.
+   */
   result(): Map<string, Tensor> {
+    const running = this.#complete.flatMap((done, p) => (done ? [] : [p]));
+    if (running.length > 0)
+      throw new Error(`stage ${this.stage.name}: result() before partitions [${running}] are done`);
     const out = new Map<string, Tensor>();
     const mergers = this.#mergers!;
     this.stage.outputs.forEach((output, i) => {
@@ -134,8 +140,8 @@ export class StageGather {
       }
       const j = this.stage.outputs.findIndex((o) => o.name === gather.indices);
       if (j < 0)
-        throw new ServiceError(
-          Status.INTERNAL,
+        throw new GatherError(
+          'invalid-plan',
           `stage ${this.stage.name}: top-k indices "${gather.indices}" are not an output`,
         );
       const [values, indices] = mergeTopk(
@@ -168,7 +174,7 @@ class PartsCollector implements Merger {
   accept(partition: number, offset: number, data: Uint8Array): void {
     const problem = this.#assemblers[partition]!.accept(offset, data);
     if (problem)
-      throw new ServiceError(Status.INTERNAL, `${this.spec.name} partition ${partition}: ${problem}`);
+      throw new GatherError('invalid-shard-output', `${this.spec.name} partition ${partition}: ${problem}`);
   }
 
   parts(): Tensor[] {

@@ -205,6 +205,17 @@ void describe('SumMerger', () => {
     assert.deepEqual(f32(merged), [2, 3, -0.5]);
   });
 
+  void test('mean: a second result() gives the same means, not the means divided again', () => {
+    const merger = new SumMerger('m', 'FP64', [[2], [2]], true);
+    merger.accept(0, 0, Buffer.from(new Float64Array([1, 8]).buffer));
+    merger.accept(1, 0, Buffer.from(new Float64Array([3, -2]).buffer));
+    const f64 = (t: { data: Buffer }): number[] =>
+      Array.from(new Float64Array(t.data.buffer, t.data.byteOffset, t.data.length / 8));
+    const first = f64(merger.result());
+    assert.deepEqual(first, [2, 3]);
+    assert.deepEqual(f64(merger.result()), first);
+  });
+
   void test('chunks whose bytes sit at an unaligned address still add correctly', () => {
     const merger = new SumMerger('h', 'FP32', [[2], [2]]);
     const odd = Buffer.alloc(9);
@@ -214,7 +225,7 @@ void describe('SumMerger', () => {
     assert.deepEqual(f32(merger.result()), [1.75, 3]);
   });
 
-  void test('refuses unequal shapes, mean of integers, and chunks that split an element', () => {
+  void test('refuses unequal shapes, mean of integers, sums of FP16 or BOOL, and chunks that split an element or end past the tensor', () => {
     assert.throws(
       () =>
         new SumMerger('h', 'FP32', [
@@ -230,11 +241,21 @@ void describe('SumMerger', () => {
       name: 'TypeError',
       message: /^h: mean/,
     });
+    for (const datatype of ['FP16', 'BOOL'] as const) {
+      assert.throws(() => new SumMerger('h', datatype, [[2], [2]]), {
+        name: 'TypeError',
+        message: `h: cannot add ${datatype} tensors`,
+      });
+    }
     const merger = new SumMerger('h', 'FP32', [[4], [4]]);
     assert.throws(() => merger.accept(0, 2, Buffer.alloc(4)), {
       message: /h: chunk at byte 2 \(4 bytes\) splits an element/,
     });
     assert.throws(() => merger.accept(0, 0, Buffer.alloc(6)), RangeError);
+    assert.throws(() => merger.accept(0, 12, Buffer.alloc(8)), {
+      name: 'RangeError',
+      message: "h: chunk at byte 12 (8 bytes) ends past the tensor's 16 bytes",
+    });
   });
 });
 

@@ -1,5 +1,6 @@
 import { bytesPerElement, type Datatype } from './dtype.js';
 import { byteSize, normalizeAxis, strideBytes, type Tensor, type TensorSpec } from './tensor.js';
+import { bytesOf, typedView } from './typed-view.js';
 
 /**
  * Streaming gathers: a merger owns the destination buffer and takes partition chunks in any order
@@ -10,7 +11,7 @@ export interface Merger {
   readonly spec: TensorSpec;
   /** Writes `data`, which starts `offset` bytes into partition `partition`'s output. */
   accept(partition: number, offset: number, data: Uint8Array): void;
-  /** The merged tensor; call once all partitions' bytes were accepted. */
+  /** The merged tensor, once all partitions' bytes were accepted; every call gives the same values. */
   result(): Tensor;
 }
 
@@ -72,47 +73,8 @@ export class ConcatMerger implements Merger {
   }
 }
 
-type NumericArray =
-  Float32Array | Float64Array | Int32Array | Int8Array | Uint8Array | Int16Array | Uint16Array | Uint32Array;
-
-function typedView(
-  datatype: Datatype,
-  buffer: Buffer | Uint8Array,
-  offset: number,
-  bytes: number,
-): NumericArray | BigInt64Array | BigUint64Array {
-  const width = bytesPerElement(datatype);
-  const n = bytes / width;
-  const ab = buffer.buffer;
-  const at = buffer.byteOffset + offset;
-  // Typed arrays need aligned offsets; copy the rare unaligned chunk rather than fail.
-  if (at % width !== 0)
-    return typedView(datatype, Uint8Array.from(buffer.subarray(offset, offset + bytes)), 0, bytes);
-  switch (datatype) {
-    case 'FP32':
-      return new Float32Array(ab, at, n);
-    case 'FP64':
-      return new Float64Array(ab, at, n);
-    case 'INT32':
-      return new Int32Array(ab, at, n);
-    case 'INT16':
-      return new Int16Array(ab, at, n);
-    case 'INT8':
-      return new Int8Array(ab, at, n);
-    case 'UINT8':
-      return new Uint8Array(ab, at, n);
-    case 'UINT16':
-      return new Uint16Array(ab, at, n);
-    case 'UINT32':
-      return new Uint32Array(ab, at, n);
-    case 'INT64':
-      return new BigInt64Array(ab, at, n);
-    case 'UINT64':
-      return new BigUint64Array(ab, at, n);
-    default:
-      throw new TypeError(`cannot add ${datatype} tensors`);
-  }
-}
+// FP16 is read as its raw bits and BOOL as bytes: adding those would be wrong, not just lossy.
+const NOT_ADDABLE: ReadonlySet<Datatype> = new Set(['FP16', 'BOOL']);
 
 /**
  * Element-wise sum (or mean) of equally shaped partition outputs. Float addition is commutative, so
@@ -134,6 +96,7 @@ export class SumMerger implements Merger {
         );
       }
     });
+    if (NOT_ADDABLE.has(datatype)) throw new TypeError(`${name}: cannot add ${datatype} tensors`);
     if (mean && datatype !== 'FP32' && datatype !== 'FP64')
       throw new TypeError(`${name}: mean needs FP32 or FP64, not ${datatype}`);
     this.spec = { name, datatype, shape: [...first] };
@@ -149,24 +112,29 @@ export class SumMerger implements Merger {
         `${this.spec.name}: chunk at byte ${offset} (${data.length} bytes) splits an element`,
       );
     }
-    const into = typedView(this.spec.datatype, this.#data, offset, data.length);
-    const from = typedView(this.spec.datatype, data, 0, data.length);
+    if (offset + data.length > this.#data.length) {
+      throw new RangeError(
+        `${this.spec.name}: chunk at byte ${offset} (${data.length} bytes) ends past the tensor's ${this.#data.length} bytes`,
+      );
+    }
+    // #data is ours and aligned, so `into` writes through; `from` may be a copy of an unaligned chunk.
+    const into = typedView(this.spec.datatype, this.#data.subarray(offset, offset + data.length));
+    const from = typedView(this.spec.datatype, data);
     if (into instanceof BigInt64Array || into instanceof BigUint64Array) {
-      const src = from as BigInt64Array;
+      const src = from as BigInt64Array | BigUint64Array;
       for (let i = 0; i < into.length; i++) into[i]! += src[i]!;
     } else {
-      const src = from as NumericArray;
+      const src = from as Exclude<typeof from, BigInt64Array | BigUint64Array>;
       for (let i = 0; i < into.length; i++) into[i]! += src[i]!;
     }
   }
 
+  /** The sum, or the mean; the sum is kept, so every call gives the same tensor. */
   result(): Tensor {
-    if (this.#mean) {
-      const view = typedView(this.spec.datatype, this.#data, 0, this.#data.length) as
-        Float32Array | Float64Array;
-      for (let i = 0; i < view.length; i++) view[i]! /= this.#partitions;
-    }
-    return { ...this.spec, data: this.#data };
+    if (!this.#mean) return { ...this.spec, data: this.#data };
+    const sums = typedView(this.spec.datatype, this.#data) as Float32Array | Float64Array;
+    const means = sums.map((sum) => sum / this.#partitions);
+    return { ...this.spec, data: bytesOf(means) };
   }
 }
 

@@ -1,12 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { Gather } from '../plan/schema.js';
 import { splitSizes } from './scatter.js';
 import type { Tensor } from './tensor.js';
-import { mergeTopk } from './topk.js';
+import { mergeTopk, type TopkMerge } from './topk.js';
 import { mulberry32 } from '../random.js';
-
-type TopkGather = Extract<Gather, { kind: 'topk' }>;
 
 const prng = mulberry32;
 
@@ -19,7 +16,7 @@ function topkOfRow(row: readonly number[], k: number): { value: number; index: n
 }
 
 interface Case {
-  gather: TopkGather;
+  merge: TopkMerge;
   values: Tensor[];
   indices: Tensor[];
 }
@@ -59,7 +56,7 @@ function partitioned(
       data: Buffer.from(new BigInt64Array(idxs).buffer),
     });
   });
-  return { gather: { kind: 'topk', k, indices: 'ids', columnOffsets: offsets }, values, indices };
+  return { merge: { k, columnOffsets: offsets }, values, indices };
 }
 
 function readValues(t: Tensor): number[] {
@@ -74,7 +71,7 @@ void describe('mergeTopk', () => {
   void test('by hand: ties across partitions go to the lower global index', () => {
     // One row of 6 columns: [5, 9, 9 | 9, 1, 5]; partitions of 3 columns each, k = 4.
     const c = partitioned([[5, 9, 9, 9, 1, 5]], [1], [3, 3], 4);
-    const [values, indices] = mergeTopk(c.gather, c.values, c.indices);
+    const [values, indices] = mergeTopk(c.merge, c.values, c.indices);
     assert.deepEqual(values.shape, [1, 4]);
     assert.equal(values.name, 'scores');
     assert.equal(values.datatype, 'FP32');
@@ -87,7 +84,7 @@ void describe('mergeTopk', () => {
 
   void test('a 1-D row: the local indices of each partition are offset by its first column', () => {
     const c = partitioned([[3, 7, 7, 3]], [], [2, 2], 3);
-    const [values, indices] = mergeTopk(c.gather, c.values, c.indices);
+    const [values, indices] = mergeTopk(c.merge, c.values, c.indices);
     assert.deepEqual(values.shape, [3]);
     assert.deepEqual(readValues(values), [7, 7, 3]);
     assert.deepEqual(readIndices(indices), [1, 2, 0]);
@@ -110,7 +107,7 @@ void describe('mergeTopk', () => {
       );
       const fp64 = c % 3 === 0;
       const input = partitioned(rows, outer, widths, k, fp64);
-      const [values, indices] = mergeTopk(input.gather, input.values, input.indices);
+      const [values, indices] = mergeTopk(input.merge, input.values, input.indices);
       const kept = Math.min(k, width);
       const why = `case ${c}: widths [${widths}], k ${k}, outer [${outer}]`;
       assert.deepEqual(values.shape, [...outer, kept], why);
@@ -145,7 +142,7 @@ void describe('mergeTopk', () => {
       t.data.copy(b, 3);
       return { ...t, data: b.subarray(3) };
     };
-    const [values, indices] = mergeTopk(c.gather, c.values.map(unaligned), c.indices.map(unaligned));
+    const [values, indices] = mergeTopk(c.merge, c.values.map(unaligned), c.indices.map(unaligned));
     assert.deepEqual(readValues(values), [8, 4, 6, 5]);
     assert.deepEqual(readIndices(indices), [3, 1, 0, 1]);
   });
@@ -153,12 +150,12 @@ void describe('mergeTopk', () => {
   void test('refuses values that are not floats and indices that are not INT64, naming the tensor', () => {
     const c = partitioned([[1, 2]], [1], [1, 1], 1);
     const intValues = c.values.map((t) => ({ ...t, datatype: 'INT32' as const }));
-    assert.throws(() => mergeTopk(c.gather, intValues, c.indices), {
+    assert.throws(() => mergeTopk(c.merge, intValues, c.indices), {
       name: 'TypeError',
       message: /^scores: top-k values must be FP32 or FP64, not INT32/,
     });
     const intIndices = c.indices.map((t) => ({ ...t, datatype: 'INT32' as const }));
-    assert.throws(() => mergeTopk(c.gather, c.values, intIndices), {
+    assert.throws(() => mergeTopk(c.merge, c.values, intIndices), {
       name: 'TypeError',
       message: /^ids: top-k indices must be INT64, not INT32/,
     });

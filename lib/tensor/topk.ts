@@ -1,29 +1,33 @@
-import type { Gather } from '../plan/schema.js';
 import type { Tensor } from './tensor.js';
+import { bytesOf, typedView } from './typed-view.js';
 
-type TopkGather = Extract<Gather, { kind: 'topk' }>;
+/** How partitions' local top-k lists combine (a plan's `topk` gather carries both fields). */
+export interface TopkMerge {
+  /** How many to keep along the last axis. */
+  readonly k: number;
+  /** Partition p's first column in the unsplit last axis, added to its local indices. */
+  readonly columnOffsets: readonly number[];
+}
 
 function floats(t: Tensor): Float32Array | Float64Array {
-  const copy = t.data.byteOffset % 8 === 0 ? t.data : Buffer.from(t.data);
-  if (t.datatype === 'FP32') return new Float32Array(copy.buffer, copy.byteOffset, copy.byteLength / 4);
-  if (t.datatype === 'FP64') return new Float64Array(copy.buffer, copy.byteOffset, copy.byteLength / 8);
+  if (t.datatype === 'FP32' || t.datatype === 'FP64') return typedView(t.datatype, t.data);
   throw new TypeError(`${t.name}: top-k values must be FP32 or FP64, not ${t.datatype}`);
 }
 
 function int64s(t: Tensor): BigInt64Array {
   if (t.datatype !== 'INT64')
     throw new TypeError(`${t.name}: top-k indices must be INT64, not ${t.datatype}`);
-  const copy = t.data.byteOffset % 8 === 0 ? t.data : Buffer.from(t.data);
-  return new BigInt64Array(copy.buffer, copy.byteOffset, copy.byteLength / 8);
+  return typedView('INT64', t.data);
 }
 
 /**
  * The global top-k along the last axis from each partition's local top-k: every partition's
  * indices are local column numbers, offset here by the partition's first column. Order: larger
  * value first, then the lower global index, so ties resolve as they would in the unsplit model.
+ * The results keep the names of the partitions' values and indices tensors.
  */
 export function mergeTopk(
-  gather: TopkGather,
+  merge: TopkMerge,
   values: readonly Tensor[],
   indices: readonly Tensor[],
 ): [Tensor, Tensor] {
@@ -33,7 +37,7 @@ export function mergeTopk(
   const idxs = indices.map(int64s);
   const widths = values.map((v) => v.shape.at(-1) ?? 1);
   const k = Math.min(
-    gather.k,
+    merge.k,
     widths.reduce((n, w) => n + w, 0),
   );
   const outValues = first.datatype === 'FP32' ? new Float32Array(outer * k) : new Float64Array(outer * k);
@@ -45,7 +49,7 @@ export function mergeTopk(
       for (let j = 0; j < w; j++) {
         candidates.push({
           value: vals[p]![row * w + j]!,
-          index: idxs[p]![row * w + j]! + BigInt(gather.columnOffsets[p]!),
+          index: idxs[p]![row * w + j]! + BigInt(merge.columnOffsets[p]!),
         });
       }
     });
@@ -59,7 +63,7 @@ export function mergeTopk(
   }
   const shape = [...first.shape.slice(0, -1), k];
   return [
-    { name: first.name, datatype: first.datatype, shape, data: Buffer.from(outValues.buffer) },
-    { name: gather.indices, datatype: 'INT64', shape, data: Buffer.from(outIndices.buffer) },
+    { name: first.name, datatype: first.datatype, shape, data: bytesOf(outValues) },
+    { name: indices[0]!.name, datatype: 'INT64', shape, data: bytesOf(outIndices) },
   ];
 }

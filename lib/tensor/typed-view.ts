@@ -35,8 +35,8 @@ export function typedView<D extends Datatype>(datatype: D, bytes: Uint8Array): T
   if (bytes.byteLength % width !== 0)
     throw new RangeError(`${bytes.byteLength} bytes are not a whole number of ${datatype} elements`);
   const aligned = bytes.byteOffset % width === 0 ? bytes : Uint8Array.prototype.slice.call(bytes);
-  const Array = ARRAYS[datatype];
-  return new Array(
+  const View = ARRAYS[datatype];
+  return new View(
     aligned.buffer as ArrayBuffer,
     aligned.byteOffset,
     aligned.byteLength / width,

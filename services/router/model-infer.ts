@@ -3,7 +3,7 @@ import { status as Status } from '@grpc/grpc-js';
 import type { Plan } from '../../lib/plan/schema.js';
 import { ServiceError } from '../../lib/grpc/service-error.js';
 import type { Logger } from '../../lib/log.js';
-import type { RoutingTable } from '../../registry/routing-table.js';
+import type { RoutingTable } from './routing-table.js';
 import type { ModelCatalog } from './model-catalog.js';
 import type { ModelStatisticsBook } from './model-statistics.js';
 import { executePlan, type ExecutionContext } from './plan-executor.js';

@@ -10,6 +10,7 @@ import {
   type WireInferTrailer,
 } from '../../lib/grpc/shard-messages.js';
 import type { PartitionSink } from '../../lib/plan/stage-gather.js';
+import { gatherStatus } from './gather-status.js';
 import type { ShardInstance } from '../../registry/registry.js';
 import type { ShardClients } from './shard-clients.js';
 
@@ -26,7 +27,8 @@ export interface PartitionCall {
 /**
  * One `Shard.Infer` stream to one replica: send the header and input chunks (waiting on
  * back-pressure), half-close, feed response chunks to the sink, resolve with the trailer. Rejects
- * with the call's gRPC error, or CANCELLED when `signal` aborts; the stream is cancelled then.
+ * with the call's gRPC error, the sink's error (a GatherError as its ServiceError), or CANCELLED
+ * when `signal` aborts; the stream is cancelled then.
  */
 export function callPartition(clients: ShardClients, call: PartitionCall): Promise<WireInferTrailer> {
   return new Promise((resolve, reject) => {
@@ -65,7 +67,7 @@ export function callPartition(clients: ShardClients, call: PartitionCall): Promi
         }
       } catch (error) {
         stream.cancel();
-        settle(error);
+        settle(gatherStatus(error));
       }
     });
     stream.on('error', (error) => settle(error));

@@ -4,11 +4,12 @@ import { splitTensor } from '../../lib/tensor/scatter.js';
 import type { Tensor } from '../../lib/tensor/tensor.js';
 import { isGrpcError, ServiceError } from '../../lib/grpc/service-error.js';
 import type { Logger } from '../../lib/log.js';
-import type { RoutingTable } from '../../registry/routing-table.js';
+import type { RoutingTable } from './routing-table.js';
 import { callPartition } from './partition-call.js';
 import type { ReplicaPicker } from './replica-picker.js';
 import type { ShardClients } from './shard-clients.js';
 import { StageGather } from '../../lib/plan/stage-gather.js';
+import { gatherStatus } from './gather-status.js';
 
 /** Codes after which the same partition may succeed on another replica: inference has no side effects. */
 const RETRYABLE = new Set([
@@ -82,7 +83,11 @@ async function executeStage(
   } finally {
     ctx.signal.removeEventListener('abort', onAbort);
   }
-  return gather.result();
+  try {
+    return gather.result();
+  } catch (error) {
+    throw gatherStatus(error);
+  }
 }
 
 /** Runs one partition, retrying on another replica within the deadline when a replica fails. */

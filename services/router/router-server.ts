@@ -11,7 +11,7 @@ import {
 } from '../../lib/grpc/protos.js';
 import type { Logger } from '../../lib/log.js';
 import type { Registry } from '../../registry/registry.js';
-import { buildRoutingTable, type RoutingTable } from '../../registry/routing-table.js';
+import { buildRoutingTable, type RoutingTable } from './routing-table.js';
 import { inferenceService } from './inference-service.js';
 import { ModelCatalog } from './model-catalog.js';
 import { ModelStatisticsBook } from './model-statistics.js';

@@ -1,51 +1,12 @@
 import * as ort from 'onnxruntime-node';
 import { datatypeFromOrt, DATATYPES } from '../../lib/tensor/dtype.js';
 import type { Tensor, TensorSpec } from '../../lib/tensor/tensor.js';
+import { bytesOf, typedView, type TypedArray } from '../../lib/tensor/typed-view.js';
 import type { ModelRunner } from './model-runner.js';
 
 export interface OrtRunnerOptions {
   /** Threads ONNX Runtime uses inside one operator. @default 1, so replicas on one host don't fight */
   readonly intraOpThreads?: number;
-}
-
-type OrtData = ort.Tensor['data'];
-
-/** A typed-array view over a buffer, copying only when the buffer is misaligned for the type. */
-function view(tensor: Tensor): OrtData {
-  const { data } = tensor;
-  const width = DATATYPES[tensor.datatype].bytes;
-  const bytes = data.byteOffset % width === 0 ? data : Buffer.from(data);
-  const n = bytes.byteLength / width;
-  const args = [bytes.buffer, bytes.byteOffset, n] as const;
-  switch (tensor.datatype) {
-    case 'FP32':
-      return new Float32Array(...args);
-    case 'FP64':
-      return new Float64Array(...args);
-    case 'INT64':
-      return new BigInt64Array(...args);
-    case 'UINT64':
-      return new BigUint64Array(...args);
-    case 'INT32':
-      return new Int32Array(...args);
-    case 'UINT32':
-      return new Uint32Array(...args);
-    case 'INT16':
-      return new Int16Array(...args);
-    case 'UINT16':
-    case 'FP16':
-      return new Uint16Array(...args);
-    case 'INT8':
-      return new Int8Array(...args);
-    case 'UINT8':
-    case 'BOOL':
-      return new Uint8Array(...args);
-  }
-}
-
-function toBuffer(data: OrtData): Buffer {
-  const typed = data as ArrayBufferView;
-  return Buffer.from(typed.buffer, typed.byteOffset, typed.byteLength);
 }
 
 /**
@@ -80,9 +41,11 @@ export class OrtRunner implements ModelRunner {
   async run(inputs: readonly Tensor[]): Promise<Tensor[]> {
     const feeds: Record<string, ort.Tensor> = {};
     for (const t of inputs) {
-      feeds[t.name] = new ort.Tensor(DATATYPES[t.datatype].ort as ort.Tensor.Type, view(t) as never, [
-        ...t.shape,
-      ]);
+      feeds[t.name] = new ort.Tensor(
+        DATATYPES[t.datatype].ort as ort.Tensor.Type,
+        typedView(t.datatype, t.data) as never,
+        [...t.shape],
+      );
     }
     const results = await this.session.run(feeds);
     return this.outputNames.map((name) => {
@@ -91,7 +54,7 @@ export class OrtRunner implements ModelRunner {
         name,
         datatype: datatypeFromOrt(out.type),
         shape: out.dims.map(Number),
-        data: toBuffer(out.data),
+        data: bytesOf(out.data as TypedArray),
       };
     });
   }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ShardInstance } from './registry.js';
+import type { ShardInstance } from '../../registry/registry.js';
 import { buildRoutingTable } from './routing-table.js';
 
 const shard = (id: string, overrides: Partial<ShardInstance> = {}): ShardInstance => ({

@@ -1,5 +1,5 @@
-import type { ShardInstance } from './registry.js';
-import { compareById } from './shard-instance.js';
+import type { ShardInstance } from '../../registry/registry.js';
+import { compareById } from '../../registry/shard-instance.js';
 
 /**
  * An immutable snapshot of which replicas serve which partition, like grpc-js's `Picker`: the
