@@ -44,7 +44,12 @@ export function inferenceService(ctx: InferenceContext): UntypedServiceImplement
 
   return {
     ServerLive: unary(() => ({ live: true })),
-    ServerReady: unary(() => ({ ready: true })),
+    // Ready to serve inferences: the registry has answered (so the table is news, not the empty
+    // placeholder), the router is not closing, and at least one model can run (every partition
+    // has a replica). Live only says the process answers.
+    ServerReady: unary(() => ({
+      ready: ctx.routing() && ctx.catalog.plans.some((plan) => modelReady(plan, ctx.table())),
+    })),
     ServerMetadata: unary(() => ({
       name: 'shardmesh',
       version: ctx.version,

@@ -15,7 +15,10 @@ import { buildRoutingTable, type RoutingTable } from '../../registry/routing-tab
 import { inferenceService } from './inference-service.js';
 import { ModelCatalog } from './model-catalog.js';
 import { ModelStatisticsBook } from './model-statistics.js';
+import { systemClock } from './clock.js';
+import { shardCaller } from './partition-call.js';
 import { ReplicaPicker } from './replica-picker.js';
+import { retryPolicyFromOptions } from './retry-policy.js';
 import { withRouterDefaults, type RouterOptions } from './router-options.js';
 import { ShardClients } from './shard-clients.js';
 
@@ -44,9 +47,14 @@ export async function startRouter(
   await catalog.reload();
   const clients = new ShardClients(tls);
   let table = buildRoutingTable([]);
+  // Not ready until the registry has answered once (the empty table above is a placeholder, not
+  // news), nor once closing.
+  let tableFromRegistry = false;
+  let closing = false;
   const watch = registry.watch(
     (instances) => {
       table = buildRoutingTable(instances);
+      tableFromRegistry = true;
       clients.retain(instances);
       void catalog
         .reload()
@@ -66,8 +74,16 @@ export async function startRouter(
     inferenceService({
       catalog,
       table: () => table,
+      routing: () => tableFromRegistry && !closing,
       statistics: new ModelStatisticsBook(),
-      execution: { table: () => table, picker: new ReplicaPicker(), clients, chunkBytes: o.chunkBytes },
+      execution: {
+        table: () => table,
+        picker: new ReplicaPicker(),
+        call: shardCaller(clients),
+        retry: retryPolicyFromOptions(o),
+        clock: systemClock,
+        chunkBytes: o.chunkBytes,
+      },
       defaultDeadlineMs: o.defaultDeadlineMs,
       log,
       version,
@@ -95,6 +111,7 @@ export async function startRouter(
     port,
     table: () => table,
     close: async () => {
+      closing = true;
       watch.close();
       health.set('NOT_SERVING');
       health.close();
