@@ -39,7 +39,11 @@ export class LogLines {
   /** The first line, already written or still to come, that matches; rejects after `timeoutMs`. */
   waitFor(match: (line: LogLine) => boolean, timeoutMs = 20_000): Promise<LogLine> {
     const seen = this.#lines.find(match);
-    if (seen) return Promise.resolve(seen);
+    return seen ? Promise.resolve(seen) : this.next(match, timeoutMs);
+  }
+
+  /** The first matching line among those still to come; rejects after `timeoutMs`. */
+  next(match: (line: LogLine) => boolean, timeoutMs = 20_000): Promise<LogLine> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#waiters.delete(waiter);

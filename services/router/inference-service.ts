@@ -44,11 +44,12 @@ export function inferenceService(ctx: InferenceContext): UntypedServiceImplement
 
   return {
     ServerLive: unary(() => ({ live: true })),
-    // Ready to serve inferences: the registry has answered (so the table is news, not the empty
-    // placeholder), the router is not closing, and at least one model can run (every partition
-    // has a replica). Live only says the process answers.
+    // Ready means ready to serve inferences: at least one model can run, every partition of it
+    // having a replica in the routing table. Before the registry first answers the table is empty,
+    // so a router that cannot see its shards is not ready; one that lost the registry keeps its
+    // last table and stays ready, as it keeps serving. Live only says the process answers.
     ServerReady: unary(() => ({
-      ready: ctx.routing() && ctx.catalog.plans.some((plan) => modelReady(plan, ctx.table())),
+      ready: ctx.catalog.plans.some((plan) => modelReady(plan, ctx.table())),
     })),
     ServerMetadata: unary(() => ({
       name: 'shardmesh',

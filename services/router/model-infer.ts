@@ -21,8 +21,6 @@ export interface InferRequest {
 export interface InferenceContext {
   readonly catalog: ModelCatalog;
   readonly table: () => RoutingTable;
-  /** Whether the router routes from a table the registry gave it and is not closing. */
-  readonly routing: () => boolean;
   readonly statistics: ModelStatisticsBook;
   readonly execution: Omit<ExecutionContext, 'requestId' | 'deadline' | 'signal' | 'log'>;
   readonly defaultDeadlineMs: number;

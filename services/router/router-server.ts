@@ -47,14 +47,9 @@ export async function startRouter(
   await catalog.reload();
   const clients = new ShardClients(tls);
   let table = buildRoutingTable([]);
-  // Not ready until the registry has answered once (the empty table above is a placeholder, not
-  // news), nor once closing.
-  let tableFromRegistry = false;
-  let closing = false;
   const watch = registry.watch(
     (instances) => {
       table = buildRoutingTable(instances);
-      tableFromRegistry = true;
       clients.retain(instances);
       void catalog
         .reload()
@@ -74,7 +69,6 @@ export async function startRouter(
     inferenceService({
       catalog,
       table: () => table,
-      routing: () => tableFromRegistry && !closing,
       statistics: new ModelStatisticsBook(),
       execution: {
         table: () => table,
@@ -111,7 +105,6 @@ export async function startRouter(
     port,
     table: () => table,
     close: async () => {
-      closing = true;
       watch.close();
       health.set('NOT_SERVING');
       health.close();
