@@ -1,6 +1,6 @@
 import { status as Status, type ServiceError as GrpcError } from '@grpc/grpc-js';
 import assert from 'node:assert/strict';
-import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -39,7 +39,8 @@ interface TensorConfig {
 /**
  * The Open Inference Protocol's model and repository calls, over grpc-js, against a router and a
  * shard registered in a real Consul agent. The repository holds `mlp` at two versions (different
- * weights, so an answer tells which ran) and `outer`, which no shard serves.
+ * weights, so an answer tells which ran; version 2 declares a batch dim of at most 16) and `outer`,
+ * which no shard serves.
  */
 describe('model and repository API through Consul', () => {
   let consul: ConsulAgent;
@@ -63,6 +64,12 @@ describe('model and repository API through Consul', () => {
       outputDim: 32,
       seed: 99,
     });
+    // Version 2 declares a batch dim, as a Triton model with max_batch_size 16 would.
+    const plan2 = path.join(models, 'mlp', '2', 'plan.json');
+    await writeFile(
+      plan2,
+      JSON.stringify({ ...(JSON.parse(await readFile(plan2, 'utf8')) as object), maxBatchSize: 16 }),
+    );
     consul = await startConsulAgent();
     certs = await makeCertificates([
       ['router', 'router'],
@@ -161,13 +168,21 @@ describe('model and repository API through Consul', () => {
         output: [{ name: 'y', data_type: 'TYPE_FP32', dims: [-1, 32] }],
       },
     );
+    const batched = await mesh.client.call<{
+      config: { max_batch_size: number; input: TensorConfig[]; output: TensorConfig[] };
+    }>('ModelConfig', { name: 'mlp', version: '2' });
+    // With max_batch_size > 0, Triton's dims leave the batch dim out.
+    assert.deepEqual(
+      [batched.config.max_batch_size, batched.config.input[0]!.dims, batched.config.output[0]!.dims],
+      [16, [8], [32]],
+    );
     await assert.rejects(
       mesh.client.call('ModelConfig', { name: 'no-such-model', version: '' }),
       (error: GrpcError) => error.code === Status.NOT_FOUND,
     );
   });
 
-  test('ModelStatistics: successes and failures of one version count there, and only there', async () => {
+  test('ModelStatistics: successes and failures of one version count there, and only there; batch elements count', async () => {
     const [before1, before2] = await statistics('mlp', '');
     assert.deepEqual(
       [before1!.version, before2!.version],
@@ -196,6 +211,11 @@ describe('model and repository API through Consul', () => {
       `last_inference ${after1!.last_inference} >= ${startedMs}`,
     );
     assert.deepEqual(after2, before2, 'version 2 is untouched');
+    // Version 2 has a batch dim: inference_count counts its batch elements, execution_count requests.
+    await infer('2', randomTensor('x', [3, 8], 6));
+    const [later2] = await statistics('mlp', '2');
+    assert.equal(later2!.inference_count - before2!.inference_count, 3);
+    assert.equal(later2!.execution_count - before2!.execution_count, 1);
     const all = await statistics('', '');
     assert.deepEqual(all.map((m) => `${m.name}/${m.version}`).sort(), ['mlp/1', 'mlp/2', 'outer/1']);
     assert.equal(all.find((m) => m.name === 'outer')!.inference_count, 0);
