@@ -1,16 +1,27 @@
-import type { ClientDuplexStream } from '@grpc/grpc-js';
+import { status as Status, type ClientDuplexStream, type ServiceError as GrpcError } from '@grpc/grpc-js';
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { storeTlsFiles } from '../certs/store.js';
+import { startChildService } from '../cli/child-service.js';
 import { PACKAGE_ROOT } from '../cli/paths.js';
 import type { PreparedRepository } from '../partition/models/demo-models.js';
 import { randomTensor } from '../partition/models/synthetic.js';
 import { relativeMaxError, runModel } from '../partition/verify/verify.js';
+import { InferenceClient } from '../cli/inference-client.js';
+import { openRegistry } from '../registry/open-registry.js';
+import type { Registration, ShardInstance } from '../registry/registry.js';
 import { rawInferRequest } from './harness/compare.js';
-import { makeCertificates, prepareTestModels, startMesh, type Mesh } from './harness/mesh.js';
+import { LogLines } from './harness/log-lines.js';
+import {
+  makeCertificates,
+  prepareTestModels,
+  startMesh,
+  TEST_MODELS_DIR,
+  type Mesh,
+} from './harness/mesh.js';
 import { runTool, toolPath } from './harness/tools.js';
 
 interface StreamResponse {
@@ -18,7 +29,11 @@ interface StreamResponse {
   infer_response: { id: string; raw_output_contents: Buffer[] } | null;
 }
 
-/** Third-party clients, unchanged, against the router: grpcurl (reflection) and tritonclient. */
+/**
+ * Third-party clients, unchanged, against the router: grpcurl (reflection) and tritonclient; and
+ * the readiness they read. shard-1 serves only `mlp`'s partition 1, so `mlp` is ready while
+ * `outer` (whose partition 1 nobody serves) is not.
+ */
 describe('third-party Open Inference Protocol clients', () => {
   let certs: Awaited<ReturnType<typeof makeCertificates>>;
   let work: string;
@@ -39,10 +54,69 @@ describe('third-party Open Inference Protocol clients', () => {
       certsDir: certs.dir,
       shards: [
         { name: 'shard-0', serve: ['*/*/*/0'] },
-        { name: 'shard-1', serve: ['*/*/*/1'] },
+        { name: 'shard-1', serve: ['mlp/*/*/1'] },
       ],
     });
     await mesh.waitForModel('mlp');
+  });
+
+  const modelReady = (client: InferenceClient, name: string) =>
+    client.call<{ ready: boolean }>('ModelReady', { name, version: '' }).then((r) => r.ready);
+  const serverReady = (client: InferenceClient) =>
+    client.call<{ ready: boolean }>('ServerReady', {}).then((r) => r.ready);
+
+  test('ModelReady: true when every partition has a replica, false when one has none', async () => {
+    assert.equal(await modelReady(mesh.client, 'mlp'), true);
+    assert.equal(await modelReady(mesh.client, 'outer'), false);
+    assert.equal(await modelReady(mesh.client, 'ocr-rec'), false);
+    await assert.rejects(
+      modelReady(mesh.client, 'no-such-model'),
+      (error: GrpcError) => error.code === Status.NOT_FOUND,
+    );
+  });
+
+  test('ServerReady: false until some model has a replica for every partition, and again once it loses one', async () => {
+    // A second router over its own registry folder, where the test places mlp's two shards' records.
+    const registry = `embedded:${path.join(work, 'registry-2')}`;
+    const router = await startChildService(
+      'router-2',
+      ['router', '--registry', registry, '--models', TEST_MODELS_DIR, '--certs', certs.dir, '--port', '0'],
+      { logs: 'pipe', env: { ...process.env, SHARDMESH_LOG_LEVEL: 'info' } },
+    );
+    const log = new LogLines(router.process.stderr!);
+    const client = await InferenceClient.connect(
+      `127.0.0.1:${router.port}`,
+      storeTlsFiles(certs.dir, 'client'),
+    );
+    const registrations: Registration[] = [];
+    try {
+      // Each change is awaited as the router's next table, started before the change is made.
+      const tableOf = (n: number) =>
+        log.next((l) => l.msg === 'routing table updated' && l['instances'] === n);
+      await log.waitFor((l) => l.msg === 'routing table updated' && l['instances'] === 0);
+      assert.equal((await client.call<{ live: boolean }>('ServerLive', {})).live, true);
+      assert.equal(await serverReady(client), false, 'no shard is registered');
+      const [p0, p1] = await mlpRecords(`embedded:${path.join(work, 'registry')}`);
+      const second = openRegistry(registry);
+      let table = tableOf(1);
+      registrations.push(await second.register(p0!));
+      await table;
+      assert.equal(await serverReady(client), false, 'mlp lacks partition 1');
+      assert.equal(await modelReady(client, 'mlp'), false);
+      table = tableOf(2);
+      registrations.push(await second.register(p1!));
+      await table;
+      assert.equal(await serverReady(client), true);
+      assert.equal(await modelReady(client, 'mlp'), true);
+      table = tableOf(1);
+      await registrations.shift()!.deregister();
+      await table;
+      assert.equal(await serverReady(client), false, 'mlp lost partition 0');
+    } finally {
+      client.close();
+      await Promise.all(registrations.map((r) => r.deregister()));
+      await router.stop(5_000);
+    }
   });
 
   after(async () => {
@@ -118,7 +192,7 @@ describe('third-party Open Inference Protocol clients', () => {
     assert.ok(relativeMaxError(actual, expected!) <= 1e-5);
   });
 
-  test('tritonclient.grpc: server ready, model metadata, and a numpy inference that matches', async () => {
+  test('tritonclient.grpc: server live and ready, model ready, model metadata, and a numpy inference that matches', async () => {
     const x = randomTensor('x', [3, 8], 8);
     const input = path.join(work, 'x.raw');
     const output = path.join(work, 'y.raw');
@@ -174,3 +248,15 @@ describe('third-party Open Inference Protocol clients', () => {
     assert.match(byId.get('bad')?.error_message ?? '', /INVALID_ARGUMENT: input "x": shape \[1,7\]/);
   });
 });
+
+/** `mlp`'s partition 0 and partition 1 records, as the mesh's shards registered them. */
+function mlpRecords(url: string): Promise<ShardInstance[]> {
+  return new Promise((resolve) => {
+    const watch = openRegistry(url).watch((instances) => {
+      const mlp = instances.filter((i) => i.model === 'mlp').sort((a, b) => a.partition - b.partition);
+      if (mlp.length !== 2) return;
+      watch.close();
+      resolve(mlp);
+    });
+  });
+}

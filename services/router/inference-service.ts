@@ -7,7 +7,14 @@ import {
 } from '@grpc/grpc-js';
 import type { Plan } from '../../lib/plan/schema.js';
 import { ServiceError, toStatus } from '../../lib/grpc/service-error.js';
+import type { ModelCatalog } from './model-catalog.js';
 import { modelReady, runInference, type InferenceContext, type InferRequest } from './model-infer.js';
+
+/** `version` of model `name`, or every version when it is empty; NOT_FOUND for an unknown one. */
+function versionsOf(catalog: ModelCatalog, name: string, version: string): readonly Plan[] {
+  const resolved = catalog.resolve(name, version);
+  return version === '' ? catalog.plans.filter((p) => p.name === resolved.name) : [resolved];
+}
 
 const DATA_TYPE = (datatype: string): string => `TYPE_${datatype === 'BYTES' ? 'STRING' : datatype}`;
 
@@ -44,7 +51,13 @@ export function inferenceService(ctx: InferenceContext): UntypedServiceImplement
 
   return {
     ServerLive: unary(() => ({ live: true })),
-    ServerReady: unary(() => ({ ready: true })),
+    // Ready means ready to serve inferences: at least one model can run, every partition of it
+    // having a replica in the routing table. Before the registry first answers the table is empty,
+    // so a router that cannot see its shards is not ready; one that lost the registry keeps its
+    // last table and stays ready, as it keeps serving. Live only says the process answers.
+    ServerReady: unary(() => ({
+      ready: ctx.catalog.plans.some((plan) => modelReady(plan, ctx.table())),
+    })),
     ServerMetadata: unary(() => ({
       name: 'shardmesh',
       version: ctx.version,
@@ -81,7 +94,8 @@ export function inferenceService(ctx: InferenceContext): UntypedServiceImplement
       };
     }),
     ModelStatistics: unary((r: { name: string; version: string }) => {
-      const plans = r.name === '' ? ctx.catalog.plans : [ctx.catalog.resolve(r.name, r.version)];
+      // An empty name means every model, an empty version every version (the proto's contract).
+      const plans = r.name === '' ? ctx.catalog.plans : versionsOf(ctx.catalog, r.name, r.version);
       return { model_stats: ctx.statistics.snapshot(plans) };
     }),
     RepositoryIndex: unary(async (r: { ready: boolean }) => {

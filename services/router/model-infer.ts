@@ -64,7 +64,9 @@ export async function runInference(
     const results = await executePlan(plan, inputs, { ...ctx.execution, requestId, deadline, signal, log });
     const tensors = requested.map((name) => results.get(name)!);
     const typed = request.raw_input_contents.length === 0;
-    ctx.statistics.record(plan.name, plan.version, true, Number(process.hrtime.bigint() - started));
+    // Triton counts batch elements in inference_count; a model without a batch dim counts 1.
+    const batch = plan.maxBatchSize > 0 ? (inputs.get(plan.inputs[0]!.name)?.shape[0] ?? 1) : 1;
+    ctx.statistics.record(plan.name, plan.version, true, Number(process.hrtime.bigint() - started), batch);
     return {
       model_name: plan.name,
       model_version: plan.version,

@@ -25,6 +25,18 @@ export interface PartitionCall {
 }
 
 /**
+ * Runs one attempt of a partition on `call.instance`: the executor's seam to the network, so its
+ * retry loop can be tested with calls that fail on cue.
+ */
+export type PartitionCaller = (call: PartitionCall) => Promise<WireInferTrailer>;
+
+/** The real caller: a `Shard.Infer` stream over the router's shard channels. */
+export const shardCaller =
+  (clients: ShardClients): PartitionCaller =>
+  (call) =>
+    callPartition(clients, call);
+
+/**
  * One `Shard.Infer` stream to one replica: send the header and input chunks (waiting on
  * back-pressure), half-close, feed response chunks to the sink, resolve with the trailer. Rejects
  * with the call's gRPC error, the sink's error (a GatherError as its ServiceError), or CANCELLED

@@ -4,22 +4,14 @@ import { splitTensor } from '../../lib/tensor/scatter.js';
 import type { Tensor } from '../../lib/tensor/tensor.js';
 import { isGrpcError, ServiceError } from '../../lib/grpc/service-error.js';
 import type { Logger } from '../../lib/log.js';
+import type { ShardInstance } from '../../registry/registry.js';
 import type { RoutingTable } from './routing-table.js';
-import { callPartition } from './partition-call.js';
+import type { Clock } from './clock.js';
+import type { PartitionCaller } from './partition-call.js';
 import type { ReplicaPicker } from './replica-picker.js';
-import type { ShardClients } from './shard-clients.js';
+import type { RetryPolicy } from './retry-policy.js';
 import { StageGather } from '../../lib/plan/stage-gather.js';
 import { gatherStatus } from './gather-status.js';
-
-/** Codes after which the same partition may succeed on another replica: inference has no side effects. */
-const RETRYABLE = new Set([
-  Status.UNAVAILABLE,
-  Status.UNKNOWN,
-  Status.INTERNAL,
-  Status.ABORTED,
-  Status.NOT_FOUND,
-  Status.FAILED_PRECONDITION,
-]);
 
 export interface ExecutionContext {
   readonly requestId: string;
@@ -27,7 +19,11 @@ export interface ExecutionContext {
   readonly signal: AbortSignal;
   readonly table: () => RoutingTable;
   readonly picker: ReplicaPicker;
-  readonly clients: ShardClients;
+  /** Runs one attempt of a partition on one replica. */
+  readonly call: PartitionCaller;
+  /** Whether and when a failed attempt is retried; shared by every request of a router. */
+  readonly retry: RetryPolicy;
+  readonly clock: Clock;
   readonly chunkBytes: number;
   readonly log: Logger;
 }
@@ -90,7 +86,14 @@ async function executeStage(
   }
 }
 
-/** Runs one partition, retrying on another replica within the deadline when a replica fails. */
+const NONE: ReadonlySet<string> = new Set();
+
+/**
+ * Runs one partition. A failed attempt is retried as `ctx.retry` decides, after its jittered
+ * backoff, on a replica not yet tried when the partition has one (else on one tried before, whose
+ * failure may have been passing). Each attempt gets a fresh sink, so a `sum` or `top-k` attempt
+ * that failed mid-stream leaves nothing in the gather.
+ */
 async function runPartition(
   plan: Plan,
   stage: StagePlan,
@@ -99,63 +102,109 @@ async function runPartition(
   gather: StageGather,
   ctx: ExecutionContext,
 ): Promise<void> {
+  const where = `model "${plan.name}" version ${plan.version}: stage "${stage.name}" partition ${p}`;
   const tried = new Set<string>();
-  let lastError: unknown;
-  for (;;) {
+  for (let attempt = 1; ; attempt++) {
     if (ctx.signal.aborted) throw new ServiceError(Status.CANCELLED, 'the request was cancelled');
-    if (Date.now() >= ctx.deadline.getTime())
+    if (ctx.clock.now() >= ctx.deadline.getTime())
       throw new ServiceError(Status.DEADLINE_EXCEEDED, `deadline passed while running stage "${stage.name}"`);
     const replicas = ctx.table().replicas(plan.name, plan.version, stage.name, p);
-    const replica = ctx.picker.pick(replicas, tried);
-    if (!replica) {
-      const why =
-        tried.size === 0
-          ? 'no healthy replica is registered'
-          : `all ${tried.size} replicas failed, last: ${describe(lastError)}`;
+    const replica = ctx.picker.pick(replicas, tried) ?? ctx.picker.pick(replicas, NONE);
+    if (!replica) throw new ServiceError(Status.UNAVAILABLE, `${where}: no healthy replica is registered`);
+    tried.add(replica.id);
+    const outcome = await attemptOn(replica, plan, stage, p, inputs, gather, ctx);
+    if (outcome.ok) {
+      ctx.retry.onSuccess();
+      return;
+    }
+    const { error, receivedBytes } = outcome;
+    const code = codeOf(error);
+    const decision = ctx.retry.afterFailure(attempt, code, ctx.clock.now(), ctx.deadline.getTime());
+    const fields = {
+      stage: stage.name,
+      partition: p,
+      replica: replica.id,
+      attempt,
+      code: Status[code],
+      receivedBytes,
+      err: describe(error),
+    };
+    if (!decision.retry) {
+      if (decision.reason === 'not-retryable') {
+        if (code !== Status.CANCELLED) ctx.log.warn(fields, 'partition attempt failed; not retryable');
+        throw error;
+      }
+      ctx.log.warn({ ...fields, reason: decision.reason }, 'partition attempt failed; giving up');
       throw new ServiceError(
-        Status.UNAVAILABLE,
-        `model "${plan.name}" version ${plan.version}: stage "${stage.name}" partition ${p}: ${why}`,
-        { cause: lastError },
+        code === Status.RESOURCE_EXHAUSTED ? code : Status.UNAVAILABLE,
+        `${where}: ${GIVE_UP[decision.reason]} after ${attempt} attempt(s) on ${tried.size} replica(s), last: ${describe(error)}`,
+        { cause: error },
       );
     }
-    tried.add(replica.id);
-    const end = ctx.picker.begin(replica);
-    try {
-      const header = {
+    ctx.log.warn({ ...fields, delayMs: Math.round(decision.delayMs) }, 'partition attempt failed; retrying');
+    await ctx.clock.sleep(decision.delayMs, ctx.signal);
+  }
+}
+
+const GIVE_UP = {
+  attempts: 'gave up',
+  budget: "gave up (the router's retry budget is spent)",
+  deadline: 'gave up (no time for a retry before the deadline)',
+} as const;
+
+type Outcome = { ok: true } | { ok: false; error: unknown; receivedBytes: number };
+
+/** One attempt; the replica counts as busy only while its call is open, not during a backoff. */
+async function attemptOn(
+  replica: ShardInstance,
+  plan: Plan,
+  stage: StagePlan,
+  p: number,
+  inputs: Tensor[],
+  gather: StageGather,
+  ctx: ExecutionContext,
+): Promise<Outcome> {
+  const sink = gather.sink(p);
+  let receivedBytes = 0;
+  const end = ctx.picker.begin(replica);
+  try {
+    const trailer = await ctx.call({
+      instance: replica,
+      header: {
         request_id: ctx.requestId,
         model: plan.name,
         version: plan.version,
         stage: stage.name,
         partition: p,
         inputs: [],
-      };
-      const trailer = await callPartition(ctx.clients, {
-        instance: replica,
-        header,
-        inputs,
-        deadline: ctx.deadline,
-        signal: ctx.signal,
-        chunkBytes: ctx.chunkBytes,
-        sink: gather.sink(p),
-      });
-      gather.partitionDone(p);
-      ctx.log.debug(
-        { stage: stage.name, partition: p, replica: replica.id, computeUs: trailer.compute_us },
-        'partition done',
-      );
-      return;
-    } catch (error) {
-      lastError = error;
-      const code = error instanceof ServiceError || isGrpcError(error) ? error.code : Status.UNKNOWN;
-      if (!RETRYABLE.has(code)) throw error;
-      ctx.log.warn(
-        { stage: stage.name, partition: p, replica: replica.id, code: Status[code], err: describe(error) },
-        'replica failed; retrying on another',
-      );
-    } finally {
-      end();
-    }
+      },
+      inputs,
+      deadline: ctx.deadline,
+      signal: ctx.signal,
+      chunkBytes: ctx.chunkBytes,
+      sink: {
+        header: (specs) => sink.header(specs),
+        chunk: (tensor, offset, data) => {
+          receivedBytes += data.length;
+          sink.chunk(tensor, offset, data);
+        },
+      },
+    });
+    gather.partitionDone(p);
+    ctx.log.debug(
+      { stage: stage.name, partition: p, replica: replica.id, computeUs: trailer.compute_us },
+      'partition done',
+    );
+    return { ok: true };
+  } catch (error) {
+    return { ok: false, error, receivedBytes };
+  } finally {
+    end();
   }
+}
+
+function codeOf(error: unknown): Status {
+  return error instanceof ServiceError || isGrpcError(error) ? error.code : Status.UNKNOWN;
 }
 
 function describe(error: unknown): string {

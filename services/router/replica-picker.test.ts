@@ -25,6 +25,16 @@ void describe('ReplicaPicker', () => {
     assert.deepEqual(picks, ['a', 'b', 'c', 'a', 'b', 'c']);
   });
 
+  void test("each partition's replicas take turns, whatever other partitions are picked between", () => {
+    const picker = new ReplicaPicker();
+    // A two-partition model, one request at a time: partition 0 has one replica, partition 1 two.
+    const picks = Array.from({ length: 4 }, () => {
+      picker.pick([c], none);
+      return picker.pick([a, b], none)?.id;
+    });
+    assert.deepEqual(picks, ['a', 'b', 'a', 'b']);
+  });
+
   void test('the replica with the fewest outstanding calls wins', () => {
     const picker = new ReplicaPicker();
     picker.begin(a);

@@ -1,13 +1,18 @@
 import type { ShardInstance } from '../../registry/registry.js';
 
+const MAX_TURNS = 4096;
+
 /**
  * Least-outstanding-requests choice among a partition's replicas. The counts are the router's own
  * view (calls it has open), which is what matters for queueing at a shard that only this router
- * feeds; ties go round-robin so equal replicas share the load.
+ * feeds; ties go round-robin so equal replicas share the load. The round-robin turn is kept per
+ * replica list (a partition's replicas), as grpc-js keeps one picker per channel: one shared turn
+ * would let the picks of a model's other partitions decide which replica this one gets, and a
+ * two-partition model sent one request at a time would always land on the same replica.
  */
 export class ReplicaPicker {
   readonly #outstanding = new Map<string, number>();
-  #turn = 0;
+  readonly #turns = new Map<string, number>();
 
   /** The least-loaded replica not in `exclude`, or undefined when none is left. */
   pick(replicas: readonly ShardInstance[], exclude: ReadonlySet<string>): ShardInstance | undefined {
@@ -16,7 +21,12 @@ export class ReplicaPicker {
     const load = (r: ShardInstance): number => this.#outstanding.get(r.id) ?? 0;
     const least = Math.min(...candidates.map(load));
     const tied = candidates.filter((r) => load(r) === least);
-    return tied[this.#turn++ % tied.length];
+    const key = replicas.map((r) => r.id).join('\n');
+    const turn = this.#turns.get(key) ?? 0;
+    // Lists of replicas that left the table are forgotten wholesale; turns then restart at 0.
+    if (this.#turns.size >= MAX_TURNS && !this.#turns.has(key)) this.#turns.clear();
+    this.#turns.set(key, turn + 1);
+    return tied[turn % tied.length];
   }
 
   /** Counts a call as open until the returned function is called. */

@@ -15,7 +15,10 @@ import { buildRoutingTable, type RoutingTable } from './routing-table.js';
 import { inferenceService } from './inference-service.js';
 import { ModelCatalog } from './model-catalog.js';
 import { ModelStatisticsBook } from './model-statistics.js';
+import { systemClock } from './clock.js';
+import { shardCaller } from './partition-call.js';
 import { ReplicaPicker } from './replica-picker.js';
+import { retryPolicyFromOptions } from './retry-policy.js';
 import { withRouterDefaults, type RouterOptions } from './router-options.js';
 import { ShardClients } from './shard-clients.js';
 
@@ -67,7 +70,14 @@ export async function startRouter(
       catalog,
       table: () => table,
       statistics: new ModelStatisticsBook(),
-      execution: { table: () => table, picker: new ReplicaPicker(), clients, chunkBytes: o.chunkBytes },
+      execution: {
+        table: () => table,
+        picker: new ReplicaPicker(),
+        call: shardCaller(clients),
+        retry: retryPolicyFromOptions(o),
+        clock: systemClock,
+        chunkBytes: o.chunkBytes,
+      },
       defaultDeadlineMs: o.defaultDeadlineMs,
       log,
       version,

@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { ModelStatisticsBook } from './model-statistics.js';
+
+void describe('ModelStatisticsBook', () => {
+  void test('counts successes, failures and batch elements per model version', () => {
+    const book = new ModelStatisticsBook();
+    const before = Date.now();
+    book.record('m', '1', true, 100, 3);
+    book.record('m', '1', true, 50);
+    book.record('m', '1', false, 7, 5);
+    book.record('m', '2', false, 1);
+    const [one, two, other] = book.snapshot([
+      { name: 'm', version: '1' },
+      { name: 'm', version: '2' },
+      { name: 'n', version: '1' },
+    ]) as {
+      name: string;
+      version: string;
+      last_inference: number;
+      inference_count: number;
+      execution_count: number;
+      inference_stats: object;
+    }[];
+    assert.deepEqual(
+      { ...one, last_inference: 0 },
+      {
+        name: 'm',
+        version: '1',
+        last_inference: 0,
+        // 3 + 1 batch elements that succeeded; the failed request's 5 do not count.
+        inference_count: 4,
+        execution_count: 2,
+        inference_stats: { success: { count: 2, ns: 150 }, fail: { count: 1, ns: 7 } },
+      },
+    );
+    assert.ok(one!.last_inference >= before);
+    assert.equal(two!.inference_count, 0);
+    assert.deepEqual(two!.inference_stats, { success: { count: 0, ns: 0 }, fail: { count: 1, ns: 1 } });
+    assert.deepEqual(other, {
+      name: 'n',
+      version: '1',
+      last_inference: 0,
+      inference_count: 0,
+      execution_count: 0,
+      inference_stats: { success: { count: 0, ns: 0 }, fail: { count: 0, ns: 0 } },
+    });
+  });
+});

@@ -1,0 +1,207 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { status as Status } from '@grpc/grpc-js';
+import { pino } from 'pino';
+import { ServiceError } from '../../lib/grpc/service-error.js';
+import type { Plan } from '../../lib/plan/schema.js';
+import type { Tensor } from '../../lib/tensor/tensor.js';
+import type { ShardInstance } from '../../registry/registry.js';
+import { buildRoutingTable } from './routing-table.js';
+import type { Clock } from './clock.js';
+import type { PartitionCall, PartitionCaller } from './partition-call.js';
+import { executePlan, type ExecutionContext } from './plan-executor.js';
+import { ReplicaPicker } from './replica-picker.js';
+import { RetryBudget } from './retry-budget.js';
+import { RetryPolicy } from './retry-policy.js';
+
+const f32 = (values: number[]): Buffer => Buffer.from(new Float32Array(values).buffer);
+
+/** One stage, one partition, whose output `y` is gathered by `sum`: a retry must not add twice. */
+const plan: Plan = {
+  name: 'm',
+  version: '1',
+  inputs: [{ name: 'x', datatype: 'FP32', shape: [2] }],
+  outputs: [{ name: 'y', datatype: 'FP32', shape: [2] }],
+  maxBatchSize: 0,
+  stages: [
+    {
+      name: 'main',
+      partitions: [{ file: 'p0.onnx' }],
+      inputs: [{ name: 'x', scatter: { kind: 'replicate' } }],
+      outputs: [{ name: 'y', gather: { kind: 'sum' } }],
+    },
+  ],
+};
+const x: Tensor = { name: 'x', datatype: 'FP32', shape: [2], data: f32([1, 2]) };
+
+const replica = (id: string): ShardInstance => ({
+  id,
+  address: '127.0.0.1',
+  port: 7000,
+  model: 'm',
+  version: '1',
+  stage: 'main',
+  partition: 0,
+  partitionCount: 1,
+  identity: `spiffe://shardmesh.test/shard/${id}`,
+});
+
+/** What a replica does with each call: answer `values`, or send `before` and then fail with `code`. */
+type Behaviour = { values: number[] } | { code: Status; before?: number[] };
+
+/** A caller that follows each replica's script and records which replica each attempt went to. */
+function scriptedCaller(script: Record<string, Behaviour>): PartitionCaller & { calls: string[] } {
+  const calls: string[] = [];
+  const caller = async (call: PartitionCall) => {
+    calls.push(call.instance.id);
+    const behaviour = script[call.instance.id]!;
+    call.sink.header([{ name: 'y', datatype: 'FP32', shape: [2] }]);
+    if ('values' in behaviour) {
+      call.sink.chunk(0, 0, f32(behaviour.values));
+      return { receive_us: 0, compute_us: 0, instance_id: call.instance.id };
+    }
+    if (behaviour.before) call.sink.chunk(0, 0, f32(behaviour.before));
+    throw new ServiceError(behaviour.code, `${call.instance.id} says ${Status[behaviour.code]}`);
+  };
+  return Object.assign(caller, { calls });
+}
+
+/** A clock that never waits: `sleep` moves time on and records the delay. */
+function fakeClock(): Clock & { sleeps: number[] } {
+  let now = 1_000_000;
+  const sleeps: number[] = [];
+  return {
+    sleeps,
+    now: () => now,
+    sleep: (ms) => {
+      sleeps.push(ms);
+      now += ms;
+      return Promise.resolve();
+    },
+  };
+}
+
+interface Setup {
+  replicas: ShardInstance[];
+  call: PartitionCaller;
+  retry?: RetryPolicy;
+  picker?: ReplicaPicker;
+  clock?: Clock;
+  deadlineMs?: number;
+}
+
+function context(s: Setup): ExecutionContext {
+  const table = buildRoutingTable(s.replicas);
+  const clock = s.clock ?? fakeClock();
+  return {
+    requestId: 'r1',
+    deadline: new Date(clock.now() + (s.deadlineMs ?? 60_000)),
+    signal: new AbortController().signal,
+    table: () => table,
+    picker: s.picker ?? new ReplicaPicker(),
+    call: s.call,
+    retry: s.retry ?? newPolicy(),
+    clock,
+    chunkBytes: 1 << 20,
+    log: pino({ level: 'silent' }),
+  };
+}
+
+const newPolicy = (budget = new RetryBudget(100, 1), maxAttempts = 3): RetryPolicy =>
+  new RetryPolicy(
+    { maxAttempts, initialBackoffMs: 10, maxBackoffMs: 1000, backoffMultiplier: 2 },
+    budget,
+    () => 0.5,
+  );
+
+const [a, b] = [replica('a'), replica('b')] as const;
+
+/** A picker that prefers `a`: `b` already has a call open, so only exclusion can move a pick to `b`. */
+function pickerPreferringA(): ReplicaPicker {
+  const picker = new ReplicaPicker();
+  picker.begin(b);
+  return picker;
+}
+
+const y = async (ctx: ExecutionContext): Promise<number[]> => {
+  const out = (await executePlan(plan, new Map([['x', x]]), ctx)).get('y')!;
+  return Array.from(new Float32Array(Uint8Array.from(out.data).buffer));
+};
+
+const codeOf = (error: unknown): string => Status[(error as ServiceError).code];
+
+void describe('executePlan retries', () => {
+  void test('INTERNAL from a replica is not retried: one call, INTERNAL out, no budget spent', async () => {
+    const call = scriptedCaller({ a: { code: Status.INTERNAL }, b: { values: [5, 6] } });
+    const budget = new RetryBudget(10, 1);
+    const clock = fakeClock();
+    const ctx = context({
+      replicas: [a, b],
+      call,
+      retry: newPolicy(budget),
+      clock,
+      picker: pickerPreferringA(),
+    });
+    await assert.rejects(y(ctx), (error) => codeOf(error) === 'INTERNAL');
+    assert.deepEqual(call.calls, ['a']);
+    assert.deepEqual(clock.sleeps, []);
+    assert.equal(budget.tokens, 10);
+  });
+
+  void test('UNAVAILABLE mid-stream is retried on the other replica, whose answer alone is summed', async () => {
+    const call = scriptedCaller({
+      a: { code: Status.UNAVAILABLE, before: [100, 100] },
+      b: { values: [5, 6] },
+    });
+    const clock = fakeClock();
+    const ctx = context({ replicas: [a, b], call, clock, picker: pickerPreferringA() });
+    assert.deepEqual(await y(ctx), [5, 6]);
+    assert.deepEqual(call.calls, ['a', 'b']);
+    assert.deepEqual(clock.sleeps, [5]); // random 0.5 of the first bound, 10 ms
+  });
+
+  void test('with one replica, UNAVAILABLE is retried on it with growing backoff up to maxAttempts', async () => {
+    const call = scriptedCaller({ a: { code: Status.UNAVAILABLE } });
+    const clock = fakeClock();
+    const ctx = context({ replicas: [a], call, clock, retry: newPolicy(new RetryBudget(100, 1), 3) });
+    await assert.rejects(y(ctx), (error) => {
+      assert.equal(codeOf(error), 'UNAVAILABLE');
+      assert.match((error as ServiceError).details, /gave up after 3 attempt\(s\) on 1 replica\(s\)/);
+      return true;
+    });
+    assert.deepEqual(call.calls, ['a', 'a', 'a']);
+    assert.deepEqual(clock.sleeps, [5, 10]);
+  });
+
+  void test("the router's budget stops retries once failures have spent half of it", async () => {
+    const call = scriptedCaller({ a: { code: Status.UNAVAILABLE }, b: { values: [5, 6] } });
+    // 4 tokens, nothing back per success: the first failure leaves 3 (> 2, retry), the second 2.
+    const retry = newPolicy(new RetryBudget(4, 0));
+    const picker = pickerPreferringA();
+    const first = context({ replicas: [a, b], call, retry, picker });
+    assert.deepEqual(await y(first), [5, 6]);
+    assert.deepEqual(call.calls, ['a', 'b']);
+    const second = context({ replicas: [a, b], call, retry, picker });
+    await assert.rejects(y(second), (error) => {
+      assert.equal(codeOf(error), 'UNAVAILABLE');
+      assert.match((error as ServiceError).details, /retry budget is spent/);
+      return true;
+    });
+    assert.deepEqual(call.calls, ['a', 'b', 'a']);
+  });
+
+  void test('no retry whose backoff would pass the deadline', async () => {
+    const call = scriptedCaller({ a: { code: Status.UNAVAILABLE }, b: { values: [5, 6] } });
+    const clock = fakeClock();
+    const ctx = context({ replicas: [a, b], call, clock, deadlineMs: 5, picker: pickerPreferringA() });
+    await assert.rejects(y(ctx), /no time for a retry before the deadline/);
+    assert.deepEqual(call.calls, ['a']);
+    assert.deepEqual(clock.sleeps, []);
+  });
+
+  void test('no replica registered is UNAVAILABLE without a call', async () => {
+    const call = scriptedCaller({});
+    await assert.rejects(y(context({ replicas: [], call })), /no healthy replica is registered/);
+    assert.deepEqual(call.calls, []);
+  });
+});

@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { withRouterDefaults, type RouterOptions } from './router-options.js';
+
+const base: RouterOptions = {
+  modelRepository: '/models',
+  tls: { caFile: 'ca.pem', certFile: 'router.pem', keyFile: 'router-key.pem' },
+};
+
+void describe('withRouterDefaults', () => {
+  void test('fills in the documented retry defaults', () => {
+    const o = withRouterDefaults(base);
+    assert.deepEqual(
+      [
+        o.retryMaxAttempts,
+        o.retryInitialBackoffMs,
+        o.retryMaxBackoffMs,
+        o.retryBackoffMultiplier,
+        o.retryBudgetTokens,
+        o.retryBudgetTokensPerSuccess,
+      ],
+      [3, 10, 1000, 2, 10, 1],
+    );
+  });
+
+  void test('refuses meaningless or contradictory values, naming the option', () => {
+    const cases: [Partial<RouterOptions>, RegExp][] = [
+      [{ retryMaxAttempts: 0 }, /^retryMaxAttempts 0: /],
+      [{ retryMaxAttempts: 1.5 }, /^retryMaxAttempts 1.5: /],
+      [{ retryMaxAttempts: NaN }, /^retryMaxAttempts NaN: /],
+      [{ retryInitialBackoffMs: -1 }, /^retryInitialBackoffMs -1: /],
+      [
+        { retryInitialBackoffMs: 50, retryMaxBackoffMs: 20 },
+        /^retryMaxBackoffMs 20: .*retryInitialBackoffMs \(50\)/,
+      ],
+      [{ retryBackoffMultiplier: 0.5 }, /^retryBackoffMultiplier 0.5: /],
+      [{ retryBudgetTokens: 0 }, /^retryBudgetTokens 0: /],
+      [{ retryBudgetTokensPerSuccess: NaN }, /^retryBudgetTokensPerSuccess NaN: /],
+      [{ defaultDeadlineMs: NaN }, /^defaultDeadlineMs NaN: /],
+      [{ chunkBytes: 4 }, /^chunkBytes 4: /],
+    ];
+    for (const [bad, message] of cases)
+      assert.throws(
+        () => withRouterDefaults({ ...base, ...bad }),
+        { name: 'TypeError', message },
+        JSON.stringify(bad),
+      );
+    assert.equal(withRouterDefaults({ ...base, retryMaxAttempts: 1 }).retryMaxAttempts, 1);
+  });
+});
