@@ -84,6 +84,22 @@ void describe('shardmesh refuses bad options with exit code 2, naming the option
       /option '--address <host:port>' argument '127\.0\.0\.1' is invalid/,
     ],
     [['infer', 'mlp', '--seed', 'abc'], /option '--seed <n>' argument 'abc' is invalid/],
+    [
+      ['generate', 'mlp', '--out', 'x.onnx', '--seed', 'abc'],
+      /option '--seed <n>' argument 'abc' is invalid/,
+    ],
+    [['generate', 'cnn', '--out', 'x.onnx'], /value 'cnn' is invalid for argument 'kind'/],
+    [['generate', 'mlp', '--out', 'x.onnx', '--size', 'big'], /option '--size <bytes>' argument 'big'/],
+    [['split', 'm.onnx', '--out', 'o', '--partitions', '0'], /option '--partitions <n>' argument '0'/],
+    [['split', 'm.onnx', '--out', 'o', '--tolerance', '-1'], /option '--tolerance <x>' argument '-1'/],
+    [
+      ['split', 'm.onnx', '--out', 'o', '--strategy', 'zigzag'],
+      /option '--strategy <name>' argument 'zigzag'/,
+    ],
+    [
+      ['split', 'm.onnx', '--out', 'o', '--max-partition-bytes', 'lots'],
+      /option '--max-partition-bytes <n>' argument 'lots'/,
+    ],
     [['up', '--bogus'], /error: unknown option '--bogus'/],
     [['shard'], /error: required option '--serve <selector\.\.\.>' not specified/],
   ];

@@ -61,6 +61,13 @@ export function sizeBetween(minBytes: number, maxBytes: number): OptionParser<nu
   };
 }
 
+/** A finite decimal number ≥ 0, such as a tolerance: `1e-5`, `0.01`, `0`. */
+export const parseNonNegative: OptionParser<number> = (value) => {
+  const n = value.trim() === '' ? NaN : Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('expected a number ≥ 0, such as 1e-5');
+  return n;
+};
+
 const DURATION_UNITS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
 
 /** A positive duration in milliseconds: `60000` (a bare number is ms), `500ms`, `30s`, `2m`. */

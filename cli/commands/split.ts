@@ -1,5 +1,6 @@
 import cliProgress from 'cli-progress';
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
+import { parseChoice, parseCount, parseNonNegative, parseSeed, parseSize } from '../option-parsers.js';
 import { runSplitCommand, STRATEGIES, type SplitStep, type SplitStrategy } from '../../partition/split.js';
 import { reportSplit } from '../split-report.js';
 
@@ -16,18 +17,6 @@ interface SplitFlags {
   tolerance: number;
   seed: number;
 }
-
-const integer = (value: string): number => {
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
-  return n;
-};
-
-const positive = (value: string): number => {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('must be a number ≥ 0');
-  return n;
-};
 
 /** A stderr progress bar over the steps, drawn only on a terminal. */
 function progress(steps: readonly SplitStep[]): { onStep?: (step: SplitStep) => void; stop(): void } {
@@ -52,21 +41,25 @@ export function registerSplitCommand(program: Command): void {
     .description('cut an ONNX model into partitions and a plan.json in a model repository folder')
     .argument('<model>', 'the unsplit .onnx file')
     .requiredOption('--out <dir>', 'folder to write, models/NAME/VERSION')
-    .option('--partitions <n>', 'partitions (pipeline: stages)', integer)
-    .option('--strategy <name>', STRATEGIES.join(' | '), 'auto')
+    .option('--partitions <n>', 'partitions (pipeline: stages)', parseCount)
+    .option('--strategy <name>', STRATEGIES.join(' | '), parseChoice(STRATEGIES), 'auto')
     .option(
       '--cut <tensor>',
       'pipeline: cut after this tensor (repeatable, in order)',
       (v, all: string[]) => [...all, v],
       [],
     )
-    .option('--max-partition-bytes <n>', 'auto: most weight bytes one partition may hold', positive)
-    .option('--topk <k>', 'head: gather the head with a top-k of k', integer)
+    .option(
+      '--max-partition-bytes <n>',
+      'auto: most weight bytes one partition may hold, e.g. 512MiB',
+      parseSize,
+    )
+    .option('--topk <k>', 'head: gather the head with a top-k of k', parseCount)
     .option('--name <name>', 'model name (default: NAME of --out)')
     .option('--version <v>', 'model version (default: VERSION of --out)')
     .option('--verify', 'run the partitions against the unsplit model on seeded inputs', false)
-    .option('--tolerance <x>', 'largest max-relative difference --verify accepts', positive, 1e-5)
-    .option('--seed <n>', 'seed of the --verify inputs', integer, 1)
+    .option('--tolerance <x>', 'largest max-relative difference --verify accepts', parseNonNegative, 1e-5)
+    .option('--seed <n>', 'seed of the --verify inputs', parseSeed, 1)
     .action(async (model: string, flags: SplitFlags) => {
       const steps: SplitStep[] = flags.verify
         ? ['load', 'split', 'write', 'verify']
