@@ -100,6 +100,10 @@ void describe('shardmesh refuses bad options with exit code 2, naming the option
       ['split', 'm.onnx', '--out', 'o', '--max-partition-bytes', 'lots'],
       /option '--max-partition-bytes <n>' argument 'lots'/,
     ],
+    [
+      ['shard', '--serve', '*/*/*/*', '--drain-timeout', 'forever'],
+      /option '--drain-timeout <duration>' argument 'forever'/,
+    ],
     [['up', '--bogus'], /error: unknown option '--bogus'/],
     [['shard'], /error: required option '--serve <selector\.\.\.>' not specified/],
   ];

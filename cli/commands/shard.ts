@@ -9,6 +9,7 @@ import { DEFAULT_CERTS_DIR, DEFAULT_MODELS_DIR, DEFAULT_REGISTRY_URL } from '../
 import {
   collectSelector,
   parseCount,
+  parseDurationMs,
   parseHost,
   parsePort,
   parseRegistry,
@@ -45,6 +46,12 @@ export function registerShardCommand(program: Command): void {
       parseChunkBytes,
       1 << 20,
     )
+    .option(
+      '--drain-timeout <duration>',
+      'on SIGTERM, how long in-flight calls may run before they end with UNAVAILABLE (e.g. 30s)',
+      parseDurationMs,
+      30_000,
+    )
     .action(
       async (o: {
         serve: PartitionSelector[];
@@ -56,6 +63,7 @@ export function registerShardCommand(program: Command): void {
         port: number;
         threads: number;
         chunkBytes: number;
+        drainTimeout: number;
       }) => {
         const log = createLogger(`shard:${o.name}`);
         const registry = openRegistry(o.registry, {
@@ -71,6 +79,7 @@ export function registerShardCommand(program: Command): void {
             tls: storeTlsFiles(o.certs, o.name),
             intraOpThreads: o.threads,
             chunkBytes: o.chunkBytes,
+            drainTimeoutMs: o.drainTimeout,
           },
           registry,
           log,
