@@ -12,6 +12,9 @@ interface SplitFlags {
   topk?: number;
   name?: string;
   version?: string;
+  maxBatchSize?: number;
+  dynamicBatchingDelayUs?: number;
+  preferredBatchSizes?: number[];
   verify: boolean;
   tolerance: number;
   seed: number;
@@ -20,6 +23,14 @@ interface SplitFlags {
 const integer = (value: string): number => {
   const n = Number(value);
   if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
+  return n;
+};
+
+const sizes = (value: string): number[] => value.split(',').map((v) => integer(v.trim()));
+
+const nonNegativeInteger = (value: string): number => {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError('must be an integer ≥ 0');
   return n;
 };
 
@@ -64,6 +75,13 @@ export function registerSplitCommand(program: Command): void {
     .option('--topk <k>', 'head: gather the head with a top-k of k', integer)
     .option('--name <name>', 'model name (default: NAME of --out)')
     .option('--version <v>', 'model version (default: VERSION of --out)')
+    .option('--max-batch-size <n>', "plan's maxBatchSize: the largest dim 0 a request may have", integer)
+    .option(
+      '--dynamic-batching-delay-us <n>',
+      'turn on dynamic batching: longest a request waits for others (0: only while a batch runs)',
+      nonNegativeInteger,
+    )
+    .option('--preferred-batch-sizes <list>', 'dynamic batching: sizes sent at once, as 4,8', sizes)
     .option('--verify', 'run the partitions against the unsplit model on seeded inputs', false)
     .option('--tolerance <x>', 'largest max-relative difference --verify accepts', positive, 1e-5)
     .option('--seed <n>', 'seed of the --verify inputs', integer, 1)
@@ -83,6 +101,15 @@ export function registerSplitCommand(program: Command): void {
         ...(flags.partitions !== undefined ? { partitions: flags.partitions } : {}),
         ...(flags.maxPartitionBytes !== undefined ? { maxPartitionBytes: flags.maxPartitionBytes } : {}),
         ...(flags.topk !== undefined ? { topk: flags.topk } : {}),
+        ...(flags.maxBatchSize !== undefined ? { maxBatchSize: flags.maxBatchSize } : {}),
+        ...(flags.dynamicBatchingDelayUs !== undefined || flags.preferredBatchSizes !== undefined
+          ? {
+              dynamicBatching: {
+                maxQueueDelayMicroseconds: flags.dynamicBatchingDelayUs ?? 0,
+                preferredBatchSizes: flags.preferredBatchSizes ?? [],
+              },
+            }
+          : {}),
         ...(flags.name !== undefined ? { name: flags.name } : {}),
         ...(flags.version !== undefined ? { version: flags.version } : {}),
         ...(bar.onStep ? { onStep: bar.onStep } : {}),
