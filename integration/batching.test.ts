@@ -15,6 +15,7 @@ import type { PartitionedModel } from '../partition/onnx/partitioned-model.js';
 import { ChildLogs, type LogLine } from './harness/child-logs.js';
 import { rawInferRequest, type InferResponse } from './harness/compare.js';
 import { makeCertificates, startMesh, type Mesh } from './harness/mesh.js';
+import { runTool, toolPath } from './harness/tools.js';
 
 interface Statistics {
   inference_count: number;
@@ -51,7 +52,7 @@ describe('dynamic batching through a router and a shard', () => {
       {
         ...plan,
         maxBatchSize: 16,
-        dynamicBatching: { preferredBatchSizes: [], maxQueueDelayMicroseconds: 0 },
+        dynamicBatching: { preferredBatchSizes: [16], maxQueueDelayMicroseconds: 0 },
       },
       models,
     );
@@ -87,7 +88,7 @@ describe('dynamic batching through a router and a shard', () => {
       .model_stats[0]!;
   const batchLines = (): LogLine[] => ChildLogs.tap(mesh.router).filter((l) => l.msg === 'batch dispatched');
 
-  test('ModelConfig reports the plan dynamic_batching settings', async () => {
+  test('ModelConfig reports the plan dynamic_batching settings, as Triton own client decodes them', async () => {
     const { config } = await mesh.client.call<{
       config: {
         max_batch_size: number;
@@ -95,7 +96,32 @@ describe('dynamic batching through a router and a shard', () => {
       };
     }>('ModelConfig', { name: 'xf', version: '1' });
     assert.equal(config.max_batch_size, 16);
-    assert.deepEqual(config.dynamic_batching, { preferred_batch_size: [], max_queue_delay_microseconds: 0 });
+    assert.deepEqual(config.dynamic_batching, {
+      preferred_batch_size: [16],
+      max_queue_delay_microseconds: 0,
+    });
+    // tritonclient decodes with Triton's model_config.proto: field 11 must read as dynamic_batching.
+    const script = [
+      'import json, os, sys',
+      'import tritonclient.grpc as g',
+      'c = g.InferenceServerClient(url=sys.argv[1], ssl=True,',
+      '  root_certificates=os.path.join(sys.argv[2], "ca.pem"),',
+      '  private_key=os.path.join(sys.argv[2], "client-key.pem"),',
+      '  certificate_chain=os.path.join(sys.argv[2], "client.pem"))',
+      'print(json.dumps(c.get_model_config("xf", as_json=True)["config"]))',
+    ].join('\n');
+    const result = await runTool(
+      toolPath('venv/bin/python'),
+      ['-c', script, mesh.address, certs.dir],
+      60_000,
+    );
+    assert.equal(result.code, 0, result.stderr);
+    const triton = JSON.parse(result.stdout) as {
+      max_batch_size: number;
+      dynamic_batching?: { preferred_batch_size?: number[] };
+    };
+    assert.equal(triton.max_batch_size, 16);
+    assert.deepEqual(triton.dynamic_batching, { preferred_batch_size: [16] });
   });
 
   test('requests queued together run as one execution; each gets exactly its own answer', async (t) => {
