@@ -32,8 +32,8 @@ export interface ModelBatchersOptions {
 /**
  * A DynamicBatcher per model version whose plan has `dynamicBatching`, made on first use and kept
  * with its plan object (a catalog reload makes new plans, and so new batchers; the old ones drain).
- * A batch runs as one request of `sum(batch counts)` elements with its own request id; its log line
- * `batch dispatched` lists the member request ids.
+ * A batch runs as one request of `sum(batch counts)` elements with its own request id (a batch of
+ * one keeps its request's); its debug line `batch dispatched` lists the member request ids.
  */
 export class ModelBatchers {
   readonly #batchers = new WeakMap<Plan, DynamicBatcher<BatchableRequest, Map<string, Tensor>>>();
@@ -93,7 +93,8 @@ export class ModelBatchers {
     members: readonly BatchMember<BatchableRequest>[],
     signal: AbortSignal,
   ): Promise<Map<string, Tensor>[]> {
-    const requestId = randomUUID();
+    // A batch of one keeps its request's id, so the shards' lines name the client's request.
+    const requestId = members.length === 1 ? members[0]!.item.requestId : randomUUID();
     const log = this.#o.log.child({ requestId, model: plan.name, version: plan.version });
     const sizes = members.map((m) => m.size);
     const batchSize = sizes.reduce((a, b) => a + b, 0);
