@@ -189,4 +189,33 @@ describe('dynamic batching through a router and a shard', () => {
     assert.equal(after.inference_count - before.inference_count, 1 + 8 + 2);
     assert.equal(after.batch_stats.find((b) => b.batch_size === 8)?.compute_infer.count, 1);
   });
+
+  // Last: it kills the only shard.
+  test('when a batch execution fails, every member of it gets the error', async () => {
+    const blocker = infer('doomed-blocker', randomTensor('x', [1, 6, 32], 40));
+    const blockerFails = assert.rejects(blocker, (e: GrpcError) => e.code === Status.UNAVAILABLE);
+    await ChildLogs.tap(mesh.router).waitFor(
+      'the blocker dispatched',
+      (l) => (l['members'] as string[] | undefined)?.includes('doomed-blocker') ?? false,
+    );
+    const ids = ['doomed-0', 'doomed-1', 'doomed-2'];
+    const members = ids.map((id, i) =>
+      assert.rejects(infer(id, randomTensor('x', [1, 6, 32], 41 + i)), (e: GrpcError) => {
+        assert.equal(e.code, Status.UNAVAILABLE, `${id}: ${e.details}`);
+        return true;
+      }),
+    );
+    await ChildLogs.until('the three queued', [ChildLogs.tap(mesh.router)], () =>
+      ids.every((id) =>
+        ChildLogs.tap(mesh.router).lines.some((l) => l.msg === 'queued for a batch' && l['requestId'] === id),
+      ),
+    );
+    const shard = mesh.shards.get('shard-a')!;
+    shard.process.kill('SIGKILL');
+    await shard.exited;
+    await blockerFails;
+    await Promise.all(members);
+    const group = batchLines().find((l) => (l['members'] as string[]).includes('doomed-0'))!;
+    assert.deepEqual([...(group['members'] as string[])].sort(), ids, 'the three ran as one batch');
+  });
 });

@@ -60,6 +60,10 @@ export class ModelBatchers {
     if (size === 0 || inputs.some((t) => t.shape[0] !== size)) return undefined;
     // Non-batch dims, datatypes and requested outputs must match to share an execution.
     const key = JSON.stringify([inputs.map((t) => [t.datatype, t.shape.slice(1)]), request.requested]);
+    this.#o.log.debug(
+      { requestId: request.requestId, model: plan.name, batchSize: size },
+      'queued for a batch',
+    );
     return this.#batcher(plan).submit(request, key, size, deadline.getTime(), signal);
   }
 
