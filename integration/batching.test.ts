@@ -24,7 +24,7 @@ interface Statistics {
 }
 
 /** Every shard run waits this long, so requests sent meanwhile queue behind the running batch. */
-const RUN_DELAY_MS = 1500;
+const RUN_DELAY_MS = 2500;
 const TOLERANCE = 1e-5;
 
 /**
