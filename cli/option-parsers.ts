@@ -34,6 +34,14 @@ export const parsePort: OptionParser<number> = (value) =>
 export const parseCount: OptionParser<number> = (value) =>
   integerIn(value, 1, MAX_SAFE, 'a positive integer');
 
+/** An integer from 0 up (a delay in microseconds, where 0 means "none"). */
+export const parseNonNegativeInteger: OptionParser<number> = (value) =>
+  integerIn(value, 0, MAX_SAFE, 'an integer ≥ 0');
+
+/** A comma-separated list of counts, such as preferred batch sizes: `4,8`. */
+export const parseCountList: OptionParser<number[]> = (value) =>
+  value.split(',').map((part) => integerIn(part, 1, MAX_SAFE, 'a comma-separated list of positive integers'));
+
 /** A seed of the seeded generators (`lib/random`): a 32-bit unsigned integer. */
 export const parseSeed: OptionParser<number> = (value) =>
   integerIn(value, 0, 2 ** 32 - 1, 'an integer from 0 to 4294967295');

@@ -65,6 +65,33 @@ void describe('shardmesh split (runSplitCommand)', () => {
     });
   }
 
+  void it('--max-batch-size and dynamic batching go into plan.json; a plan that cannot batch is refused', async () => {
+    const out = path.join(root, 'models', 'mlp-batched', '1');
+    const dynamicBatching = { maxQueueDelayMicroseconds: 100, preferredBatchSizes: [4, 8] };
+    const ok = await runSplitCommand({
+      model: mlpFile,
+      out,
+      strategy: 'tensor',
+      partitions: 2,
+      maxBatchSize: 8,
+      dynamicBatching,
+    });
+    assert.equal(ok.exitCode, 0, ok.error);
+    const { plan } = await loadPlan(out);
+    assert.deepEqual([plan.maxBatchSize, plan.dynamicBatching], [8, dynamicBatching]);
+    const refusedOut = path.join(root, 'models', 'mlp-unbatchable', '1');
+    const refused = await runSplitCommand({
+      model: mlpFile,
+      out: refusedOut,
+      strategy: 'tensor',
+      partitions: 2,
+      dynamicBatching,
+    });
+    assert.equal(refused.exitCode, 2);
+    assert.match(refused.error!, /plan\.json maxBatchSize: dynamicBatching needs a batch dim/);
+    assert.equal(await exists(refusedOut), false, 'a refused split writes nothing');
+  });
+
   void it('head --topk on the ocr model verifies the merged top-k against the unsplit logits', async () => {
     const out = path.join(root, 'models', 'ocr-topk', '1');
     const result = await runSplitCommand({

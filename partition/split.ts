@@ -43,6 +43,10 @@ export interface SplitCommandOptions {
   readonly name?: string;
   /** @default the last folder of `out` */
   readonly version?: string;
+  /** The plan's maxBatchSize (Triton's max_batch_size). @default what the strategy writes (0) */
+  readonly maxBatchSize?: number;
+  /** The plan's dynamicBatching section; the write refuses a plan that cannot batch. @default none */
+  readonly dynamicBatching?: Plan['dynamicBatching'];
   /** Run the partitions against the unsplit model after writing. @default false */
   readonly verify?: boolean;
   /** Largest accepted max-relative difference per output. @default 1e-5 */
@@ -233,7 +237,13 @@ export async function runSplitCommand(o: SplitCommandOptions): Promise<SplitComm
   }
   let plan: Plan;
   try {
-    plan = await step('write', () => writePartitionedModel(o.out, result.split.plan, result.split.models));
+    const batching = {
+      ...(o.maxBatchSize !== undefined ? { maxBatchSize: o.maxBatchSize } : {}),
+      ...(o.dynamicBatching ? { dynamicBatching: o.dynamicBatching } : {}),
+    };
+    plan = await step('write', () =>
+      writePartitionedModel(o.out, { ...result.split.plan, ...batching }, result.split.models),
+    );
   } catch (error) {
     if (isRefusal(error)) return refused(error.message);
     // The file system's refusals (EACCES, ENOSPC, ...) are the environment's, not the splitter's.

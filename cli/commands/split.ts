@@ -1,6 +1,14 @@
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { parseChoice, parseCount, parseNonNegative, parseSeed, parseSize } from '../option-parsers.js';
+import {
+  parseChoice,
+  parseCount,
+  parseCountList,
+  parseNonNegative,
+  parseNonNegativeInteger,
+  parseSeed,
+  parseSize,
+} from '../option-parsers.js';
 import { runSplitCommand, STRATEGIES, type SplitStep, type SplitStrategy } from '../../partition/split.js';
 import { reportSplit } from '../split-report.js';
 
@@ -13,6 +21,9 @@ interface SplitFlags {
   topk?: number;
   name?: string;
   version?: string;
+  maxBatchSize?: number;
+  dynamicBatchingDelayUs?: number;
+  preferredBatchSizes?: number[];
   verify: boolean;
   tolerance: number;
   seed: number;
@@ -57,6 +68,13 @@ export function registerSplitCommand(program: Command): void {
     .option('--topk <k>', 'head: gather the head with a top-k of k', parseCount)
     .option('--name <name>', 'model name (default: NAME of --out)')
     .option('--version <v>', 'model version (default: VERSION of --out)')
+    .option('--max-batch-size <n>', "plan's maxBatchSize: the largest dim 0 a request may have", parseCount)
+    .option(
+      '--dynamic-batching-delay-us <n>',
+      'turn on dynamic batching: longest a request waits for others (0: only while a batch runs)',
+      parseNonNegativeInteger,
+    )
+    .option('--preferred-batch-sizes <list>', 'dynamic batching: sizes sent at once, as 4,8', parseCountList)
     .option('--verify', 'run the partitions against the unsplit model on seeded inputs', false)
     .option('--tolerance <x>', 'largest max-relative difference --verify accepts', parseNonNegative, 1e-5)
     .option('--seed <n>', 'seed of the --verify inputs', parseSeed, 1)
@@ -76,6 +94,15 @@ export function registerSplitCommand(program: Command): void {
         ...(flags.partitions !== undefined ? { partitions: flags.partitions } : {}),
         ...(flags.maxPartitionBytes !== undefined ? { maxPartitionBytes: flags.maxPartitionBytes } : {}),
         ...(flags.topk !== undefined ? { topk: flags.topk } : {}),
+        ...(flags.maxBatchSize !== undefined ? { maxBatchSize: flags.maxBatchSize } : {}),
+        ...(flags.dynamicBatchingDelayUs !== undefined || flags.preferredBatchSizes !== undefined
+          ? {
+              dynamicBatching: {
+                maxQueueDelayMicroseconds: flags.dynamicBatchingDelayUs ?? 0,
+                preferredBatchSizes: flags.preferredBatchSizes ?? [],
+              },
+            }
+          : {}),
         ...(flags.name !== undefined ? { name: flags.name } : {}),
         ...(flags.version !== undefined ? { version: flags.version } : {}),
         ...(bar.onStep ? { onStep: bar.onStep } : {}),

@@ -166,6 +166,11 @@ void test("inference field numbers are Triton's", () => {
   assert.equal(config.input, 5);
   assert.equal(config.output, 6);
   assert.equal(config.backend, 17);
+  assert.equal(config.dynamic_batching, 11);
+  assert.deepEqual(fieldNumbers(def, 'inference.ModelDynamicBatching'), {
+    preferred_batch_size: 1,
+    max_queue_delay_microseconds: 2,
+  });
   assert.deepEqual(
     Object.fromEntries(
       Object.entries(fieldNumbers(def, 'inference.ModelInput')).filter(([k]) =>

@@ -58,6 +58,20 @@ export const stageSchema = z.object({
   outputs: z.array(z.object({ name: z.string().min(1), gather: gatherSchema })).min(1),
 });
 
+/**
+ * Triton's `dynamic_batching`: the router groups concurrent requests to the model along the batch
+ * axis (axis 0) into one execution and splits the outputs back. Needs `maxBatchSize` > 0 and a plan
+ * that keeps axis 0 as the batch through every stage (`validatePlan` checks).
+ */
+export const dynamicBatchingSchema = z
+  .object({
+    /** Batch sizes sent as soon as they can be formed, as Triton's `preferred_batch_size`. @default [] */
+    preferredBatchSizes: z.array(z.number().int().positive()).default([]),
+    /** Longest a request waits for others to join its batch. @default 0 (send when a replica is free) */
+    maxQueueDelayMicroseconds: z.number().int().min(0).default(0),
+  })
+  .strict();
+
 export const planSchema = z.object({
   name: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only'),
   version: z.string().regex(/^[0-9]+$/, 'a positive integer, as in the model repository layout'),
@@ -68,10 +82,13 @@ export const planSchema = z.object({
   /** The largest first dim a request may have; 0 when the model has no batch dim (Triton's meaning). */
   maxBatchSize: z.number().int().min(0).default(0),
   stages: z.array(stageSchema).min(1),
+  /** Absent: every request runs on its own (the default). */
+  dynamicBatching: dynamicBatchingSchema.optional(),
 });
 
 export type TensorSpecJson = z.infer<typeof tensorSpecSchema>;
 export type Scatter = z.infer<typeof scatterSchema>;
 export type Gather = z.infer<typeof gatherSchema>;
 export type StagePlan = z.infer<typeof stageSchema>;
+export type DynamicBatching = z.infer<typeof dynamicBatchingSchema>;
 export type Plan = z.infer<typeof planSchema>;

@@ -1,3 +1,4 @@
+import { batchAxisProblem } from './batch-axis.js';
 import { planSchema, type Plan } from './schema.js';
 
 /** Thrown for a plan that cannot be served; `path` names the bad field, as `stages[1].inputs[0].name`. */
@@ -70,5 +71,9 @@ export function validatePlan(json: unknown): Plan {
       throw new PlanError(`outputs[${o}].name`, `"${output.name}" is not produced by any stage`);
     }
   });
+  if (plan.dynamicBatching) {
+    const problem = batchAxisProblem(plan);
+    if (problem) throw new PlanError(problem.path, problem.message);
+  }
   return plan;
 }

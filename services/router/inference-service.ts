@@ -90,6 +90,14 @@ export function inferenceService(ctx: InferenceContext): UntypedServiceImplement
             data_type: DATA_TYPE(t.datatype),
             dims: dims(t.shape),
           })),
+          ...(plan.dynamicBatching
+            ? {
+                dynamic_batching: {
+                  preferred_batch_size: plan.dynamicBatching.preferredBatchSizes,
+                  max_queue_delay_microseconds: plan.dynamicBatching.maxQueueDelayMicroseconds,
+                },
+              }
+            : {}),
         },
       };
     }),

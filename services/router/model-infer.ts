@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { status as Status } from '@grpc/grpc-js';
 import type { Plan } from '../../lib/plan/schema.js';
+import type { Tensor } from '../../lib/tensor/tensor.js';
 import { ServiceError } from '../../lib/grpc/service-error.js';
 import type { Logger } from '../../lib/log.js';
 import type { RoutingTable } from './routing-table.js';
 import type { ModelCatalog } from './model-catalog.js';
 import type { ModelStatisticsBook } from './model-statistics.js';
 import { executePlan, type ExecutionContext } from './plan-executor.js';
+import type { ModelBatchers } from './model-batchers.js';
 import { decodeInputs, encodeContents, type WireInputTensor } from './v2-tensors.js';
 
 export interface InferRequest {
@@ -23,6 +25,8 @@ export interface InferenceContext {
   readonly table: () => RoutingTable;
   readonly statistics: ModelStatisticsBook;
   readonly execution: Omit<ExecutionContext, 'requestId' | 'deadline' | 'signal' | 'log'>;
+  /** Dynamic batching for plans that ask for it; without it every request runs alone. */
+  readonly batchers?: ModelBatchers;
   readonly defaultDeadlineMs: number;
   readonly log: Logger;
   readonly version: string;
@@ -61,11 +65,14 @@ export async function runInference(
           `output "${name}" is not an output of model "${plan.name}"`,
         );
     }
-    const results = await executePlan(plan, inputs, { ...ctx.execution, requestId, deadline, signal, log });
-    const tensors = requested.map((name) => results.get(name)!);
-    const typed = request.raw_input_contents.length === 0;
     // Triton counts batch elements in inference_count; a model without a batch dim counts 1.
     const batch = plan.maxBatchSize > 0 ? (inputs.get(plan.inputs[0]!.name)?.shape[0] ?? 1) : 1;
+    const batched = ctx.batchers?.run(plan, { requestId, inputs, requested }, deadline, signal);
+    const results = batched
+      ? await batched
+      : await executeAlone(ctx, plan, inputs, batch, { ...ctx.execution, requestId, deadline, signal, log });
+    const tensors = requested.map((name) => results.get(name)!);
+    const typed = request.raw_input_contents.length === 0;
     ctx.statistics.record(plan.name, plan.version, true, Number(process.hrtime.bigint() - started), batch);
     return {
       model_name: plan.name,
@@ -85,4 +92,18 @@ export async function runInference(
       log.warn({ err: error }, 'inference failed');
     throw error;
   }
+}
+
+/** Runs one request as its own execution, counted as one in the statistics. */
+async function executeAlone(
+  ctx: InferenceContext,
+  plan: Plan,
+  inputs: ReadonlyMap<string, Tensor>,
+  batch: number,
+  execution: ExecutionContext,
+): Promise<Map<string, Tensor>> {
+  const started = process.hrtime.bigint();
+  const results = await executePlan(plan, inputs, execution);
+  ctx.statistics.recordExecution(plan.name, plan.version, batch, Number(process.hrtime.bigint() - started));
+  return results;
 }

@@ -7,7 +7,9 @@ void describe('ModelStatisticsBook', () => {
     const book = new ModelStatisticsBook();
     const before = Date.now();
     book.record('m', '1', true, 100, 3);
+    book.recordExecution('m', '1', 3, 90);
     book.record('m', '1', true, 50);
+    book.recordExecution('m', '1', 1, 40);
     book.record('m', '1', false, 7, 5);
     book.record('m', '2', false, 1);
     const [one, two, other] = book.snapshot([
@@ -21,6 +23,7 @@ void describe('ModelStatisticsBook', () => {
       inference_count: number;
       execution_count: number;
       inference_stats: object;
+      batch_stats: object[];
     }[];
     assert.deepEqual(
       { ...one, last_inference: 0 },
@@ -32,6 +35,10 @@ void describe('ModelStatisticsBook', () => {
         inference_count: 4,
         execution_count: 2,
         inference_stats: { success: { count: 2, ns: 150 }, fail: { count: 1, ns: 7 } },
+        batch_stats: [
+          { batch_size: 1, compute_infer: { count: 1, ns: 40 } },
+          { batch_size: 3, compute_infer: { count: 1, ns: 90 } },
+        ],
       },
     );
     assert.ok(one!.last_inference >= before);
@@ -44,6 +51,22 @@ void describe('ModelStatisticsBook', () => {
       inference_count: 0,
       execution_count: 0,
       inference_stats: { success: { count: 0, ns: 0 }, fail: { count: 0, ns: 0 } },
+      batch_stats: [],
     });
+  });
+
+  void test('batched requests count once each, their shared execution once', () => {
+    const book = new ModelStatisticsBook();
+    for (const size of [1, 2, 1]) book.record('m', '1', true, 10, size);
+    book.recordExecution('m', '1', 4, 30);
+    const [m] = book.snapshot([{ name: 'm', version: '1' }]) as {
+      inference_count: number;
+      execution_count: number;
+      batch_stats: object[];
+    }[];
+    assert.deepEqual(
+      [m!.inference_count, m!.execution_count, m!.batch_stats],
+      [4, 1, [{ batch_size: 4, compute_infer: { count: 1, ns: 30 } }]],
+    );
   });
 });

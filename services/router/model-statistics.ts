@@ -9,6 +9,10 @@ interface Entry {
   fail: Duration;
   /** Batch elements of successful requests (Triton's inference_count). */
   inferences: number;
+  /** Plan executions (Triton's execution_count): fewer than requests when requests batch. */
+  executions: number;
+  /** Executions by batch size, with their summed time (Triton's batch_stats compute_infer). */
+  batches: Map<number, Duration>;
   lastInferenceMs: number;
 }
 
@@ -20,19 +24,39 @@ export class ModelStatisticsBook {
    * without a batch dim), counted into inference_count when it succeeded.
    */
   record(model: string, version: string, ok: boolean, ns: number, inferences = 1): void {
-    const key = `${model}\u0000${version}`;
-    const entry = this.#entries.get(key) ?? {
-      success: { count: 0, ns: 0 },
-      fail: { count: 0, ns: 0 },
-      inferences: 0,
-      lastInferenceMs: 0,
-    };
+    const entry = this.#entry(model, version);
     const d = ok ? entry.success : entry.fail;
     d.count += 1;
     d.ns += ns;
     if (ok) entry.inferences += inferences;
     entry.lastInferenceMs = Date.now();
-    this.#entries.set(key, entry);
+  }
+
+  /** One successful execution of the plan over `batchSize` elements (one request, or a batch of them). */
+  recordExecution(model: string, version: string, batchSize: number, ns: number): void {
+    const entry = this.#entry(model, version);
+    entry.executions += 1;
+    const d = entry.batches.get(batchSize) ?? { count: 0, ns: 0 };
+    d.count += 1;
+    d.ns += ns;
+    entry.batches.set(batchSize, d);
+  }
+
+  #entry(model: string, version: string): Entry {
+    const key = `${model}\u0000${version}`;
+    let entry = this.#entries.get(key);
+    if (!entry) {
+      entry = {
+        success: { count: 0, ns: 0 },
+        fail: { count: 0, ns: 0 },
+        inferences: 0,
+        executions: 0,
+        batches: new Map(),
+        lastInferenceMs: 0,
+      };
+      this.#entries.set(key, entry);
+    }
+    return entry;
   }
 
   /** Statistics messages for the given model versions, zeros where nothing ran yet. */
@@ -44,8 +68,11 @@ export class ModelStatisticsBook {
         version,
         last_inference: e?.lastInferenceMs ?? 0,
         inference_count: e?.inferences ?? 0,
-        execution_count: e?.success.count ?? 0,
+        execution_count: e?.executions ?? 0,
         inference_stats: { success: e?.success ?? { count: 0, ns: 0 }, fail: e?.fail ?? { count: 0, ns: 0 } },
+        batch_stats: [...(e?.batches ?? [])]
+          .sort(([a], [b]) => a - b)
+          .map(([size, d]) => ({ batch_size: size, compute_infer: { ...d } })),
       };
     });
   }

@@ -15,6 +15,7 @@ import { buildRoutingTable, type RoutingTable } from './routing-table.js';
 import { inferenceService } from './inference-service.js';
 import { ModelCatalog } from './model-catalog.js';
 import { ModelStatisticsBook } from './model-statistics.js';
+import { ModelBatchers } from './model-batchers.js';
 import { systemClock } from './clock.js';
 import { shardCaller } from './partition-call.js';
 import { ReplicaPicker } from './replica-picker.js';
@@ -59,6 +60,15 @@ export async function startRouter(
     (error) => log.warn({ err: error.message }, 'registry unreachable; routing from the last table'),
   );
 
+  const statistics = new ModelStatisticsBook();
+  const execution = {
+    table: () => table,
+    picker: new ReplicaPicker(),
+    call: shardCaller(clients),
+    retry: retryPolicyFromOptions(o),
+    clock: systemClock,
+    chunkBytes: o.chunkBytes,
+  };
   const health = new HealthStatus([INFERENCE_SERVICE]);
   const server = new Server({
     'grpc.max_receive_message_length': o.maxRequestBytes,
@@ -69,15 +79,9 @@ export async function startRouter(
     inferenceService({
       catalog,
       table: () => table,
-      statistics: new ModelStatisticsBook(),
-      execution: {
-        table: () => table,
-        picker: new ReplicaPicker(),
-        call: shardCaller(clients),
-        retry: retryPolicyFromOptions(o),
-        clock: systemClock,
-        chunkBytes: o.chunkBytes,
-      },
+      statistics,
+      execution,
+      batchers: new ModelBatchers({ table: () => table, statistics, execution, log }),
       defaultDeadlineMs: o.defaultDeadlineMs,
       log,
       version,
