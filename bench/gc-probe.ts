@@ -1,0 +1,58 @@
+/**
+ * Preloaded into the router and shard processes the benchmark starts (`NODE_OPTIONS=--import
+ * dist/bench/gc-probe.js`, see bench-processes.ts), so nothing in cli/ or services/ changes: when
+ * SHARDMESH_BENCH_GC_DIR is set it totals V8's garbage collections with a PerformanceObserver
+ * and, on SIGUSR2, writes the totals to DIR/PID.json with a sequence number the reader waits for.
+ * The file is first written once the handler is installed, so the reader signals only processes
+ * that have one (SIGUSR2 would otherwise end them).
+ */
+import { renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { constants, PerformanceObserver } from 'node:perf_hooks';
+
+export const GC_DIR_ENV = 'SHARDMESH_BENCH_GC_DIR';
+
+/** What DIR/PID.json holds: collections and their summed pause, in total and by kind. */
+export interface GcTotals {
+  /** Increments on every write, so a reader can tell a fresh answer. */
+  readonly seq: number;
+  readonly count: number;
+  readonly ms: number;
+  /** Kind (major, minor, incremental, weakcb) → count and milliseconds. */
+  readonly byKind: Record<string, { count: number; ms: number }>;
+}
+
+const KINDS: Record<number, string> = {
+  [constants.NODE_PERFORMANCE_GC_MAJOR]: 'major',
+  [constants.NODE_PERFORMANCE_GC_MINOR]: 'minor',
+  [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental',
+  [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weakcb',
+};
+
+const dir = process.env[GC_DIR_ENV];
+if (dir) {
+  let seq = 0;
+  let count = 0;
+  let total = 0;
+  const byKind: Record<string, { count: number; ms: number }> = {};
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      const detail = (entry as unknown as { detail?: { kind?: number } }).detail;
+      const kind = KINDS[detail?.kind ?? -1] ?? 'other';
+      const k = (byKind[kind] ??= { count: 0, ms: 0 });
+      k.count += 1;
+      k.ms += entry.duration;
+      count += 1;
+      total += entry.duration;
+    }
+  }).observe({ entryTypes: ['gc'] });
+  const write = (): void => {
+    const totals: GcTotals = { seq: seq++, count, ms: total, byKind };
+    const file = path.join(dir, `${process.pid}.json`);
+    writeFileSync(`${file}.tmp`, JSON.stringify(totals));
+    // rename is atomic: the reader never sees half a file.
+    renameSync(`${file}.tmp`, file);
+  };
+  process.on('SIGUSR2', write);
+  write();
+}
