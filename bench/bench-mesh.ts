@@ -3,16 +3,16 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startLocalMesh, type LocalMesh, type LocalMeshOptions } from '../cli/local-mesh.js';
 import { summarizeCpuProfile } from './cpu-profile.js';
-import { GC_DIR_ENV } from './gc-probe.js';
+import { GC_DIR_ENV, PROFILE_DIR_ENV } from './process-probe.js';
 import type { MeasuredProcess } from './process-cost.js';
 import type { SuiteContext } from './suite-context.js';
 
-const GC_PROBE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'gc-probe.js');
+const PROBE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'process-probe.js');
 
 /** A mesh the bench started: its processes are measured (CPU, GC) and, with --profile, profiled. */
 export interface BenchMesh {
   readonly mesh: LocalMesh;
-  /** Where its processes answer GC totals (bench/gc-probe.ts). */
+  /** Where its processes answer GC totals (bench/process-probe.ts). */
   readonly gcDir: string;
   /** The router and every shard, by name and pid. */
   processes(): MeasuredProcess[];
@@ -20,17 +20,15 @@ export interface BenchMesh {
   stop(): Promise<void>;
 }
 
-/** The NODE_OPTIONS the children get: the GC probe, and V8's CPU profiler when `profileDir` is set. */
-export function childNodeOptions(existing: string | undefined, profileDir: string | undefined): string {
-  const quote = (s: string): string => `"${s.replace(/(["\\])/g, '\\$1')}"`;
-  const options = [existing ?? '', `--import=${quote(pathToFileURL(GC_PROBE).href)}`];
-  if (profileDir) options.push('--cpu-prof', `--cpu-prof-dir=${quote(profileDir)}`);
-  return options.filter((o) => o !== '').join(' ');
+/** The NODE_OPTIONS the children get: what was there, and the probe (process-probe.ts). */
+export function childNodeOptions(existing: string | undefined): string {
+  const probe = `--import="${pathToFileURL(PROBE).href}"`;
+  return existing ? `${existing} ${probe}` : probe;
 }
 
 /**
- * `startLocalMesh` with the router and shards preloading bench/gc-probe.ts and, in profile mode,
- * running under `--cpu-prof` (a profile is written when a process exits, so `stop()` collects
+ * `startLocalMesh` with the router and shards preloading bench/process-probe.ts and, in profile mode,
+ * running V8's profiler (a profile is written when a process exits, so `stop()` collects
  * them). `label` names the folders: RUN_ID/gc/LABEL and RUN_ID/profiles/LABEL/NAME.cpuprofile.
  */
 export async function startBenchMesh(
@@ -43,15 +41,21 @@ export async function startBenchMesh(
   await mkdir(gcDir, { recursive: true });
   if (profileDir) await mkdir(profileDir, { recursive: true });
   // startLocalMesh hands its children this process's environment; it is restored once they run.
-  const saved = { options: process.env['NODE_OPTIONS'], gc: process.env[GC_DIR_ENV] };
-  process.env['NODE_OPTIONS'] = childNodeOptions(saved.options, profileDir);
+  const saved = {
+    options: process.env['NODE_OPTIONS'],
+    gc: process.env[GC_DIR_ENV],
+    profile: process.env[PROFILE_DIR_ENV],
+  };
+  process.env['NODE_OPTIONS'] = childNodeOptions(saved.options);
   process.env[GC_DIR_ENV] = gcDir;
+  if (profileDir) process.env[PROFILE_DIR_ENV] = profileDir;
   let mesh: LocalMesh;
   try {
     mesh = await startLocalMesh(options);
   } finally {
     restore('NODE_OPTIONS', saved.options);
     restore(GC_DIR_ENV, saved.gc);
+    restore(PROFILE_DIR_ENV, saved.profile);
   }
   const processes = (): MeasuredProcess[] =>
     [mesh.router, ...mesh.shards.values()].map((c) => ({ name: c.name, pid: c.process.pid! }));
@@ -72,7 +76,7 @@ function restore(name: string, value: string | undefined): void {
   else process.env[name] = value;
 }
 
-/** Node names profiles CPU.DATE.TIME.PID.TID.SEQ.cpuprofile; they become NAME.cpuprofile. */
+/** The probe names profiles PID.cpuprofile; they become NAME.cpuprofile. */
 async function collectProfiles(
   ctx: SuiteContext,
   label: string,
@@ -80,7 +84,7 @@ async function collectProfiles(
   names: Map<number, string>,
 ): Promise<void> {
   for (const file of await readdir(dir)) {
-    const pid = Number(/^CPU\.\d+\.\d+\.(\d+)\./.exec(file)?.[1]);
+    const pid = Number(/^(\d+)\.cpuprofile$/.exec(file)?.[1]);
     const name = names.get(pid);
     if (!name) continue;
     const target = path.join(dir, `${name}.cpuprofile`);

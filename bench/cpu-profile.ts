@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 
-/** The parts of V8's .cpuprofile (what `node --cpu-prof` writes) that the summary reads. */
+/** The parts of V8's .cpuprofile (what `node --cpu-prof` and bench/process-probe.ts write) that the summary reads. */
 export interface CpuProfile {
   readonly nodes: readonly {
     readonly id: number;

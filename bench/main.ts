@@ -152,7 +152,7 @@ const program = new Command('bench')
   )
   .option(
     '--profile',
-    'run every router and shard under node --cpu-prof; .cpuprofile files go to RUN_ID/profiles/ and the report names them',
+    "run V8's CPU profiler in every router and shard; their .cpuprofile files go to RUN_ID/profiles/ and the report names them",
     false,
   )
   .option('--out <dir>', 'where results go', path.join(PACKAGE_ROOT, 'bench', 'results'))

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { GcTotals } from './gc-probe.js';
+import type { GcTotals } from './process-probe.js';
 import { treeCpuMs } from './process-cpu.js';
 
 /** A process on the request path, as the report names it. */
@@ -17,7 +17,7 @@ export interface ProcessCost {
   /** User + kernel CPU of the process and its descendants, from /proc/PID/stat. */
   readonly cpuMs: number;
   readonly cpuMsPerRequest: number;
-  /** Garbage collection pauses (our Node processes only, through bench/gc-probe.ts). */
+  /** Garbage collection pauses (our Node processes only, through bench/process-probe.ts). */
   readonly gc?: {
     readonly count: number;
     readonly ms: number;
@@ -116,7 +116,7 @@ function costOf(p: MeasuredProcess, before: Snapshot, after: Snapshot, requests:
 }
 
 /**
- * Asks a process started with bench/gc-probe.ts for its GC totals (SIGUSR2) and waits up to
+ * Asks a process started with bench/process-probe.ts for its GC totals (SIGUSR2) and waits up to
  * `timeoutMs` for the answer; undefined when it has no probe (no DIR/PID.json) or does not answer.
  */
 export async function readGcTotals(

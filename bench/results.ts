@@ -7,7 +7,7 @@ import type { ProfileRecord } from './cpu-profile.js';
 export interface BenchResults {
   readonly runId: string;
   readonly quick: boolean;
-  /** `--profile`: routers and shards ran under `node --cpu-prof` (slower; compared only with profile runs). */
+  /** `--profile`: routers and shards ran under `V8's CPU profiler (bench/process-probe.ts)` (slower; compared only with profile runs). */
   readonly profile?: boolean;
   /** The .cpuprofile of every router and shard, in profile runs. */
   profiles?: ProfileRecord[];

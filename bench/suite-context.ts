@@ -13,7 +13,7 @@ export interface SuiteContext {
   readonly peers: readonly { readonly peer: Peer; readonly error?: string }[];
   /** How the run was started, named beside figures that no single tool command produced. */
   readonly command: string;
-  /** `--profile`: every router and shard runs under `node --cpu-prof` (bench-mesh.ts). */
+  /** `--profile`: every router and shard runs under `V8's CPU profiler (bench/process-probe.ts)` (bench-mesh.ts). */
   readonly cpuProfile: boolean;
   /** The .cpuprofile files written so far, for the report. */
   readonly profiles: ProfileRecord[];

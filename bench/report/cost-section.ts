@@ -52,7 +52,7 @@ export function costSection(r: BenchResults): string {
     '',
     'Over each perf_analyzer run (its windows and its start), the user + kernel CPU of every server process ' +
       "(and its children: a Python server's workers count) from `/proc/PID/stat`, and for the router and shards " +
-      'the garbage-collection pauses V8 reports (a `PerformanceObserver` preloaded with `NODE_OPTIONS=--import bench/gc-probe.js`; ' +
+      'the garbage-collection pauses V8 reports (a `PerformanceObserver` preloaded with `NODE_OPTIONS=--import bench/process-probe.js`; ' +
       'no code in cli/ or services/ is involved), divided by the requests in the same span. shardmesh counts are exact ' +
       "(the router's ModelStatistics before and after); a peer's (≈) are perf_analyzer's throughput × the span, " +
       'which includes its start without load, so they overstate requests and understate the cost per request. ' +

@@ -8,7 +8,7 @@ export function profileSection(r: BenchResults, top = 8): string {
   const out = [
     '## 6. CPU profiles',
     '',
-    'This run was started with `--profile`: every router and shard ran under `node --cpu-prof`, which slows them, so ' +
+    "This run was started with `--profile`: every router and shard ran V8's sampling profiler (preloaded by bench/process-probe.ts), which slows them, so " +
       'its figures are compared only with other profile runs. Open a file in Chrome DevTools (Performance) or speedscope. ' +
       'Self time is the share of the busy (non-idle) samples.',
     '',

@@ -1,16 +1,21 @@
 /**
  * Preloaded into the router and shard processes the benchmark starts (`NODE_OPTIONS=--import
- * dist/bench/gc-probe.js`, see bench-processes.ts), so nothing in cli/ or services/ changes: when
- * SHARDMESH_BENCH_GC_DIR is set it totals V8's garbage collections with a PerformanceObserver
- * and, on SIGUSR2, writes the totals to DIR/PID.json with a sequence number the reader waits for.
- * The file is first written once the handler is installed, so the reader signals only processes
- * that have one (SIGUSR2 would otherwise end them).
+ * dist/bench/process-probe.js`, see bench-mesh.ts), so nothing in cli/ or services/ changes:
+ * - SHARDMESH_BENCH_GC_DIR set: totals V8's garbage collections with a PerformanceObserver and,
+ *   on SIGUSR2, writes the totals to DIR/PID.json with a sequence number the reader waits for.
+ *   The file is first written once the handler is installed, so the reader signals only
+ *   processes that have one (SIGUSR2 would otherwise end them).
+ * - SHARDMESH_BENCH_PROFILE_DIR set: runs V8's sampling profiler from the start and writes
+ *   DIR/PID.cpuprofile when the process exits (`--cpu-prof` would, but Node 20 refuses it in
+ *   NODE_OPTIONS). A process killed with SIGKILL writes none.
  */
 import { renameSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
 import path from 'node:path';
 import { constants, PerformanceObserver } from 'node:perf_hooks';
 
 export const GC_DIR_ENV = 'SHARDMESH_BENCH_GC_DIR';
+export const PROFILE_DIR_ENV = 'SHARDMESH_BENCH_PROFILE_DIR';
 
 /** What DIR/PID.json holds: collections and their summed pause, in total and by kind. */
 export interface GcTotals {
@@ -55,4 +60,19 @@ if (dir) {
   };
   process.on('SIGUSR2', write);
   write();
+}
+
+const profileDir = process.env[PROFILE_DIR_ENV];
+if (profileDir) {
+  const session = new Session();
+  session.connect();
+  session.post('Profiler.enable');
+  session.post('Profiler.start');
+  process.on('exit', () => {
+    // The in-process session answers synchronously, so the file is written before the exit.
+    session.post('Profiler.stop', (error, result) => {
+      if (!error)
+        writeFileSync(path.join(profileDir, `${process.pid}.cpuprofile`), JSON.stringify(result.profile));
+    });
+  });
 }
