@@ -100,4 +100,21 @@ describe('the process probe (preloaded with NODE_OPTIONS)', () => {
       top.map((e) => e.name).join(', '),
     );
   });
+
+  test('with GC totals on too, profiling starts at the first request for them, not at start-up', async () => {
+    const profiles = path.join(dir, 'profiles-windowed');
+    await mkdir(profiles);
+    const env = { NODE_OPTIONS: childNodeOptions(undefined), [GC_DIR_ENV]: dir, [PROFILE_DIR_ENV]: profiles };
+    const idle = await startChild(env);
+    const idleExit = once(idle, 'exit');
+    idle.stdin!.end();
+    await idleExit;
+    assert.equal(existsSync(path.join(profiles, `${idle.pid}.cpuprofile`)), false, 'never asked: no profile');
+    const child = await startChild(env);
+    assert.ok(await readGcTotals(dir, child.pid!));
+    const exited = once(child, 'exit');
+    child.stdin!.end();
+    await exited;
+    assert.ok(existsSync(path.join(profiles, `${child.pid}.cpuprofile`)), 'asked once: a profile');
+  });
 });

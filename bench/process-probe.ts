@@ -5,9 +5,11 @@
  *   on SIGUSR2, writes the totals to DIR/PID.json with a sequence number the reader waits for.
  *   The file is first written once the handler is installed, so the reader signals only
  *   processes that have one (SIGUSR2 would otherwise end them).
- * - SHARDMESH_BENCH_PROFILE_DIR set: runs V8's sampling profiler from the start and writes
- *   DIR/PID.cpuprofile when the process exits (`--cpu-prof` would, but Node 20 refuses it in
- *   NODE_OPTIONS). A process killed with SIGKILL writes none.
+ * - SHARDMESH_BENCH_PROFILE_DIR set: runs V8's sampling profiler and writes DIR/PID.cpuprofile
+ *   when the process exits (`--cpu-prof` would, but Node 20 refuses it in NODE_OPTIONS). With
+ *   the GC dir set too, profiling starts at the first SIGUSR2, i.e. when the bench starts its
+ *   first measured window, so start-up and model loading stay out of it; otherwise at once.
+ *   A process killed with SIGKILL writes none.
  */
 import { renameSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
@@ -34,6 +36,25 @@ const KINDS: Record<number, string> = {
   [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weakcb',
 };
 
+const profileDir = process.env[PROFILE_DIR_ENV];
+let startProfiler: (() => void) | undefined;
+if (profileDir) {
+  const session = new Session();
+  session.connect();
+  startProfiler = () => {
+    startProfiler = undefined;
+    session.post('Profiler.enable');
+    session.post('Profiler.start');
+    process.on('exit', () => {
+      // The in-process session answers synchronously, so the file is written before the exit.
+      session.post('Profiler.stop', (error, result) => {
+        if (!error)
+          writeFileSync(path.join(profileDir, `${process.pid}.cpuprofile`), JSON.stringify(result.profile));
+      });
+    });
+  };
+}
+
 const dir = process.env[GC_DIR_ENV];
 if (dir) {
   let seq = 0;
@@ -58,21 +79,13 @@ if (dir) {
     // rename is atomic: the reader never sees half a file.
     renameSync(`${file}.tmp`, file);
   };
-  process.on('SIGUSR2', write);
-  write();
-}
-
-const profileDir = process.env[PROFILE_DIR_ENV];
-if (profileDir) {
-  const session = new Session();
-  session.connect();
-  session.post('Profiler.enable');
-  session.post('Profiler.start');
-  process.on('exit', () => {
-    // The in-process session answers synchronously, so the file is written before the exit.
-    session.post('Profiler.stop', (error, result) => {
-      if (!error)
-        writeFileSync(path.join(profileDir, `${process.pid}.cpuprofile`), JSON.stringify(result.profile));
-    });
+  process.on('SIGUSR2', () => {
+    // With both set, the profile starts at the first request for totals: the first measured
+    // window, after the process has started and loaded its models.
+    startProfiler?.();
+    write();
   });
+  write();
+} else {
+  startProfiler?.();
 }
