@@ -18,6 +18,7 @@ import { MLSERVER } from './peers/mlserver/mlserver-peer.js';
 import type { Peer } from './peers/peer.js';
 import { findPreviousRun } from './previous-run.js';
 import { renderReport } from './report.js';
+import { goalMet, headlineFigures } from './report/goals.js';
 import type { BenchResults } from './results.js';
 import type { SuiteContext } from './suite-context.js';
 import { runBigModelSuite } from './suites/big-model.js';
@@ -121,6 +122,14 @@ async function main(o: CliOptions): Promise<void> {
     await save();
   }
   results.finishedAt = new Date().toISOString();
+  results.goals = headlineFigures(results).map((f) => ({
+    key: f.key,
+    label: f.label,
+    ...(f.value === undefined ? {} : { value: f.value }),
+    unit: f.unit,
+    ...(f.goal ? { goal: `${f.goal.op} ${f.goal.value}` } : {}),
+    met: goalMet(f.value, f.goal).replace(/\*/g, ''),
+  }));
   results.timingsSec['total'] = Math.round((Date.now() - started) / 100) / 10;
   await save();
   const pngFile = path.join(outDir, `${runId}.png`);

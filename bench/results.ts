@@ -11,6 +11,8 @@ export interface BenchResults {
   readonly profile?: boolean;
   /** The .cpuprofile of every router and shard, in profile runs. */
   profiles?: ProfileRecord[];
+  /** Issue 8's headline figures as the report's goals table shows them (report/goals.ts), for readers of the JSON. */
+  goals?: { key: string; label: string; value?: number; unit: string; goal?: string; met: string }[];
   /** The run the report compares with (same mode, newest before this one), by runId. */
   previousRunId?: string;
   /** The command line of the run, e.g. `npm run bench -- --quick`. */
