@@ -57,8 +57,12 @@ export async function startBenchMesh(
     restore(GC_DIR_ENV, saved.gc);
     restore(PROFILE_DIR_ENV, saved.profile);
   }
+  // The router, then the shards in name order (shard-2 before shard-10), whatever order they started in.
   const processes = (): MeasuredProcess[] =>
-    [mesh.router, ...mesh.shards.values()].map((c) => ({ name: c.name, pid: c.process.pid! }));
+    [
+      mesh.router,
+      ...[...mesh.shards.values()].sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true })),
+    ].map((c) => ({ name: c.name, pid: c.process.pid! }));
   return {
     mesh,
     gcDir,

@@ -6,7 +6,13 @@ import { perRequest } from './goals.js';
 import { isError, table } from './markdown.js';
 
 const num = (v: number | undefined): string =>
-  v === undefined || !Number.isFinite(v) ? '–' : v < 10 ? v.toFixed(2) : v.toFixed(1);
+  v === undefined || !Number.isFinite(v)
+    ? '–'
+    : v < 10
+      ? v.toFixed(2)
+      : v < 100
+        ? v.toFixed(1)
+        : v.toFixed(0);
 
 function processCell(p: ProcessCost): string {
   const gc = p.gc ? ` (GC ${num(p.gc.msPerRequest)}: ${p.gc.count} GCs, ${p.gc.major} major)` : '';
