@@ -34,7 +34,9 @@ export interface ProfileRecord {
 
 function frameName(frame: CpuProfile['nodes'][number]['callFrame']): string {
   const fn = frame.functionName || '(anonymous)';
-  if (!frame.url) return fn;
+  // V8's own entries are "(program)", "(garbage collector)"…; any other frame without a script is
+  // native code: a binding (getPeerCertificate) or an addon (ONNX Runtime's session run).
+  if (!frame.url) return frame.functionName.startsWith('(') ? fn : `${fn} [native]`;
   // Keep the path from node_modules/ or the package's own folders on: enough to find the line.
   const url = frame.url.replace(/^file:\/\//, '');
   const short = /(node_modules\/.*|dist\/.*|node:.*)$/.exec(url)?.[1] ?? url.split('/').slice(-2).join('/');
