@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /**
- * `npm run bench [-- --quick] [-- --suites overhead,fan-out]`: runs the benchmark suites and writes
- * bench/results/RUN_ID.json, RUN_ID.md (the report) and RUN_ID.png (the chart), with perf_analyzer's
- * CSVs and every server's log under bench/results/RUN_ID/. Never part of `npm test`, and never
+ * `npm run bench [-- --quick] [-- --suites overhead,fan-out] [-- --profile]`: runs the benchmark
+ * suites and writes bench/results/RUN_ID.json, RUN_ID.md (the report, with ratios to the previous
+ * run of the same mode) and RUN_ID.png (the chart), with perf_analyzer's CSVs, every server's log
+ * and, with --profile, each router's and shard's .cpuprofile under bench/results/RUN_ID/. Never part of `npm test`, and never
  * fails on timing: a suite or a server that cannot be measured is reported with what went wrong.
  */
 import { Command } from 'commander';
@@ -15,7 +16,9 @@ import { describeEnvironment } from './environment.js';
 import { KSERVE } from './peers/kserve/kserve-peer.js';
 import { MLSERVER } from './peers/mlserver/mlserver-peer.js';
 import type { Peer } from './peers/peer.js';
+import { findPreviousRun } from './previous-run.js';
 import { renderReport } from './report.js';
+import { goalMet, headlineFigures } from './report/goals.js';
 import type { BenchResults } from './results.js';
 import type { SuiteContext } from './suite-context.js';
 import { runBigModelSuite } from './suites/big-model.js';
@@ -43,6 +46,7 @@ interface CliOptions {
   suites: string;
   peers: string;
   out: string;
+  profile: boolean;
 }
 
 function log(line: string): void {
@@ -66,7 +70,7 @@ async function main(o: CliOptions): Promise<void> {
     '--peers',
   );
   const profile = o.quick ? QUICK_PROFILE : FULL_PROFILE;
-  const runId = `${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}${o.quick ? '-quick' : ''}`;
+  const runId = `${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}${o.quick ? '-quick' : ''}${o.profile ? '-profile' : ''}`;
   const outDir = path.resolve(o.out);
   const workDir = path.join(outDir, runId);
   await mkdir(workDir, { recursive: true });
@@ -74,9 +78,12 @@ async function main(o: CliOptions): Promise<void> {
   const command = args.length > 0 ? `npm run bench -- ${args.join(' ')}` : 'npm run bench';
   const chosenPeers = ALL_PEERS.filter((p) => peerIds.includes(p.id));
   const environment = await describeEnvironment(chosenPeers);
+  const previous = await findPreviousRun(outDir, runId, { quick: profile.quick, profile: o.profile });
   const results: BenchResults = {
     runId,
     quick: profile.quick,
+    ...(o.profile ? { profile: true, profiles: [] } : {}),
+    ...(previous ? { previousRunId: previous.runId } : {}),
     command,
     startedAt: new Date().toISOString(),
     environment,
@@ -95,6 +102,8 @@ async function main(o: CliOptions): Promise<void> {
       ...(environment.peers[peer.id]?.error ? { error: environment.peers[peer.id]!.error } : {}),
     })),
     command,
+    cpuProfile: o.profile,
+    profiles: results.profiles ?? [],
     log,
   };
   const jsonFile = path.join(outDir, `${runId}.json`);
@@ -113,13 +122,24 @@ async function main(o: CliOptions): Promise<void> {
     await save();
   }
   results.finishedAt = new Date().toISOString();
+  results.goals = headlineFigures(results).map((f) => ({
+    key: f.key,
+    label: f.label,
+    ...(f.value === undefined ? {} : { value: f.value }),
+    unit: f.unit,
+    ...(f.goal ? { goal: `${f.goal.op} ${f.goal.value}` } : {}),
+    met: goalMet(f.value, f.goal).replace(/\*/g, ''),
+  }));
   results.timingsSec['total'] = Math.round((Date.now() - started) / 100) / 10;
   await save();
   const pngFile = path.join(outDir, `${runId}.png`);
   const chart = await renderChart(jsonFile, pngFile);
   if (chart.error) log(`chart not drawn: ${chart.error}`);
   const reportFile = path.join(outDir, `${runId}.md`);
-  await writeFile(reportFile, renderReport(results, chart.error ? undefined : path.basename(pngFile)));
+  await writeFile(
+    reportFile,
+    renderReport(results, chart.error ? undefined : path.basename(pngFile), previous),
+  );
   log(
     `wrote ${path.relative(process.cwd(), jsonFile)}, ${path.relative(process.cwd(), reportFile)}${chart.error ? '' : `, ${path.relative(process.cwd(), pngFile)}`}`,
   );
@@ -138,6 +158,11 @@ const program = new Command('bench')
     '--peers <list>',
     `comma-separated peers to compare (${ALL_PEERS.map((p) => p.id).join(', ')})`,
     ALL_PEERS.map((p) => p.id).join(','),
+  )
+  .option(
+    '--profile',
+    "run V8's CPU profiler in every router and shard; their .cpuprofile files go to RUN_ID/profiles/ and the report names them",
+    false,
   )
   .option('--out <dir>', 'where results go', path.join(PACKAGE_ROOT, 'bench', 'results'))
   .action((o: CliOptions) => main(o));

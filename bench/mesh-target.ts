@@ -1,10 +1,15 @@
 import { storeTlsFiles } from '../certs/store.js';
-import type { LocalMesh } from '../cli/local-mesh.js';
+import type { BenchMesh } from './bench-mesh.js';
 import { runPerfAnalyzer, type LoadPoint, type MeasurementSettings } from './perf-analyzer.js';
+import { CostMeter } from './process-cost.js';
 
-/** perf_analyzer against a model behind a mesh's router, over mutual TLS with the client certificate. */
+/**
+ * perf_analyzer against a model behind a mesh's router, over mutual TLS with the client certificate.
+ * Around each run it reads the router's and every shard's CPU (/proc) and GC totals and the
+ * router's request count (ModelStatistics), so each point carries the cost per request.
+ */
 export async function measureThroughRouter(options: {
-  readonly mesh: LocalMesh;
+  readonly mesh: BenchMesh;
   readonly certsDir: string;
   readonly model: string;
   readonly inputData: string;
@@ -13,24 +18,41 @@ export async function measureThroughRouter(options: {
   readonly outDir: string;
   readonly label: string;
 }): Promise<LoadPoint[]> {
+  const { mesh } = options.mesh;
   const points: LoadPoint[] = [];
   for (const concurrency of options.concurrencies) {
-    points.push(
-      await runPerfAnalyzer({
-        target: {
-          address: options.mesh.address,
-          model: options.model,
-          version: '1',
-          tls: storeTlsFiles(options.certsDir, 'client'),
-        },
-        inputData: options.inputData,
-        concurrency,
-        settings: options.settings,
-        outDir: options.outDir,
-        label: options.label,
-        aliases: { [options.certsDir]: '$CERTS' },
-      }),
-    );
+    const meter = new CostMeter(options.mesh.processes(), options.mesh.gcDir);
+    const before = await requestCount(options.mesh, options.model);
+    await meter.start();
+    const point = await runPerfAnalyzer({
+      target: {
+        address: mesh.address,
+        model: options.model,
+        version: '1',
+        tls: storeTlsFiles(options.certsDir, 'client'),
+      },
+      inputData: options.inputData,
+      concurrency,
+      settings: options.settings,
+      outDir: options.outDir,
+      label: options.label,
+      aliases: { [options.certsDir]: '$CERTS' },
+    });
+    const cost = await meter.finish({ exact: (await requestCount(options.mesh, options.model)) - before });
+    points.push({ ...point, cost });
   }
   return points;
+}
+
+interface Statistics {
+  model_stats: {
+    inference_stats?: { success?: { count?: number | string }; fail?: { count?: number | string } };
+  }[];
+}
+
+/** Requests the router has answered for `model` (Triton's success + fail counts). */
+export async function requestCount(mesh: BenchMesh, model: string): Promise<number> {
+  const reply = await mesh.mesh.client.call<Statistics>('ModelStatistics', { name: model, version: '1' });
+  const s = reply.model_stats[0]?.inference_stats;
+  return Number(s?.success?.count ?? 0) + Number(s?.fail?.count ?? 0);
 }

@@ -1,22 +1,25 @@
-import { startLocalMesh, type LocalMesh } from '../cli/local-mesh.js';
+import { startBenchMesh, type BenchMesh } from './bench-mesh.js';
 import { BENCH_MESH_SETTINGS } from './mesh-settings.js';
 import { meshCertificates } from './pki.js';
+import type { SuiteContext } from './suite-context.js';
 
 /**
  * Runs `fn` against a router and one shard process per partition of `model` (`shard-p` serving
  * `model/1/*\/p`), with certificates made for it, and stops them all after, whatever `fn` does.
+ * `label` names the mesh's GC and profile folders (bench-mesh.ts).
  */
 export async function withPartitionedMesh<T>(
-  modelsDir: string,
+  ctx: SuiteContext,
+  label: string,
   model: string,
   partitions: number,
-  fn: (mesh: LocalMesh, certsDir: string) => Promise<T>,
+  fn: (mesh: BenchMesh, certsDir: string) => Promise<T>,
 ): Promise<T> {
   const certs = await meshCertificates(partitions);
   try {
-    const mesh = await startLocalMesh({
+    const mesh = await startBenchMesh(ctx, label, {
       ...BENCH_MESH_SETTINGS,
-      modelsDir,
+      modelsDir: ctx.modelsDir,
       certsDir: certs.dir,
       shards: Array.from({ length: partitions }, (_, p) => ({
         name: `shard-${p}`,

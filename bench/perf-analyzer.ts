@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { TlsFiles } from '../certs/credentials.js';
+import type { RequestCost } from './process-cost.js';
 import { PERF_ANALYZER, fromRoot, requireTool } from './tools.js';
 
 /** A model behind a V2 gRPC endpoint, as perf_analyzer is pointed at it. */
@@ -45,6 +46,8 @@ export interface LoadPoint {
   readonly stable: boolean;
   /** The command line that produced it. */
   readonly command: string;
+  /** CPU and GC per request of each server process over the run (bench/process-cost.ts). */
+  readonly cost?: RequestCost;
 }
 
 export interface PerfAnalyzerRun {

@@ -1,15 +1,24 @@
 import type { BenchResults } from './results.js';
 import { bigModelSection } from './report/big-model-section.js';
+import { costSection } from './report/cost-section.js';
 import { environmentSection } from './report/environment-section.js';
 import { fanOutSection } from './report/fan-out-section.js';
 import { headlineSection } from './report/headline-section.js';
 import { largeTensorsSection } from './report/large-tensors-section.js';
 import { overheadSection } from './report/overhead-section.js';
+import { profileSection } from './report/profile-section.js';
 
 export { fanOutSlopeUs } from './report/fan-out-section.js';
 
-/** The Markdown report of a run: headline, environment, then one section per suite. */
-export function renderReport(r: BenchResults, chartFile: string | undefined): string {
+/**
+ * The Markdown report of a run: headline (with issue 8's goals and the ratios to `previous`, the
+ * last run of the same mode), environment, one section per suite, cost per request, profiles.
+ */
+export function renderReport(
+  r: BenchResults,
+  chartFile: string | undefined,
+  previous?: BenchResults,
+): string {
   const parts = [
     `# shardmesh benchmark ${r.runId}`,
     `Produced by \`${r.command}\` (started ${r.startedAt}, finished ${r.finishedAt ?? '–'}; ` +
@@ -23,7 +32,7 @@ export function renderReport(r: BenchResults, chartFile: string | undefined): st
     "Latencies are perf_analyzer's client-side p50 and p99 in milliseconds; throughput is inferences per second. " +
       'A ratio is shardmesh over the other (above 1× means shardmesh is slower or, for throughput, faster). ' +
       'A figure marked \\* came from a rerun that accepted unstable windows (perf_analyzer found no 3 windows within the stability bound).',
-    headlineSection(r),
+    headlineSection(r, previous),
     environmentSection(r),
     chartFile
       ? `## Chart\n\n![latency and throughput against concurrency](${chartFile})\n\nDrawn by \`bench/chart.py\` from ${r.runId}.json, which \`${r.command}\` wrote.\n`
@@ -32,6 +41,8 @@ export function renderReport(r: BenchResults, chartFile: string | undefined): st
     largeTensorsSection(r.suites.largeTensors),
     bigModelSection(r.suites.bigModel),
     fanOutSection(r.suites.fanOut),
+    costSection(r),
+    profileSection(r),
   ];
   return `${parts
     .filter((p) => p !== '')

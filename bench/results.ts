@@ -1,11 +1,20 @@
 import type { LoadPoint } from './perf-analyzer.js';
 import type { SessionFloorPoint } from './floors/ort-session-floor.js';
 import type { TlsFloorPoint } from './floors/tls-socket-floor.js';
+import type { ProfileRecord } from './cpu-profile.js';
 
 /** bench/results/RUN_ID.json: everything a report or chart is made from. */
 export interface BenchResults {
   readonly runId: string;
   readonly quick: boolean;
+  /** `--profile`: routers and shards ran under `V8's CPU profiler (bench/process-probe.ts)` (slower; compared only with profile runs). */
+  readonly profile?: boolean;
+  /** The .cpuprofile of every router and shard, in profile runs. */
+  profiles?: ProfileRecord[];
+  /** Issue 8's headline figures as the report's goals table shows them (report/goals.ts), for readers of the JSON. */
+  goals?: { key: string; label: string; value?: number; unit: string; goal?: string; met: string }[];
+  /** The run the report compares with (same mode, newest before this one), by runId. */
+  previousRunId?: string;
   /** The command line of the run, e.g. `npm run bench -- --quick`. */
   readonly command: string;
   readonly startedAt: string;

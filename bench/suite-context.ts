@@ -1,4 +1,5 @@
 import type { BenchProfile } from './bench-profile.js';
+import type { ProfileRecord } from './cpu-profile.js';
 import type { Peer } from './peers/peer.js';
 
 /** What every suite is handed by bench/main.ts. */
@@ -12,6 +13,10 @@ export interface SuiteContext {
   readonly peers: readonly { readonly peer: Peer; readonly error?: string }[];
   /** How the run was started, named beside figures that no single tool command produced. */
   readonly command: string;
+  /** `--profile`: every router and shard runs under `V8's CPU profiler (bench/process-probe.ts)` (bench-mesh.ts). */
+  readonly cpuProfile: boolean;
+  /** The .cpuprofile files written so far, for the report. */
+  readonly profiles: ProfileRecord[];
   /** A progress line on stderr. */
   readonly log: (line: string) => void;
 }

@@ -1,11 +1,25 @@
 import { bytesLabel, ms, perSec, ratio } from '../format.js';
 import type { BenchResults } from '../results.js';
+import { goalsTable } from './goals.js';
 import { maxShard } from './big-model-section.js';
 import { fanOutSlopeUs } from './fan-out-section.js';
 import { isError, pointAt, table } from './markdown.js';
 
-/** The report's first table: shardmesh against each peer and the floor, then one line per other suite. */
-export function headlineSection(r: BenchResults): string {
+/**
+ * The report's first tables: issue 8's goals (each figure beside its goal and the previous run of
+ * the same mode), then shardmesh against each peer and the floor, then one line per other suite.
+ */
+export function headlineSection(r: BenchResults, previous?: BenchResults): string {
+  const intro =
+    '## Headline\n\n' +
+    '**shardmesh keeps mutual TLS on both hops (perf_analyzer → router → shard) while the peers serve plaintext.**\n\n' +
+    `### Goals (issue 8)\n\n${goalsTable(r, previous)}\n\n` +
+    (previous
+      ? `"vs previous" is this run ÷ run ${previous.runId} (${previous.quick ? 'quick' : 'full'}${previous.profile ? ', profiled' : ''}, the newest of the same mode before it); ` +
+        'for a ≤ goal below 1× is better, for a ≥ goal above 1×.'
+      : 'No previous run of the same mode in bench/results: nothing to compare with.') +
+    ' "met" is judged on this one run; the ratios of a quick run on a loaded machine move by tens of percent.\n\n';
+  const before = previous?.suites.overhead;
   const o = r.suites.overhead;
   const rows: string[][] = [];
   if (o && !isError(o)) {
@@ -15,10 +29,18 @@ export function headlineSection(r: BenchResults): string {
       for (const c of [1, 16]) {
         const s = pointAt(mesh, c);
         if (!s) continue;
+        const was =
+          before && !isError(before)
+            ? pointAt(
+                before.models.find((x) => x.name === m.name)?.targets.find((t) => t.id === 'shardmesh-p1'),
+                c,
+              )
+            : undefined;
         rows.push([
           m.name,
           String(c),
           `${ms(s.p50Us)} / ${perSec(s.throughputPerSec)}`,
+          was ? `${ratio(s.p50Us, was.p50Us)}, ${ratio(s.throughputPerSec, was.throughputPerSec)}` : '–',
           ...others.map((t) => {
             const p = pointAt(t, c);
             return p
@@ -34,17 +56,19 @@ export function headlineSection(r: BenchResults): string {
       'model',
       'concurrency',
       'shardmesh p50 ms / inf/s',
+      'vs previous (p50, inf/s)',
       ...(o.models[0]?.targets
         .filter((t) => !t.id.startsWith('shardmesh'))
         .map((t) => `${t.label} (p50 ratio, inf/s ratio)`) ?? []),
     ];
     return (
-      '## Headline\n\nshardmesh is the router with one shard serving the whole model. Every figure here is ' +
+      intro +
+      '### Against the peers\n\nshardmesh is the router with one shard serving the whole model. Every figure here is ' +
       'repeated in sections 1–4 below, which name the command that produced it.\n\n' +
       `${table(header, rows)}\n\n${headlineExtras(r)}`
     );
   }
-  return `## Headline\n\nThe overhead suite did not run.\n\n${headlineExtras(r)}`;
+  return `${intro}The overhead suite did not run.\n\n${headlineExtras(r)}`;
 }
 
 function headlineExtras(r: BenchResults): string {

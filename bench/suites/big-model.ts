@@ -46,7 +46,7 @@ export async function runBigModelSuite(ctx: SuiteContext): Promise<BigModelResul
     result.variants.push(variant);
     ctx.log(`big model: ${model} on ${partitions} shard process(es)`);
     const measured = await attempt(() =>
-      withPartitionedMesh(ctx.modelsDir, model, partitions, async (mesh, certsDir) => {
+      withPartitionedMesh(ctx, `big-model-${model}`, model, partitions, async (mesh, certsDir) => {
         const [latency] = await measureThroughRouter({
           mesh,
           certsDir,
@@ -59,9 +59,9 @@ export async function runBigModelSuite(ctx: SuiteContext): Promise<BigModelResul
         });
         // Read before the processes stop: VmHWM covers loading the partition and serving.
         const processes = await Promise.all(
-          [mesh.router, ...mesh.shards.values()].map(async (p) => ({
+          mesh.processes().map(async (p) => ({
             name: p.name,
-            peakRssBytes: (await readProcessMemory(p.process.pid!)).peakRssBytes,
+            peakRssBytes: (await readProcessMemory(p.pid)).peakRssBytes,
           })),
         );
         return { latency, processes };

@@ -37,7 +37,7 @@ export async function runFanOutSuite(ctx: SuiteContext): Promise<FanOutResult> {
     result.variants.push(variant);
     ctx.log(`fan-out: ${model} on ${partitions} shard process(es)`);
     const measured = await attempt(() =>
-      withPartitionedMesh(ctx.modelsDir, model, partitions, (mesh, certsDir) =>
+      withPartitionedMesh(ctx, `fan-out-${model}`, model, partitions, (mesh, certsDir) =>
         measureThroughRouter({
           mesh,
           certsDir,

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { measureTlsFloor } from '../floors/tls-socket-floor.js';
 import { MiB } from '../format.js';
 import { benchInputs, writePerfAnalyzerInput } from '../input-data.js';
-import { startLocalMesh } from '../../cli/local-mesh.js';
+import { startBenchMesh } from '../bench-mesh.js';
 import { BENCH_MESH_SETTINGS } from '../mesh-settings.js';
 import { measureThroughRouter } from '../mesh-target.js';
 import { prepareOuterModel } from '../models.js';
@@ -41,7 +41,7 @@ export async function runLargeTensorsSuite(ctx: SuiteContext): Promise<LargeTens
   try {
     ctx.log('large tensors: starting router + 2 shards');
     const mesh = await attempt(() =>
-      startLocalMesh({
+      startBenchMesh(ctx, 'large-tensors', {
         ...BENCH_MESH_SETTINGS,
         modelsDir: ctx.modelsDir,
         certsDir: certs.dir,

@@ -4,12 +4,14 @@ import { loadPlan, planDir } from '../../lib/plan/repository.js';
 import type { Tensor } from '../../lib/tensor/tensor.js';
 import { measureSessionFloor } from '../floors/ort-session-floor.js';
 import { benchInputs, writePerfAnalyzerInput } from '../input-data.js';
-import { startLocalMesh, type LocalMeshOptions } from '../../cli/local-mesh.js';
+import type { LocalMeshOptions } from '../../cli/local-mesh.js';
+import { startBenchMesh } from '../bench-mesh.js';
 import { BENCH_MESH_SETTINGS } from '../mesh-settings.js';
 import { measureThroughRouter } from '../mesh-target.js';
 import { OCR_MODELS, ocrModelPath, prepareOcrModel, variantName, type OcrModel } from '../models.js';
 import { runPerfAnalyzer, type LoadPoint } from '../perf-analyzer.js';
-import type { PeerModel } from '../peers/peer.js';
+import type { PeerModel, PeerServer } from '../peers/peer.js';
+import { CostMeter } from '../process-cost.js';
 import { meshCertificates } from '../pki.js';
 import type { OverheadResult, TargetResult } from '../results.js';
 import { attempt, type SuiteContext } from '../suite-context.js';
@@ -72,7 +74,7 @@ export async function runOverheadSuite(ctx: SuiteContext): Promise<OverheadResul
       const measured = await attempt(async () => {
         for (const concurrency of ctx.profile.concurrencies) {
           ctx.log(`overhead: ${peer.label} ${m.model.name} concurrency ${concurrency}`);
-          target.points.push(await measurePeer(ctx, dir, server.address, m, peer.id, concurrency));
+          target.points.push(await measurePeer(ctx, dir, server, peer.label, m, peer.id, concurrency));
         }
       });
       if (measured.error) target.error = measured.error;
@@ -138,7 +140,7 @@ async function measureMesh(
   ctx.log(`overhead: starting ${label}`);
   const certs = await meshCertificates(partitions);
   const mesh = await attempt(() =>
-    startLocalMesh({
+    startBenchMesh(ctx, `overhead-${id}`, {
       ...BENCH_MESH_SETTINGS,
       modelsDir: ctx.modelsDir,
       certsDir: certs.dir,
@@ -175,20 +177,25 @@ async function measureMesh(
   }
 }
 
-function measurePeer(
+/** perf_analyzer against a peer, with the CPU of its process tree over the run (no GC: not Node). */
+async function measurePeer(
   ctx: SuiteContext,
   dir: string,
-  address: string,
+  server: PeerServer,
+  label: string,
   m: ModelUnderTest,
   peerId: string,
   concurrency: number,
 ): Promise<LoadPoint> {
-  return runPerfAnalyzer({
-    target: { address, model: m.model.name, version: '1' },
+  const meter = new CostMeter([{ name: label, pid: server.pid }]);
+  await meter.start();
+  const point = await runPerfAnalyzer({
+    target: { address: server.address, model: m.model.name, version: '1' },
     inputData: m.inputData,
     concurrency,
     settings: ctx.profile.latency,
     outDir: dir,
     label: `${peerId}-${m.model.name}`,
   });
+  return { ...point, cost: await meter.finish({ throughputPerSec: point.throughputPerSec }) };
 }

@@ -1,0 +1,211 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { LoadPoint } from './perf-analyzer.js';
+import type { RequestCost } from './process-cost.js';
+import { renderReport } from './report.js';
+import { formatFigure, goalMet, goalsTable, headlineFigures, versusPrevious } from './report/goals.js';
+import type { BenchResults, TargetResult } from './results.js';
+
+const MiB = 1 << 20;
+
+const cost = (router: number, shard: number, gc = 0.1): RequestCost => ({
+  requests: 100,
+  requestsFrom: 'router statistics',
+  wallMs: 1_000,
+  processes: [
+    {
+      name: 'router',
+      cpuMs: router * 100,
+      cpuMsPerRequest: router,
+      gc: { count: 3, ms: gc * 100, msPerRequest: gc, major: 1 },
+    },
+    {
+      name: 'shard-0',
+      cpuMs: shard * 100,
+      cpuMsPerRequest: shard,
+      gc: { count: 1, ms: 0, msPerRequest: 0, major: 0 },
+    },
+  ],
+});
+
+const pt = (concurrency: number, p50Us: number, throughputPerSec: number, c?: RequestCost): LoadPoint => ({
+  concurrency,
+  p50Us,
+  p90Us: p50Us,
+  p99Us: p50Us,
+  throughputPerSec,
+  stable: true,
+  command: 'pa',
+  ...(c ? { cost: c } : {}),
+});
+
+/** A run whose shardmesh is `k` times KServe's p50 and 1/k its throughput, with fan-out slope `slopeUs`. */
+function run(runId: string, k: number, slopeUs: number, cpu: [number, number]): BenchResults {
+  const targets = (base: number): TargetResult[] => [
+    {
+      id: 'shardmesh-p1',
+      label: 'shardmesh',
+      setup: '',
+      points: [pt(1, base * k, 1e6 / (base * k), cost(...cpu)), pt(16, base * k * 4, 4e6 / (base * k))],
+    },
+    {
+      id: 'kserve',
+      label: 'KServe',
+      setup: '',
+      points: [pt(1, base, 1e6 / base), pt(16, base * 4, 4e6 / base)],
+    },
+  ];
+  return {
+    runId,
+    quick: true,
+    command: 'npm run bench -- --quick',
+    startedAt: '',
+    environment: {
+      node: 'v20',
+      os: 'Linux',
+      cpu: 'cpu',
+      cores: 2,
+      memoryBytes: 1 << 30,
+      shardmesh: '0.1.0',
+      onnxruntimeNode: '1.30.0',
+      perfAnalyzer: '2.60.0',
+      peers: {},
+    },
+    suites: {
+      overhead: {
+        models: [
+          { name: 'cls', label: 'cls', inputShape: [1], targets: targets(1_500) },
+          { name: 'rec', label: 'rec', inputShape: [1], targets: targets(9_000) },
+        ],
+      },
+      largeTensors: {
+        partitions: 2,
+        sizes: [
+          {
+            bytes: 64 * MiB,
+            model: 'outer-64m',
+            router: { ...pt(1, 1e5, 10), gbPerSec: 0.5 },
+            floor: { bytes: 64 * MiB, gbPerSec: 1, p50Us: 1, p90Us: 1, p99Us: 1, command: 'tls' } as never,
+          },
+          { bytes: 256 * MiB, model: 'outer-256m', routerError: 'out of memory' },
+        ],
+      },
+      fanOut: {
+        shape: { inputDim: 1, hiddenDim: 1, outputDim: 1 },
+        variants: [1, 2, 4, 8].map((p) => ({
+          partitions: p,
+          model: `fan-p${p}`,
+          latency: pt(1, 1_000 + slopeUs * p, 1),
+        })),
+      },
+    },
+    timingsSec: { total: 1 },
+  };
+}
+
+describe('goals table', () => {
+  test('ratios and milliseconds print as the issue writes them; "vs previous" is now ÷ then', () => {
+    assert.equal(formatFigure(3.1749, '×'), '3.17×');
+    assert.equal(formatFigure(12.34, '×'), '12.3×');
+    assert.equal(formatFigure(0.3, 'ms'), '0.30 ms');
+    assert.equal(formatFigure(undefined, 'ms'), '–');
+    assert.equal(versusPrevious(1.2, 2.4), '0.50×');
+    assert.equal(versusPrevious(1.2, undefined), '–');
+    assert.equal(versusPrevious(1.2, 0), '–');
+  });
+
+  test('a goal is met on its own side of the bound, bound included', () => {
+    assert.equal(goalMet(1.2, { op: '≤', value: 1.2 }), 'yes');
+    assert.equal(goalMet(1.21, { op: '≤', value: 1.2 }), '**no**');
+    assert.equal(goalMet(0.8, { op: '≥', value: 0.8 }), 'yes');
+    assert.equal(goalMet(0.79, { op: '≥', value: 0.8 }), '**no**');
+    assert.equal(goalMet(undefined, { op: '≥', value: 0.8 }), 'not measured');
+    assert.equal(goalMet(5, undefined), '–');
+  });
+
+  test("every Must-show figure of issue 8 is computed from the run's results", () => {
+    const values = Object.fromEntries(
+      headlineFigures(run('r', 2, 500, [1.25, 0.75])).map((f) => [f.key, f.value]),
+    );
+    assert.deepEqual(
+      Object.fromEntries(
+        Object.entries(values).map(([k, v]) => [k, v === undefined ? v : Math.round(v * 1e6) / 1e6]),
+      ),
+      {
+        'cls-c1-p50': 2,
+        'cls-c16-tput': 0.5,
+        'rec-c1-p50': 2,
+        'rec-c16-tput': 0.5,
+        'fan-out-slope': 0.5,
+        'large-64': 0.5,
+        'large-256': undefined,
+        'cls-cpu': 2,
+        'cls-cpu-c16': undefined,
+        'cls-gc': 0.1,
+        'kserve-cls-cpu': undefined,
+      },
+    );
+  });
+
+  test('the table shows each figure beside its goal, whether it is met, and the previous run', () => {
+    const now = run('20260102T000000-quick', 2, 500, [1, 0.5]);
+    const then = run('20260101T000000-quick', 4, 1_000, [2, 1]);
+    const md = goalsTable(now, then);
+    assert.match(md, /^\| figure \| this run \| goal \| met \| previous \| vs previous \| from \|$/m);
+    assert.match(
+      md,
+      /^\| cls c=1 p50, shardmesh ÷ KServe \| 2\.00× \| ≤ 1\.20× \| \*\*no\*\* \| 4\.00× \| 0\.50× \| §1 \|$/m,
+    );
+    assert.match(
+      md,
+      /^\| cls c=16 inf\/s, shardmesh ÷ KServe \| 0\.50× \| ≥ 0\.80× \| \*\*no\*\* \| 0\.25× \| 2\.00× \| §1 \|$/m,
+    );
+    assert.match(
+      md,
+      /^\| rec c=1 p50, shardmesh ÷ KServe \| 2\.00× \| ≤ 1\.15× \| \*\*no\*\* \| 4\.00× \| 0\.50× \| §1 \|$/m,
+    );
+    assert.match(
+      md,
+      /^\| rec c=16 inf\/s, shardmesh ÷ KServe \| 0\.50× \| ≥ 0\.90× \| \*\*no\*\* \| 0\.25× \| 2\.00× \| §1 \|$/m,
+    );
+    assert.match(
+      md,
+      /^\| p50 added per extra partition \(fan-out slope\) \| 0\.50 ms \| ≤ 0\.30 ms \| \*\*no\*\* \| 1\.00 ms \| 0\.50× \| §4 \|$/m,
+    );
+    assert.match(
+      md,
+      /^\| 64 MiB output ÷ raw TLS socket \| 0\.50× \| ≥ 0\.45× \| yes \| 0\.50× \| 1\.00× \| §2 \|$/m,
+    );
+    assert.match(
+      md,
+      /^\| 256 MiB output ÷ raw TLS socket \| – \| ≥ 0\.35× \| not measured \| – \| – \| §2 \|$/m,
+    );
+    assert.match(
+      md,
+      /^\| router \+ shard CPU per cls request \(c=1\) \| 1\.50 ms \| ≤ 1\.50 ms \| yes \| 3\.00 ms \| 0\.50× \| §5 \|$/m,
+    );
+  });
+
+  test('the report opens with the goals, says who keeps mutual TLS, and names the previous run', () => {
+    const now = run('20260102T000000-quick', 2, 500, [1, 0.5]);
+    const first = renderReport(now, undefined);
+    assert.match(
+      first,
+      /## Headline\n\n\*\*shardmesh keeps mutual TLS on both hops \(perf_analyzer → router → shard\) while the peers serve plaintext\.\*\*/,
+    );
+    assert.match(first, /No previous run of the same mode/);
+    assert.match(first, /\| cls \| 1 \| 3\.00 \/ 333 \| – \|/);
+    const second = renderReport(now, undefined, run('20260101T000000-quick', 4, 1_000, [2, 1]));
+    assert.match(
+      second,
+      /this run ÷ run 20260101T000000-quick \(quick, the newest of the same mode before it\)/,
+    );
+    // The per-model table: shardmesh's p50 and inf/s against the previous run's.
+    assert.match(second, /\| cls \| 1 \| 3\.00 \/ 333 \| 0\.50×, 2\.00× \|/);
+    assert.match(second, /## 5\. CPU and GC per request/);
+    assert.match(
+      second,
+      /\| cls, shardmesh, c=1 \| 100 \| 1\.50 \| 0\.10 \| router 1\.00 \(GC 0\.10: 3 GCs, 1 major\); shard-0 0\.50 \(GC 0\.00: 1 GCs, 0 major\) \|/,
+    );
+  });
+});

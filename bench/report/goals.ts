@@ -1,0 +1,192 @@
+import { MiB, ratio } from '../format.js';
+import type { LoadPoint } from '../perf-analyzer.js';
+import type { BenchResults, TargetResult } from '../results.js';
+import { fanOutSlopeUs } from './fan-out-section.js';
+import { isError, pointAt, table } from './markdown.js';
+
+/** A goal of issue 8 ("Must show"): the figure must be at most or at least `value`. */
+export interface Goal {
+  readonly op: '≤' | '≥';
+  readonly value: number;
+}
+
+/** One row of the report's goals table: a figure computed from a run, and its goal. */
+export interface HeadlineFigure {
+  readonly key: string;
+  readonly label: string;
+  /** Undefined when the run lacks what it is made of. */
+  readonly value: number | undefined;
+  /** How the value prints: a ratio (1.23×) or milliseconds. */
+  readonly unit: '×' | 'ms';
+  readonly goal?: Goal;
+  /** Section of the report that has the figures it is computed from. */
+  readonly section: string;
+}
+
+const target = (r: BenchResults, model: string, id: string): TargetResult | undefined => {
+  const o = r.suites.overhead;
+  if (!o || isError(o)) return undefined;
+  return o.models.find((m) => m.name === model)?.targets.find((t) => t.id === id);
+};
+
+const point = (r: BenchResults, model: string, id: string, c: number): LoadPoint | undefined =>
+  pointAt(target(r, model, id), c) as LoadPoint | undefined;
+
+const div = (a: number | undefined, b: number | undefined): number | undefined =>
+  a === undefined || b === undefined || b === 0 || !Number.isFinite(a / b) ? undefined : a / b;
+
+/** Summed CPU (or GC) milliseconds per request of a point's processes; undefined if one is unknown. */
+export function perRequest(p: LoadPoint | undefined, what: 'cpu' | 'gc'): number | undefined {
+  const procs = p?.cost?.processes;
+  if (!procs || procs.length === 0) return undefined;
+  let sum = 0;
+  for (const q of procs) {
+    const v = what === 'cpu' ? q.cpuMsPerRequest : q.gc?.msPerRequest;
+    if (v === undefined || !Number.isFinite(v)) return undefined;
+    sum += v;
+  }
+  return sum;
+}
+
+function largeRatio(r: BenchResults, bytes: number): number | undefined {
+  const l = r.suites.largeTensors;
+  if (!l || isError(l)) return undefined;
+  const s = l.sizes.find((x) => x.bytes === bytes);
+  return div(s?.router?.gbPerSec, s?.floor?.gbPerSec);
+}
+
+/** The "Must show" figures of issue 8, then the cost figures that explain them. */
+export function headlineFigures(r: BenchResults): HeadlineFigure[] {
+  const mesh = 'shardmesh-p1';
+  const f = r.suites.fanOut;
+  const slopeUs = f && !isError(f) ? fanOutSlopeUs(f) : undefined;
+  const p50 = (model: string, c: number): number | undefined =>
+    div(point(r, model, mesh, c)?.p50Us, point(r, model, 'kserve', c)?.p50Us);
+  const tput = (model: string, c: number): number | undefined =>
+    div(point(r, model, mesh, c)?.throughputPerSec, point(r, model, 'kserve', c)?.throughputPerSec);
+  return [
+    {
+      key: 'cls-c1-p50',
+      label: 'cls c=1 p50, shardmesh ÷ KServe',
+      value: p50('cls', 1),
+      unit: '×',
+      goal: { op: '≤', value: 1.2 },
+      section: '§1',
+    },
+    {
+      key: 'cls-c16-tput',
+      label: 'cls c=16 inf/s, shardmesh ÷ KServe',
+      value: tput('cls', 16),
+      unit: '×',
+      goal: { op: '≥', value: 0.8 },
+      section: '§1',
+    },
+    {
+      key: 'rec-c1-p50',
+      label: 'rec c=1 p50, shardmesh ÷ KServe',
+      value: p50('rec', 1),
+      unit: '×',
+      goal: { op: '≤', value: 1.15 },
+      section: '§1',
+    },
+    {
+      key: 'rec-c16-tput',
+      label: 'rec c=16 inf/s, shardmesh ÷ KServe',
+      value: tput('rec', 16),
+      unit: '×',
+      goal: { op: '≥', value: 0.9 },
+      section: '§1',
+    },
+    {
+      key: 'fan-out-slope',
+      label: 'p50 added per extra partition (fan-out slope)',
+      value: slopeUs === undefined ? undefined : slopeUs / 1_000,
+      unit: 'ms',
+      goal: { op: '≤', value: 0.3 },
+      section: '§4',
+    },
+    {
+      key: 'large-64',
+      label: '64 MiB output ÷ raw TLS socket',
+      value: largeRatio(r, 64 * MiB),
+      unit: '×',
+      goal: { op: '≥', value: 0.45 },
+      section: '§2',
+    },
+    {
+      key: 'large-256',
+      label: '256 MiB output ÷ raw TLS socket',
+      value: largeRatio(r, 256 * MiB),
+      unit: '×',
+      goal: { op: '≥', value: 0.35 },
+      section: '§2',
+    },
+    {
+      key: 'cls-cpu',
+      label: 'router + shard CPU per cls request (c=1)',
+      value: perRequest(point(r, 'cls', mesh, 1), 'cpu'),
+      unit: 'ms',
+      goal: { op: '≤', value: 1.5 },
+      section: '§5',
+    },
+    {
+      key: 'cls-cpu-c16',
+      label: 'router + shard CPU per cls request (c=16)',
+      value: perRequest(point(r, 'cls', mesh, 16), 'cpu'),
+      unit: 'ms',
+      section: '§5',
+    },
+    {
+      key: 'cls-gc',
+      label: 'router + shard GC per cls request (c=1)',
+      value: perRequest(point(r, 'cls', mesh, 1), 'gc'),
+      unit: 'ms',
+      section: '§5',
+    },
+    {
+      key: 'kserve-cls-cpu',
+      label: 'KServe CPU per cls request (c=1, requests estimated)',
+      value: perRequest(point(r, 'cls', 'kserve', 1), 'cpu'),
+      unit: 'ms',
+      section: '§5',
+    },
+  ];
+}
+
+/** A figure as the goals table prints it. */
+export function formatFigure(value: number | undefined, unit: HeadlineFigure['unit']): string {
+  if (value === undefined) return '–';
+  if (unit === 'ms') return `${value < 10 ? value.toFixed(2) : value.toFixed(1)} ms`;
+  return `${value < 10 ? value.toFixed(2) : value.toFixed(1)}×`;
+}
+
+/** "yes", "**no**", or "not measured"; "–" for a figure without a goal. */
+export function goalMet(value: number | undefined, goal: Goal | undefined): string {
+  if (!goal) return '–';
+  if (value === undefined) return 'not measured';
+  const met = goal.op === '≤' ? value <= goal.value : value >= goal.value;
+  return met ? 'yes' : '**no**';
+}
+
+/**
+ * This run against the previous one of the same mode: "1.10×" means the figure is 1.10 times what
+ * it was (for a ≤ goal, lower is better; for a ≥ goal, higher is).
+ */
+export function versusPrevious(value: number | undefined, previous: number | undefined): string {
+  return ratio(value, previous);
+}
+
+/** The goals table: every "Must show" figure of issue 8, its goal, whether it is met, and the previous run. */
+export function goalsTable(r: BenchResults, previous: BenchResults | undefined): string {
+  const before = new Map(previous ? headlineFigures(previous).map((f) => [f.key, f.value]) : []);
+  const rows = headlineFigures(r).map((f) => [
+    f.label,
+    formatFigure(f.value, f.unit),
+    f.goal ? `${f.goal.op} ${formatFigure(f.goal.value, f.unit)}` : '–',
+    goalMet(f.value, f.goal),
+    previous ? formatFigure(before.get(f.key), f.unit) : '–',
+    previous ? versusPrevious(f.value, before.get(f.key)) : '–',
+    f.section,
+  ]);
+  return table(['figure', 'this run', 'goal', 'met', 'previous', 'vs previous', 'from'], rows);
+}
