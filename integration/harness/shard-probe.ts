@@ -1,4 +1,9 @@
-import { Metadata, type Client, type ClientDuplexStream, type ServiceError as GrpcError } from '@grpc/grpc-js';
+import {
+  Metadata,
+  type Client,
+  type ClientDuplexStream,
+  type ServiceError as GrpcError,
+} from '@grpc/grpc-js';
 import { channelCredentials, type TlsMaterial } from '../../certs/credentials.js';
 import type { ShardRequestMessage, ShardResponseMessage } from '../../lib/grpc/shard-messages.js';
 import { ShardServiceClient } from '../../lib/grpc/shard-service.js';
@@ -16,7 +21,10 @@ type ShardClient = Client & {
  * in-band error, or the stream's status when the shard refused the stream itself.
  */
 export async function probeShard(port: number, tls: TlsMaterial): Promise<{ code: number; details: string }> {
-  const client = new ShardServiceClient(`127.0.0.1:${port}`, channelCredentials(tls)) as unknown as ShardClient;
+  const client = new ShardServiceClient(
+    `127.0.0.1:${port}`,
+    channelCredentials(tls),
+  ) as unknown as ShardClient;
   try {
     return await new Promise((resolve) => {
       const call = client.Infer(new Metadata(), { deadline: new Date(Date.now() + 10_000) });

@@ -21,7 +21,10 @@ const root = new protobuf.Root().loadSync(path.join(protoRoot(), 'shardmesh/v1/s
 const RequestType = root.lookupType('shardmesh.v1.ShardRequest');
 const ResponseType = root.lookupType('shardmesh.v1.ShardResponse');
 const toObject = (type: protobuf.Type, bytes: Uint8Array): Record<string, unknown> =>
-  type.toObject(type.decode(bytes), { longs: Number, defaults: false, bytes: Buffer }) as Record<string, unknown>;
+  type.toObject(type.decode(bytes), { longs: Number, defaults: false, bytes: Buffer }) as Record<
+    string,
+    unknown
+  >;
 
 const data = Buffer.from(Array.from({ length: 300 }, (_, i) => i % 251));
 
@@ -49,16 +52,27 @@ const requests: ShardRequestMessage[] = [
 ];
 
 const responses: ShardResponseMessage[] = [
-  { call_id: 1, kind: 'header', header: { outputs: [{ name: 'y', datatype: 'FP16', shape: [1, 120, 6625] }] } },
+  {
+    call_id: 1,
+    kind: 'header',
+    header: { outputs: [{ name: 'y', datatype: 'FP16', shape: [1, 120, 6625] }] },
+  },
   { call_id: 1, kind: 'header', header: { outputs: [] } },
   { call_id: 300, kind: 'chunk', chunk: { tensor: 0, offset: 128, data } },
-  { call_id: 2, kind: 'trailer', trailer: { receive_us: 12, compute_us: 34_567, instance_id: 'shard-0-ab12' } },
+  {
+    call_id: 2,
+    kind: 'trailer',
+    trailer: { receive_us: 12, compute_us: 34_567, instance_id: 'shard-0-ab12' },
+  },
   { call_id: 3, kind: 'error', error: { code: 14, message: 'shard s is draining; send to another replica' } },
 ];
 
 /** The protobufjs object form of a message in the codec's form (oneof as its member's name). */
 function asProtobufjs(m: ShardRequestMessage | ShardResponseMessage): Record<string, unknown> {
-  const { call_id, kind, ...rest } = m as unknown as Record<string, unknown> & { call_id: number; kind: string };
+  const { call_id, kind, ...rest } = m as unknown as Record<string, unknown> & {
+    call_id: number;
+    kind: string;
+  };
   const member = JSON.parse(JSON.stringify(rest[kind], (_, v: unknown) => v)) as Record<string, unknown>;
   return { ...(call_id ? { call_id } : {}), [kind]: member };
 }
@@ -72,7 +86,8 @@ function withoutDefaults(value: unknown): unknown {
     for (const [k, v] of Object.entries(value)) {
       const kept = withoutDefaults(v);
       if (kept !== undefined && kept !== 0 && kept !== '') out[k] = kept;
-      else if (typeof v === 'object' && v !== null && !Buffer.isBuffer(v) && !Array.isArray(v)) out[k] = kept ?? {};
+      else if (typeof v === 'object' && v !== null && !Buffer.isBuffer(v) && !Array.isArray(v))
+        out[k] = kept ?? {};
     }
     return out;
   }
@@ -97,14 +112,18 @@ void test('responses the codec writes decode in protobufjs to the same fields', 
 
 void test('what protobufjs writes, the codec reads back as the message it came from', () => {
   for (const m of requests) {
-    const bytes = RequestType.encode(RequestType.fromObject({ ...asProtobufjs(m), [m.kind]: (m as never)[m.kind] })).finish();
+    const bytes = RequestType.encode(
+      RequestType.fromObject({ ...asProtobufjs(m), [m.kind]: (m as never)[m.kind] }),
+    ).finish();
     const decoded = deserializeShardRequest(Buffer.from(bytes));
     assert.deepEqual(withoutDefaults(decoded), withoutDefaults(m), m.kind);
     assert.equal(decoded.kind, m.kind);
     assert.equal(decoded.call_id, m.call_id);
   }
   for (const m of responses) {
-    const bytes = ResponseType.encode(ResponseType.fromObject({ ...asProtobufjs(m), [m.kind]: (m as never)[m.kind] })).finish();
+    const bytes = ResponseType.encode(
+      ResponseType.fromObject({ ...asProtobufjs(m), [m.kind]: (m as never)[m.kind] }),
+    ).finish();
     const decoded = deserializeShardResponse(Buffer.from(bytes));
     assert.deepEqual(withoutDefaults(decoded), withoutDefaults(m), m.kind);
     assert.equal(decoded.kind, m.kind);
@@ -114,7 +133,14 @@ void test('what protobufjs writes, the codec reads back as the message it came f
 void test('a negative int64 dim, an unpacked shape and unknown fields read as protobuf defines them', () => {
   const writer = protobuf.Writer.create();
   // header { inputs { name "x" shape -1 (unpacked) shape 8 } field 15: varint 9 } call_id 7
-  const spec = protobuf.Writer.create().uint32(10).string('x').uint32(24).int64(-1).uint32(24).int64(8).finish();
+  const spec = protobuf.Writer.create()
+    .uint32(10)
+    .string('x')
+    .uint32(24)
+    .int64(-1)
+    .uint32(24)
+    .int64(8)
+    .finish();
   const header = protobuf.Writer.create().uint32(50).bytes(spec).uint32(120).uint32(9).finish();
   const bytes = writer.uint32(10).bytes(header).uint32(32).uint64(7).uint32(122).string('future').finish();
   const m = deserializeShardRequest(Buffer.from(bytes));

@@ -1,4 +1,8 @@
-import { makeGenericClientConstructor, type ServiceDefinition } from '@grpc/grpc-js';
+import {
+  makeGenericClientConstructor,
+  type handleBidiStreamingCall,
+  type ServiceDefinition,
+} from '@grpc/grpc-js';
 import {
   deserializeShardRequest,
   deserializeShardResponse,
@@ -16,7 +20,7 @@ export const SHARD_INFER_PATH = '/shardmesh.v1.Shard/Infer';
  * `shard.proto`, so stubs generated from it in any language call a shard unchanged.
  */
 export const shardServiceDefinition: ServiceDefinition<{
-  Infer: import('@grpc/grpc-js').handleBidiStreamingCall<ShardRequestMessage, ShardResponseMessage>;
+  Infer: handleBidiStreamingCall<ShardRequestMessage, ShardResponseMessage>;
 }> = {
   Infer: {
     path: SHARD_INFER_PATH,

@@ -52,7 +52,6 @@ export function callPartition(clients: ShardClients, call: PartitionCall): Promi
     if (remainingMs <= 0) return reject(grpcError(Status.DEADLINE_EXCEEDED, 'Deadline exceeded'));
     const stream = clients.stream(call.instance);
     let settled = false;
-    let timer: NodeJS.Timeout | undefined;
     const settle = (error: unknown, trailer?: WireInferTrailer): void => {
       if (settled) return;
       settled = true;
@@ -69,8 +68,14 @@ export function callPartition(clients: ShardClients, call: PartitionCall): Promi
     };
     const onAbort = (): void =>
       giveUp(Status.CANCELLED, new ServiceError(Status.CANCELLED, 'the client cancelled the request'));
-    if (call.signal.aborted) return reject(new ServiceError(Status.CANCELLED, 'the client cancelled the request'));
+    if (call.signal.aborted)
+      return reject(new ServiceError(Status.CANCELLED, 'the client cancelled the request'));
 
+    // Declared before any path can settle: `settle` clears it.
+    const timer = setTimeout(
+      () => giveUp(Status.DEADLINE_EXCEEDED, grpcError(Status.DEADLINE_EXCEEDED, 'Deadline exceeded')),
+      remainingMs,
+    );
     const id = stream.open({
       message: (message: ShardResponseKind) => {
         try {
@@ -92,10 +97,6 @@ export function callPartition(clients: ShardClients, call: PartitionCall): Promi
       streamFailed: (error) => settle(error),
     });
     call.signal.addEventListener('abort', onAbort, { once: true });
-    timer = setTimeout(
-      () => giveUp(Status.DEADLINE_EXCEEDED, grpcError(Status.DEADLINE_EXCEEDED, 'Deadline exceeded')),
-      remainingMs,
-    );
 
     void sendInputs().catch((error: unknown) => giveUp(Status.CANCELLED, error));
 

@@ -113,10 +113,7 @@ export class MuxStream {
     this.#unblock?.();
     const failure = KEPT_CODES.has(error.code)
       ? error
-      : grpcError(
-          Status.UNAVAILABLE,
-          `the shard stream ended with ${Status[error.code]}: ${error.details}`,
-        );
+      : grpcError(Status.UNAVAILABLE, `the shard stream ended with ${Status[error.code]}: ${error.details}`);
     const calls = [...this.#calls.values()];
     this.#calls.clear();
     for (const call of calls) call.streamFailed(failure);

@@ -77,7 +77,13 @@ async function startTestServer(
   const server = new Server();
   server.addService(shardServiceDefinition, {
     Infer: (call: InferStream) => {
-      new ShardStream(call, { runner, chunkBytes: 64, instanceId: 'test', log, refuseNewCalls: () => undefined });
+      new ShardStream(call, {
+        runner,
+        chunkBytes: 64,
+        instanceId: 'test',
+        log,
+        refuseNewCalls: () => undefined,
+      });
     },
   });
   const port = await new Promise<number>((resolve, reject) =>
@@ -396,7 +402,9 @@ void describe('calls multiplexed on one stream', () => {
       const stop = await stopped;
       assert.equal(stop['requestId'], 'r-deadline');
       assert.equal(stalling.signals.at(-1)!.aborted, true, "the run's signal aborted");
-      const line = logs.lines.find((l) => l.msg === 'shard infer ended early' && l['requestId'] === 'r-deadline');
+      const line = logs.lines.find(
+        (l) => l.msg === 'shard infer ended early' && l['requestId'] === 'r-deadline',
+      );
       assert.ok(line, 'one line says why the call ended early');
       assert.equal(line['reason'], 'deadline');
       assert.equal(line['phase'], 'running');
@@ -425,11 +433,16 @@ void describe('calls multiplexed on one stream', () => {
       const stop = await stopped;
       assert.equal(stop['requestId'], 'r-cancel');
       assert.equal(stalling.signals.at(-1)!.aborted, true, "the run's signal aborted");
-      const line = logs.lines.find((l) => l.msg === 'shard infer ended early' && l['requestId'] === 'r-cancel');
+      const line = logs.lines.find(
+        (l) => l.msg === 'shard infer ended early' && l['requestId'] === 'r-cancel',
+      );
       assert.ok(line, 'one line says why the call ended early');
       assert.equal(line['reason'], 'cancelled');
       assert.equal(line['phase'], 'running');
-      const other = await stream.call(2, [header({ request_id: 'r-other' }, [1, 10]), ...chunksOf(inputBytes(10), 40)]);
+      const other = await stream.call(2, [
+        header({ request_id: 'r-other' }, [1, 10]),
+        ...chunksOf(inputBytes(10), 40),
+      ]);
       assert.equal(other.error, undefined, other.error?.details);
       assert.equal(other.messages.at(-1)?.kind, 'trailer');
       stream.end();
@@ -445,7 +458,10 @@ void describe('calls multiplexed on one stream', () => {
       const stream = new TestShardStream(client);
       const started = stalling.nextStart();
       const stopped = logs.next('partition run stopped: its call had ended');
-      void stream.call(1, [header({ request_id: 'r-gone', partition: 1 }, [1, 10]), ...chunksOf(inputBytes(10), 40)]);
+      void stream.call(1, [
+        header({ request_id: 'r-gone', partition: 1 }, [1, 10]),
+        ...chunksOf(inputBytes(10), 40),
+      ]);
       await started;
       stream.stream.cancel();
       assert.equal((await stream.status).code, Status.CANCELLED);

@@ -118,7 +118,10 @@ export async function startShard(
         `${formatSpiffeId(identity)} is not a router of ${ownIdentity.trustDomain}; shards serve routers only`,
       );
     } catch {
-      return new ServiceError(Status.UNAUTHENTICATED, 'a router certificate with a SPIFFE identity is required');
+      return new ServiceError(
+        Status.UNAUTHENTICATED,
+        'a router certificate with a SPIFFE identity is required',
+      );
     }
   }
   const port = await new Promise<number>((resolve, reject) =>

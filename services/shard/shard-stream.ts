@@ -1,5 +1,5 @@
 import { status as Status, type ServerDuplexStream } from '@grpc/grpc-js';
-import { invalidArgument, ServiceError } from '../../lib/grpc/service-error.js';
+import { invalidArgument, type ServiceError } from '../../lib/grpc/service-error.js';
 import type {
   ShardRequestMessage,
   ShardResponseKind,
