@@ -361,28 +361,32 @@ void describe('calls multiplexed on one stream', () => {
         : [],
     );
 
-  void test('two calls whose chunks interleave are each answered in full, tagged with their ids', async () => {
-    const stream = new TestShardStream(client);
-    const a = inputBytes(20);
-    const b = Buffer.from(inputBytes(20).map((v) => 255 - v));
-    const [aChunks, bChunks] = [chunksOf(a, 40), chunksOf(b, 40)];
-    const first = stream.call(7, [header({ request_id: 'a' }, [2, 10])]);
-    const second = stream.call(9, [header({ request_id: 'b' }, [2, 10])]);
-    for (let i = 0; i < aChunks.length; i++) {
-      stream.write(9, bChunks[i]!);
-      stream.write(7, aChunks[i]!);
-    }
-    const [outA, outB] = await Promise.all([first, second]);
-    stream.end();
-    assert.equal(outA.error, undefined, outA.error?.details);
-    assert.equal(outB.error, undefined, outB.error?.details);
-    assert.ok(outA.messages.every((m) => m.call_id === 7));
-    assert.ok(outB.messages.every((m) => m.call_id === 9));
-    const doubled = (x: Buffer): number[] => Array.from({ length: 20 }, (_, i) => 2 * x.readFloatLE(i * 4));
-    assert.deepEqual(ys(outA), doubled(a));
-    assert.deepEqual(ys(outB), doubled(b));
-    assert.equal((await stream.status).code, Status.OK, 'the stream ends OK after its calls');
-  });
+  void test(
+    'two calls whose chunks interleave are each answered in full, tagged with their ids',
+    { timeout: 10_000 },
+    async () => {
+      const stream = new TestShardStream(client);
+      const a = inputBytes(20);
+      const b = Buffer.from(inputBytes(20).map((v) => 255 - v));
+      const [aChunks, bChunks] = [chunksOf(a, 40), chunksOf(b, 40)];
+      const first = stream.call(7, [header({ request_id: 'a' }, [2, 10])]);
+      const second = stream.call(9, [header({ request_id: 'b' }, [2, 10])]);
+      for (let i = 0; i < aChunks.length; i++) {
+        stream.write(9, bChunks[i]!);
+        stream.write(7, aChunks[i]!);
+      }
+      const [outA, outB] = await Promise.all([first, second]);
+      stream.end();
+      assert.equal(outA.error, undefined, outA.error?.details);
+      assert.equal(outB.error, undefined, outB.error?.details);
+      assert.ok(outA.messages.every((m) => m.call_id === 7));
+      assert.ok(outB.messages.every((m) => m.call_id === 9));
+      const doubled = (x: Buffer): number[] => Array.from({ length: 20 }, (_, i) => 2 * x.readFloatLE(i * 4));
+      assert.deepEqual(ys(outA), doubled(a));
+      assert.deepEqual(ys(outB), doubled(b));
+      assert.equal((await stream.status).code, Status.OK, 'the stream ends OK after its calls');
+    },
+  );
 
   void test(
     'an in-band deadline that passes mid-run aborts the run; the shard logs it as the deadline and answers DEADLINE_EXCEEDED',
@@ -428,6 +432,9 @@ void describe('calls multiplexed on one stream', () => {
         header({ request_id: 'r-cancel', partition: 1 }, [1, 10]),
         ...chunksOf(inputBytes(10), 40),
       ]);
+      // Call 2 is open (half its bytes sent) when call 1 is cancelled.
+      const otherChunks = chunksOf(inputBytes(10), 20);
+      const otherDone = stream.call(2, [header({ request_id: 'r-other' }, [1, 10]), otherChunks[0]!]);
       await started;
       stream.write(1, { kind: 'cancel', cancel: { code: Status.CANCELLED } });
       const stop = await stopped;
@@ -439,10 +446,8 @@ void describe('calls multiplexed on one stream', () => {
       assert.ok(line, 'one line says why the call ended early');
       assert.equal(line['reason'], 'cancelled');
       assert.equal(line['phase'], 'running');
-      const other = await stream.call(2, [
-        header({ request_id: 'r-other' }, [1, 10]),
-        ...chunksOf(inputBytes(10), 40),
-      ]);
+      stream.write(2, otherChunks[1]!);
+      const other = await otherDone;
       assert.equal(other.error, undefined, other.error?.details);
       assert.equal(other.messages.at(-1)?.kind, 'trailer');
       stream.end();
