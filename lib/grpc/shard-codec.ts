@@ -3,7 +3,8 @@
  * messages of the router–shard hop. It writes each message in one pass into one exact buffer
  * (protobufjs through proto-loader builds an intermediate object tree and copies bytes fields
  * twice) and reads `bytes` fields as views of the received message, so a chunk's data is never
- * copied on the way in. Byte-compatible with any protobuf implementation: `shard-codec.test.ts`
+ * copied on the way in; with `installFramePatch` (grpc-frame.ts) grpc-js sends the buffer it writes
+ * as it stands, prefix included, instead of copying it once more. Byte-compatible with any protobuf implementation: `shard-codec.test.ts`
  * checks it against protobufjs on the same `.proto`, and the Python stub test against grpcio.
  */
 import type {
@@ -15,6 +16,7 @@ import type {
   WireInferHeader,
   WireTensorSpec,
 } from './shard-messages.js';
+import { framedMessage } from './grpc-frame.js';
 import { lenFieldSize, ProtoReader, ProtoWriter, varintSize, WIRE_LEN, WIRE_VARINT } from './proto-wire.js';
 
 const strLen = (s: string): number => Buffer.byteLength(s, 'utf8');
@@ -74,7 +76,7 @@ export function serializeShardRequest(m: ShardRequestMessage): Buffer {
   if (m.kind === 'header') body = headerLength(m.header);
   else if (m.kind === 'chunk') body = chunkLength(m.chunk);
   else body = uintField(m.cancel.code);
-  const w = new ProtoWriter(Buffer.allocUnsafe(lenFieldSize(body) + uintField(m.call_id)));
+  const w = new ProtoWriter(framedMessage(lenFieldSize(body) + uintField(m.call_id)));
   if (m.kind === 'header') {
     const h = m.header;
     w.begin(1, body);
@@ -104,7 +106,7 @@ export function serializeShardResponse(m: ShardResponseMessage): Buffer {
     body =
       uintField(m.trailer.receive_us) + uintField(m.trailer.compute_us) + strField(m.trailer.instance_id);
   else body = uintField(m.error.code) + strField(m.error.message);
-  const w = new ProtoWriter(Buffer.allocUnsafe(lenFieldSize(body) + uintField(m.call_id)));
+  const w = new ProtoWriter(framedMessage(lenFieldSize(body) + uintField(m.call_id)));
   if (m.kind === 'header') {
     w.begin(1, body);
     for (const s of m.header.outputs) writeSpec(w, 1, s);

@@ -9,7 +9,11 @@ import {
   serializeShardRequest,
   serializeShardResponse,
 } from './shard-codec.js';
+import { installFramePatch } from './grpc-frame.js';
 import type { ShardRequestMessage, ShardResponseMessage } from './shard-messages.js';
+
+// Shard messages carry their own gRPC prefix; let grpc-js send them without copying them again.
+installFramePatch();
 
 /** The method path of `shardmesh.v1.Shard/Infer`, as any gRPC client of `shard.proto` calls it. */
 export const SHARD_INFER_PATH = '/shardmesh.v1.Shard/Infer';
