@@ -33,10 +33,16 @@ export type EarlyEndReason = 'deadline' | 'cancelled';
  */
 const DEADLINE_SLACK_MS = 50;
 
-/** A request's inputs while their chunks arrive. */
+/**
+ * A request's inputs while their chunks arrive. A tensor that arrives as one whole chunk (the
+ * usual case below the chunk size) is kept as that chunk, a view of the received message, not
+ * copied; only a tensor cut into several chunks is assembled into a buffer of its own.
+ */
 class PendingInputs {
   readonly specs: TensorSpec[];
-  readonly assemblers: ChunkAssembler[];
+  readonly #sizes: number[];
+  readonly #whole: (Buffer | undefined)[];
+  readonly #assemblers: (ChunkAssembler | undefined)[];
   #missing: number;
 
   constructor(header: WireInferHeader, runner: ModelRunner) {
@@ -53,8 +59,10 @@ class PendingInputs {
         `inputs [${[...names]}] given, the partition takes [${runner.inputs.map((s) => s.name)}]`,
       );
     }
-    this.assemblers = this.specs.map((s) => new ChunkAssembler(byteSize(s)));
-    this.#missing = this.assemblers.filter((a) => !a.complete).length;
+    this.#sizes = this.specs.map(byteSize);
+    this.#whole = this.#sizes.map((n) => (n === 0 ? EMPTY : undefined));
+    this.#assemblers = this.specs.map(() => undefined);
+    this.#missing = this.#sizes.filter((n) => n > 0).length;
   }
 
   get complete(): boolean {
@@ -62,24 +70,42 @@ class PendingInputs {
   }
 
   accept(tensor: number, offset: number, data: Buffer): void {
-    const assembler = this.assemblers[tensor];
-    if (!assembler)
+    const size = this.#sizes[tensor];
+    if (size === undefined)
       throw invalidArgument(`chunk for tensor ${tensor}, but the header declared ${this.specs.length}`);
+    const where = `input "${this.specs[tensor]!.name}"`;
+    const end = offset + data.length;
+    if (this.#whole[tensor]) {
+      if (offset < 0 || end > size)
+        throw invalidArgument(`${where}: chunk [${offset}, ${end}) is outside the tensor's ${size} bytes`);
+      if (data.length > 0)
+        throw invalidArgument(`${where}: chunk [${offset}, ${end}) overlaps bytes already received`);
+      return;
+    }
+    let assembler = this.#assemblers[tensor];
+    if (!assembler && offset === 0 && data.length === size) {
+      this.#whole[tensor] = data;
+      this.#missing--;
+      return;
+    }
+    assembler ??= this.#assemblers[tensor] = new ChunkAssembler(size);
     const wasComplete = assembler.complete;
     const problem = assembler.accept(offset, data);
-    if (problem) throw invalidArgument(`input "${this.specs[tensor]!.name}": ${problem}`);
+    if (problem) throw invalidArgument(`${where}: ${problem}`);
     if (!wasComplete && assembler.complete) this.#missing--;
   }
 
   /** The inputs' specs with their bytes; throws INVALID_ARGUMENT naming a tensor still incomplete. */
   tensors(): Tensor[] {
     return this.specs.map((spec, i) => {
-      if (!this.assemblers[i]!.complete)
-        throw invalidArgument(`input "${spec.name}": the stream ended before all its bytes arrived`);
-      return { ...spec, data: this.assemblers[i]!.data };
+      const data = this.#whole[i] ?? (this.#assemblers[i]?.complete ? this.#assemblers[i].data : undefined);
+      if (!data) throw invalidArgument(`input "${spec.name}": the stream ended before all its bytes arrived`);
+      return { ...spec, data };
     });
   }
 }
+
+const EMPTY = Buffer.alloc(0);
 
 type Phase = 'receiving' | 'running' | 'sending';
 
