@@ -1,9 +1,10 @@
 /**
- * A quick probe of the router→shard hop and of end-to-end ModelInfer on the demo `mlp` model
- * (2 tensor-parallel partitions, both on one shard process), for A/B runs of the internal
- * protocol. Not part of `npm run bench`.
+ * A quick probe of the router→shard hop and of end-to-end ModelInfer on a demo model, all its
+ * partitions on one shard process, for A/B runs of the internal protocol: `mlp` (8→256→32, two
+ * tensor-parallel partitions, 32-byte input) or `ocr-rec` (PP-OCRv4 recognition, 3 stages, 4
+ * partition calls, a 180 KiB input; the hop runs its backbone stage). Not part of `npm run bench`.
  *
- *   node dist/bench/probes/shard-hop.js [--seconds 3] [--calls 1000] [--label NAME]
+ *   node dist/bench/probes/shard-hop.js [--model mlp|ocr-rec] [--seconds 3] [--calls 1000] [--label NAME]
  *
  * Prints one JSON line: the hop's p50/p90 at concurrency 1 and its calls/s at 16, measured by
  * the router's own `shardCaller` run in this process against a real shard (mTLS, ORT on the
@@ -29,10 +30,14 @@ const { values: args } = parseArgs({
     seconds: { type: 'string', default: '3' },
     calls: { type: 'string', default: '1000' },
     label: { type: 'string', default: 'run' },
+    model: { type: 'string', default: 'mlp' },
   },
 });
 const seconds = Number(args.seconds);
 const calls = Number(args.calls);
+const model = args.model;
+const inputShape: Record<string, number[]> = { mlp: [1, 8], 'ocr-rec': [1, 3, 48, 320] };
+if (!inputShape[model]) throw new TypeError(`--model ${model}: mlp or ocr-rec`);
 
 const quantile = (sorted: number[], q: number): number =>
   sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
@@ -65,10 +70,12 @@ async function throughput(concurrency: number, s: number, once: () => Promise<un
   return Math.round(done / s);
 }
 
-function firstInstance(url: string, partition: number): Promise<ShardInstance> {
+function firstInstance(url: string, stage: string, partition: number): Promise<ShardInstance> {
   return new Promise((resolve) => {
     const watch = openRegistry(url).watch((instances) => {
-      const found = instances.find((i) => i.model === 'mlp' && i.partition === partition);
+      const found = instances.find(
+        (i) => i.model === model && i.stage === stage && i.partition === partition,
+      );
       if (!found) return;
       watch.close();
       resolve(found);
@@ -86,15 +93,15 @@ const certs = await makeCertificates([
 const mesh = await startLocalMesh({
   certsDir: certs.dir,
   modelsDir,
-  shards: [{ name: 'shard-0', serve: ['mlp/1/*/*'] }],
-  models: ['mlp'],
+  shards: [{ name: 'shard-0', serve: [`${model}/1/*/*`] }],
+  models: [model],
 });
 try {
-  const plan = JSON.parse(await readFile(path.join(modelsDir, 'mlp', '1', 'plan.json'), 'utf8')) as {
+  const plan = JSON.parse(await readFile(path.join(modelsDir, model, '1', 'plan.json'), 'utf8')) as {
     stages: { name: string }[];
   };
-  const x = randomTensor('x', [1, 8], 3);
-  const instance = await firstInstance(mesh.registryUrl, 0);
+  const x = randomTensor('x', inputShape[model]!, 3);
+  const instance = await firstInstance(mesh.registryUrl, plan.stages[0]!.name, 0);
   const clients = new ShardClients(await loadTlsFiles(storeTlsFiles(certs.dir, 'router') as TlsFiles));
   const caller = shardCaller(clients);
   const never = new AbortController().signal;
@@ -103,7 +110,7 @@ try {
       instance,
       header: {
         request_id: 'probe',
-        model: 'mlp',
+        model,
         version: '1',
         stage: plan.stages[0]!.name,
         partition: 0,
@@ -116,7 +123,7 @@ try {
       sink: { header: () => undefined, chunk: () => undefined },
     });
   const request = {
-    model_name: 'mlp',
+    model_name: model,
     inputs: [{ name: 'x', datatype: 'FP32', shape: x.shape }],
     raw_input_contents: [x.data],
   };
@@ -130,6 +137,7 @@ try {
   console.log(
     JSON.stringify({
       label: args.label,
+      model,
       hopP50Us: hopC1.p50,
       hopP90Us: hopC1.p90,
       hopC16PerS: hopC16,
