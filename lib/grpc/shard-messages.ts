@@ -3,9 +3,9 @@ import type { TensorSpec } from '../tensor/tensor.js';
 import { invalidArgument } from './service-error.js';
 
 /**
- * Plain-object forms of `proto/shardmesh/v1/shard.proto` as @grpc/proto-loader decodes them
- * (keepCase, int64 as Number, oneofs set `kind`). Shared by the router and the shard, which import
- * nothing of each other.
+ * Plain-object forms of `proto/shardmesh/v1/shard.proto`, as the shard codec (`shard-codec.ts`)
+ * writes and reads them: field names as in the proto, uint64 as Number, the oneof named by `kind`.
+ * Shared by the router and the shard, which import nothing of each other.
  */
 export interface WireTensorSpec {
   name: string;
@@ -26,6 +26,8 @@ export interface WireInferHeader {
   stage: string;
   partition: number;
   inputs: WireTensorSpec[];
+  /** Time left before the call's deadline when the router sent the header; 0: none. */
+  timeout_us?: number;
 }
 
 export interface WireInferTrailer {
@@ -34,13 +36,32 @@ export interface WireInferTrailer {
   instance_id: string;
 }
 
-export type ShardRequestMessage =
-  { kind: 'header'; header: WireInferHeader } | { kind: 'chunk'; chunk: WireChunk };
+/** A call's end as a gRPC status code and message, in-band on the shared stream. */
+export interface WireCallError {
+  code: number;
+  message: string;
+}
 
-export type ShardResponseMessage =
+/** The router gives up a call: CANCELLED (its client cancelled) or DEADLINE_EXCEEDED. */
+export interface WireCancel {
+  code: number;
+}
+
+/** What a ShardRequest carries, without the call id it is tagged with. */
+export type ShardRequestKind =
+  | { kind: 'header'; header: WireInferHeader }
+  | { kind: 'chunk'; chunk: WireChunk }
+  | { kind: 'cancel'; cancel: WireCancel };
+
+/** What a ShardResponse carries, without the call id it is tagged with. */
+export type ShardResponseKind =
   | { kind: 'header'; header: { outputs: WireTensorSpec[] } }
   | { kind: 'chunk'; chunk: WireChunk }
-  | { kind: 'trailer'; trailer: WireInferTrailer };
+  | { kind: 'trailer'; trailer: WireInferTrailer }
+  | { kind: 'error'; error: WireCallError };
+
+export type ShardRequestMessage = { call_id: number } & ShardRequestKind;
+export type ShardResponseMessage = { call_id: number } & ShardResponseKind;
 
 /** Checks a spec from the wire; `where` names it in the error, e.g. `input "x"`. */
 export function specFromWire(spec: WireTensorSpec, where: string): TensorSpec {

@@ -5,7 +5,7 @@ import { ServiceError } from '../../lib/grpc/service-error.js';
 import {
   specFromWire,
   specToWire,
-  type ShardResponseMessage,
+  type ShardResponseKind,
   type WireInferHeader,
   type WireInferTrailer,
 } from '../../lib/grpc/shard-messages.js';
@@ -13,6 +13,7 @@ import type { PartitionSink } from '../../lib/plan/stage-gather.js';
 import { gatherStatus } from './gather-status.js';
 import type { ShardInstance } from '../../registry/registry.js';
 import type { ShardClients } from './shard-clients.js';
+import { grpcError } from './shard-stream-pool.js';
 
 export interface PartitionCall {
   readonly instance: ShardInstance;
@@ -37,77 +38,84 @@ export const shardCaller =
     callPartition(clients, call);
 
 /**
- * One `Shard.Infer` stream to one replica: send the header and input chunks (waiting on
- * back-pressure), half-close, feed response chunks to the sink, resolve with the trailer. Rejects
- * with the call's gRPC error, the sink's error (a GatherError as its ServiceError), or CANCELLED
- * when `signal` aborts; the stream is cancelled then.
+ * One call to one replica, on one of the long-lived `Shard.Infer` streams to it (`shard.proto`):
+ * send the header (with the time left before `call.deadline`) and the input chunks (waiting on
+ * back-pressure), feed response chunks to the sink, resolve with the trailer. Rejects with the
+ * call's in-band error or its stream's failure (as grpc-js errors; a stream that fails is
+ * UNAVAILABLE, so the attempt may be retried elsewhere), the sink's error (a GatherError as its
+ * ServiceError), DEADLINE_EXCEEDED when the deadline passes, or CANCELLED when `signal` aborts;
+ * in the last three the shard gets an in-band cancel for this call only.
  */
 export function callPartition(clients: ShardClients, call: PartitionCall): Promise<WireInferTrailer> {
   return new Promise((resolve, reject) => {
-    const stream = clients.open(call.instance, call.deadline);
-    let trailer: WireInferTrailer | undefined;
+    const remainingMs = call.deadline.getTime() - Date.now();
+    if (remainingMs <= 0) return reject(grpcError(Status.DEADLINE_EXCEEDED, 'Deadline exceeded'));
+    const stream = clients.stream(call.instance);
     let settled = false;
-    const settle = (error?: unknown): void => {
+    const settle = (error: unknown, trailer?: WireInferTrailer): void => {
       if (settled) return;
       settled = true;
+      clearTimeout(timer);
       call.signal.removeEventListener('abort', onAbort);
-      if (error) reject(error);
-      else if (trailer) resolve(trailer);
-      else
-        reject(
-          new ServiceError(
-            Status.UNAVAILABLE,
-            `shard ${call.instance.id} ended the stream without a trailer`,
-          ),
-        );
+      if (trailer) resolve(trailer);
+      else reject(error);
     };
-    const onAbort = (): void => {
-      stream.cancel();
-      settle(new ServiceError(Status.CANCELLED, 'the client cancelled the request'));
+    /** Ends the call from this side: the shard stops it, nothing more is read. */
+    const giveUp = (code: Status, error: unknown): void => {
+      if (settled) return;
+      stream.cancel(id, code);
+      settle(error);
     };
-    if (call.signal.aborted) return onAbort();
+    const onAbort = (): void =>
+      giveUp(Status.CANCELLED, new ServiceError(Status.CANCELLED, 'the client cancelled the request'));
+    if (call.signal.aborted)
+      return reject(new ServiceError(Status.CANCELLED, 'the client cancelled the request'));
+
+    // Declared before any path can settle: `settle` clears it.
+    const timer = setTimeout(
+      () => giveUp(Status.DEADLINE_EXCEEDED, grpcError(Status.DEADLINE_EXCEEDED, 'Deadline exceeded')),
+      remainingMs,
+    );
+    const id = stream.open({
+      message: (message: ShardResponseKind) => {
+        try {
+          if (message.kind === 'header') {
+            call.sink.header(message.header.outputs.map((s) => specFromWire(s, `shard output "${s.name}"`)));
+          } else if (message.kind === 'chunk') {
+            call.sink.chunk(message.chunk.tensor, message.chunk.offset, message.chunk.data);
+          } else if (message.kind === 'trailer') {
+            stream.close(id);
+            settle(undefined, message.trailer);
+          } else {
+            stream.close(id);
+            settle(grpcError(message.error.code, message.error.message));
+          }
+        } catch (error) {
+          giveUp(Status.CANCELLED, gatherStatus(error));
+        }
+      },
+      streamFailed: (error) => settle(error),
+    });
     call.signal.addEventListener('abort', onAbort, { once: true });
 
-    stream.on('data', (message: ShardResponseMessage) => {
-      try {
-        if (message.kind === 'header') {
-          call.sink.header(message.header.outputs.map((s) => specFromWire(s, `shard output "${s.name}"`)));
-        } else if (message.kind === 'chunk') {
-          call.sink.chunk(message.chunk.tensor, Number(message.chunk.offset), message.chunk.data);
-        } else {
-          trailer = message.trailer;
-        }
-      } catch (error) {
-        stream.cancel();
-        settle(gatherStatus(error));
-      }
-    });
-    stream.on('error', (error) => settle(error));
-    stream.on('status', () => undefined);
-    stream.on('end', () => settle());
-
-    void sendInputs().catch((error: unknown) => {
-      stream.cancel();
-      settle(error);
-    });
+    void sendInputs().catch((error: unknown) => giveUp(Status.CANCELLED, error));
 
     async function sendInputs(): Promise<void> {
-      const header = { ...call.header, inputs: call.inputs.map(specToWire) };
-      await write({ kind: 'header', header });
+      const header = {
+        ...call.header,
+        inputs: call.inputs.map(specToWire),
+        timeout_us: Math.max(1, Math.round((call.deadline.getTime() - Date.now()) * 1000)),
+      };
+      await stream.write(id, { kind: 'header', header });
       for (const [tensor, input] of call.inputs.entries()) {
         for (const [offset, bytes] of chunkRanges(input.data.length, input.datatype, call.chunkBytes)) {
           if (settled) return;
-          await write({
+          await stream.write(id, {
             kind: 'chunk',
             chunk: { tensor, offset, data: input.data.subarray(offset, offset + bytes) },
           });
         }
       }
-      stream.end();
-    }
-
-    function write(message: Parameters<typeof stream.write>[0]): Promise<void> {
-      return new Promise((done) => (stream.write(message) ? done() : stream.once('drain', () => done())));
     }
   });
 }

@@ -1,9 +1,9 @@
-import type { Client, ClientDuplexStream, ChannelCredentials } from '@grpc/grpc-js';
+import type { ChannelCredentials, Client } from '@grpc/grpc-js';
 import { channelCredentialsCheckingIdentity, type TlsMaterial } from '../../certs/credentials.js';
 import { parseSpiffeId } from '../../certs/identity.js';
-import { loadShardPackage } from '../../lib/grpc/protos.js';
-import type { ShardRequestMessage, ShardResponseMessage } from '../../lib/grpc/shard-messages.js';
+import { ShardServiceClient } from '../../lib/grpc/shard-service.js';
 import type { ShardInstance } from '../../registry/registry.js';
+import { ShardStreamPool, type InferDuplex, type MuxStream } from './shard-stream-pool.js';
 
 /** Messages on the router–shard path stay under gRPC's default 4 MiB; bigger means a broken peer. */
 const MAX_MESSAGE_BYTES = 4 << 20;
@@ -11,18 +11,19 @@ const MAX_MESSAGE_BYTES = 4 << 20;
 /** Receive window of a shard channel: a few chunks in flight per stream. */
 const FLOW_CONTROL_WINDOW_BYTES = 16 << 20;
 
-type InferMethod = (options: {
-  deadline: Date;
-}) => ClientDuplexStream<ShardRequestMessage, ShardResponseMessage>;
-type ShardClient = Client & { Infer: InferMethod };
+/** Long-lived `Shard.Infer` streams per shard channel; calls spread over them. */
+const STREAMS_PER_CONNECTION = 2;
+
+type ShardClient = Client & { Infer(): InferDuplex };
 
 /**
- * One gRPC channel per shard endpoint and claimed identity. A channel's TLS handshake fails unless
- * the shard's certificate carries the SPIFFE id its registry record claims, so a rogue
- * registration cannot attract traffic.
+ * One gRPC channel per shard endpoint and claimed identity, with a small pool of long-lived
+ * multiplexed `Shard.Infer` streams over it. A channel's TLS handshake fails unless the shard's
+ * certificate carries the SPIFFE id its registry record claims, so a rogue registration cannot
+ * attract traffic; that check runs once per connection, not per call.
  */
 export class ShardClients {
-  readonly #clients = new Map<string, ShardClient>();
+  readonly #channels = new Map<string, { client: ShardClient; pool: ShardStreamPool }>();
 
   constructor(private readonly tls: TlsMaterial) {}
 
@@ -30,44 +31,46 @@ export class ShardClients {
     return `${instance.address}:${instance.port}|${instance.identity}`;
   }
 
-  open(
-    instance: ShardInstance,
-    deadline: Date,
-  ): ClientDuplexStream<ShardRequestMessage, ShardResponseMessage> {
+  /** A stream to `instance` to open a call on. */
+  stream(instance: ShardInstance): MuxStream {
     const key = ShardClients.key(instance);
-    let client = this.#clients.get(key);
-    if (!client) {
+    let channel = this.#channels.get(key);
+    if (!channel) {
       const creds: ChannelCredentials = channelCredentialsCheckingIdentity(
         this.tls,
         parseSpiffeId(instance.identity),
       );
-      const Ctor = loadShardPackage().service;
       const host = instance.address.includes(':') ? `[${instance.address}]` : instance.address;
-      client = new Ctor(`${host}:${instance.port}`, creds, {
+      const client = new ShardServiceClient(`${host}:${instance.port}`, creds, {
         'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
         'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
         'grpc.keepalive_time_ms': 30_000,
         // HTTP/2's default 64 KiB window makes a shard wait for a WINDOW_UPDATE every 64 KiB of output.
         'grpc-node.flow_control_window': FLOW_CONTROL_WINDOW_BYTES,
       }) as unknown as ShardClient;
-      this.#clients.set(key, client);
+      channel = { client, pool: new ShardStreamPool(() => client.Infer(), STREAMS_PER_CONNECTION) };
+      this.#channels.set(key, channel);
     }
-    return client.Infer({ deadline });
+    return channel.pool.pick();
   }
 
-  /** Closes channels to endpoints that left the routing table. */
+  /** Closes channels to endpoints that left the routing table, once their open calls end. */
   retain(instances: readonly ShardInstance[]): void {
     const live = new Set(instances.map(ShardClients.key));
-    for (const [key, client] of this.#clients) {
+    for (const [key, channel] of this.#channels) {
       if (!live.has(key)) {
-        client.close();
-        this.#clients.delete(key);
+        channel.pool.end();
+        channel.client.close();
+        this.#channels.delete(key);
       }
     }
   }
 
   close(): void {
-    for (const client of this.#clients.values()) client.close();
-    this.#clients.clear();
+    for (const channel of this.#channels.values()) {
+      channel.pool.end();
+      channel.client.close();
+    }
+    this.#channels.clear();
   }
 }

@@ -1,25 +1,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import {
-  credentials,
-  Server,
-  ServerCredentials,
-  status as Status,
-  type Client,
-  type ClientDuplexStream,
-  type ServiceError as GrpcServiceError,
-} from '@grpc/grpc-js';
-import { loadShardPackage } from '../../lib/grpc/protos.js';
-import type { ShardResponseMessage, WireInferHeader } from '../../lib/grpc/shard-messages.js';
+import { credentials, Server, ServerCredentials, status as Status, type Client } from '@grpc/grpc-js';
+import type { ShardRequestKind, WireInferHeader } from '../../lib/grpc/shard-messages.js';
+import { shardServiceDefinition, ShardServiceClient } from '../../lib/grpc/shard-service.js';
 import { pino } from 'pino';
-import { createLogger } from '../../lib/log.js';
+import { createLogger, type Logger } from '../../lib/log.js';
 import type { Tensor, TensorSpec } from '../../lib/tensor/tensor.js';
-import { serveInferCall, type InferStream } from './infer-call.js';
 import type { ModelRunner } from './model-runner.js';
+import { ShardStream, type InferStream } from './shard-stream.js';
+import { inferOnce, TestShardStream, type CallOutcome } from './shard-test-stream.js';
 
-/** What a test writes: proto-loader encodes a oneof from whichever member is set. */
-type RequestMessage =
-  { header: WireInferHeader } | { chunk: { tensor: number; offset: number; data: Buffer } };
+type RequestMessage = ShardRequestKind;
 
 /** y = 2 * x in plain JavaScript, plus n = the element count as INT64: a real runner, no ONNX. */
 class DoublingRunner implements ModelRunner {
@@ -48,12 +39,10 @@ class DoublingRunner implements ModelRunner {
   }
 }
 
-interface Outcome {
-  messages: ShardResponseMessage[];
-  error?: GrpcServiceError;
-}
+type Outcome = CallOutcome;
 
-const header = (overrides: Partial<WireInferHeader> = {}, shape = [5, 10]): { header: WireInferHeader } => ({
+const header = (overrides: Partial<WireInferHeader> = {}, shape = [5, 10]): RequestMessage => ({
+  kind: 'header',
   header: {
     request_id: 'r1',
     model: 'm',
@@ -75,36 +64,45 @@ function inputBytes(count: number): Buffer {
 function chunksOf(data: Buffer, bytes: number): RequestMessage[] {
   const out: RequestMessage[] = [];
   for (let at = 0; at < data.length; at += bytes) {
-    out.push({ chunk: { tensor: 0, offset: at, data: data.subarray(at, at + bytes) } });
+    out.push({ kind: 'chunk', chunk: { tensor: 0, offset: at, data: data.subarray(at, at + bytes) } });
   }
   return out.reverse();
 }
 
-void describe('serveInferCall over a real grpc-js server', () => {
+/** A plaintext grpc-js server whose `Infer` streams are ShardStreams over `runner`. */
+async function startTestServer(
+  runner: (key: string) => ModelRunner | undefined,
+  log: Logger,
+): Promise<{ server: Server; client: Client }> {
+  const server = new Server();
+  server.addService(shardServiceDefinition, {
+    Infer: (call: InferStream) => {
+      new ShardStream(call, {
+        runner,
+        chunkBytes: 64,
+        instanceId: 'test',
+        log,
+        refuseNewCalls: () => undefined,
+      });
+    },
+  });
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, bound) =>
+      error ? reject(error) : resolve(bound),
+    ),
+  );
+  return { server, client: new ShardServiceClient(`127.0.0.1:${port}`, credentials.createInsecure()) };
+}
+
+void describe('one call per stream, as a generated stub sends it, on a real grpc-js server', () => {
   const runner = new DoublingRunner();
   const runners = new Map<string, ModelRunner>([['m/1/main/0', runner]]);
   const log = createLogger('test', 'silent');
-  const server = new Server();
+  let server: Server;
   let client: Client;
 
   before(async () => {
-    server.addService(loadShardPackage().service.service, {
-      Infer: (call: InferStream) => {
-        void serveInferCall(call, {
-          runner: (key) => runners.get(key),
-          chunkBytes: 64,
-          instanceId: 'test',
-          log,
-        });
-      },
-    });
-    const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, bound) =>
-        error ? reject(error) : resolve(bound),
-      ),
-    );
-    const Ctor = loadShardPackage().service;
-    client = new Ctor(`127.0.0.1:${port}`, credentials.createInsecure());
+    ({ server, client } = await startTestServer((key) => runners.get(key), log));
   });
 
   after(() => {
@@ -112,20 +110,9 @@ void describe('serveInferCall over a real grpc-js server', () => {
     server.forceShutdown();
   });
 
-  /** Writes `messages`, half-closes, and collects what comes back until the status. */
+  /** Writes `messages` as call 1 on a stream of its own, half-closes, and collects the call's answer. */
   function infer(messages: readonly RequestMessage[]): Promise<Outcome> {
-    const open = (
-      client as unknown as Record<string, () => ClientDuplexStream<RequestMessage, ShardResponseMessage>>
-    )['Infer']!;
-    const stream = open.call(client);
-    return new Promise((resolve) => {
-      const received: ShardResponseMessage[] = [];
-      stream.on('data', (m: ShardResponseMessage) => received.push(m));
-      stream.on('error', (error: GrpcServiceError) => resolve({ messages: received, error }));
-      stream.on('end', () => resolve({ messages: received }));
-      for (const m of messages) stream.write(m);
-      stream.end();
-    });
+    return inferOnce(client, messages);
   }
 
   /** A good request after an error shows the server still serves. */
@@ -248,7 +235,7 @@ void describe('serveInferCall over a real grpc-js server', () => {
   void test('chunks outside the tensor, repeated, or of an undeclared tensor are INVALID_ARGUMENT', async () => {
     const x = inputBytes(50);
     await assertRefused(
-      [header(), { chunk: { tensor: 0, offset: 190, data: Buffer.alloc(20) } }],
+      [header(), { kind: 'chunk', chunk: { tensor: 0, offset: 190, data: Buffer.alloc(20) } }],
       Status.INVALID_ARGUMENT,
       /input "x": chunk \[190, 210\) is outside the tensor's 200 bytes/,
     );
@@ -258,15 +245,30 @@ void describe('serveInferCall over a real grpc-js server', () => {
       /input "x": chunk \[0, 100\) overlaps/,
     );
     await assertRefused(
-      [header(), { chunk: { tensor: 1, offset: 0, data: Buffer.alloc(4) } }],
+      [header(), { kind: 'chunk', chunk: { tensor: 1, offset: 0, data: Buffer.alloc(4) } }],
       Status.INVALID_ARGUMENT,
       /chunk for tensor 1, but the header declared 1/,
     );
   });
 
-  void test('a second header, or none at all, is INVALID_ARGUMENT', async () => {
+  void test('a second header, or a call id used before on the stream, is INVALID_ARGUMENT', async () => {
     await assertRefused([header(), header()], Status.INVALID_ARGUMENT, /a second header arrived/);
-    await assertRefused([], Status.INVALID_ARGUMENT, /the stream ended without a header/);
+    const stream = new TestShardStream(client);
+    const request = [header({}, [1, 10]), ...chunksOf(inputBytes(10), 40)];
+    assert.equal((await stream.call(3, request)).error, undefined);
+    const again = await stream.call(3, request);
+    assert.equal(again.error?.code, Status.INVALID_ARGUMENT);
+    assert.match(again.error.details, /call id 3 was used before on this stream/);
+    const lower = await stream.call(2, request);
+    assert.match(lower.error?.details ?? '', /call id 2 was used before/);
+    stream.end();
+    assert.equal((await stream.status).code, Status.OK);
+  });
+
+  void test('a stream half-closed with no call on it ends with OK at once', async () => {
+    const stream = new TestShardStream(client);
+    stream.end();
+    assert.equal((await stream.status).code, Status.OK);
   });
 
   void test('a runner failure is UNKNOWN with a generic message: internals are not sent', async () => {
@@ -330,30 +332,19 @@ function memoryLogger(): {
   return { log, lines, next: (msg) => new Promise((resolve) => waiters.push({ msg, resolve })) };
 }
 
-void describe('serveInferCall: a call that ends while its partition runs', () => {
-  const runner = new StallingRunner();
+void describe('calls multiplexed on one stream', () => {
+  const doubling = new DoublingRunner();
+  const stalling = new StallingRunner();
   const logs = memoryLogger();
-  const server = new Server();
+  const runners = new Map<string, ModelRunner>([
+    ['m/1/main/0', doubling],
+    ['m/1/main/1', stalling],
+  ]);
+  let server: Server;
   let client: Client;
 
   before(async () => {
-    server.addService(loadShardPackage().service.service, {
-      Infer: (call: InferStream) => {
-        void serveInferCall(call, {
-          runner: () => runner,
-          chunkBytes: 64,
-          instanceId: 'test',
-          log: logs.log,
-        });
-      },
-    });
-    const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, bound) =>
-        error ? reject(error) : resolve(bound),
-      ),
-    );
-    const Ctor = loadShardPackage().service;
-    client = new Ctor(`127.0.0.1:${port}`, credentials.createInsecure());
+    ({ server, client } = await startTestServer((key) => runners.get(key), logs.log));
   });
 
   after(() => {
@@ -361,45 +352,60 @@ void describe('serveInferCall: a call that ends while its partition runs', () =>
     server.forceShutdown();
   });
 
-  /** Sends a whole request under `deadline`; resolves with the status the call ended with. */
-  function start(
-    requestId: string,
-    deadline: Date,
-  ): {
-    stream: ClientDuplexStream<RequestMessage, ShardResponseMessage>;
-    ended: Promise<GrpcServiceError | undefined>;
-  } {
-    const open = (
-      client as unknown as Record<
-        string,
-        (options: { deadline: Date }) => ClientDuplexStream<RequestMessage, ShardResponseMessage>
-      >
-    )['Infer']!;
-    const stream = open.call(client, { deadline });
-    const ended = new Promise<GrpcServiceError | undefined>((resolve) => {
-      stream.on('data', () => undefined);
-      stream.on('error', (error: GrpcServiceError) => resolve(error));
-      stream.on('end', () => resolve(undefined));
-    });
-    stream.write(header({ request_id: requestId }, [1, 10]));
-    for (const m of chunksOf(inputBytes(10), 40)) stream.write(m);
-    stream.end();
-    return { stream, ended };
-  }
+  const ys = (outcome: Outcome): number[] =>
+    outcome.messages.flatMap((m) =>
+      m.kind === 'chunk'
+        ? m.chunk.tensor === 0
+          ? Array.from({ length: m.chunk.data.length / 4 }, (_, i) => m.chunk.data.readFloatLE(i * 4))
+          : []
+        : [],
+    );
 
   void test(
-    'a deadline that passes mid-run aborts the run, and the shard logs it as the deadline, with the request id',
+    'two calls whose chunks interleave are each answered in full, tagged with their ids',
     { timeout: 10_000 },
     async () => {
-      const deadline = new Date(Date.now() + 400);
-      const started = runner.nextStart();
+      const stream = new TestShardStream(client);
+      const a = inputBytes(20);
+      const b = Buffer.from(inputBytes(20).map((v) => 255 - v));
+      const [aChunks, bChunks] = [chunksOf(a, 40), chunksOf(b, 40)];
+      const first = stream.call(7, [header({ request_id: 'a' }, [2, 10])]);
+      const second = stream.call(9, [header({ request_id: 'b' }, [2, 10])]);
+      for (let i = 0; i < aChunks.length; i++) {
+        stream.write(9, bChunks[i]!);
+        stream.write(7, aChunks[i]!);
+      }
+      const [outA, outB] = await Promise.all([first, second]);
+      stream.end();
+      assert.equal(outA.error, undefined, outA.error?.details);
+      assert.equal(outB.error, undefined, outB.error?.details);
+      assert.ok(outA.messages.every((m) => m.call_id === 7));
+      assert.ok(outB.messages.every((m) => m.call_id === 9));
+      const doubled = (x: Buffer): number[] => Array.from({ length: 20 }, (_, i) => 2 * x.readFloatLE(i * 4));
+      assert.deepEqual(ys(outA), doubled(a));
+      assert.deepEqual(ys(outB), doubled(b));
+      assert.equal((await stream.status).code, Status.OK, 'the stream ends OK after its calls');
+    },
+  );
+
+  void test(
+    'an in-band deadline that passes mid-run aborts the run; the shard logs it as the deadline and answers DEADLINE_EXCEEDED',
+    { timeout: 10_000 },
+    async () => {
+      const stream = new TestShardStream(client);
+      const started = stalling.nextStart();
       const stopped = logs.next('partition run stopped: its call had ended');
-      const { ended } = start('r-deadline', deadline);
+      const deadlineMs = Date.now() + 400;
+      const ended = stream.call(1, [
+        header({ request_id: 'r-deadline', partition: 1, timeout_us: 400_000 }, [1, 10]),
+        ...chunksOf(inputBytes(10), 40),
+      ]);
       await started;
-      assert.equal((await ended)?.code, Status.DEADLINE_EXCEEDED);
+      const outcome = await ended;
+      assert.equal(outcome.error?.code, Status.DEADLINE_EXCEEDED);
       const stop = await stopped;
       assert.equal(stop['requestId'], 'r-deadline');
-      assert.equal(runner.signals.at(-1)!.aborted, true, "the run's signal aborted");
+      assert.equal(stalling.signals.at(-1)!.aborted, true, "the run's signal aborted");
       const line = logs.lines.find(
         (l) => l.msg === 'shard infer ended early' && l['requestId'] === 'r-deadline',
       );
@@ -407,32 +413,67 @@ void describe('serveInferCall: a call that ends while its partition runs', () =>
       assert.equal(line['reason'], 'deadline');
       assert.equal(line['phase'], 'running');
       const seenMs = Date.parse(String(line['deadline']));
-      assert.ok(
-        Math.abs(seenMs - deadline.getTime()) < 100,
-        `shard deadline ${String(line['deadline'])}, client's ${deadline.toISOString()}`,
-      );
+      assert.ok(Math.abs(seenMs - deadlineMs) < 100, `shard deadline ${String(line['deadline'])}`);
+      stream.end();
+      assert.equal((await stream.status).code, Status.OK);
     },
   );
 
   void test(
-    'a cancellation mid-run aborts the run, and the shard logs it as cancelled, with the request id',
+    'a cancel for one call stops its run and nothing more is sent for it; the other call on the stream completes',
     { timeout: 10_000 },
     async () => {
-      const started = runner.nextStart();
+      const stream = new TestShardStream(client);
+      const started = stalling.nextStart();
       const stopped = logs.next('partition run stopped: its call had ended');
-      const { stream, ended } = start('r-cancel', new Date(Date.now() + 30_000));
+      const received: number[] = [];
+      stream.stream.on('data', (m: { call_id: number }) => received.push(m.call_id));
+      void stream.call(1, [
+        header({ request_id: 'r-cancel', partition: 1 }, [1, 10]),
+        ...chunksOf(inputBytes(10), 40),
+      ]);
+      // Call 2 is open (half its bytes sent) when call 1 is cancelled.
+      const otherChunks = chunksOf(inputBytes(10), 20);
+      const otherDone = stream.call(2, [header({ request_id: 'r-other' }, [1, 10]), otherChunks[0]!]);
       await started;
-      stream.cancel();
-      assert.equal((await ended)?.code, Status.CANCELLED);
+      stream.write(1, { kind: 'cancel', cancel: { code: Status.CANCELLED } });
       const stop = await stopped;
       assert.equal(stop['requestId'], 'r-cancel');
-      assert.equal(runner.signals.at(-1)!.aborted, true, "the run's signal aborted");
+      assert.equal(stalling.signals.at(-1)!.aborted, true, "the run's signal aborted");
       const line = logs.lines.find(
         (l) => l.msg === 'shard infer ended early' && l['requestId'] === 'r-cancel',
       );
       assert.ok(line, 'one line says why the call ended early');
       assert.equal(line['reason'], 'cancelled');
       assert.equal(line['phase'], 'running');
+      stream.write(2, otherChunks[1]!);
+      const other = await otherDone;
+      assert.equal(other.error, undefined, other.error?.details);
+      assert.equal(other.messages.at(-1)?.kind, 'trailer');
+      stream.end();
+      assert.equal((await stream.status).code, Status.OK);
+      assert.ok(!received.includes(1), 'nothing was sent for the cancelled call');
+    },
+  );
+
+  void test(
+    'a stream the router cancels ends its calls early as cancelled, and the shard logs each with its request id',
+    { timeout: 10_000 },
+    async () => {
+      const stream = new TestShardStream(client);
+      const started = stalling.nextStart();
+      const stopped = logs.next('partition run stopped: its call had ended');
+      void stream.call(1, [
+        header({ request_id: 'r-gone', partition: 1 }, [1, 10]),
+        ...chunksOf(inputBytes(10), 40),
+      ]);
+      await started;
+      stream.stream.cancel();
+      assert.equal((await stream.status).code, Status.CANCELLED);
+      const stop = await stopped;
+      assert.equal(stop['requestId'], 'r-gone');
+      const line = logs.lines.find((l) => l.msg === 'shard infer ended early' && l['requestId'] === 'r-gone');
+      assert.equal(line?.['reason'], 'cancelled');
     },
   );
 });

@@ -1,4 +1,4 @@
-import { status as Status, type ServerDuplexStream } from '@grpc/grpc-js';
+import { status as Status } from '@grpc/grpc-js';
 import type { Logger } from '../../lib/log.js';
 import { ChunkAssembler, chunkRanges } from '../../lib/tensor/chunks.js';
 import { mismatch } from '../../lib/tensor/conform.js';
@@ -7,57 +7,45 @@ import { invalidArgument, ServiceError, toStatus } from '../../lib/grpc/service-
 import {
   specFromWire,
   specToWire,
-  type ShardRequestMessage,
-  type ShardResponseMessage,
+  type ShardResponseKind,
+  type WireChunk,
   type WireInferHeader,
 } from '../../lib/grpc/shard-messages.js';
 import type { ModelRunner } from './model-runner.js';
 import { partitionKey } from './partition-catalog.js';
-
-export type InferStream = ServerDuplexStream<ShardRequestMessage, ShardResponseMessage>;
 
 export interface InferCallContext {
   readonly runner: (key: string) => ModelRunner | undefined;
   readonly chunkBytes: number;
   readonly instanceId: string;
   readonly log: Logger;
-  /**
-   * Aborts when the shard stops waiting for its calls (the drain timeout passed): a call still
-   * open then ends at once, with the abort's reason (a ServiceError) as its status.
-   */
-  readonly stop?: AbortSignal;
 }
+
+/** Sends one message of this call on its stream; resolves when the stream can take more. */
+export type SendToRouter = (message: ShardResponseKind) => Promise<void>;
 
 /** Why a call ended before the shard sent its outputs, as the `reason` of its log line. */
 export type EarlyEndReason = 'deadline' | 'cancelled';
 
 /**
  * A cancellation this close to the call's deadline counts as the deadline: the router's own
- * deadline timer fires at the same instant as the shard's, and its RST_STREAM can arrive first.
+ * deadline timer fires at the same instant as the shard's, and its cancel can arrive first.
  */
 const DEADLINE_SLACK_MS = 50;
 
-function earlyEndReason(deadlineMs: number): EarlyEndReason {
-  return Number.isFinite(deadlineMs) && Date.now() >= deadlineMs - DEADLINE_SLACK_MS
-    ? 'deadline'
-    : 'cancelled';
-}
-
-function deadlineMsOf(call: InferStream): number {
-  const d = call.getDeadline();
-  return d instanceof Date ? d.getTime() : d;
-}
-
-/** A request's inputs while their chunks arrive. */
-class PendingRequest {
+/**
+ * A request's inputs while their chunks arrive. A tensor that arrives as one whole chunk (the
+ * usual case below the chunk size) is kept as that chunk, a view of the received message, not
+ * copied; only a tensor cut into several chunks is assembled into a buffer of its own.
+ */
+class PendingInputs {
   readonly specs: TensorSpec[];
-  readonly assemblers: ChunkAssembler[];
-  readonly receivedAtNs = process.hrtime.bigint();
+  readonly #sizes: number[];
+  readonly #whole: (Buffer | undefined)[];
+  readonly #assemblers: (ChunkAssembler | undefined)[];
+  #missing: number;
 
-  constructor(
-    readonly header: WireInferHeader,
-    readonly runner: ModelRunner,
-  ) {
+  constructor(header: WireInferHeader, runner: ModelRunner) {
     this.specs = header.inputs.map((s, i) => specFromWire(s, `input ${i} "${s.name}"`));
     const names = new Set(this.specs.map((s) => s.name));
     for (const declared of runner.inputs) {
@@ -71,165 +59,238 @@ class PendingRequest {
         `inputs [${[...names]}] given, the partition takes [${runner.inputs.map((s) => s.name)}]`,
       );
     }
-    this.assemblers = this.specs.map((s) => new ChunkAssembler(byteSize(s)));
+    this.#sizes = this.specs.map(byteSize);
+    this.#whole = this.#sizes.map((n) => (n === 0 ? EMPTY : undefined));
+    this.#assemblers = this.specs.map(() => undefined);
+    this.#missing = this.#sizes.filter((n) => n > 0).length;
+  }
+
+  get complete(): boolean {
+    return this.#missing === 0;
   }
 
   accept(tensor: number, offset: number, data: Buffer): void {
-    const assembler = this.assemblers[tensor];
-    if (!assembler)
+    const size = this.#sizes[tensor];
+    if (size === undefined)
       throw invalidArgument(`chunk for tensor ${tensor}, but the header declared ${this.specs.length}`);
+    const where = `input "${this.specs[tensor]!.name}"`;
+    const end = offset + data.length;
+    if (this.#whole[tensor]) {
+      if (offset < 0 || end > size)
+        throw invalidArgument(`${where}: chunk [${offset}, ${end}) is outside the tensor's ${size} bytes`);
+      if (data.length > 0)
+        throw invalidArgument(`${where}: chunk [${offset}, ${end}) overlaps bytes already received`);
+      return;
+    }
+    let assembler = this.#assemblers[tensor];
+    if (!assembler && offset === 0 && data.length === size) {
+      this.#whole[tensor] = data;
+      this.#missing--;
+      return;
+    }
+    assembler ??= this.#assemblers[tensor] = new ChunkAssembler(size);
+    const wasComplete = assembler.complete;
     const problem = assembler.accept(offset, data);
-    if (problem) throw invalidArgument(`input "${this.specs[tensor]!.name}": ${problem}`);
+    if (problem) throw invalidArgument(`${where}: ${problem}`);
+    if (!wasComplete && assembler.complete) this.#missing--;
   }
 
+  /** The inputs' specs with their bytes; throws INVALID_ARGUMENT naming a tensor still incomplete. */
   tensors(): Tensor[] {
     return this.specs.map((spec, i) => {
-      if (!this.assemblers[i]!.complete)
-        throw invalidArgument(`input "${spec.name}": the stream ended before all its bytes arrived`);
-      return { ...spec, data: this.assemblers[i]!.data };
+      const data = this.#whole[i] ?? (this.#assemblers[i]?.complete ? this.#assemblers[i].data : undefined);
+      if (!data) throw invalidArgument(`input "${spec.name}": the stream ended before all its bytes arrived`);
+      return { ...spec, data };
     });
   }
 }
 
-/** Writes a message, waiting when grpc-js's buffer is full so a large output never piles up in memory. */
-function write(call: InferStream, message: ShardResponseMessage): Promise<void> {
-  return new Promise((resolve) => (call.write(message) ? resolve() : call.once('drain', resolve)));
-}
+const EMPTY = Buffer.alloc(0);
+
+type Phase = 'receiving' | 'running' | 'sending';
 
 /**
- * Serves one `Shard.Infer` call: collect the header and chunks, run at half-close, stream outputs.
- * Exactly one terminal action happens: `call.end()` after the trailer, or one error status. When
- * the call ends first (its deadline, the router cancelling, the drain timeout), the run's signal
- * aborts, nothing more is sent, and one `shard infer ended early` line says why and in which phase.
- * Resolves once the call has ended, whatever the outcome.
+ * One call on a shared `Shard.Infer` stream (see `shard.proto`): built from its header, fed its
+ * chunks, run as soon as the last input byte arrives, its outputs streamed back through `send`.
+ * Exactly one end happens: the trailer, one in-band error, or the router's cancel (after which
+ * nothing is sent). When the call ends before its outputs are sent (its deadline, a cancel, the
+ * stream going away, the drain timeout), the run's signal aborts and one `shard infer ended
+ * early` line says why and in which phase. `ended` resolves once the call has ended, whatever
+ * the outcome.
  */
-export function serveInferCall(call: InferStream, context: InferCallContext): Promise<void> {
-  let pending: PendingRequest | undefined;
-  let finished = false;
-  let phase: 'receiving' | 'running' | 'sending' = 'receiving';
-  // Aborted when the call ends before its outputs are sent: the runner may stop, writes stop.
-  const work = new AbortController();
-  // Every line about a request carries the router's request id and the partition, once the
-  // header has named them.
-  const log = (): Logger =>
-    pending
-      ? context.log.child({ requestId: pending.header.request_id, partition: partitionKey(pending.header) })
-      : context.log;
-  const fail = (error: unknown): void => {
-    if (finished) return;
-    finished = true;
-    work.abort();
-    const status = toStatus(error, (e) => log().error({ err: e }, 'shard infer failed'));
+export class InferCall {
+  readonly ended: Promise<void>;
+  #resolveEnded!: () => void;
+  #finished = false;
+  #phase: Phase = 'receiving';
+  #inputs: PendingInputs | undefined;
+  #runner: ModelRunner | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  readonly #work = new AbortController();
+  readonly #deadlineMs: number;
+  readonly #receivedAtNs = process.hrtime.bigint();
+  readonly #log: Logger;
+
+  constructor(
+    readonly header: WireInferHeader,
+    private readonly context: InferCallContext,
+    private readonly send: SendToRouter,
+  ) {
+    this.ended = new Promise((resolve) => (this.#resolveEnded = resolve));
+    // Every line about a request carries the router's request id and the partition.
+    this.#log = context.log.child({ requestId: header.request_id, partition: partitionKey(header) });
+    const timeoutUs = header.timeout_us ?? 0;
+    this.#deadlineMs = timeoutUs > 0 ? Date.now() + timeoutUs / 1000 : Infinity;
+    try {
+      const key = partitionKey(header);
+      const runner = context.runner(key);
+      if (!runner) throw new ServiceError(Status.NOT_FOUND, `this shard does not serve partition ${key}`);
+      this.#inputs = new PendingInputs(header, runner);
+      if (timeoutUs > 0) {
+        this.#timer = setTimeout(() => this.#deadlinePassed(), timeoutUs / 1000);
+        this.#timer.unref();
+      }
+      this.#runner = runner;
+      if (this.#inputs.complete) this.#start(runner);
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  get finished(): boolean {
+    return this.#finished;
+  }
+
+  chunk(chunk: WireChunk): void {
+    if (this.#finished) return;
+    try {
+      if (this.#phase !== 'receiving')
+        throw invalidArgument('a chunk arrived after every input byte had; chunks cover each tensor once');
+      this.#inputs!.accept(chunk.tensor, chunk.offset, chunk.data);
+      if (this.#inputs!.complete) this.#start(this.#runner!);
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  /** The router gave the call up: CANCELLED or DEADLINE_EXCEEDED. Nothing more is sent. */
+  cancel(code: number): void {
+    const reason: EarlyEndReason =
+      code === Status.DEADLINE_EXCEEDED ||
+      (Number.isFinite(this.#deadlineMs) && Date.now() >= this.#deadlineMs - DEADLINE_SLACK_MS)
+        ? 'deadline'
+        : 'cancelled';
+    this.#endEarly(reason);
+  }
+
+  /** The router half-closed the stream: a call still waiting for bytes can never get them. */
+  halfClosed(): void {
+    if (this.#finished || this.#phase !== 'receiving') return;
+    try {
+      this.#inputs!.tensors();
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  /** The stream went away under the call (the router cancelled it or the connection dropped). */
+  streamGone(): void {
+    this.#endEarly('cancelled');
+  }
+
+  /** The drain timeout passed with the call still open: it ends at once with `reason`'s status. */
+  stop(reason: unknown): void {
+    if (this.#finished) return;
+    this.#log.warn({ phase: this.#phase }, 'shard infer ended early: the drain timeout passed');
+    this.fail(reason);
+  }
+
+  /** Ends the call with an in-band error: a ServiceError keeps its code, anything else is UNKNOWN. */
+  fail(error: unknown): void {
+    if (this.#finished) return;
+    const status = toStatus(error, (e) => this.#log.error({ err: e }, 'shard infer failed'));
     if (status.code !== Status.UNKNOWN)
-      log().info({ code: Status[status.code], details: status.details }, 'shard infer refused');
-    call.emit('error', status);
-  };
+      this.#log.info({ code: Status[status.code], details: status.details }, 'shard infer refused');
+    this.#finish(true);
+    void this.send({ kind: 'error', error: { code: status.code, message: status.details } });
+  }
 
-  return new Promise<void>((resolveCall) => {
-    const onStop = (): void => {
-      if (finished) return;
-      log().warn({ phase }, 'shard infer ended early: the drain timeout passed');
-      fail(context.stop!.reason);
-    };
-    const resolve = (): void => {
-      context.stop?.removeEventListener('abort', onStop);
-      resolveCall();
-    };
-    if (context.stop?.aborted) return onStop();
-    context.stop?.addEventListener('abort', onStop, { once: true });
-    // grpc-js emits `cancelled` after every call's end, our own included; only one before is news.
-    call.on('cancelled', () => {
-      if (!finished) {
-        finished = true;
-        const deadlineMs = deadlineMsOf(call);
-        log().info(
-          {
-            reason: earlyEndReason(deadlineMs),
-            phase,
-            deadline: Number.isFinite(deadlineMs) ? new Date(deadlineMs).toISOString() : null,
-          },
-          'shard infer ended early',
-        );
-        work.abort();
-      }
-      resolve();
-    });
-    call.on('error', () => resolve());
-    call.on('data', (message: ShardRequestMessage) => {
-      if (finished) return;
-      try {
-        if (message.kind === 'header') {
-          if (pending) throw invalidArgument('a second header arrived; send one header per call');
-          const key = partitionKey(message.header);
-          const runner = context.runner(key);
-          if (!runner) throw new ServiceError(Status.NOT_FOUND, `this shard does not serve partition ${key}`);
-          pending = new PendingRequest(message.header, runner);
-        } else {
-          if (!pending) throw invalidArgument('a chunk arrived before the header');
-          pending.accept(message.chunk.tensor, Number(message.chunk.offset), message.chunk.data);
-        }
-      } catch (error) {
-        fail(error);
-      }
-    });
-    call.on('end', () => {
-      if (finished) return resolve();
-      if (!pending) {
-        fail(invalidArgument('the stream ended without a header'));
-        return resolve();
-      }
-      respond(call, pending, context).then(
-        () => {
-          finished = true;
-          resolve();
-        },
-        (error: unknown) => {
-          fail(error);
-          resolve();
-        },
-      );
-    });
-  });
+  /** Marks the call ended; `early` aborts its run (only then: an abort builds a DOMException). */
+  #finish(early: boolean): void {
+    this.#finished = true;
+    clearTimeout(this.#timer);
+    if (early) this.#work.abort();
+    this.#runner = undefined;
+    this.#resolveEnded();
+  }
 
-  async function respond(call: InferStream, request: PendingRequest, ctx: InferCallContext): Promise<void> {
-    const inputs = request.tensors();
-    phase = 'running';
-    log().debug('shard infer running');
+  #deadlinePassed(): void {
+    if (this.#finished) return;
+    this.#endEarly('deadline');
+    void this.send({
+      kind: 'error',
+      error: { code: Status.DEADLINE_EXCEEDED, message: 'the call passed its deadline on the shard' },
+    });
+  }
+
+  #endEarly(reason: EarlyEndReason): void {
+    if (this.#finished) return;
+    this.#log.info(
+      {
+        reason,
+        phase: this.#phase,
+        deadline: Number.isFinite(this.#deadlineMs) ? new Date(this.#deadlineMs).toISOString() : null,
+      },
+      'shard infer ended early',
+    );
+    this.#finish(true);
+  }
+
+  #start(runner: ModelRunner): void {
+    this.#phase = 'running';
+    this.#respond(runner).catch((error: unknown) => this.fail(error));
+  }
+
+  async #respond(runner: ModelRunner): Promise<void> {
+    const inputs = this.#inputs!.tensors();
+    this.#inputs = undefined;
+    const signal = this.#work.signal;
+    this.#log.debug('shard infer running');
     const startNs = process.hrtime.bigint();
     const ranMs = (): number => Number((process.hrtime.bigint() - startNs) / 1_000_000n);
     let outputs: Tensor[];
     try {
-      outputs = await request.runner.run(inputs, work.signal);
+      outputs = await runner.run(inputs, signal);
     } catch (error) {
-      if (!work.signal.aborted) throw error;
-      log().info({ ranMs: ranMs() }, 'partition run stopped: its call had ended');
+      if (!signal.aborted) throw error;
+      this.#log.info({ ranMs: ranMs() }, 'partition run stopped: its call had ended');
       return;
     }
     const doneNs = process.hrtime.bigint();
-    if (work.signal.aborted) {
-      log().info({ ranMs: ranMs() }, 'partition run finished after its call had ended; outputs dropped');
+    if (signal.aborted) {
+      this.#log.info({ ranMs: ranMs() }, 'partition run finished after its call had ended; outputs dropped');
       return;
     }
-    phase = 'sending';
-    await write(call, { kind: 'header', header: { outputs: outputs.map(specToWire) } });
+    this.#phase = 'sending';
+    await this.send({ kind: 'header', header: { outputs: outputs.map(specToWire) } });
+    const chunkBytes = this.context.chunkBytes;
     for (const [tensor, output] of outputs.entries()) {
-      for (const [offset, bytes] of chunkRanges(output.data.length, output.datatype, ctx.chunkBytes)) {
-        if (work.signal.aborted) return;
-        await write(call, {
+      for (const [offset, bytes] of chunkRanges(output.data.length, output.datatype, chunkBytes)) {
+        if (signal.aborted) return;
+        await this.send({
           kind: 'chunk',
           chunk: { tensor, offset, data: output.data.subarray(offset, offset + bytes) },
         });
       }
     }
-    if (work.signal.aborted) return;
-    const receiveUs = Number((startNs - request.receivedAtNs) / 1000n);
+    if (signal.aborted) return;
+    const receiveUs = Number((startNs - this.#receivedAtNs) / 1000n);
     const computeUs = Number((doneNs - startNs) / 1000n);
-    await write(call, {
+    this.#finish(false);
+    await this.send({
       kind: 'trailer',
-      trailer: { receive_us: receiveUs, compute_us: computeUs, instance_id: ctx.instanceId },
+      trailer: { receive_us: receiveUs, compute_us: computeUs, instance_id: this.context.instanceId },
     });
-    finished = true;
-    call.end();
-    log().debug({ receiveUs, computeUs }, 'shard infer done');
+    this.#log.debug({ receiveUs, computeUs }, 'shard infer done');
   }
 }

@@ -3,22 +3,18 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import {
-  status as Status,
-  type Client,
-  type ClientDuplexStream,
-  type ServiceError as GrpcServiceError,
-} from '@grpc/grpc-js';
+import { status as Status, type Client } from '@grpc/grpc-js';
 import { runCertsInit, runCertsIssue } from '../../certs/cli.js';
 import { channelCredentials, loadTlsFiles } from '../../certs/credentials.js';
 import { storeTlsFiles } from '../../certs/store.js';
-import { loadShardPackage } from '../../lib/grpc/protos.js';
-import type { ShardResponseMessage } from '../../lib/grpc/shard-messages.js';
+import type { ShardRequestKind } from '../../lib/grpc/shard-messages.js';
+import { ShardServiceClient } from '../../lib/grpc/shard-service.js';
 import { createLogger } from '../../lib/log.js';
 import type { Tensor, TensorSpec } from '../../lib/tensor/tensor.js';
 import type { Registration, Registry, ShardInstance } from '../../registry/registry.js';
 import type { ModelRunner } from './model-runner.js';
 import { startShard, type RunningShard } from './shard-server.js';
+import { inferOnce, TestShardStream, type CallOutcome } from './shard-test-stream.js';
 
 /**
  * A real shard server (mTLS on 127.0.0.1:0, certificates made here) with a stand-in runner whose
@@ -90,10 +86,7 @@ class MemoryRegistry implements Registry {
   }
 }
 
-interface Outcome {
-  messages: ShardResponseMessage[];
-  error?: GrpcServiceError;
-}
+type Outcome = CallOutcome;
 
 const rejectAfter = (ms: number, what: string): Promise<never> =>
   new Promise((_, reject) =>
@@ -155,27 +148,19 @@ void describe('shard drain on a real shard server', () => {
       { openRunner: () => Promise.resolve(runner) },
     );
     assert.equal(registry.live.size, 1);
-    const Ctor = loadShardPackage().service;
     const tls = await loadTlsFiles(storeTlsFiles(path.join(dir, 'certs'), 'router'));
-    const client = new Ctor(`127.0.0.1:${shard.port}`, channelCredentials(tls));
+    const client = new ShardServiceClient(`127.0.0.1:${shard.port}`, channelCredentials(tls));
     return { shard, registry, client };
   }
 
-  /** One Infer call of x = [[1, 2]] from the router's side; resolves when it has ended. */
-  function infer(client: Client, requestId: string): Promise<Outcome> {
-    const open = (
-      client as unknown as Record<string, () => ClientDuplexStream<object, ShardResponseMessage>>
-    )['Infer']!;
-    const stream = open.call(client);
+  /** The messages of one call of x = [[1, 2]] from the router's side. */
+  function request(requestId: string): ShardRequestKind[] {
     const x = Buffer.alloc(8);
     x.writeFloatLE(1, 0);
     x.writeFloatLE(2, 4);
-    return new Promise((resolve) => {
-      const messages: ShardResponseMessage[] = [];
-      stream.on('data', (m: ShardResponseMessage) => messages.push(m));
-      stream.on('error', (error: GrpcServiceError) => resolve({ messages, error }));
-      stream.on('end', () => resolve({ messages }));
-      stream.write({
+    return [
+      {
+        kind: 'header',
         header: {
           request_id: requestId,
           model: 'm',
@@ -184,10 +169,14 @@ void describe('shard drain on a real shard server', () => {
           partition: 0,
           inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 2] }],
         },
-      });
-      stream.write({ chunk: { tensor: 0, offset: 0, data: x } });
-      stream.end();
-    });
+      },
+      { kind: 'chunk', chunk: { tensor: 0, offset: 0, data: x } },
+    ];
+  }
+
+  /** One Infer call on a stream of its own; resolves when it has ended. */
+  function infer(client: Client, requestId: string): Promise<Outcome> {
+    return inferOnce(client, request(requestId));
   }
 
   void test(
@@ -219,6 +208,33 @@ void describe('shard drain on a real shard server', () => {
         assert.ok(trailer?.kind === 'trailer', `last message is ${trailer?.kind}`);
         assert.equal(trailer.trailer.instance_id, shard.instanceId, 'answered by the draining shard');
         assert.equal(runner.signals[0]!.aborted, false, 'the run was not cut off');
+        await Promise.race([drained, rejectAfter(5_000, 'drain finished after its last call')]);
+      } finally {
+        client.close();
+      }
+    },
+  );
+
+  void test(
+    'drain on a shared stream: a new call on it is refused in-band with UNAVAILABLE, the one in flight finishes, then the shard ends the stream with OK',
+    { timeout: 30_000 },
+    async () => {
+      const runner = new GatedRunner();
+      const { shard, client } = await start(runner, 30_000);
+      try {
+        const stream = new TestShardStream(client);
+        const inFlight = stream.call(1, request('in-flight'));
+        await runner.started(1);
+        // drain() refuses new calls from its first step, before it awaits anything.
+        const drained = shard.drain();
+        const refused = await stream.call(2, request('new'));
+        assert.equal(refused.error?.code, Status.UNAVAILABLE, refused.error?.details);
+        assert.match(refused.error.details, /is draining; send to another replica/);
+        runner.release();
+        const done = await inFlight;
+        assert.equal(done.error, undefined, done.error?.details);
+        assert.equal(done.messages.at(-1)?.kind, 'trailer');
+        assert.equal((await stream.status).code, Status.OK, 'the shard ended the stream with OK');
         await Promise.race([drained, rejectAfter(5_000, 'drain finished after its last call')]);
       } finally {
         client.close();

@@ -7,12 +7,13 @@ import {
 } from '../../certs/identity.js';
 import { loadTlsFiles, serverCredentials, type TlsFiles } from '../../certs/credentials.js';
 import { HealthStatus } from '../../lib/grpc/health-service.js';
-import { loadHealthPackage, loadShardPackage, SHARD_SERVICE } from '../../lib/grpc/protos.js';
+import { loadHealthPackage, SHARD_SERVICE } from '../../lib/grpc/protos.js';
+import { shardServiceDefinition } from '../../lib/grpc/shard-service.js';
 import { ServiceError } from '../../lib/grpc/service-error.js';
 import type { Logger } from '../../lib/log.js';
 import type { Registration, Registry } from '../../registry/registry.js';
 import { DelayedRunner } from './delayed-runner.js';
-import { serveInferCall, type InferStream } from './infer-call.js';
+import { ShardStream, type InferStream } from './shard-stream.js';
 import type { ModelRunner } from './model-runner.js';
 import { OrtRunner } from './ort-runner.js';
 import {
@@ -80,50 +81,49 @@ export async function startShard(
   const instanceId = `${o.name}-${randomUUID().slice(0, 8)}`;
   const health = new HealthStatus([SHARD_SERVICE]);
   let draining = false;
-  const inFlight = new Set<Promise<void>>();
-  // Aborts when the drain timeout passes: every call still open ends with this status.
-  const stop = new AbortController();
+  const streams = new Set<ShardStream>();
+  const drainingRefusal = (): ServiceError =>
+    new ServiceError(Status.UNAVAILABLE, `shard ${instanceId} is draining; send to another replica`);
+  const openCalls = (): number => [...streams].reduce((n, s) => n + s.openCalls, 0);
 
   const server = new Server({ 'grpc.max_receive_message_length': MAX_MESSAGE_BYTES });
   server.addService(loadHealthPackage().service.service, health.implementation());
-  server.addService(loadShardPackage().service.service, {
+  server.addService(shardServiceDefinition, {
+    // One long-lived stream carrying many calls: the router's identity is checked here, once.
     Infer: (call: InferStream) => {
-      const peer = call.getAuthContext()?.sslPeerCertificate;
-      let refusal: ServiceError | undefined;
-      try {
-        const identity = identityFromPeerCertificate(peer);
-        if (identity.role !== 'router' || identity.trustDomain !== ownIdentity.trustDomain) {
-          refusal = new ServiceError(
-            Status.PERMISSION_DENIED,
-            `${formatSpiffeId(identity)} is not a router of ${ownIdentity.trustDomain}; shards serve routers only`,
-          );
-        }
-      } catch {
-        refusal = new ServiceError(
-          Status.UNAUTHENTICATED,
-          'a router certificate with a SPIFFE identity is required',
-        );
-      }
-      if (!refusal && draining)
-        refusal = new ServiceError(
-          Status.UNAVAILABLE,
-          `shard ${instanceId} is draining; send to another replica`,
-        );
+      const refusal = refuseStream(call) ?? (draining ? drainingRefusal() : undefined);
       if (refusal) {
         call.emit('error', { code: refusal.code, details: refusal.details });
         return;
       }
-      const done = serveInferCall(call, {
+      const stream = new ShardStream(call, {
         runner: (key) => catalog.runner(key),
         chunkBytes: o.chunkBytes,
         instanceId,
         log,
-        stop: stop.signal,
+        refuseNewCalls: () => (draining ? drainingRefusal() : undefined),
       });
-      inFlight.add(done);
-      void done.finally(() => inFlight.delete(done));
+      streams.add(stream);
+      void stream.ended.then(() => streams.delete(stream));
     },
   });
+
+  /** Why a stream's peer may not call this shard, or undefined for a router of its trust domain. */
+  function refuseStream(call: InferStream): ServiceError | undefined {
+    try {
+      const identity = identityFromPeerCertificate(call.getAuthContext()?.sslPeerCertificate);
+      if (identity.role === 'router' && identity.trustDomain === ownIdentity.trustDomain) return undefined;
+      return new ServiceError(
+        Status.PERMISSION_DENIED,
+        `${formatSpiffeId(identity)} is not a router of ${ownIdentity.trustDomain}; shards serve routers only`,
+      );
+    } catch {
+      return new ServiceError(
+        Status.UNAUTHENTICATED,
+        'a router certificate with a SPIFFE identity is required',
+      );
+    }
+  }
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync(
       `${o.host}:${o.port}`,
@@ -172,21 +172,23 @@ export async function startShard(
     draining = true;
     health.set('NOT_SERVING');
     await Promise.allSettled(registrations.map((r) => r.deregister()));
-    log.info({ inFlight: inFlight.size, drainTimeoutMs: o.drainTimeoutMs }, 'shard draining');
-    const allEnded = await settledWithin([...inFlight], o.drainTimeoutMs);
+    log.info({ inFlight: openCalls(), drainTimeoutMs: o.drainTimeoutMs }, 'shard draining');
+    // Each stream refuses new calls from now on and ends once its open calls have.
+    for (const stream of streams) stream.drain();
+    const ended = (): Promise<void>[] => [...streams].map((s) => s.ended);
+    const allEnded = await settledWithin(ended(), o.drainTimeoutMs);
     if (!allEnded) {
       log.warn(
-        { inFlight: inFlight.size, drainTimeoutMs: o.drainTimeoutMs },
+        { inFlight: openCalls(), drainTimeoutMs: o.drainTimeoutMs },
         'drain timeout passed; ending the calls still in flight with UNAVAILABLE',
       );
-      stop.abort(
-        new ServiceError(
-          Status.UNAVAILABLE,
-          `shard ${instanceId} stopped: its drain timeout of ${o.drainTimeoutMs} ms passed before this call finished; retry on another replica`,
-        ),
+      const reason = new ServiceError(
+        Status.UNAVAILABLE,
+        `shard ${instanceId} stopped: its drain timeout of ${o.drainTimeoutMs} ms passed before this call finished; retry on another replica`,
       );
-      // Each call ends at once on the abort; its promise settles when it has.
-      await Promise.allSettled([...inFlight]);
+      // Each call ends at once; its stream ends when its last call has.
+      for (const stream of streams) stream.stop(reason);
+      await Promise.allSettled(ended());
     }
     health.close();
     const closed = new Promise<void>((resolve) => server.tryShutdown(() => resolve()));

@@ -1,0 +1,43 @@
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { test } from 'node:test';
+import { framedMessage, installFramePatch } from './grpc-frame.js';
+
+const require = createRequire(import.meta.url);
+const { CompressionFilter } = require('@grpc/grpc-js/build/src/compression-filter.js') as {
+  CompressionFilter: new (
+    options: object,
+    shared: object,
+  ) => { sendCompression: { writeMessage(m: Buffer, compress: boolean): Promise<Buffer> } };
+};
+const { BaseServerInterceptingCall } = require('@grpc/grpc-js/build/src/server-interceptors.js') as {
+  BaseServerInterceptingCall: { prototype: { serializeMessage(this: object, value: unknown): Buffer } };
+};
+
+/** gRPC's frame of an uncompressed message: flag 0, big-endian length, the message. */
+const frameOf = (message: Buffer): Buffer =>
+  Buffer.concat([Buffer.from([0, ...[24, 16, 8, 0].map((s) => (message.length >>> s) & 0xff)]), message]);
+
+void test('grpc-js sends a framedMessage as it stands, its prefix in front; other messages as before', async () => {
+  assert.equal(installFramePatch(), true, 'the patch found the grpc-js methods it needs');
+  const client = new CompressionFilter({}, {}).sendCompression;
+  const serialize = (message: Buffer): Buffer =>
+    BaseServerInterceptingCall.prototype.serializeMessage.call({ handler: { serialize: () => message } }, {});
+
+  const message = framedMessage(300);
+  message.fill(7);
+  for (const framed of [await client.writeMessage(message, false), serialize(message)]) {
+    assert.ok(framed.equals(frameOf(message)), 'prefix: flag 0, big-endian length, then the message');
+    assert.equal(framed.buffer, message.buffer);
+    assert.equal(
+      framed.byteOffset,
+      message.byteOffset - 5,
+      'the frame is the memory in front of the message',
+    );
+  }
+  const plain = Buffer.alloc(300, 7);
+  for (const framed of [await client.writeMessage(plain, false), serialize(plain)]) {
+    assert.ok(framed.equals(frameOf(plain)));
+    assert.ok(framed.byteOffset !== plain.byteOffset - 5 || framed.buffer !== plain.buffer, 'a copy');
+  }
+});

@@ -1,0 +1,169 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { test } from 'node:test';
+import protobuf from 'protobufjs';
+import { protoRoot } from './protos.js';
+import {
+  deserializeShardRequest,
+  deserializeShardResponse,
+  serializeShardRequest,
+  serializeShardResponse,
+} from './shard-codec.js';
+import type { ShardRequestMessage, ShardResponseMessage } from './shard-messages.js';
+
+/**
+ * The hand-written codec against protobufjs, an independent implementation reading the same
+ * `shard.proto`: what one writes the other reads, field for field.
+ */
+const root = new protobuf.Root().loadSync(path.join(protoRoot(), 'shardmesh/v1/shard.proto'), {
+  keepCase: true,
+});
+const RequestType = root.lookupType('shardmesh.v1.ShardRequest');
+const ResponseType = root.lookupType('shardmesh.v1.ShardResponse');
+const toObject = (type: protobuf.Type, bytes: Uint8Array): Record<string, unknown> =>
+  type.toObject(type.decode(bytes), { longs: Number, defaults: false, bytes: Buffer }) as Record<
+    string,
+    unknown
+  >;
+
+const data = Buffer.from(Array.from({ length: 300 }, (_, i) => i % 251));
+
+const requests: ShardRequestMessage[] = [
+  {
+    call_id: 1,
+    kind: 'header',
+    header: {
+      request_id: 'req-é',
+      model: 'ocr-rec',
+      version: '1',
+      stage: 'head',
+      partition: 3,
+      inputs: [
+        { name: 'x', datatype: 'FP32', shape: [1, 3, 48, 320] },
+        { name: 'big', datatype: 'INT64', shape: [2 ** 40, 0] },
+      ],
+      timeout_us: 29_999_123,
+    },
+  },
+  { call_id: 2 ** 33, kind: 'chunk', chunk: { tensor: 1, offset: 2 ** 35 + 7, data } },
+  { call_id: 0, kind: 'chunk', chunk: { tensor: 0, offset: 0, data: Buffer.alloc(0) } },
+  { call_id: 5, kind: 'cancel', cancel: { code: 4 } },
+  { call_id: 6, kind: 'cancel', cancel: { code: 0 } },
+];
+
+const responses: ShardResponseMessage[] = [
+  {
+    call_id: 1,
+    kind: 'header',
+    header: { outputs: [{ name: 'y', datatype: 'FP16', shape: [1, 120, 6625] }] },
+  },
+  { call_id: 1, kind: 'header', header: { outputs: [] } },
+  { call_id: 300, kind: 'chunk', chunk: { tensor: 0, offset: 128, data } },
+  {
+    call_id: 2,
+    kind: 'trailer',
+    trailer: { receive_us: 12, compute_us: 34_567, instance_id: 'shard-0-ab12' },
+  },
+  { call_id: 3, kind: 'error', error: { code: 14, message: 'shard s is draining; send to another replica' } },
+];
+
+/** The protobufjs object form of a message in the codec's form (oneof as its member's name). */
+function asProtobufjs(m: ShardRequestMessage | ShardResponseMessage): Record<string, unknown> {
+  const { call_id, kind, ...rest } = m as unknown as Record<string, unknown> & {
+    call_id: number;
+    kind: string;
+  };
+  const member = JSON.parse(JSON.stringify(rest[kind], (_, v: unknown) => v)) as Record<string, unknown>;
+  return { ...(call_id ? { call_id } : {}), [kind]: member };
+}
+
+/** Drops proto3 defaults the way protobufjs's toObject({ defaults: false }) leaves them out. */
+function withoutDefaults(value: unknown): unknown {
+  if (Buffer.isBuffer(value)) return value.length === 0 ? undefined : value;
+  if (Array.isArray(value)) return value.length === 0 ? undefined : value.map(withoutDefaults);
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) {
+      const kept = withoutDefaults(v);
+      if (kept !== undefined && kept !== 0 && kept !== '') out[k] = kept;
+      else if (typeof v === 'object' && v !== null && !Buffer.isBuffer(v) && !Array.isArray(v))
+        out[k] = kept ?? {};
+    }
+    return out;
+  }
+  return value;
+}
+
+void test('requests the codec writes decode in protobufjs to the same fields', () => {
+  for (const m of requests) {
+    const decoded = toObject(RequestType, serializeShardRequest(m));
+    const expected = withoutDefaults({ ...asProtobufjs(m), [m.kind]: (m as never)[m.kind] });
+    assert.deepEqual(withoutDefaults(decoded), expected, m.kind);
+  }
+});
+
+void test('responses the codec writes decode in protobufjs to the same fields', () => {
+  for (const m of responses) {
+    const decoded = toObject(ResponseType, serializeShardResponse(m));
+    const expected = withoutDefaults({ ...asProtobufjs(m), [m.kind]: (m as never)[m.kind] });
+    assert.deepEqual(withoutDefaults(decoded), expected, m.kind);
+  }
+});
+
+void test('what protobufjs writes, the codec reads back as the message it came from', () => {
+  for (const m of requests) {
+    const bytes = RequestType.encode(
+      RequestType.fromObject({ ...asProtobufjs(m), [m.kind]: (m as never)[m.kind] }),
+    ).finish();
+    const decoded = deserializeShardRequest(Buffer.from(bytes));
+    assert.deepEqual(withoutDefaults(decoded), withoutDefaults(m), m.kind);
+    assert.equal(decoded.kind, m.kind);
+    assert.equal(decoded.call_id, m.call_id);
+  }
+  for (const m of responses) {
+    const bytes = ResponseType.encode(
+      ResponseType.fromObject({ ...asProtobufjs(m), [m.kind]: (m as never)[m.kind] }),
+    ).finish();
+    const decoded = deserializeShardResponse(Buffer.from(bytes));
+    assert.deepEqual(withoutDefaults(decoded), withoutDefaults(m), m.kind);
+    assert.equal(decoded.kind, m.kind);
+  }
+});
+
+void test('a negative int64 dim, an unpacked shape and unknown fields read as protobuf defines them', () => {
+  const writer = protobuf.Writer.create();
+  // header { inputs { name "x" shape -1 (unpacked) shape 8 } field 15: varint 9 } call_id 7
+  const spec = protobuf.Writer.create()
+    .uint32(10)
+    .string('x')
+    .uint32(24)
+    .int64(-1)
+    .uint32(24)
+    .int64(8)
+    .finish();
+  const header = protobuf.Writer.create().uint32(50).bytes(spec).uint32(120).uint32(9).finish();
+  const bytes = writer.uint32(10).bytes(header).uint32(32).uint64(7).uint32(122).string('future').finish();
+  const m = deserializeShardRequest(Buffer.from(bytes));
+  assert.equal(m.call_id, 7);
+  assert.ok(m.kind === 'header');
+  assert.deepEqual(m.header.inputs[0]!.shape, [-1, 8]);
+  const back = toObject(RequestType, serializeShardRequest(m));
+  assert.deepEqual((back['header'] as { inputs: { shape: number[] }[] }).inputs[0]!.shape, [-1, 8]);
+});
+
+void test("a chunk's data is read as a view of the received message, not a copy", () => {
+  const bytes = serializeShardResponse({ call_id: 1, kind: 'chunk', chunk: { tensor: 0, offset: 0, data } });
+  const m = deserializeShardResponse(bytes);
+  assert.ok(m.kind === 'chunk');
+  assert.ok(m.chunk.data.equals(data));
+  // Changing a byte of the message changes the chunk read from it.
+  const at = bytes.indexOf(data) + 10;
+  bytes[at] = bytes[at]! ^ 0xff;
+  assert.equal(m.chunk.data[10], data[10]! ^ 0xff, 'the chunk shares the message memory');
+});
+
+void test('a message with no member of its oneof, or cut short, is refused', () => {
+  assert.throws(() => deserializeShardRequest(Buffer.from([32, 1])), /sets none of header, chunk, cancel/);
+  const whole = serializeShardResponse({ call_id: 1, kind: 'chunk', chunk: { tensor: 0, offset: 0, data } });
+  assert.throws(() => deserializeShardResponse(whole.subarray(0, 100)), RangeError);
+});

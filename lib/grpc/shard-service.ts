@@ -1,0 +1,42 @@
+import {
+  makeGenericClientConstructor,
+  type handleBidiStreamingCall,
+  type ServiceDefinition,
+} from '@grpc/grpc-js';
+import {
+  deserializeShardRequest,
+  deserializeShardResponse,
+  serializeShardRequest,
+  serializeShardResponse,
+} from './shard-codec.js';
+import { installFramePatch } from './grpc-frame.js';
+import type { ShardRequestMessage, ShardResponseMessage } from './shard-messages.js';
+
+// Shard messages carry their own gRPC prefix; let grpc-js send them without copying them again.
+installFramePatch();
+
+/** The method path of `shardmesh.v1.Shard/Infer`, as any gRPC client of `shard.proto` calls it. */
+export const SHARD_INFER_PATH = '/shardmesh.v1.Shard/Infer';
+
+/**
+ * `shardmesh.v1.Shard` for grpc-js with the hand-written codec instead of proto-loader's: what a
+ * shard serves (`server.addService`) and a router dials. Same method path and wire format as
+ * `shard.proto`, so stubs generated from it in any language call a shard unchanged.
+ */
+export const shardServiceDefinition: ServiceDefinition<{
+  Infer: handleBidiStreamingCall<ShardRequestMessage, ShardResponseMessage>;
+}> = {
+  Infer: {
+    path: SHARD_INFER_PATH,
+    requestStream: true,
+    responseStream: true,
+    requestSerialize: serializeShardRequest,
+    requestDeserialize: deserializeShardRequest,
+    responseSerialize: serializeShardResponse,
+    responseDeserialize: deserializeShardResponse,
+    originalName: 'Infer',
+  },
+};
+
+/** A client constructor for the shard service: `new ShardServiceClient(address, credentials, options)`. */
+export const ShardServiceClient = makeGenericClientConstructor(shardServiceDefinition, 'shardmesh.v1.Shard');

@@ -1,0 +1,152 @@
+import {
+  Metadata,
+  status as Status,
+  type ClientDuplexStream,
+  type ServiceError as GrpcError,
+} from '@grpc/grpc-js';
+import type {
+  ShardRequestKind,
+  ShardRequestMessage,
+  ShardResponseKind,
+  ShardResponseMessage,
+} from '../../lib/grpc/shard-messages.js';
+
+export type InferDuplex = ClientDuplexStream<ShardRequestMessage, ShardResponseMessage>;
+
+/** What a call on a shared stream hears: its own messages, or the stream's failure. */
+export interface CallListener {
+  message(message: ShardResponseKind): void;
+  /** The stream ended under the call; `error` is a gRPC error (usually UNAVAILABLE). */
+  streamFailed(error: GrpcError): void;
+}
+
+/** An error shaped as grpc-js reports a call's status, so the retry policy and mappers read it alike. */
+export function grpcError(code: Status, details: string): GrpcError {
+  return Object.assign(new Error(`${code} ${Status[code]}: ${details}`), {
+    code,
+    details,
+    metadata: new Metadata(),
+  });
+}
+
+/**
+ * Codes a failed stream passes on to its calls as they are: the shard refused this router, which
+ * no other replica of the same trust domain would do differently. Any other end is UNAVAILABLE:
+ * the connection dropped or the shard died, and another replica may answer.
+ */
+const KEPT_CODES: ReadonlySet<Status> = new Set([Status.PERMISSION_DENIED, Status.UNAUTHENTICATED]);
+
+/**
+ * One long-lived `Shard.Infer` stream carrying many calls tagged by id (`shard.proto`). Writes
+ * from all calls share one back-pressure wait; when the stream ends, every call still open on it
+ * fails at once with UNAVAILABLE, so the router's retry policy can take it elsewhere.
+ */
+export class MuxStream {
+  readonly #calls = new Map<number, CallListener>();
+  #nextId = 1;
+  #blocked: Promise<void> | undefined;
+  #unblock: (() => void) | undefined;
+  #dead = false;
+
+  constructor(
+    private readonly stream: InferDuplex,
+    private readonly onDead: (stream: MuxStream) => void,
+  ) {
+    stream.on('data', (m: ShardResponseMessage) => this.#calls.get(m.call_id)?.message(m));
+    stream.on('error', (error: GrpcError) => this.#die(error));
+    stream.on('status', (status: { code: Status; details: string }) =>
+      this.#die(grpcError(status.code, status.details || 'the shard ended the stream')),
+    );
+  }
+
+  get openCalls(): number {
+    return this.#calls.size;
+  }
+
+  get dead(): boolean {
+    return this.#dead;
+  }
+
+  /** Registers a call; returns its id. Its messages go to `listener` until `close` or the stream's end. */
+  open(listener: CallListener): number {
+    const id = this.#nextId++;
+    this.#calls.set(id, listener);
+    return id;
+  }
+
+  /** The call has ended on the router's side; later messages for it are dropped. */
+  close(id: number): void {
+    this.#calls.delete(id);
+  }
+
+  /** Gives a call up: the shard stops it (CANCELLED or DEADLINE_EXCEEDED) and sends nothing more. */
+  cancel(id: number, code: Status): void {
+    if (!this.#calls.delete(id) || this.#dead) return;
+    this.stream.write({ call_id: id, kind: 'cancel', cancel: { code } });
+  }
+
+  /** Sends a message of call `id`; resolves when the stream can take more (or has died). */
+  async write(id: number, message: ShardRequestKind): Promise<void> {
+    while (this.#blocked) await this.#blocked;
+    if (this.#dead) return;
+    if (this.stream.write({ ...message, call_id: id } as ShardRequestMessage)) return;
+    this.#blocked ??= new Promise<void>((resolve) => {
+      this.#unblock = () => {
+        this.#blocked = undefined;
+        this.#unblock = undefined;
+        resolve();
+      };
+      this.stream.once('drain', this.#unblock);
+    });
+    await this.#blocked;
+  }
+
+  /** Half-closes: the shard finishes the calls open on it, then ends the stream. */
+  end(): void {
+    if (!this.#dead) this.stream.end();
+  }
+
+  #die(error: GrpcError): void {
+    if (this.#dead) return;
+    this.#dead = true;
+    this.onDead(this);
+    this.#unblock?.();
+    const failure = KEPT_CODES.has(error.code)
+      ? error
+      : grpcError(Status.UNAVAILABLE, `the shard stream ended with ${Status[error.code]}: ${error.details}`);
+    const calls = [...this.#calls.values()];
+    this.#calls.clear();
+    for (const call of calls) call.streamFailed(failure);
+  }
+}
+
+/**
+ * A few `MuxStream`s over one shard channel, opened when first needed and replaced when they
+ * fail. A call goes to the stream with the fewest open calls; a new stream opens only while every
+ * stream has a call open and the pool is below `size`.
+ */
+export class ShardStreamPool {
+  readonly #streams: MuxStream[] = [];
+
+  constructor(
+    private readonly openStream: () => InferDuplex,
+    private readonly size: number,
+  ) {}
+
+  pick(): MuxStream {
+    let best: MuxStream | undefined;
+    for (const s of this.#streams) if (!best || s.openCalls < best.openCalls) best = s;
+    if (best && (best.openCalls === 0 || this.#streams.length >= this.size)) return best;
+    const stream = new MuxStream(this.openStream(), (dead) => {
+      const i = this.#streams.indexOf(dead);
+      if (i >= 0) this.#streams.splice(i, 1);
+    });
+    this.#streams.push(stream);
+    return stream;
+  }
+
+  /** Half-closes every stream: calls open on them finish, new ones open new streams. */
+  end(): void {
+    for (const s of this.#streams.splice(0)) s.end();
+  }
+}
