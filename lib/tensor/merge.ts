@@ -1,6 +1,7 @@
 import { bytesPerElement, type Datatype } from './dtype.js';
 import { byteSize, normalizeAxis, strideBytes, type Tensor, type TensorSpec } from './tensor.js';
 import { bytesOf, typedView } from './typed-view.js';
+import { allocateWithHeadroom } from './headroom.js';
 
 /**
  * Streaming gathers: a merger owns the destination buffer and takes partition chunks in any order
@@ -41,7 +42,9 @@ export class ConcatMerger implements Merger {
     const shape = concatShape(name, partShapes, axis);
     const a = normalizeAxis(axis, shape.length);
     this.spec = { name, datatype, shape };
-    this.#data = Buffer.alloc(byteSize(this.spec));
+    // The merged tensor is the response's raw_output_contents itself: headroom lets the V2 encoder
+    // put the message header in front of it instead of copying it.
+    this.#data = allocateWithHeadroom(byteSize(this.spec));
     const inner = strideBytes(this.spec, a);
     this.#destRow = shape[a]! * inner;
     this.#rows = partShapes.map((s) => s[a]! * inner);
@@ -100,7 +103,7 @@ export class SumMerger implements Merger {
     if (mean && datatype !== 'FP32' && datatype !== 'FP64')
       throw new TypeError(`${name}: mean needs FP32 or FP64, not ${datatype}`);
     this.spec = { name, datatype, shape: [...first] };
-    this.#data = Buffer.alloc(byteSize(this.spec));
+    this.#data = allocateWithHeadroom(byteSize(this.spec));
     this.#partitions = partShapes.length;
     this.#mean = mean;
   }
