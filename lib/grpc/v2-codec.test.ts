@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import protobuf from 'protobufjs';
-import { allocateWithHeadroom, HEADROOM_MIN_BYTES } from '../tensor/headroom.js';
+import { allocateOutput, HEADROOM_MIN_BYTES } from '../tensor/output-buffers.js';
 import { loadInferencePackage } from './protos.js';
 import {
   decodeInferRequest,
@@ -188,7 +188,7 @@ void describe('encodeInferResponse', () => {
   });
 
   test('one large output with headroom is not copied: the message ends in its very bytes', () => {
-    const tensor = allocateWithHeadroom(HEADROOM_MIN_BYTES * 2);
+    const tensor = allocateOutput(HEADROOM_MIN_BYTES * 2);
     tensor.fill(7);
     const response = {
       model_name: 'outer',
@@ -208,6 +208,25 @@ void describe('encodeInferResponse', () => {
       tensor.every((b) => b === 7),
       'the tensor itself is untouched',
     );
+  });
+
+  test('an output from allocateOutput is released once its bytes are taken, not before', async () => {
+    const size = HEADROOM_MIN_BYTES * 3;
+    const response = (t: Buffer): object => ({ outputs: [{ name: 'y' }], raw_output_contents: [t] });
+    // Zero-copy path: released after the current task (grpc-js copies synchronously).
+    const tensor = allocateOutput(size).fill(3);
+    encodeInferResponse(response(tensor));
+    assert.notEqual(allocateOutput(size), tensor, 'still in use until the serializer returns');
+    await Promise.resolve();
+    assert.equal(allocateOutput(size), tensor);
+    // Copy path (two outputs): released at once, and the message holds the bytes.
+    const [a, b] = [allocateOutput(size).fill(1), allocateOutput(size).fill(2)];
+    const two = { outputs: [{ name: 'a' }, { name: 'b' }], raw_output_contents: [a, b] };
+    const expected = RESPONSE.serialize(two);
+    const ours = encodeInferResponse(two);
+    assert.equal(allocateOutput(size), b);
+    assert.equal(allocateOutput(size), a);
+    assert.deepEqual(ours, expected);
   });
 
   test('a buffer without registered headroom is copied, never written in front of', () => {

@@ -6,16 +6,18 @@
 //   of the message is decoded by protobufjs, so every other field reads as before (LOADER_OPTIONS).
 // - encode: the small header fields are written with protobufjs's Writer and raw_output_contents
 //   are copied once, straight into the message buffer; a single output allocated with headroom
-//   (lib/tensor/headroom.ts) is not copied at all, the header goes in front of it. grpc-js then
-//   copies the message once more into its length-prefixed frame (server-interceptors
+//   (lib/tensor/output-buffers.ts) is not copied at all, the header goes in front of it. grpc-js
+//   then copies the message once more into its length-prefixed frame (server-interceptors
 //   serializeMessage); that copy is grpc-js's own and is not avoidable through its API.
+// - ownership: encoding a response consumes it. Outputs from allocateOutput go back to its pool
+//   once their bytes are copied, so a response object must not be read after it was sent.
 //
 // Wire form is the protocol's: fields in field-number order, as protobufjs writes them, so the
 // bytes equal protobufjs's own encoding of the same object.
 
 import type { ServiceDefinition } from '@grpc/grpc-js';
 import protobuf from 'protobufjs';
-import { headroomOf } from '../tensor/headroom.js';
+import { headroomOf, releaseOutput } from '../tensor/output-buffers.js';
 import { loadInferencePackage } from './protos.js';
 
 type Serialize = (value: object) => Buffer;
@@ -151,18 +153,22 @@ function encodeResponse(response: WireInferResponse, outerPrefix?: Uint8Array): 
   for (const r of raw) innerLength += 1 + varintLength(r.length) + r.length;
   const outer = outerPrefix ? outerPrefix.length + 1 + varintLength(innerLength) : 0;
   const prefixLength = outer + innerLength - (raw.length === 1 ? raw[0]!.length : 0);
-  const only = raw.length === 1 ? raw[0]! : undefined;
-  const whole = only && Buffer.isBuffer(only) ? headroomOf(only) : undefined;
+  const only = raw.length === 1 && Buffer.isBuffer(raw[0]) ? raw[0] : undefined;
+  const whole = only ? headroomOf(only) : undefined;
   // One output with headroom: write everything in front of it; the tensor stays where it is.
   if (only && whole && only.byteOffset - whole.byteOffset >= prefixLength) {
     const start = only.byteOffset - whole.byteOffset - prefixLength;
     const end = writePrefix(whole, start, header, outerPrefix, innerLength, [only], false);
     if (end !== start + prefixLength) throw new Error('v2-codec: prefix length mismatch');
+    // grpc-js copies what a serializer returns into its frame before it returns to the event loop
+    // (server-interceptors serializeMessage), so the buffer is free once this task is done.
+    queueMicrotask(() => releaseOutput(only));
     return whole.subarray(start, end + only.length);
   }
   const out = Buffer.allocUnsafe(outer + innerLength);
   const end = writePrefix(out, 0, header, outerPrefix, innerLength, raw, true);
   if (end !== out.length) throw new Error('v2-codec: message length mismatch');
+  for (const r of raw) if (Buffer.isBuffer(r)) releaseOutput(r);
   return out;
 }
 

@@ -1,7 +1,7 @@
 import { bytesPerElement, type Datatype } from './dtype.js';
 import { byteSize, normalizeAxis, strideBytes, type Tensor, type TensorSpec } from './tensor.js';
 import { bytesOf, typedView } from './typed-view.js';
-import { allocateWithHeadroom } from './headroom.js';
+import { allocateOutput } from './output-buffers.js';
 
 /**
  * Streaming gathers: a merger owns the destination buffer and takes partition chunks in any order
@@ -44,7 +44,7 @@ export class ConcatMerger implements Merger {
     this.spec = { name, datatype, shape };
     // The merged tensor is the response's raw_output_contents itself: headroom lets the V2 encoder
     // put the message header in front of it instead of copying it.
-    this.#data = allocateWithHeadroom(byteSize(this.spec));
+    this.#data = allocateOutput(byteSize(this.spec));
     const inner = strideBytes(this.spec, a);
     this.#destRow = shape[a]! * inner;
     this.#rows = partShapes.map((s) => s[a]! * inner);
@@ -103,7 +103,7 @@ export class SumMerger implements Merger {
     if (mean && datatype !== 'FP32' && datatype !== 'FP64')
       throw new TypeError(`${name}: mean needs FP32 or FP64, not ${datatype}`);
     this.spec = { name, datatype, shape: [...first] };
-    this.#data = allocateWithHeadroom(byteSize(this.spec));
+    this.#data = allocateOutput(byteSize(this.spec));
     this.#partitions = partShapes.length;
     this.#mean = mean;
   }
