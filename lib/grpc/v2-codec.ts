@@ -7,10 +7,11 @@
 // - encode: the small header fields are written with protobufjs's Writer and raw_output_contents
 //   are copied once, straight into the message buffer; a single output allocated with headroom
 //   (lib/tensor/output-buffers.ts) is not copied at all, the header goes in front of it. grpc-js
-//   then copies the message once more into its length-prefixed frame (server-interceptors
-//   serializeMessage); that copy is grpc-js's own and is not avoidable through its API.
+//   would copy the message once more into its length-prefixed frame (server-interceptors
+//   serializeMessage); server-framing.ts writes that prefix in front of such a message instead.
 // - ownership: encoding a response consumes it. Outputs from allocateOutput go back to its pool
-//   once their bytes are copied, so a response object must not be read after it was sent.
+//   once their bytes are copied or written, so a response object must not be read after it was
+//   sent.
 //
 // Wire form is the protocol's: fields in field-number order, as protobufjs writes them, so the
 // bytes equal protobufjs's own encoding of the same object.
@@ -19,6 +20,7 @@ import type { ServiceDefinition } from '@grpc/grpc-js';
 import protobuf from 'protobufjs';
 import { headroomOf, releaseOutput } from '../tensor/output-buffers.js';
 import { loadInferencePackage } from './protos.js';
+import { installServerFraming, markFramable } from './server-framing.js';
 
 type Serialize = (value: object) => Buffer;
 type Deserialize = (bytes: Buffer) => Record<string, unknown>;
@@ -155,15 +157,13 @@ function encodeResponse(response: WireInferResponse, outerPrefix?: Uint8Array): 
   const prefixLength = outer + innerLength - (raw.length === 1 ? raw[0]!.length : 0);
   const only = raw.length === 1 && Buffer.isBuffer(raw[0]) ? raw[0] : undefined;
   const whole = only ? headroomOf(only) : undefined;
-  // One output with headroom: write everything in front of it; the tensor stays where it is.
-  if (only && whole && only.byteOffset - whole.byteOffset >= prefixLength) {
+  // One output with headroom: write everything in front of it, leaving 5 bytes for gRPC's frame
+  // prefix (server-framing.ts); the tensor stays where it is, and is reused once it was written.
+  if (only && whole && only.byteOffset - whole.byteOffset >= prefixLength + 5) {
     const start = only.byteOffset - whole.byteOffset - prefixLength;
     const end = writePrefix(whole, start, header, outerPrefix, innerLength, [only], false);
     if (end !== start + prefixLength) throw new Error('v2-codec: prefix length mismatch');
-    // grpc-js copies what a serializer returns into its frame before it returns to the event loop
-    // (server-interceptors serializeMessage), so the buffer is free once this task is done.
-    queueMicrotask(() => releaseOutput(only));
-    return whole.subarray(start, end + only.length);
+    return markFramable(whole.subarray(start, end + only.length), () => releaseOutput(only));
   }
   const out = Buffer.allocUnsafe(outer + innerLength);
   const end = writePrefix(out, 0, header, outerPrefix, innerLength, raw, true);
@@ -226,8 +226,10 @@ const STREAM_RESPONSE = messageCodec('inference.ModelStreamInferResponse');
  * The GRPCInferenceService definition the router serves: proto-loader's, with this codec on the
  * server side of ModelInfer and ModelStreamInfer. The client side (requestSerialize,
  * responseDeserialize) is proto-loader's, so clients built from the same definition still work.
+ * Installs the no-copy response framing on grpc-js's server (server-framing.ts) first.
  */
 export function routerInferenceDefinition(): ServiceDefinition {
+  installServerFraming();
   const base = loadInferencePackage().service.service;
   return {
     ...base,
