@@ -5,6 +5,7 @@ import {
   Server,
   ServerCredentials,
   type sendUnaryData,
+  type ServerDuplexStream,
   type ServerUnaryCall,
   type ServiceError,
 } from '@grpc/grpc-js';
@@ -42,6 +43,27 @@ void describe('no-copy response framing on a real grpc-js server', () => {
             raw_output_contents: [data],
           });
         }, id % 7);
+      },
+      ModelStreamInfer: (call: ServerDuplexStream<{ id: string }, object>) => {
+        let open = 0;
+        let ended = false;
+        call.on('data', (request: { id: string }) => {
+          open++;
+          const id = Number(request.id);
+          setTimeout(() => {
+            const data = allocateOutput(size).fill(id);
+            served.push(data);
+            call.write({
+              error_message: '',
+              infer_response: { id: request.id, outputs: [{ name: 'y' }], raw_output_contents: [data] },
+            });
+            if (--open === 0 && ended) call.end();
+          }, id % 7);
+        });
+        call.on('end', () => {
+          ended = true;
+          if (open === 0) call.end();
+        });
       },
     });
     const port = await new Promise<number>((resolve, reject) =>
@@ -82,6 +104,35 @@ void describe('no-copy response framing on a real grpc-js server', () => {
       }
     }
     const distinct = new Set(served).size;
+    assert.ok(
+      distinct < served.length,
+      `outputs were reused (${distinct} buffers for ${served.length} calls)`,
+    );
+  });
+
+  test('the same holds for ModelStreamInfer responses written while others are in flight', async () => {
+    const stream = (client['ModelStreamInfer'] as () => NodeJS.ReadWriteStream & { end(): void }).call(
+      client,
+    );
+    const ids = Array.from({ length: 16 }, (_, i) => 100 + i);
+    const seen = new Map<number, Buffer>();
+    const done = new Promise<void>((resolve, reject) => {
+      stream.on('data', (m: { infer_response: { id: string; raw_output_contents: Buffer[] } }) =>
+        seen.set(Number(m.infer_response.id), m.infer_response.raw_output_contents[0]!),
+      );
+      stream.on('end', resolve);
+      stream.on('error', reject);
+    });
+    const before = served.length;
+    for (const id of ids) stream.write({ model_name: 'm', id: String(id) } as never);
+    stream.end();
+    await done;
+    assert.deepEqual([...seen.keys()].sort(), ids);
+    for (const [id, raw] of seen) {
+      const wrong = raw.findIndex((b) => b !== id % 256);
+      assert.equal(wrong, -1, `stream request ${id} read byte ${raw[wrong]} at ${wrong}`);
+    }
+    const distinct = new Set(served.slice(before)).size;
     assert.ok(
       distinct < served.length,
       `outputs were reused (${distinct} buffers for ${served.length} calls)`,
