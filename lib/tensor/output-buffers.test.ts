@@ -40,6 +40,8 @@ void describe('merged outputs carry headroom, so the response encoder need not c
       ],
       0,
     );
+    m.accept(0, 0, Buffer.alloc(rows * 4));
+    m.accept(1, 0, Buffer.alloc(rows * 4));
     assert.ok(headroomOf(m.result().data));
   });
   test('SumMerger', () => {
@@ -57,6 +59,15 @@ void describe('releaseOutput', () => {
     assert.equal(again, first);
     assert.ok(again.every((b) => b === 0));
     assert.notEqual(allocateOutput(size), first, 'taken from the pool, so not handed out twice');
+  });
+
+  test('zeroFill: false hands a reused buffer back as it was', () => {
+    const size = HEADROOM_MIN_BYTES + 36;
+    const first = allocateOutput(size).fill(4);
+    releaseOutput(first);
+    const again = allocateOutput(size, { zeroFill: false });
+    assert.equal(again, first);
+    assert.ok(again.every((b) => b === 4));
   });
 
   test('releasing twice puts it in the pool once; foreign buffers are never pooled', () => {

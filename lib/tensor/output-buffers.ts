@@ -32,14 +32,18 @@ const pool = new Map<number, Buffer[]>();
 const free = new WeakSet<Buffer>();
 let pooledBytes = 0;
 
-/** A zero-filled buffer of `byteLength` bytes; large ones get {@link HEADROOM_BYTES} in front. */
-export function allocateOutput(byteLength: number): Buffer {
+/**
+ * A buffer of `byteLength` bytes; large ones get {@link HEADROOM_BYTES} in front. Zero-filled,
+ * unless `zeroFill` is false: then a reused buffer keeps another tensor's bytes, for a caller that
+ * overwrites every byte and checks that it did (ConcatMerger).
+ */
+export function allocateOutput(byteLength: number, options: { zeroFill?: boolean } = {}): Buffer {
   if (byteLength < HEADROOM_MIN_BYTES) return Buffer.alloc(byteLength);
   const reused = pool.get(byteLength)?.pop();
   if (reused) {
     free.delete(reused);
     pooledBytes -= reserved.get(reused)!.length;
-    return reused.fill(0);
+    return options.zeroFill === false ? reused : reused.fill(0);
   }
   const whole = Buffer.alloc(HEADROOM_BYTES + byteLength);
   const data = whole.subarray(HEADROOM_BYTES);
