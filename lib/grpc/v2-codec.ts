@@ -145,8 +145,10 @@ function writeVarint(into: Buffer, at: number, n: number): number {
 }
 
 /**
- * A ModelInferResponse, optionally wrapped as field `wrapTag` of an outer message whose other
- * fields are `outerPrefix` (ModelStreamInferResponse). Tensor bytes are copied at most once.
+ * A ModelInferResponse, or with `outerPrefix` a ModelStreamInferResponse holding it as field 2
+ * after the fields in `outerPrefix`. Tensor bytes are copied at most once: not at all for one
+ * output with headroom, which goes back to the pool after grpc-js wrote it; outputs that were
+ * copied go back at once.
  */
 function encodeResponse(response: WireInferResponse, outerPrefix?: Uint8Array): Buffer {
   const header = encodeHeader(response);
