@@ -264,3 +264,17 @@ void describe('StageGather: what an attempt sent, and only the current attempt',
     assert.deepEqual(readF32(gather.result().get('y')), [1, 2, 3]);
   });
 });
+
+void test('StageGather: a concat chunk past the partition end is invalid shard output', () => {
+  const gather = new StageGather(stagePlan([{ name: 'y', gather: { kind: 'concat', axis: 0 } }]));
+  const [s0, s1] = [gather.sink(0), gather.sink(1)];
+  s0.header([spec('y', [1])]);
+  s1.header([spec('y', [1])]);
+  assert.throws(
+    () => s0.chunk(0, 4, f32([1])),
+    (error: unknown) =>
+      error instanceof GatherError &&
+      error.kind === 'invalid-shard-output' &&
+      /partition 0 chunk at byte 4 \(4 bytes\) ends past its 4 bytes/.test(error.message),
+  );
+});

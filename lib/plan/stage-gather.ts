@@ -126,7 +126,14 @@ export class StageGather {
   }
 
   #accept(p: number, chunk: Pending): void {
-    this.#mergers![chunk.tensor]!.accept(p, chunk.offset, chunk.data);
+    try {
+      this.#mergers![chunk.tensor]!.accept(p, chunk.offset, chunk.data);
+    } catch (error) {
+      // Mergers refuse chunks outside the partition's bytes with a RangeError: the shard's fault.
+      if (error instanceof RangeError)
+        throw new GatherError('invalid-shard-output', `stage ${this.stage.name}: ${error.message}`);
+      throw error;
+    }
   }
 
   /** Partition p's call succeeded: everything it sent may now be merged. */
