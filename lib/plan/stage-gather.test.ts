@@ -225,3 +225,56 @@ void describe('StageGather', () => {
     assert.deepEqual(readI64(out.get('classes')), [0, 3]);
   });
 });
+
+void describe('StageGather: what an attempt sent, and only the current attempt', () => {
+  const concat = (): StageGather =>
+    new StageGather(stagePlan([{ name: 'y', gather: { kind: 'concat', axis: 0 } }]));
+
+  void test('a partition that sent too few bytes of a concat output is invalid shard output', () => {
+    const gather = concat();
+    const [s0, s1] = [gather.sink(0), gather.sink(1)];
+    s0.header([spec('y', [2])]);
+    s1.header([spec('y', [1])]);
+    s0.chunk(0, 0, f32([1])); // of 2 elements
+    s1.chunk(0, 0, f32([3]));
+    gather.partitionDone(0);
+    gather.partitionDone(1);
+    assert.throws(
+      () => gather.result(),
+      (error: unknown) =>
+        error instanceof GatherError &&
+        error.kind === 'invalid-shard-output' &&
+        /stage mlp: y: partition 0 sent 4 bytes of its 8/.test(error.message),
+    );
+  });
+
+  void test("a late chunk of an abandoned attempt neither lands nor counts in the retry's", () => {
+    const gather = concat();
+    const s1 = gather.sink(1);
+    s1.header([spec('y', [1])]);
+    s1.chunk(0, 0, f32([3]));
+    gather.partitionDone(1);
+    const failed = gather.sink(0);
+    failed.header([spec('y', [2])]);
+    const retry = gather.sink(0);
+    retry.header([spec('y', [2])]);
+    retry.chunk(0, 0, f32([1, 2]));
+    failed.chunk(0, 0, f32([9, 9])); // still in flight when the attempt was abandoned
+    gather.partitionDone(0);
+    assert.deepEqual(readF32(gather.result().get('y')), [1, 2, 3]);
+  });
+});
+
+void test('StageGather: a concat chunk past the partition end is invalid shard output', () => {
+  const gather = new StageGather(stagePlan([{ name: 'y', gather: { kind: 'concat', axis: 0 } }]));
+  const [s0, s1] = [gather.sink(0), gather.sink(1)];
+  s0.header([spec('y', [1])]);
+  s1.header([spec('y', [1])]);
+  assert.throws(
+    () => s0.chunk(0, 4, f32([1])),
+    (error: unknown) =>
+      error instanceof GatherError &&
+      error.kind === 'invalid-shard-output' &&
+      /partition 0 chunk at byte 4 \(4 bytes\) ends past its 4 bytes/.test(error.message),
+  );
+});

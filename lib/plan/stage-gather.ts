@@ -30,6 +30,7 @@ export class StageGather {
   readonly #shapes: (readonly TensorSpec[] | undefined)[];
   readonly #pending: Pending[][];
   readonly #complete: boolean[];
+  readonly #attempts: number[];
   #mergers: Merger[] | undefined;
 
   constructor(private readonly stage: StagePlan) {
@@ -37,14 +38,27 @@ export class StageGather {
     this.#shapes = Array.from({ length: n }, () => undefined);
     this.#pending = Array.from({ length: n }, () => []);
     this.#complete = Array.from({ length: n }, () => false);
+    this.#attempts = Array.from({ length: n }, () => 0);
   }
 
-  /** A fresh sink for an attempt at partition `p`; the previous attempt's unmerged bytes are dropped. */
+  /**
+   * A fresh sink for an attempt at partition `p`; the previous attempt's unmerged bytes are
+   * dropped, and its sink goes deaf. A concat output's bytes are counted per attempt, so
+   * `result()` refuses an output a partition did not send in full.
+   */
   sink(p: number): PartitionSink {
     this.#pending[p] = [];
+    for (const m of this.#mergers ?? []) if (m instanceof ConcatMerger) m.restart(p);
+    // A late message of an abandoned attempt must not count towards (or land in) this one's.
+    const attempt = ++this.#attempts[p]!;
+    const current = (): boolean => this.#attempts[p] === attempt;
     return {
-      header: (specs) => this.#header(p, specs),
-      chunk: (tensor, offset, data) => this.#chunk(p, { tensor, offset, data }),
+      header: (specs) => {
+        if (current()) this.#header(p, specs);
+      },
+      chunk: (tensor, offset, data) => {
+        if (current()) this.#chunk(p, { tensor, offset, data });
+      },
     };
   }
 
@@ -112,7 +126,14 @@ export class StageGather {
   }
 
   #accept(p: number, chunk: Pending): void {
-    this.#mergers![chunk.tensor]!.accept(p, chunk.offset, chunk.data);
+    try {
+      this.#mergers![chunk.tensor]!.accept(p, chunk.offset, chunk.data);
+    } catch (error) {
+      // Mergers refuse chunks outside the partition's bytes with a RangeError: the shard's fault.
+      if (error instanceof RangeError)
+        throw new GatherError('invalid-shard-output', `stage ${this.stage.name}: ${error.message}`);
+      throw error;
+    }
   }
 
   /** Partition p's call succeeded: everything it sent may now be merged. */
@@ -135,7 +156,7 @@ export class StageGather {
     this.stage.outputs.forEach((output, i) => {
       const gather = output.gather;
       if (gather.kind !== 'topk') {
-        if (!this.#isIndicesOfTopk(output.name)) out.set(output.name, mergers[i]!.result());
+        if (!this.#isIndicesOfTopk(output.name)) out.set(output.name, this.#merged(mergers[i]!));
         return;
       }
       const j = this.stage.outputs.findIndex((o) => o.name === gather.indices);
@@ -153,6 +174,17 @@ export class StageGather {
       out.set(gather.indices, indices);
     });
     return out;
+  }
+
+  /** A merger's tensor; a partition that sent too few bytes is the shard's fault. */
+  #merged(merger: Merger): Tensor {
+    try {
+      return merger.result();
+    } catch (error) {
+      if (error instanceof RangeError)
+        throw new GatherError('invalid-shard-output', `stage ${this.stage.name}: ${error.message}`);
+      throw error;
+    }
   }
 
   #isIndicesOfTopk(name: string): boolean {

@@ -278,3 +278,37 @@ void describe('concatTensors(splitTensor(t, axis, n), axis)', () => {
     }
   });
 });
+
+void describe('ConcatMerger counts what each partition sent', () => {
+  const two = (): ConcatMerger =>
+    new ConcatMerger(
+      'y',
+      'FP32',
+      [
+        [2, 2],
+        [2, 1],
+      ],
+      1,
+    );
+
+  void test('result() refuses a tensor a partition did not send in full, naming it', () => {
+    const merger = two();
+    merger.accept(0, 0, f32Buffer([1, 2, 3, 4]));
+    merger.accept(1, 0, f32Buffer([5]));
+    assert.throws(() => merger.result(), /partition 1 sent 4 bytes of its 8/);
+  });
+
+  void test('restart: a retried partition rewrites its region and counts afresh', () => {
+    const merger = two();
+    merger.accept(0, 0, f32Buffer([1, 2, 3, 4]));
+    merger.accept(1, 0, f32Buffer([9])); // the failed attempt's first chunk
+    merger.restart(1);
+    merger.accept(1, 0, f32Buffer([5, 6]));
+    assert.deepEqual(f32(merger.result()), [1, 2, 5, 3, 4, 6]);
+  });
+
+  void test('a chunk past the partition end is refused before it is written', () => {
+    const merger = two();
+    assert.throws(() => merger.accept(1, 4, f32Buffer([7, 8])), /ends past its 8 bytes/);
+  });
+});

@@ -1,6 +1,7 @@
 import { bytesPerElement, type Datatype } from './dtype.js';
 import { byteSize, normalizeAxis, strideBytes, type Tensor, type TensorSpec } from './tensor.js';
 import { bytesOf, typedView } from './typed-view.js';
+import { allocateOutput } from './output-buffers.js';
 
 /**
  * Streaming gathers: a merger owns the destination buffer and takes partition chunks in any order
@@ -29,20 +30,32 @@ export function concatShape(name: string, shapes: readonly (readonly number[])[]
   return first.map((d, i) => (i === a ? shapes.reduce((n, s) => n + s[a]!, 0) : d));
 }
 
+/**
+ * Concatenation in place: each chunk is copied once, straight to where it belongs in the merged
+ * tensor. The destination may be a reused buffer holding another tensor's bytes, so the merger
+ * counts what each partition sent and `result()` refuses a tensor with bytes missing; `restart`
+ * starts a partition's count again for a retried attempt, which rewrites the same region.
+ */
 export class ConcatMerger implements Merger {
   readonly spec: TensorSpec;
   readonly #data: Buffer;
   readonly #destRow: number;
   readonly #rows: number[];
   readonly #starts: number[];
+  readonly #partBytes: number[];
+  readonly #received: number[];
 
   /** `partShapes[p]` is partition p's output shape, known from its output header. */
   constructor(name: string, datatype: Datatype, partShapes: readonly (readonly number[])[], axis: number) {
     const shape = concatShape(name, partShapes, axis);
     const a = normalizeAxis(axis, shape.length);
     this.spec = { name, datatype, shape };
-    this.#data = Buffer.alloc(byteSize(this.spec));
+    // The merged tensor is the response's raw_output_contents itself: headroom lets the V2 encoder
+    // put the message header in front of it instead of copying it.
+    this.#data = allocateOutput(byteSize(this.spec), { zeroFill: false });
     const inner = strideBytes(this.spec, a);
+    this.#partBytes = partShapes.map((s) => byteSize({ datatype, shape: s }));
+    this.#received = partShapes.map(() => 0);
     this.#destRow = shape[a]! * inner;
     this.#rows = partShapes.map((s) => s[a]! * inner);
     let at = 0;
@@ -56,6 +69,12 @@ export class ConcatMerger implements Merger {
   accept(partition: number, offset: number, data: Uint8Array): void {
     const row = this.#rows[partition]!;
     const start = this.#starts[partition]!;
+    if (offset < 0 || offset + data.length > this.#partBytes[partition]!) {
+      throw new RangeError(
+        `${this.spec.name}: partition ${partition} chunk at byte ${offset} (${data.length} bytes) ends past its ${this.#partBytes[partition]} bytes`,
+      );
+    }
+    this.#received[partition]! += data.length;
     let done = 0;
     // A chunk may cross the partition's row boundaries; each row lands in its own destination run.
     while (done < data.length) {
@@ -63,12 +82,26 @@ export class ConcatMerger implements Merger {
       const outer = Math.floor(at / row);
       const within = at - outer * row;
       const take = Math.min(row - within, data.length - done);
-      this.#data.set(data.subarray(done, done + take), outer * this.#destRow + start + within);
+      // A plain Uint8Array view: Buffer#subarray costs several times more, once per row.
+      const run = take === data.length ? data : new Uint8Array(data.buffer, data.byteOffset + done, take);
+      this.#data.set(run, outer * this.#destRow + start + within);
       done += take;
     }
   }
 
+  /** A new attempt at `partition` begins: what it sent so far no longer counts. */
+  restart(partition: number): void {
+    this.#received[partition] = 0;
+  }
+
+  /** Throws a RangeError naming the partition when one has not sent all its bytes. */
   result(): Tensor {
+    this.#received.forEach((got, p) => {
+      if (got !== this.#partBytes[p])
+        throw new RangeError(
+          `${this.spec.name}: partition ${p} sent ${got} bytes of its ${this.#partBytes[p]}`,
+        );
+    });
     return { ...this.spec, data: this.#data };
   }
 }
@@ -100,7 +133,7 @@ export class SumMerger implements Merger {
     if (mean && datatype !== 'FP32' && datatype !== 'FP64')
       throw new TypeError(`${name}: mean needs FP32 or FP64, not ${datatype}`);
     this.spec = { name, datatype, shape: [...first] };
-    this.#data = Buffer.alloc(byteSize(this.spec));
+    this.#data = allocateOutput(byteSize(this.spec));
     this.#partitions = partShapes.length;
     this.#mean = mean;
   }

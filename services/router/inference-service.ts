@@ -18,6 +18,29 @@ function versionsOf(catalog: ModelCatalog, name: string, version: string): reado
 
 const DATA_TYPE = (datatype: string): string => `TYPE_${datatype === 'BYTES' ? 'STRING' : datatype}`;
 
+/** A call's cancellation: `signal` aborts when the client cancels while the call is still open. */
+export interface Cancellation {
+  readonly signal: AbortSignal;
+  /** The call is answered: a later `cancelled` event is the stream closing, not the client. */
+  close(): void;
+}
+
+/**
+ * grpc-js emits `cancelled` on a server call whenever its stream closes, also after a call that
+ * was answered normally; aborting then would build a DOMException (and run every abort listener)
+ * on every request for nothing. So only a `cancelled` before the answer aborts: a client cancel,
+ * a dropped connection, or grpc-js's own deadline timer.
+ */
+export function cancellationOf(call: NodeJS.EventEmitter): Cancellation {
+  const abort = new AbortController();
+  const onCancelled = (): void => abort.abort();
+  call.once('cancelled', onCancelled);
+  return {
+    signal: abort.signal,
+    close: () => void call.removeListener('cancelled', onCancelled),
+  };
+}
+
 /**
  * The Open Inference Protocol over the router. Handlers are async and throw ServiceError; `unary`
  * maps whatever they throw to one status, so a call is answered exactly once.
@@ -130,21 +153,25 @@ export function inferenceService(ctx: InferenceContext): UntypedServiceImplement
       );
     }),
     ModelInfer: (call: ServerUnaryCall<InferRequest, object>, callback: sendUnaryData<object>) => {
-      const abort = new AbortController();
-      call.on('cancelled', () => abort.abort());
-      runInference(ctx, call.request, deadlineOf(call), abort.signal).then(
-        (response) => callback(null, response),
-        (error: unknown) => callback(toStatus(error, (e) => ctx.log.error({ err: e }, 'unexpected error'))),
+      const cancel = cancellationOf(call);
+      runInference(ctx, call.request, deadlineOf(call), cancel.signal).then(
+        (response) => {
+          cancel.close();
+          callback(null, response);
+        },
+        (error: unknown) => {
+          cancel.close();
+          callback(toStatus(error, (e) => ctx.log.error({ err: e }, 'unexpected error')));
+        },
       );
     },
     ModelStreamInfer: (call: ServerDuplexStream<InferRequest, object>) => {
-      const abort = new AbortController();
-      call.on('cancelled', () => abort.abort());
+      const cancel = cancellationOf(call);
       const open = new Set<Promise<void>>();
       // Triton's form: each request gets one response message, in completion order, matched by id;
       // a failed request answers with `error_message` and the stream carries on.
       call.on('data', (request: InferRequest) => {
-        const done = runInference(ctx, request, deadlineOf(call), abort.signal).then(
+        const done = runInference(ctx, request, deadlineOf(call), cancel.signal).then(
           (response) => void call.write({ error_message: '', infer_response: response }),
           (error: unknown) => {
             const status = toStatus(error, (e) => ctx.log.error({ err: e }, 'unexpected error'));
@@ -157,7 +184,14 @@ export function inferenceService(ctx: InferenceContext): UntypedServiceImplement
         open.add(done);
         void done.finally(() => open.delete(done));
       });
-      call.on('end', () => void Promise.allSettled([...open]).then(() => call.end()));
+      call.on(
+        'end',
+        () =>
+          void Promise.allSettled([...open]).then(() => {
+            cancel.close();
+            call.end();
+          }),
+      );
     },
   };
 }

@@ -3,12 +3,8 @@ import { ReflectionService } from '@grpc/reflection';
 import { loadTlsFiles, serverCredentials } from '../../certs/credentials.js';
 import { identityFromCertificate } from '../../certs/identity.js';
 import { HealthStatus } from '../../lib/grpc/health-service.js';
-import {
-  INFERENCE_SERVICE,
-  loadHealthPackage,
-  loadInferencePackage,
-  routerReflectionDefinition,
-} from '../../lib/grpc/protos.js';
+import { INFERENCE_SERVICE, loadHealthPackage, routerReflectionDefinition } from '../../lib/grpc/protos.js';
+import { routerInferenceDefinition } from '../../lib/grpc/v2-codec.js';
 import type { Logger } from '../../lib/log.js';
 import type { Registry } from '../../registry/registry.js';
 import { buildRoutingTable, type RoutingTable } from './routing-table.js';
@@ -75,7 +71,7 @@ export async function startRouter(
     'grpc.max_send_message_length': -1,
   });
   server.addService(
-    loadInferencePackage().service.service,
+    routerInferenceDefinition(),
     inferenceService({
       catalog,
       table: () => table,

@@ -1,0 +1,223 @@
+// A probe of the client-facing hop: a real router and shards (child processes of this build), a
+// lean grpc-js client that sends one pre-encoded ModelInferRequest over and over and does not
+// decode the answers, and, per load phase, latency, throughput, router and shard CPU from /proc,
+// and the router's garbage collections (counted by a PerformanceObserver loaded with --import).
+//
+//   node dist/bench/probes/router-hop.js --model cls|mlp --concurrency 1,16 --seconds 8
+//   node dist/bench/probes/router-hop.js --model outer --concurrency 1 --seconds 15
+//   ... --profile DIR   writes the router's .cpuprofile of each measured phase into DIR
+//
+// Prints one JSON object per phase on stdout. Not part of the bench suites; never asserts timing.
+
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { Client, Metadata, type ServiceError } from '@grpc/grpc-js';
+import { channelCredentials, loadTlsFiles } from '../../certs/credentials.js';
+import { storeTlsFiles } from '../../certs/store.js';
+import { makeCertificates, startLocalMesh } from '../../cli/local-mesh.js';
+import { loadInferencePackage } from '../../lib/grpc/protos.js';
+import { loadPlan, planDir } from '../../lib/plan/repository.js';
+import { prepareModelRepository } from '../../partition/models/demo-models.js';
+import { OCR_MODELS, prepareOcrModel } from '../models.js';
+
+const { values: args } = parseArgs({
+  options: {
+    model: { type: 'string', default: 'mlp' },
+    concurrency: { type: 'string', default: '1,16' },
+    seconds: { type: 'string', default: '8' },
+    warmup: { type: 'string', default: '2' },
+    models: { type: 'string', default: path.join(tmpdir(), 'shardmesh-probe-models') },
+    profile: { type: 'string' },
+    label: { type: 'string', default: '' },
+  },
+});
+
+const GC_OBSERVER = `
+import { PerformanceObserver, constants } from 'node:perf_hooks';
+import { appendFileSync } from 'node:fs';
+const file = process.env.PROBE_GC_FILE;
+let lines = [];
+const flush = () => { if (lines.length) { appendFileSync(file, lines.join('')); lines = []; } };
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) {
+    lines.push(JSON.stringify({ t: performance.timeOrigin + e.startTime, kind: e.detail.kind, ms: e.duration }) + '\\n');
+  }
+}).observe({ entryTypes: ['gc'] });
+setInterval(flush, 100).unref();
+process.on('exit', flush);
+// SIGUSR2 starts the CPU profiler, the next one writes the profile (node refuses --cpu-prof in
+// NODE_OPTIONS, and this way the profile covers exactly one measured phase).
+const dir = process.env.PROBE_PROFILE_DIR;
+if (dir) {
+  const { Session } = await import('node:inspector');
+  const { writeFileSync } = await import('node:fs');
+  const session = new Session();
+  session.connect();
+  let running = false;
+  process.on('SIGUSR2', () => {
+    if (!running) {
+      session.post('Profiler.enable', () => session.post('Profiler.start'));
+    } else {
+      session.post('Profiler.stop', (err, { profile }) => {
+        writeFileSync(dir + '/router-' + Date.now() + '.cpuprofile', JSON.stringify(profile));
+      });
+    }
+    running = !running;
+  });
+}
+`;
+
+/** utime + stime of a process, in ms (clock ticks are 10 ms on Linux). */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+function percentile(sorted: number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
+
+async function main(): Promise<void> {
+  const model = args.model!;
+  const repo = await prepareModelRepository(args.models!);
+  // `cls` (PP-OCR's direction classifier, whole, one shard) as the bench's overhead suite serves it.
+  if (model === 'cls') await prepareOcrModel(repo.root, OCR_MODELS.small);
+  const { plan } = await loadPlan(planDir(repo.root, model, '1'));
+  const certs = await makeCertificates([
+    ['router', 'router'],
+    ['shard', 'shard-0'],
+    ['shard', 'shard-1'],
+    ['client', 'client'],
+  ]);
+  const work = await mkdtemp(path.join(tmpdir(), 'shardmesh-probe-'));
+  const gcFile = path.join(work, 'gc.jsonl');
+  await writeFile(path.join(work, 'gc-observer.mjs'), GC_OBSERVER);
+  await writeFile(gcFile, '');
+  process.env['NODE_OPTIONS'] = `--import=${path.join(work, 'gc-observer.mjs')}`;
+  if (args.profile) {
+    await mkdir(args.profile, { recursive: true });
+    process.env['PROBE_PROFILE_DIR'] = path.resolve(args.profile);
+  }
+  process.env['PROBE_GC_FILE'] = gcFile;
+  const partitions = Math.max(...plan.stages.map((s) => s.partitions.length));
+  const noOptions = { NODE_OPTIONS: '' };
+  const mesh = await startLocalMesh({
+    certsDir: certs.dir,
+    modelsDir: repo.root,
+    shards: Array.from({ length: partitions }, (_, p) => ({
+      name: `shard-${p}`,
+      serve: [`${model}/1/*/${p}`],
+      env: noOptions,
+    })),
+    models: [model],
+  });
+  const tls = await loadTlsFiles(storeTlsFiles(certs.dir, 'client'));
+  const client = new Client(mesh.address, channelCredentials(tls), {
+    'grpc.max_receive_message_length': -1,
+    'grpc-node.flow_control_window': 16 << 20,
+  });
+  const inputs = plan.inputs.map((t) => {
+    const shape = t.shape.map((d) => (d < 0 ? 1 : d));
+    const bytes = shape.reduce((a, b) => a * b, 1) * 4;
+    const data = Buffer.alloc(bytes);
+    for (let i = 0; i < bytes / 4; i++) data.writeFloatLE(((i % 13) - 6) / 7, i * 4);
+    return { spec: { name: t.name, datatype: t.datatype, shape }, data };
+  });
+  const request = loadInferencePackage().service.service['ModelInfer']!.requestSerialize({
+    model_name: model,
+    inputs: inputs.map((i) => i.spec),
+    raw_input_contents: inputs.map((i) => i.data),
+  });
+  const identity = (b: Buffer): Buffer => b;
+  let responseBytes = 0;
+  const once = (): Promise<void> =>
+    new Promise((resolve, reject) =>
+      client.makeUnaryRequest(
+        '/inference.GRPCInferenceService/ModelInfer',
+        identity,
+        (b: Buffer) => {
+          responseBytes += b.length;
+          return b;
+        },
+        request,
+        new Metadata(),
+        { deadline: new Date(Date.now() + 60_000) },
+        (error: ServiceError | null) => (error ? reject(error) : resolve()),
+      ),
+    );
+
+  const shardPids = [...mesh.shards.values()].map((s) => s.process.pid!);
+  const routerPid = mesh.router.process.pid!;
+  const run = async (concurrency: number, seconds: number): Promise<number[]> => {
+    const latencies: number[] = [];
+    const until = performance.now() + seconds * 1000;
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (performance.now() < until) {
+          const t = performance.now();
+          await once();
+          latencies.push(performance.now() - t);
+        }
+      }),
+    );
+    return latencies;
+  };
+  try {
+    for (const c of args.concurrency!.split(',').map(Number)) {
+      await run(c, Number(args.warmup));
+      await new Promise((r) => setTimeout(r, 300));
+      const t0 = Date.now();
+      const router0 = cpuMs(routerPid);
+      const shards0 = shardPids.map(cpuMs);
+      responseBytes = 0;
+      if (args.profile) process.kill(routerPid, 'SIGUSR2');
+      const started = performance.now();
+      const latencies = await run(c, Number(args.seconds));
+      if (args.profile) process.kill(routerPid, 'SIGUSR2');
+      const elapsed = (performance.now() - started) / 1000;
+      const t1 = Date.now();
+      const routerCpu = cpuMs(routerPid) - router0;
+      const shardCpu = shardPids.reduce((sum, pid, i) => sum + cpuMs(pid) - shards0[i]!, 0);
+      await new Promise((r) => setTimeout(r, 400));
+      const gcs = (await readFile(gcFile, 'utf8'))
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { t: number; kind: number; ms: number })
+        .filter((g) => g.t >= t0 && g.t <= t1);
+      const n = latencies.length;
+      latencies.sort((a, b) => a - b);
+      const major = gcs.filter((g) => g.kind === 4);
+      console.log(
+        JSON.stringify({
+          label: args.label,
+          model,
+          concurrency: c,
+          requests: n,
+          p50Ms: +percentile(latencies, 0.5).toFixed(3),
+          p90Ms: +percentile(latencies, 0.9).toFixed(3),
+          perSecond: +(n / elapsed).toFixed(1),
+          responseMBps: +(responseBytes / elapsed / 1e6).toFixed(1),
+          routerCpuMsPerRequest: +(routerCpu / n).toFixed(3),
+          shardCpuMsPerRequest: +(shardCpu / n).toFixed(3),
+          routerGc: {
+            markCompacts: major.length,
+            requestsPerMarkCompact: major.length ? Math.round(n / major.length) : null,
+            scavenges: gcs.filter((g) => g.kind === 1).length,
+            gcMsPerRequest: +(gcs.reduce((s, g) => s + g.ms, 0) / n).toFixed(3),
+            markCompactMsPerRequest: +(major.reduce((s, g) => s + g.ms, 0) / n).toFixed(3),
+          },
+        }),
+      );
+    }
+  } finally {
+    client.close();
+    await mesh.stop();
+    await certs.cleanup();
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+await main();

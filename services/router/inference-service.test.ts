@@ -1,0 +1,156 @@
+import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
+import { describe, test } from 'node:test';
+import { status as Status, type ServerUnaryCall, type ServiceError as GrpcError } from '@grpc/grpc-js';
+import { pino } from 'pino';
+import { ServiceError } from '../../lib/grpc/service-error.js';
+import type { Plan } from '../../lib/plan/schema.js';
+import type { ShardInstance } from '../../registry/registry.js';
+import { systemClock } from './clock.js';
+import { cancellationOf, inferenceService } from './inference-service.js';
+import type { ModelCatalog } from './model-catalog.js';
+import type { InferRequest } from './model-infer.js';
+import { ModelStatisticsBook } from './model-statistics.js';
+import type { PartitionCall } from './partition-call.js';
+import { ReplicaPicker } from './replica-picker.js';
+import { RetryBudget } from './retry-budget.js';
+import { RetryPolicy } from './retry-policy.js';
+import { buildRoutingTable } from './routing-table.js';
+
+const plan: Plan = {
+  name: 'm',
+  version: '1',
+  inputs: [{ name: 'x', datatype: 'FP32', shape: [2] }],
+  outputs: [{ name: 'y', datatype: 'FP32', shape: [2] }],
+  maxBatchSize: 0,
+  stages: [
+    {
+      name: 'main',
+      partitions: [{ file: 'p0.onnx' }],
+      inputs: [{ name: 'x', scatter: { kind: 'replicate' } }],
+      outputs: [{ name: 'y', gather: { kind: 'concat', axis: 0 } }],
+    },
+  ],
+};
+
+const replica: ShardInstance = {
+  id: 'a',
+  address: '127.0.0.1',
+  port: 7000,
+  model: 'm',
+  version: '1',
+  stage: 'main',
+  partition: 0,
+  partitionCount: 1,
+  identity: 'spiffe://shardmesh.test/shard/a',
+};
+
+/**
+ * The service over a shard that echoes x as y, or, with `hang`, answers only when the call's signal
+ * aborts (with CANCELLED, as the real caller does). `signals` records what each shard call got.
+ */
+function service(hang = false) {
+  const signals: AbortSignal[] = [];
+  const table = buildRoutingTable([replica]);
+  const call = (
+    c: PartitionCall,
+  ): Promise<{ receive_us: number; compute_us: number; instance_id: string }> => {
+    signals.push(c.signal);
+    if (hang)
+      return new Promise((_, reject) =>
+        c.signal.addEventListener('abort', () =>
+          reject(new ServiceError(Status.CANCELLED, 'the client cancelled the request')),
+        ),
+      );
+    c.sink.header([{ name: 'y', datatype: 'FP32', shape: [2] }]);
+    c.sink.chunk(0, 0, c.inputs[0]!.data);
+    return Promise.resolve({ receive_us: 0, compute_us: 0, instance_id: 'a' });
+  };
+  const implementation = inferenceService({
+    catalog: { plans: [plan], resolve: () => plan } as unknown as ModelCatalog,
+    table: () => table,
+    statistics: new ModelStatisticsBook(),
+    execution: {
+      table: () => table,
+      picker: new ReplicaPicker(),
+      call,
+      retry: new RetryPolicy(
+        { maxAttempts: 1, initialBackoffMs: 1, maxBackoffMs: 1, backoffMultiplier: 2 },
+        new RetryBudget(10, 1),
+      ),
+      clock: systemClock,
+      chunkBytes: 1 << 20,
+    },
+    defaultDeadlineMs: 10_000,
+    log: pino({ level: 'silent' }),
+    version: 'test',
+  });
+  return { implementation, signals };
+}
+
+/** A unary call as grpc-js hands it to a handler: an emitter with the request and a deadline. */
+function unaryCall(): ServerUnaryCall<InferRequest, object> & EventEmitter {
+  const request: InferRequest = {
+    model_name: 'm',
+    model_version: '',
+    id: 'r1',
+    inputs: [{ name: 'x', datatype: 'FP32', shape: [2] }],
+    outputs: [],
+    raw_input_contents: [Buffer.from(new Float32Array([1, 2]).buffer)],
+  };
+  return Object.assign(new EventEmitter(), { request, getDeadline: () => Infinity }) as never;
+}
+
+function modelInfer(
+  implementation: ReturnType<typeof service>['implementation'],
+  call: ServerUnaryCall<InferRequest, object>,
+): Promise<{ error: GrpcError | null; response: unknown }> {
+  const handler = implementation['ModelInfer'] as (
+    call: ServerUnaryCall<InferRequest, object>,
+    callback: (error: GrpcError | null, response?: unknown) => void,
+  ) => void;
+  return new Promise((resolve) => handler(call, (error, response) => resolve({ error, response })));
+}
+
+void describe('ModelInfer cancellation', () => {
+  test('a call answered normally is not aborted when grpc-js then emits cancelled', async () => {
+    const { implementation, signals } = service();
+    const call = unaryCall();
+    const { error, response } = await modelInfer(implementation, call);
+    assert.equal(error, null);
+    assert.deepEqual((response as { raw_output_contents: Buffer[] }).raw_output_contents, [
+      Buffer.from(new Float32Array([1, 2]).buffer),
+    ]);
+    // The shard call's signal is the stage's; what must not abort is the request's, whose only
+    // trigger is the `cancelled` listener: it must be gone once the call is answered.
+    assert.equal(call.listenerCount('cancelled'), 0, 'the handler stops listening once it answered');
+    call.emit('cancelled');
+    assert.equal(signals.length, 1);
+    assert.equal(signals[0]!.aborted, false);
+  });
+
+  test('a client cancel while the call is open aborts the shard call and answers CANCELLED', async () => {
+    const { implementation, signals } = service(true);
+    const call = unaryCall();
+    const answered = modelInfer(implementation, call);
+    while (signals.length === 0) await new Promise((r) => setImmediate(r));
+    call.emit('cancelled');
+    const { error } = await answered;
+    assert.equal(signals[0]!.aborted, true);
+    assert.equal(error?.code, Status.CANCELLED);
+  });
+});
+
+void describe('cancellationOf', () => {
+  test('cancelled before close aborts; after close it does not', () => {
+    const open = new EventEmitter();
+    const early = cancellationOf(open);
+    open.emit('cancelled');
+    assert.equal(early.signal.aborted, true);
+    const answered = new EventEmitter();
+    const late = cancellationOf(answered);
+    late.close();
+    answered.emit('cancelled');
+    assert.equal(late.signal.aborted, false);
+  });
+});
