@@ -5,18 +5,23 @@
  * the message into it (`IdentityHandler.writeMessage` on the client, `serializeMessage` on the
  * server): for a 1 MiB output chunk that is a second full copy after the codec's own. A codec
  * that calls `framedMessage` leaves room for the prefix in front of its message and fills it in;
- * `installFramePatch` teaches those two grpc-js methods to hand such a message on as it stands.
+ * `installFramePatch` teaches grpc-js's client to hand such a message on as it stands, and the
+ * server side is `server-framing.ts`'s (the one place that replaces grpc-js's server framing;
+ * a framed message is marked there with nothing to do after its write).
  * Any other message (other services, a compressed one) takes grpc-js's own path, unchanged.
  *
  * This reaches into grpc-js internals (checked against 1.14.x). If their shape differs, the patch
- * is not installed and everything still works, one copy slower: `framePatchInstalled` says which.
+ * is not installed and everything still works, one copy slower: `installFramePatch` says which.
  */
 import { createRequire } from 'node:module';
+import { installServerFraming, markFramable } from './server-framing.js';
 
 const PREFIX_BYTES = 5;
 
 /** Messages written with their prefix in front, by identity: only these skip grpc-js's copy. */
 const prefixed = new WeakSet<Buffer>();
+
+const nothingAfterWrite = (): void => undefined;
 
 /**
  * A buffer for a message of `length` bytes with room for the gRPC prefix in front, filled in.
@@ -28,7 +33,8 @@ export function framedMessage(length: number): Buffer {
   frame.writeUInt32BE(length, 1);
   const message = frame.subarray(PREFIX_BYTES);
   prefixed.add(message);
-  return message;
+  // Never reused, so nothing waits for its write.
+  return markFramable(message, nothingAfterWrite);
 }
 
 /** The whole frame of a message from `framedMessage`, or undefined for any other buffer. */
@@ -38,11 +44,13 @@ function frameOf(message: Buffer): Buffer | undefined {
 }
 
 type WriteMessage = (this: unknown, message: Buffer, compress: boolean) => Promise<Buffer>;
-type SerializeMessage = (this: { handler: { serialize(value: unknown): Buffer } }, value: unknown) => Buffer;
 
 let installed: boolean | undefined;
 
-/** Installs the patch once per process; returns whether it is in place. */
+/**
+ * Installs the client-side patch and the server-side framing once per process; returns whether
+ * both are in place.
+ */
 export function installFramePatch(): boolean {
   if (installed !== undefined) return installed;
   installed = false;
@@ -51,38 +59,18 @@ export function installFramePatch(): boolean {
     const compression = require('@grpc/grpc-js/build/src/compression-filter.js') as {
       CompressionFilter: new (options: object, shared: object) => { sendCompression: object };
     };
-    const interceptors = require('@grpc/grpc-js/build/src/server-interceptors.js') as {
-      BaseServerInterceptingCall: { prototype: { serializeMessage?: SerializeMessage } };
-    };
     const identity = Object.getPrototypeOf(new compression.CompressionFilter({}, {}).sendCompression) as {
       writeMessage?: WriteMessage;
     };
-    const server = interceptors.BaseServerInterceptingCall.prototype;
     const clientWrite = identity.writeMessage;
-    const serverSerialize = server.serializeMessage;
-    if (typeof clientWrite !== 'function' || typeof serverSerialize !== 'function') return false;
+    if (typeof clientWrite !== 'function') return false;
     identity.writeMessage = function (message, compress) {
       const frame = compress ? undefined : frameOf(message);
       return frame ? Promise.resolve(frame) : clientWrite.call(this, message, compress);
     };
-    server.serializeMessage = function (value) {
-      const message = this.handler.serialize(value);
-      return frameOf(message) ?? frameWithCopy(message);
-    };
-    installed = true;
+    installed = installServerFraming();
   } catch {
     installed = false;
   }
   return installed;
 }
-
-/** grpc-js's own server framing, for messages not written by `framedMessage`. */
-function frameWithCopy(message: Buffer): Buffer {
-  const output = Buffer.allocUnsafe(message.length + PREFIX_BYTES);
-  output[0] = 0;
-  output.writeUInt32BE(message.length, 1);
-  message.copy(output, PREFIX_BYTES);
-  return output;
-}
-
-export const framePatchInstalled = (): boolean => installed === true;
