@@ -215,7 +215,14 @@ describe('dynamic batching through a router and a shard', () => {
     await shard.exited;
     await blockerFails;
     await Promise.all(members);
-    const group = batchLines().find((l) => (l['members'] as string[]).includes('doomed-0'))!;
+    // The router logged the dispatch before the members failed, but its log pipe may not be read yet.
+    const group = await ChildLogs.tap(mesh.router).waitFor(
+      'the doomed batch dispatched',
+      (l) =>
+        l.msg === 'batch dispatched' &&
+        ((l['members'] as string[] | undefined)?.includes('doomed-0') ?? false),
+      5_000,
+    );
     assert.deepEqual([...(group['members'] as string[])].sort(), ids, 'the three ran as one batch');
   });
 });
