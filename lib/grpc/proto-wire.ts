@@ -144,7 +144,8 @@ export class ProtoReader {
   len(): [number, number] {
     const length = this.varint();
     const start = this.pos;
-    if (start + length > this.end) throw new RangeError('length-delimited field runs past its message');
+    if (length < 0 || start + length > this.end)
+      throw new RangeError('length-delimited field has a negative length or runs past its message');
     this.pos = start + length;
     return [start, this.pos];
   }

@@ -167,3 +167,11 @@ void test('a message with no member of its oneof, or cut short, is refused', () 
   const whole = serializeShardResponse({ call_id: 1, kind: 'chunk', chunk: { tensor: 0, offset: 0, data } });
   assert.throws(() => deserializeShardResponse(whole.subarray(0, 100)), RangeError);
 });
+
+void test('a length-delimited field with a negative length is refused, not read backwards forever', () => {
+  // Field 2 (the header), wire type 2, length -11 as a 10-byte varint: the whole message, so a
+  // reader that took it would jump back to this same tag forever.
+  const hostile = Buffer.from([0x12, 0xf5, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]);
+  assert.throws(() => deserializeShardRequest(hostile), RangeError);
+  assert.throws(() => deserializeShardResponse(hostile), RangeError);
+});

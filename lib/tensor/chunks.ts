@@ -19,14 +19,37 @@ export function* chunkRanges(
 }
 
 /**
+ * The byte ranges of one tensor received so far, [start, end), sorted and merged where they touch.
+ * In-order chunks cost O(1) each. Overlap is the sender's bug and is refused.
+ */
+export class ByteRanges {
+  readonly #ranges: [number, number][] = [];
+
+  /** Records [offset, end) and returns undefined, or returns why it overlaps what came before. */
+  add(offset: number, end: number): string | undefined {
+    if (end <= offset) return undefined;
+    let i = this.#ranges.length;
+    while (i > 0 && this.#ranges[i - 1]![1] > offset) i--;
+    const before = this.#ranges[i - 1];
+    const after = this.#ranges[i];
+    if (after && after[0] < end) return `chunk [${offset}, ${end}) overlaps bytes already received`;
+    if (before && before[1] === offset) {
+      before[1] = after && after[0] === end ? after[1] : end;
+      if (after && after[0] === end) this.#ranges.splice(i, 1);
+    } else if (after && after[0] === end) after[0] = offset;
+    else this.#ranges.splice(i, 0, [offset, end]);
+    return undefined;
+  }
+}
+
+/**
  * Collects one tensor's chunks into a buffer of the declared size and says when every byte has
  * arrived. Overlapping or out-of-range chunks are the sender's bug and are refused.
  */
 export class ChunkAssembler {
   readonly data: Buffer;
   #received = 0;
-  /** Byte ranges received so far, [start, end), sorted and merged where they touch. */
-  readonly #ranges: [number, number][] = [];
+  readonly #ranges = new ByteRanges();
 
   constructor(readonly byteLength: number) {
     this.data = Buffer.allocUnsafe(byteLength);
@@ -37,20 +60,10 @@ export class ChunkAssembler {
     if (offset < 0 || offset + chunk.length > this.byteLength) {
       return `chunk [${offset}, ${offset + chunk.length}) is outside the tensor's ${this.byteLength} bytes`;
     }
-    if (chunk.length === 0) return undefined;
-    const end = offset + chunk.length;
-    let i = this.#ranges.length;
-    while (i > 0 && this.#ranges[i - 1]![1] > offset) i--;
-    const before = this.#ranges[i - 1];
-    const after = this.#ranges[i];
-    if (after && after[0] < end) return `chunk [${offset}, ${end}) overlaps bytes already received`;
+    const overlap = this.#ranges.add(offset, offset + chunk.length);
+    if (overlap !== undefined) return overlap;
     this.data.set(chunk, offset);
     this.#received += chunk.length;
-    if (before && before[1] === offset) {
-      before[1] = after && after[0] === end ? after[1] : end;
-      if (after && after[0] === end) this.#ranges.splice(i, 1);
-    } else if (after && after[0] === end) after[0] = offset;
-    else this.#ranges.splice(i, 0, [offset, end]);
     if (this.#received > this.byteLength) return `more bytes than the tensor's ${this.byteLength} arrived`;
     return undefined;
   }

@@ -312,3 +312,13 @@ void describe('ConcatMerger counts what each partition sent', () => {
     assert.throws(() => merger.accept(1, 4, f32Buffer([7, 8])), /ends past its 8 bytes/);
   });
 });
+
+void test('ConcatMerger refuses a repeated chunk, so a reused buffer never keeps bytes it was not sent', () => {
+  const merger = new ConcatMerger('y', 'UINT8', [[4], [4]], 0);
+  merger.accept(0, 0, Buffer.from([1, 2]));
+  // Partition 0 sends its first two bytes twice: 4 bytes counted, bytes 2..3 never written.
+  assert.throws(() => merger.accept(0, 0, Buffer.from([1, 2])), /partition 0 chunk \[0, 2\) overlaps/);
+  merger.accept(0, 2, Buffer.from([3, 4]));
+  merger.accept(1, 0, Buffer.from([5, 6, 7, 8]));
+  assert.deepEqual([...merger.result().data], [1, 2, 3, 4, 5, 6, 7, 8]);
+});

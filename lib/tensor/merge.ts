@@ -2,6 +2,7 @@ import { bytesPerElement, type Datatype } from './dtype.js';
 import { byteSize, normalizeAxis, strideBytes, type Tensor, type TensorSpec } from './tensor.js';
 import { bytesOf, typedView } from './typed-view.js';
 import { allocateOutput } from './output-buffers.js';
+import { ByteRanges } from './chunks.js';
 
 /**
  * Streaming gathers: a merger owns the destination buffer and takes partition chunks in any order
@@ -44,6 +45,8 @@ export class ConcatMerger implements Merger {
   readonly #starts: number[];
   readonly #partBytes: number[];
   readonly #received: number[];
+  /** Per partition: a reused, unzeroed buffer is fully written only if no chunk overlaps another. */
+  readonly #ranges: ByteRanges[];
 
   /** `partShapes[p]` is partition p's output shape, known from its output header. */
   constructor(name: string, datatype: Datatype, partShapes: readonly (readonly number[])[], axis: number) {
@@ -56,6 +59,7 @@ export class ConcatMerger implements Merger {
     const inner = strideBytes(this.spec, a);
     this.#partBytes = partShapes.map((s) => byteSize({ datatype, shape: s }));
     this.#received = partShapes.map(() => 0);
+    this.#ranges = partShapes.map(() => new ByteRanges());
     this.#destRow = shape[a]! * inner;
     this.#rows = partShapes.map((s) => s[a]! * inner);
     let at = 0;
@@ -74,6 +78,10 @@ export class ConcatMerger implements Merger {
         `${this.spec.name}: partition ${partition} chunk at byte ${offset} (${data.length} bytes) ends past its ${this.#partBytes[partition]} bytes`,
       );
     }
+    // The buffer may be reused and is not zero-filled: "all bytes counted" means "every byte
+    // written" only without overlap, so a repeated chunk cannot leave another response's bytes.
+    const overlap = this.#ranges[partition]!.add(offset, offset + data.length);
+    if (overlap !== undefined) throw new RangeError(`${this.spec.name}: partition ${partition} ${overlap}`);
     this.#received[partition]! += data.length;
     let done = 0;
     // A chunk may cross the partition's row boundaries; each row lands in its own destination run.
@@ -92,6 +100,7 @@ export class ConcatMerger implements Merger {
   /** A new attempt at `partition` begins: what it sent so far no longer counts. */
   restart(partition: number): void {
     this.#received[partition] = 0;
+    this.#ranges[partition] = new ByteRanges();
   }
 
   /** Throws a RangeError naming the partition when one has not sent all its bytes. */
