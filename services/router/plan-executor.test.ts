@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { status as Status } from '@grpc/grpc-js';
+import { Metadata, status as Status } from '@grpc/grpc-js';
 import { pino } from 'pino';
 import { ServiceError } from '../../lib/grpc/service-error.js';
 import type { Plan } from '../../lib/plan/schema.js';
@@ -197,6 +197,37 @@ void describe('executePlan retries', () => {
     await assert.rejects(y(ctx), /no time for a retry before the deadline/);
     assert.deepEqual(call.calls, ['a']);
     assert.deepEqual(clock.sleeps, []);
+  });
+
+  void test("a shard's failure reaches the client without the shard's id, address or identity", async () => {
+    /** Fails the way a shard stream does: a grpc-js-shaped error whose details name internals. */
+    const failing =
+      (code: Status): PartitionCaller =>
+      (call) =>
+        Promise.reject(
+          Object.assign(new Error('shard failed'), {
+            code,
+            details: `${call.instance.id} at 10.0.0.7:4100 (spiffe://mesh/shard/${call.instance.id}) refused`,
+            metadata: new Metadata(),
+          }),
+        );
+    const leaks = /10\.0\.0\.7|spiffe:|\b[ab]\b refused/;
+    for (const [code, expected] of [
+      [Status.PERMISSION_DENIED, 'INTERNAL'],
+      [Status.NOT_FOUND, 'NOT_FOUND'],
+      [Status.UNAVAILABLE, 'UNAVAILABLE'],
+    ] as const) {
+      const ctx = context({
+        replicas: [a, b],
+        call: failing(code),
+        retry: newPolicy(new RetryBudget(100, 1), 2),
+      });
+      await assert.rejects(y(ctx), (error) => {
+        assert.equal(codeOf(error), expected, Status[code]);
+        assert.doesNotMatch((error as ServiceError).details, leaks, Status[code]);
+        return true;
+      });
+    }
   });
 
   void test('no replica registered is UNAVAILABLE without a call', async () => {

@@ -132,12 +132,13 @@ async function runPartition(
     if (!decision.retry) {
       if (decision.reason === 'not-retryable') {
         if (code !== Status.CANCELLED) ctx.log.warn(fields, 'partition attempt failed; not retryable');
-        throw error;
+        throw forClient(error, code, where);
       }
       ctx.log.warn({ ...fields, reason: decision.reason }, 'partition attempt failed; giving up');
+      // The last failure's details name shard instances and addresses: they stay in the log.
       throw new ServiceError(
         code === Status.RESOURCE_EXHAUSTED ? code : Status.UNAVAILABLE,
-        `${where}: ${GIVE_UP[decision.reason]} after ${attempt} attempt(s) on ${tried.size} replica(s), last: ${describe(error)}`,
+        `${where}: ${GIVE_UP[decision.reason]} after ${attempt} attempt(s) on ${tried.size} replica(s), last status ${Status[code]}`,
         { cause: error },
       );
     }
@@ -201,6 +202,30 @@ async function attemptOn(
   } finally {
     end();
   }
+}
+
+/**
+ * What a client learns of a shard's non-retryable failure. The router's own errors pass as they
+ * are; a shard's words reach the client only for INVALID_ARGUMENT (about the request's tensors);
+ * otherwise the code and a generic message, since a shard's details may name instances, addresses
+ * or identities (the log keeps them). A shard refusing this router's identity is the mesh's fault,
+ * not the caller's: INTERNAL, never PERMISSION_DENIED.
+ */
+function forClient(error: unknown, code: Status, where: string): unknown {
+  if (error instanceof ServiceError || !isGrpcError(error)) return error;
+  if (code === Status.INVALID_ARGUMENT)
+    return new ServiceError(code, `${where}: ${error.details}`, { cause: error });
+  if (code === Status.PERMISSION_DENIED || code === Status.UNAUTHENTICATED)
+    return new ServiceError(Status.INTERNAL, `${where}: a shard refused this router's identity`, {
+      cause: error,
+    });
+  return new ServiceError(
+    code,
+    `${where}: ${Status[code]} from the shard; the router's log has the details`,
+    {
+      cause: error,
+    },
+  );
 }
 
 function codeOf(error: unknown): Status {
