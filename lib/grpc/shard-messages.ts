@@ -76,3 +76,9 @@ export function specFromWire(spec: WireTensorSpec, where: string): TensorSpec {
 export function specToWire(spec: TensorSpec): WireTensorSpec {
   return { name: spec.name, datatype: spec.datatype, shape: [...spec.shape] };
 }
+
+/**
+ * Largest Shard.Infer message either side accepts: gRPC's default 4 MiB. Chunks are far smaller
+ * (at most 3 MiB), so a bigger message means a broken peer.
+ */
+export const MAX_SHARD_MESSAGE_BYTES = 4 << 20;

@@ -1,12 +1,10 @@
+import { MAX_SHARD_MESSAGE_BYTES } from '../../lib/grpc/shard-messages.js';
 import type { ChannelCredentials, Client } from '@grpc/grpc-js';
 import { channelCredentialsCheckingIdentity, type TlsMaterial } from '../../certs/credentials.js';
 import { parseSpiffeId } from '../../certs/identity.js';
 import { ShardServiceClient } from '../../lib/grpc/shard-service.js';
 import type { ShardInstance } from '../../registry/registry.js';
 import { ShardStreamPool, type InferDuplex, type MuxStream } from './shard-stream-pool.js';
-
-/** Messages on the router–shard path stay under gRPC's default 4 MiB; bigger means a broken peer. */
-const MAX_MESSAGE_BYTES = 4 << 20;
 
 /** Receive window of a shard channel: a few chunks in flight per stream. */
 const FLOW_CONTROL_WINDOW_BYTES = 16 << 20;
@@ -42,8 +40,8 @@ export class ShardClients {
       );
       const host = instance.address.includes(':') ? `[${instance.address}]` : instance.address;
       const client = new ShardServiceClient(`${host}:${instance.port}`, creds, {
-        'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
-        'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
+        'grpc.max_receive_message_length': MAX_SHARD_MESSAGE_BYTES,
+        'grpc.max_send_message_length': MAX_SHARD_MESSAGE_BYTES,
         'grpc.keepalive_time_ms': 30_000,
         // HTTP/2's default 64 KiB window makes a shard wait for a WINDOW_UPDATE every 64 KiB of output.
         'grpc-node.flow_control_window': FLOW_CONTROL_WINDOW_BYTES,

@@ -1,3 +1,4 @@
+import { MAX_SHARD_MESSAGE_BYTES } from '../../lib/grpc/shard-messages.js';
 import { randomUUID } from 'node:crypto';
 import { Server, status as Status } from '@grpc/grpc-js';
 import {
@@ -25,9 +26,6 @@ import {
 } from './partition-catalog.js';
 import type { ShardOptions } from './shard-options.js';
 import { withShardDefaults } from './shard-options.js';
-
-/** Largest message a shard accepts: chunks are far smaller, so anything bigger is a broken peer. */
-const MAX_MESSAGE_BYTES = 4 << 20;
 
 /**
  * After the drain timeout has ended the calls still open, how long their statuses get to reach
@@ -86,7 +84,7 @@ export async function startShard(
     new ServiceError(Status.UNAVAILABLE, `shard ${instanceId} is draining; send to another replica`);
   const openCalls = (): number => [...streams].reduce((n, s) => n + s.openCalls, 0);
 
-  const server = new Server({ 'grpc.max_receive_message_length': MAX_MESSAGE_BYTES });
+  const server = new Server({ 'grpc.max_receive_message_length': MAX_SHARD_MESSAGE_BYTES });
   server.addService(loadHealthPackage().service.service, health.implementation());
   server.addService(shardServiceDefinition, {
     // One long-lived stream carrying many calls: the router's identity is checked here, once.
