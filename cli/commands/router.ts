@@ -5,7 +5,7 @@ import { createLogger } from '../../lib/log.js';
 import { openRegistry } from '../../registry/open-registry.js';
 import { startRouter } from '../../services/router/router-server.js';
 import { DEFAULT_CERTS_DIR, DEFAULT_MODELS_DIR, DEFAULT_REGISTRY_URL, VERSION } from '../paths.js';
-import { parseDurationMs, parseHost, parsePort, parseRegistry } from '../option-parsers.js';
+import { parseDurationMs, parseHost, parsePort, parseRegistry, sizeBetween } from '../option-parsers.js';
 import { stopOnSignals } from '../signals.js';
 
 export function registerRouterCommand(program: Command): void {
@@ -24,6 +24,12 @@ export function registerRouterCommand(program: Command): void {
       parseDurationMs,
       60_000,
     )
+    .option(
+      '--max-inflight-bytes <size>',
+      'bytes all requests together may hold until their responses are written (e.g. 512MiB, 2GiB); over it, RESOURCE_EXHAUSTED',
+      sizeBetween(1, Number.MAX_SAFE_INTEGER),
+      2 ** 31,
+    )
     .action(
       async (o: {
         name: string;
@@ -33,6 +39,7 @@ export function registerRouterCommand(program: Command): void {
         host: string;
         port: number;
         deadlineMs: number;
+        maxInflightBytes: number;
       }) => {
         const log = createLogger('router');
         const router = await startRouter(
@@ -42,6 +49,7 @@ export function registerRouterCommand(program: Command): void {
             port: o.port,
             tls: storeTlsFiles(o.certs, o.name),
             defaultDeadlineMs: o.deadlineMs,
+            maxInflightBytes: o.maxInflightBytes,
           },
           openRegistry(o.registry),
           log,

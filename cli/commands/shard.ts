@@ -47,6 +47,17 @@ export function registerShardCommand(program: Command): void {
       1 << 20,
     )
     .option(
+      '--max-inflight-bytes <size>',
+      'bytes all calls together may hold (inputs and outputs) until they end (e.g. 512MiB, 2GiB); over it, RESOURCE_EXHAUSTED',
+      sizeBetween(1, Number.MAX_SAFE_INTEGER),
+      2 ** 31,
+    )
+    .option(
+      '--ort-cpu-arena',
+      "keep ONNX Runtime's CPU memory arena: faster for many small runs, but it never returns the largest run's memory",
+      false,
+    )
+    .option(
       '--drain-timeout <duration>',
       'on SIGTERM, how long in-flight calls may run before they end with UNAVAILABLE (e.g. 30s)',
       parseDurationMs,
@@ -64,6 +75,8 @@ export function registerShardCommand(program: Command): void {
         threads: number;
         chunkBytes: number;
         drainTimeout: number;
+        maxInflightBytes: number;
+        ortCpuArena: boolean;
       }) => {
         const log = createLogger(`shard:${o.name}`);
         const registry = openRegistry(o.registry, {
@@ -80,6 +93,8 @@ export function registerShardCommand(program: Command): void {
             intraOpThreads: o.threads,
             chunkBytes: o.chunkBytes,
             drainTimeoutMs: o.drainTimeout,
+            maxInflightBytes: o.maxInflightBytes,
+            ortCpuMemArena: o.ortCpuArena,
           },
           registry,
           log,

@@ -35,6 +35,13 @@ export interface RouterOptions {
   readonly retryBudgetTokens?: number;
   /** Tokens a successful partition call puts back into the budget. @default 1 */
   readonly retryBudgetTokensPerSuccess?: number;
+  /**
+   * The router's in-flight byte budget (`lib/byte-budget.ts`): what all requests together may hold,
+   * each counted from its arrival (inputs, and outputs as the plan's shapes imply them) until its
+   * response has been written to its client. A request that does not fit is refused at once with
+   * RESOURCE_EXHAUSTED. @default 2 GiB
+   */
+  readonly maxInflightBytes?: number;
 }
 
 type Defaulted =
@@ -48,7 +55,8 @@ type Defaulted =
   | 'retryMaxBackoffMs'
   | 'retryBackoffMultiplier'
   | 'retryBudgetTokens'
-  | 'retryBudgetTokensPerSuccess';
+  | 'retryBudgetTokensPerSuccess'
+  | 'maxInflightBytes';
 
 export type ResolvedRouterOptions = RouterOptions & Required<Pick<RouterOptions, Defaulted>>;
 
@@ -66,6 +74,7 @@ export function withRouterDefaults(options: RouterOptions): ResolvedRouterOption
     retryBackoffMultiplier: 2,
     retryBudgetTokens: 10,
     retryBudgetTokensPerSuccess: 1,
+    maxInflightBytes: 2 ** 31,
     ...options,
   };
   if (!(o.chunkBytes >= 8 && o.chunkBytes <= 3 << 20))
@@ -86,5 +95,7 @@ export function withRouterDefaults(options: RouterOptions): ResolvedRouterOption
     throw new TypeError(`retryBudgetTokens ${o.retryBudgetTokens}: must be a positive number`);
   if (!(o.retryBudgetTokensPerSuccess >= 0 && Number.isFinite(o.retryBudgetTokensPerSuccess)))
     throw new TypeError(`retryBudgetTokensPerSuccess ${o.retryBudgetTokensPerSuccess}: must be 0 or more`);
+  if (!(Number.isSafeInteger(o.maxInflightBytes) && o.maxInflightBytes > 0))
+    throw new TypeError(`maxInflightBytes ${o.maxInflightBytes}: must be a positive whole number of bytes`);
   return o;
 }

@@ -2,6 +2,7 @@ import { Server } from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
 import { loadTlsFiles, serverCredentials } from '../../certs/credentials.js';
 import { identityFromCertificate } from '../../certs/identity.js';
+import { ByteBudget } from '../../lib/byte-budget.js';
 import { HealthStatus } from '../../lib/grpc/health-service.js';
 import { INFERENCE_SERVICE, loadHealthPackage, routerReflectionDefinition } from '../../lib/grpc/protos.js';
 import { routerInferenceDefinition } from '../../lib/grpc/v2-codec.js';
@@ -79,6 +80,7 @@ export async function startRouter(
       execution,
       batchers: new ModelBatchers({ table: () => table, statistics, execution, log }),
       defaultDeadlineMs: o.defaultDeadlineMs,
+      budget: new ByteBudget(o.maxInflightBytes, 'router'),
       log,
       version,
     }),
