@@ -29,7 +29,11 @@ export interface LocalMeshOptions {
     readonly name: string;
     readonly serve: readonly string[];
     readonly env?: Readonly<Record<string, string>>;
+    /** Extra `shardmesh shard` options, e.g. `['--max-inflight-bytes', '256MiB']`. @default [] */
+    readonly args?: readonly string[];
   }[];
+  /** Extra `shardmesh router` options, e.g. `['--max-inflight-bytes', '256MiB']`. @default [] */
+  readonly routerArgs?: readonly string[];
   /**
    * Where the children's log lines go; with 'pipe', each child's `process.stderr` is a stream the
    * caller must read (tests do, to observe the children). @default 'ignore'
@@ -111,7 +115,7 @@ async function startChildren(options: LocalMeshOptions, registryUrl: string): Pr
   const start = { logs, env, readyTimeoutMs: options.readyTimeoutMs ?? 60_000 };
   const router = await startChildService(
     'router',
-    ['router', ...common, '--port', String(options.routerPort ?? 0)],
+    ['router', ...common, '--port', String(options.routerPort ?? 0), ...(options.routerArgs ?? [])],
     start,
   );
   const shards = new Map<string, ChildService>();
@@ -124,9 +128,10 @@ async function startChildren(options: LocalMeshOptions, registryUrl: string): Pr
     name: string,
     serve: readonly string[],
     extraEnv: Readonly<Record<string, string>> = {},
+    args: readonly string[] = [],
   ): Promise<ChildService> => {
     const selectors = serve.flatMap((s) => ['--serve', s]);
-    const shard = await startChildService(name, ['shard', ...common, '--name', name, ...selectors], {
+    const shard = await startChildService(name, ['shard', ...common, '--name', name, ...selectors, ...args], {
       ...start,
       env: { ...env, ...extraEnv },
     });
@@ -134,7 +139,7 @@ async function startChildren(options: LocalMeshOptions, registryUrl: string): Pr
     return shard;
   };
   try {
-    await Promise.all(options.shards.map((s) => startShard(s.name, s.serve, s.env)));
+    await Promise.all(options.shards.map((s) => startShard(s.name, s.serve, s.env, s.args)));
   } catch (error) {
     await stop();
     throw error;
