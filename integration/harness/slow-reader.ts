@@ -4,7 +4,9 @@ import type { TlsFiles } from '../../certs/credentials.js';
 import { loadInferencePackage } from '../../lib/grpc/protos.js';
 
 /** How a slow reader's call went: the router began its response, or refused it with a status. */
-export type SlowReaderOutcome = { readonly kind: 'responding' } | { readonly kind: 'status'; readonly code: number };
+export type SlowReaderOutcome =
+  | { readonly kind: 'responding' }
+  | { readonly kind: 'status'; readonly code: number; readonly details: string };
 
 /**
  * A client that sends one ModelInfer and never reads the answer: raw node:http2 on a connection of
@@ -29,7 +31,10 @@ export class SlowReader {
     this.outcome = new Promise((resolve, reject) => {
       stream.once('response', (headers) => {
         const status = headers['grpc-status'];
-        resolve(status === undefined ? { kind: 'responding' } : { kind: 'status', code: Number(status) });
+        const details = decodeURIComponent(String(headers['grpc-message'] ?? ''));
+        resolve(
+          status === undefined ? { kind: 'responding' } : { kind: 'status', code: Number(status), details },
+        );
       });
       stream.once('error', reject);
       session.once('error', reject);
@@ -41,7 +46,11 @@ export class SlowReader {
   }
 
   static async open(address: string, tls: Required<TlsFiles>, request: object): Promise<SlowReader> {
-    const [ca, cert, key] = await Promise.all([readFile(tls.caFile), readFile(tls.certFile), readFile(tls.keyFile)]);
+    const [ca, cert, key] = await Promise.all([
+      readFile(tls.caFile),
+      readFile(tls.certFile),
+      readFile(tls.keyFile),
+    ]);
     const session = http2.connect(`https://${address}`, {
       ca,
       cert,

@@ -138,7 +138,7 @@ async function runPartition(
       // The last failure's details name shard instances and addresses: they stay in the log.
       throw new ServiceError(
         code === Status.RESOURCE_EXHAUSTED ? code : Status.UNAVAILABLE,
-        `${where}: ${GIVE_UP[decision.reason]} after ${attempt} attempt(s) on ${tried.size} replica(s), last status ${Status[code]}`,
+        `${where}: ${GIVE_UP[decision.reason]} after ${attempt} attempt(s) on ${tried.size} replica(s), last status ${Status[code]}${code === Status.RESOURCE_EXHAUSTED ? SHARD_BUDGET_FULL : ''}`,
         { cause: error },
       );
     }
@@ -146,6 +146,10 @@ async function runPartition(
     await ctx.clock.sleep(decision.delayMs, ctx.signal);
   }
 }
+
+/** Why a shard says RESOURCE_EXHAUSTED (shard.proto), told to the client without the shard's id. */
+const SHARD_BUDGET_FULL =
+  ": the shards' in-flight byte budgets were full; retry later (this is a server limit, not your quota)";
 
 const GIVE_UP = {
   attempts: 'gave up',
