@@ -121,7 +121,7 @@ describe('in-flight byte budgets against floods and slow readers', { timeout: 18
       ['shard', 'shard-0'],
       ['shard', 'shard-1'],
     ]);
-    const budget = (bytes: number): string[] => ['--max-inflight-bytes', String(bytes)];
+    const budget = (bytes: number): string[] => ['--max-inflight-bytes', `${bytes / MiB}MiB`];
     mesh = await startMesh({
       certsDir: certs.dir,
       modelsDir: models,

@@ -47,4 +47,13 @@ void describe('withRouterDefaults', () => {
       );
     assert.equal(withRouterDefaults({ ...base, retryMaxAttempts: 1 }).retryMaxAttempts, 1);
   });
+
+  void test('the in-flight byte budget: 2 GiB by default, a positive whole number of bytes', () => {
+    assert.equal(withRouterDefaults(base).maxInflightBytes, 2 ** 31);
+    for (const bad of [0, -1, 1.5, NaN])
+      assert.throws(() => withRouterDefaults({ ...base, maxInflightBytes: bad }), {
+        name: 'TypeError',
+        message: new RegExp(`^maxInflightBytes ${bad}: `),
+      });
+  });
 });
