@@ -3,10 +3,10 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { graphProto, saveModel, tensorValueInfo } from '../../partition/onnx/graph.js';
-import { makeInitializer } from '../../partition/onnx/weights.js';
-import { FLOAT, node, randomFloat32, syntheticModel } from '../../partition/models/synthetic.js';
-import { OrtRunner } from './ort-runner.js';
+import { graphProto, saveModel, tensorValueInfo } from '../partition/onnx/graph.js';
+import { makeInitializer } from '../partition/onnx/weights.js';
+import { FLOAT, node, randomFloat32, syntheticModel } from '../partition/models/synthetic.js';
+import { OrtRunner } from '../services/shard/ort-runner.js';
 
 const MiB = 1 << 20;
 const WIDTH = 4096;
