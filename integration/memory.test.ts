@@ -28,9 +28,9 @@ const SHARD_BUDGET = 80 * MiB;
  * V8's garbage not yet collected.
  */
 const OVERHEAD = 192 * MiB;
-/** Scaled down from the issue's 80 non-reading clients and 32 concurrent requests, for 2 cores. */
-const SLOW_READERS = 16;
-const CONCURRENT = 16;
+/** The counts of issue 9: 80 clients that never read, 32 concurrent 64 MiB requests. */
+const SLOW_READERS = 80;
+const CONCURRENT = 32;
 
 interface Memory {
   rss: number;
