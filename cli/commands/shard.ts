@@ -53,11 +53,6 @@ export function registerShardCommand(program: Command): void {
       2 ** 31,
     )
     .option(
-      '--ort-cpu-arena',
-      "keep ONNX Runtime's CPU memory arena: faster for many small runs, but it never returns the largest run's memory",
-      false,
-    )
-    .option(
       '--drain-timeout <duration>',
       'on SIGTERM, how long in-flight calls may run before they end with UNAVAILABLE (e.g. 30s)',
       parseDurationMs,
@@ -76,7 +71,6 @@ export function registerShardCommand(program: Command): void {
         chunkBytes: number;
         drainTimeout: number;
         maxInflightBytes: number;
-        ortCpuArena: boolean;
       }) => {
         const log = createLogger(`shard:${o.name}`);
         const registry = openRegistry(o.registry, {
@@ -94,7 +88,6 @@ export function registerShardCommand(program: Command): void {
             chunkBytes: o.chunkBytes,
             drainTimeoutMs: o.drainTimeout,
             maxInflightBytes: o.maxInflightBytes,
-            ortCpuMemArena: o.ortCpuArena,
           },
           registry,
           log,
