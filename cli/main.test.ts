@@ -104,6 +104,14 @@ void describe('shardmesh refuses bad options with exit code 2, naming the option
       ['shard', '--serve', '*/*/*/*', '--drain-timeout', 'forever'],
       /option '--drain-timeout <duration>' argument 'forever'/,
     ],
+    [
+      ['router', '--max-inflight-bytes', 'lots'],
+      /option '--max-inflight-bytes <size>' argument 'lots' is invalid/,
+    ],
+    [
+      ['shard', '--serve', '*/*/*/*', '--max-inflight-bytes', '0'],
+      /option '--max-inflight-bytes <size>' argument '0' is invalid/,
+    ],
     [['up', '--bogus'], /error: unknown option '--bogus'/],
     [['shard'], /error: required option '--serve <selector\.\.\.>' not specified/],
   ];
