@@ -9,9 +9,13 @@ import type { RoutingTable } from './routing-table.js';
 import type { Clock } from './clock.js';
 import type { PartitionCaller } from './partition-call.js';
 import type { ReplicaPicker } from './replica-picker.js';
-import type { RetryPolicy } from './retry-policy.js';
+import { RETRYABLE_CODES, type RetryPolicy } from './retry-policy.js';
 import { StageGather } from '../../lib/plan/stage-gather.js';
 import { gatherStatus } from './gather-status.js';
+import type { PartitionLatencies } from './latency-window.js';
+import { attemptTimeoutMs, type AttemptTimeoutOptions } from './attempt-timeout.js';
+import type { OutlierDetector } from './outlier-detector.js';
+import { grpcError } from './shard-stream-pool.js';
 
 export interface ExecutionContext {
   readonly requestId: string;
@@ -26,6 +30,17 @@ export interface ExecutionContext {
   readonly clock: Clock;
   readonly chunkBytes: number;
   readonly log: Logger;
+  /** Per-attempt timeouts and outlier ejection; without it, an attempt runs to the request's deadline. */
+  readonly attempts?: AttemptGuards;
+}
+
+/** What bounds one attempt, shared by every request of a router. */
+export interface AttemptGuards {
+  /** Each partition's recent successful attempt latencies. */
+  readonly latencies: PartitionLatencies;
+  readonly timeout: AttemptTimeoutOptions;
+  /** Told of every attempt's outcome; the picker skips the replicas it ejects. */
+  readonly outliers: OutlierDetector;
 }
 
 /** Runs a plan's stages in order; each stage's gathered outputs feed the next by name. */
@@ -103,6 +118,7 @@ async function runPartition(
   ctx: ExecutionContext,
 ): Promise<void> {
   const where = `model "${plan.name}" version ${plan.version}: stage "${stage.name}" partition ${p}`;
+  const latencies = ctx.attempts?.latencies.window(`${plan.name}\n${plan.version}\n${stage.name}\n${p}`);
   const tried = new Set<string>();
   for (let attempt = 1; ; attempt++) {
     if (ctx.signal.aborted) throw new ServiceError(Status.CANCELLED, 'the request was cancelled');
@@ -112,13 +128,31 @@ async function runPartition(
     const replica = ctx.picker.pick(replicas, tried) ?? ctx.picker.pick(replicas, NONE);
     if (!replica) throw new ServiceError(Status.UNAVAILABLE, `${where}: no healthy replica is registered`);
     tried.add(replica.id);
-    const outcome = await attemptOn(replica, plan, stage, p, inputs, gather, ctx);
+    const startedMs = ctx.clock.now();
+    const timeoutMs =
+      ctx.attempts && latencies
+        ? attemptTimeoutMs(ctx.attempts.timeout, latencies, attempt, ctx.deadline.getTime() - startedMs)
+        : undefined;
+    const outcome = await attemptOn(replica, plan, stage, p, inputs, gather, ctx, timeoutMs);
     if (outcome.ok) {
+      latencies?.record(ctx.clock.now() - startedMs);
+      ctx.attempts?.outliers.onSuccess(replica.id);
       ctx.retry.onSuccess();
       return;
     }
     const { error, receivedBytes } = outcome;
     const code = codeOf(error);
+    if (outcome.timedOut || RETRYABLE_CODES.has(code)) {
+      const ejectedMs = ctx.attempts?.outliers.onFailure(
+        replica.id,
+        replicas.map((r) => r.id),
+      );
+      if (ejectedMs !== undefined)
+        ctx.log.warn(
+          { stage: stage.name, partition: p, replica: replica.id, ejectedMs },
+          'replica ejected after consecutive failures',
+        );
+    }
     const decision = ctx.retry.afterFailure(attempt, code, ctx.clock.now(), ctx.deadline.getTime());
     const fields = {
       stage: stage.name,
@@ -153,9 +187,14 @@ const GIVE_UP = {
   deadline: 'gave up (no time for a retry before the deadline)',
 } as const;
 
-type Outcome = { ok: true } | { ok: false; error: unknown; receivedBytes: number };
+type Outcome = { ok: true } | { ok: false; error: unknown; receivedBytes: number; timedOut: boolean };
 
-/** One attempt; the replica counts as busy only while its call is open, not during a backoff. */
+/**
+ * One attempt; the replica counts as busy only while its call is open, not during a backoff. After
+ * `timeoutMs` (when given) the attempt is aborted, which cancels its call in-band on the shard
+ * (`callPartition`), and fails as UNAVAILABLE: a retryable failure of this replica, not of the
+ * request. The timer runs on `ctx.clock`, so tests drive it.
+ */
 async function attemptOn(
   replica: ShardInstance,
   plan: Plan,
@@ -164,10 +203,22 @@ async function attemptOn(
   inputs: Tensor[],
   gather: StageGather,
   ctx: ExecutionContext,
+  timeoutMs: number | undefined,
 ): Promise<Outcome> {
   const sink = gather.sink(p);
   let receivedBytes = 0;
   const end = ctx.picker.begin(replica);
+  const attempt = new AbortController();
+  const onAbort = (): void => attempt.abort();
+  ctx.signal.addEventListener('abort', onAbort, { once: true });
+  if (ctx.signal.aborted) attempt.abort();
+  let timedOut = false;
+  if (timeoutMs !== undefined)
+    void ctx.clock.sleep(timeoutMs, attempt.signal).then(() => {
+      if (attempt.signal.aborted) return;
+      timedOut = true;
+      attempt.abort();
+    });
   try {
     const trailer = await ctx.call({
       instance: replica,
@@ -181,7 +232,7 @@ async function attemptOn(
       },
       inputs,
       deadline: ctx.deadline,
-      signal: ctx.signal,
+      signal: attempt.signal,
       chunkBytes: ctx.chunkBytes,
       sink: {
         header: (specs) => sink.header(specs),
@@ -198,8 +249,12 @@ async function attemptOn(
     );
     return { ok: true };
   } catch (error) {
-    return { ok: false, error, receivedBytes };
+    if (!timedOut) return { ok: false, error, receivedBytes, timedOut };
+    const timeout = grpcError(Status.UNAVAILABLE, `no answer within the attempt timeout of ${timeoutMs} ms`);
+    return { ok: false, error: timeout, receivedBytes, timedOut };
   } finally {
+    ctx.signal.removeEventListener('abort', onAbort);
+    attempt.abort();
     end();
   }
 }

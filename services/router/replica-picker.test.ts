@@ -96,4 +96,21 @@ void describe('ReplicaPicker', () => {
     end3();
     assert.equal(picker.outstanding('a'), 0);
   });
+
+  void test('ejected replicas are skipped while another is admitted, and used when all are ejected', () => {
+    const ejected = new Set(['a']);
+    const picker = new ReplicaPicker((id) => ejected.has(id));
+    const list = [a, b];
+    for (let i = 0; i < 4; i++) assert.equal(picker.pick(list, none)?.id, 'b');
+    assert.equal(
+      picker.pick(list, new Set(['b'])),
+      undefined,
+      'an ejected replica is no fallback for a tried one',
+    );
+    ejected.add('b');
+    assert.deepEqual(
+      [0, 1].map(() => picker.pick(list, none)?.id),
+      ['a', 'b'],
+    );
+  });
 });
