@@ -13,6 +13,9 @@ void describe('LatencyWindow', () => {
     assert.equal(w.quantile(0.5), 50);
     assert.equal(w.quantile(1), 100);
     assert.equal(w.quantile(0.001), 1);
+    const ten = new LatencyWindow(10);
+    for (let ms = 1; ms <= 10; ms++) ten.record(ms);
+    assert.equal(ten.quantile(0.95), 10, 'the rank rounds up: p95 of 10 samples is the slowest');
   });
 
   void test('keeps only the last `capacity` samples: an old slow spell is forgotten', () => {
