@@ -97,7 +97,7 @@ void describe('ReplicaPicker', () => {
     assert.equal(picker.outstanding('a'), 0);
   });
 
-  void test('ejected replicas are skipped while another is admitted, and used when all are ejected', () => {
+  void test('ejected replicas are skipped while another candidate is admitted, and used when none is', () => {
     const ejected = new Set(['a']);
     const picker = new ReplicaPicker((id) => ejected.has(id));
     const list = [a, b];

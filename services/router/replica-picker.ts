@@ -10,9 +10,10 @@ const MAX_TURNS = 4096;
  * would let the picks of a model's other partitions decide which replica this one gets, and a
  * two-partition model sent one request at a time would always land on the same replica.
  *
- * Replicas that `ejected` names (the outlier detector's) are left out while any other replica of
- * the list is admitted; when all are ejected, the list is used as it is, since a request must go
- * somewhere.
+ * Replicas that `ejected` names (the outlier detector's) are left out while another candidate is
+ * admitted; when every candidate is ejected, an ejected one is picked, since a request must go
+ * somewhere: so a retry after the only admitted replica failed goes to an ejected one not yet
+ * tried, which may have recovered, rather than back to the one that just failed.
  */
 export class ReplicaPicker {
   readonly #outstanding = new Map<string, number>();
@@ -20,10 +21,11 @@ export class ReplicaPicker {
 
   constructor(private readonly ejected: (id: string) => boolean = () => false) {}
 
-  /** The least-loaded admitted replica not in `exclude`, or undefined when none is left. */
+  /** The least-loaded replica not in `exclude`, admitted ones first; undefined when none is left. */
   pick(replicas: readonly ShardInstance[], exclude: ReadonlySet<string>): ShardInstance | undefined {
-    const admitted = replicas.filter((r) => !this.ejected(r.id));
-    const candidates = (admitted.length > 0 ? admitted : replicas).filter((r) => !exclude.has(r.id));
+    const untried = replicas.filter((r) => !exclude.has(r.id));
+    const admitted = untried.filter((r) => !this.ejected(r.id));
+    const candidates = admitted.length > 0 ? admitted : untried;
     if (candidates.length === 0) return undefined;
     const load = (r: ShardInstance): number => this.#outstanding.get(r.id) ?? 0;
     const least = Math.min(...candidates.map(load));
