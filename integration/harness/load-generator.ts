@@ -42,9 +42,9 @@ export interface LoadCounts {
   readonly maxLatencyMs: number;
 }
 
-// grpc-js's words for a call that never reached a server: no connection, or it dropped before a
-// response began. A router's own UNAVAILABLE ("no healthy replica") is not a refusal.
-const REFUSED = /No connection established|ECONNREFUSED|Connection dropped|read ECONNRESET/;
+// grpc-js's words for a call that never reached a server (no router listening). A call a router
+// accepted and then dropped, or a router's own UNAVAILABLE ("no healthy replica"), is a failure.
+const REFUSED = /No connection established|ECONNREFUSED/;
 
 /**
  * Steady closed-loop load for fault tests: `concurrency` callers, each sending the next request
