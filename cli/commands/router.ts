@@ -8,6 +8,7 @@ import { DEFAULT_CERTS_DIR, DEFAULT_MODELS_DIR, DEFAULT_REGISTRY_URL, VERSION } 
 import {
   parseCount,
   parseDurationMs,
+  parseFraction,
   parseHost,
   parseNonNegative,
   parseNonNegativeInteger,
@@ -35,7 +36,7 @@ export function registerRouterCommand(program: Command): void {
     .option(
       '--attempt-timeout-quantile <q>',
       "per-attempt timeout: quantile of the partition's recent attempt latencies it starts from (default 0.99)",
-      parseNonNegative,
+      parseFraction,
     )
     .option(
       '--attempt-timeout-factor <x>',
