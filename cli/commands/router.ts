@@ -74,6 +74,15 @@ export function registerRouterCommand(program: Command): void {
       parseDurationMs,
     )
     .option('--outlier-max-ejection-ms <ms>', 'longest ejection of a replica (default 5m)', parseDurationMs)
+    .option(
+      '--hedge',
+      "send a second attempt to an idle replica when the first has not answered after --hedge-quantile of the partition's recent latencies; never for sum or mean outputs (default off)",
+    )
+    .option(
+      '--hedge-quantile <q>',
+      'with --hedge: quantile of recent latencies after which the hedge goes out (default 0.95)',
+      parseFraction,
+    )
     .action(
       async (o: {
         name: string;
@@ -92,6 +101,8 @@ export function registerRouterCommand(program: Command): void {
         outlierConsecutiveFailures?: number;
         outlierBaseEjectionMs?: number;
         outlierMaxEjectionMs?: number;
+        hedge?: boolean;
+        hedgeQuantile?: number;
       }) => {
         const log = createLogger('router');
         const router = await startRouter(
@@ -111,7 +122,9 @@ export function registerRouterCommand(program: Command): void {
               outlierConsecutiveFailures: o.outlierConsecutiveFailures,
               outlierBaseEjectionMs: o.outlierBaseEjectionMs,
               outlierMaxEjectionMs: o.outlierMaxEjectionMs,
+              hedgeQuantile: o.hedgeQuantile,
             }),
+            hedging: o.hedge === true,
           },
           openRegistry(o.registry),
           log,

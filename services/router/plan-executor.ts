@@ -4,18 +4,18 @@ import { splitTensor } from '../../lib/tensor/scatter.js';
 import type { Tensor } from '../../lib/tensor/tensor.js';
 import { isGrpcError, ServiceError } from '../../lib/grpc/service-error.js';
 import type { Logger } from '../../lib/log.js';
-import type { ShardInstance } from '../../registry/registry.js';
 import type { RoutingTable } from './routing-table.js';
 import type { Clock } from './clock.js';
 import type { PartitionCaller } from './partition-call.js';
 import type { ReplicaPicker } from './replica-picker.js';
-import { RETRYABLE_CODES, type RetryPolicy } from './retry-policy.js';
+import type { RetryPolicy } from './retry-policy.js';
 import { StageGather } from '../../lib/plan/stage-gather.js';
 import { gatherStatus } from './gather-status.js';
 import type { PartitionLatencies } from './latency-window.js';
-import { attemptTimeoutMs, type AttemptTimeoutOptions } from './attempt-timeout.js';
+import type { AttemptTimeoutOptions } from './attempt-timeout.js';
 import type { OutlierDetector } from './outlier-detector.js';
-import { grpcError } from './shard-stream-pool.js';
+import type { HedgeOptions } from './hedge-policy.js';
+import { attemptRound } from './hedged-attempt.js';
 
 export interface ExecutionContext {
   readonly requestId: string;
@@ -41,6 +41,8 @@ export interface AttemptGuards {
   readonly timeout: AttemptTimeoutOptions;
   /** Told of every attempt's outcome; the picker skips the replicas it ejects. */
   readonly outliers: OutlierDetector;
+  /** Hedged second attempts; undefined: none. */
+  readonly hedge?: HedgeOptions;
 }
 
 /** Runs a plan's stages in order; each stage's gathered outputs feed the next by name. */
@@ -128,36 +130,28 @@ async function runPartition(
     const replica = ctx.picker.pick(replicas, tried) ?? ctx.picker.pick(replicas, NONE);
     if (!replica) throw new ServiceError(Status.UNAVAILABLE, `${where}: no healthy replica is registered`);
     tried.add(replica.id);
-    const startedMs = ctx.clock.now();
-    const timeoutMs =
-      ctx.attempts && latencies
-        ? attemptTimeoutMs(ctx.attempts.timeout, latencies, attempt, ctx.deadline.getTime() - startedMs)
-        : undefined;
-    const outcome = await attemptOn(replica, plan, stage, p, inputs, gather, ctx, timeoutMs);
+    const outcomes = await attemptRound({
+      target: { plan, stage, p, inputs },
+      gather,
+      ctx,
+      replicas,
+      primary: replica,
+      tried,
+      attempt,
+      latencies,
+    });
+    const outcome = outcomes[outcomes.length - 1]!;
     if (outcome.ok) {
-      latencies?.record(ctx.clock.now() - startedMs);
-      ctx.attempts?.outliers.onSuccess(replica.id);
       ctx.retry.onSuccess();
       return;
     }
     const { error, receivedBytes } = outcome;
     const code = codeOf(error);
-    if (outcome.timedOut || RETRYABLE_CODES.has(code)) {
-      const ejectedMs = ctx.attempts?.outliers.onFailure(
-        replica.id,
-        replicas.map((r) => r.id),
-      );
-      if (ejectedMs !== undefined)
-        ctx.log.warn(
-          { stage: stage.name, partition: p, replica: replica.id, ejectedMs },
-          'replica ejected after consecutive failures',
-        );
-    }
     const decision = ctx.retry.afterFailure(attempt, code, ctx.clock.now(), ctx.deadline.getTime());
     const fields = {
       stage: stage.name,
       partition: p,
-      replica: replica.id,
+      replica: outcome.replica.id,
       attempt,
       code: Status[code],
       receivedBytes,
@@ -186,78 +180,6 @@ const GIVE_UP = {
   budget: "gave up (the router's retry budget is spent)",
   deadline: 'gave up (no time for a retry before the deadline)',
 } as const;
-
-type Outcome = { ok: true } | { ok: false; error: unknown; receivedBytes: number; timedOut: boolean };
-
-/**
- * One attempt; the replica counts as busy only while its call is open, not during a backoff. After
- * `timeoutMs` (when given) the attempt is aborted, which cancels its call in-band on the shard
- * (`callPartition`), and fails as UNAVAILABLE: a retryable failure of this replica, not of the
- * request. The timer runs on `ctx.clock`, so tests drive it.
- */
-async function attemptOn(
-  replica: ShardInstance,
-  plan: Plan,
-  stage: StagePlan,
-  p: number,
-  inputs: Tensor[],
-  gather: StageGather,
-  ctx: ExecutionContext,
-  timeoutMs: number | undefined,
-): Promise<Outcome> {
-  const sink = gather.sink(p);
-  let receivedBytes = 0;
-  const end = ctx.picker.begin(replica);
-  const attempt = new AbortController();
-  const onAbort = (): void => attempt.abort();
-  ctx.signal.addEventListener('abort', onAbort, { once: true });
-  if (ctx.signal.aborted) attempt.abort();
-  let timedOut = false;
-  if (timeoutMs !== undefined)
-    void ctx.clock.sleep(timeoutMs, attempt.signal).then(() => {
-      if (attempt.signal.aborted) return;
-      timedOut = true;
-      attempt.abort();
-    });
-  try {
-    const trailer = await ctx.call({
-      instance: replica,
-      header: {
-        request_id: ctx.requestId,
-        model: plan.name,
-        version: plan.version,
-        stage: stage.name,
-        partition: p,
-        inputs: [],
-      },
-      inputs,
-      deadline: ctx.deadline,
-      signal: attempt.signal,
-      chunkBytes: ctx.chunkBytes,
-      sink: {
-        header: (specs) => sink.header(specs),
-        chunk: (tensor, offset, data) => {
-          receivedBytes += data.length;
-          sink.chunk(tensor, offset, data);
-        },
-      },
-    });
-    gather.partitionDone(p);
-    ctx.log.debug(
-      { stage: stage.name, partition: p, replica: replica.id, computeUs: trailer.compute_us },
-      'partition done',
-    );
-    return { ok: true };
-  } catch (error) {
-    if (!timedOut) return { ok: false, error, receivedBytes, timedOut };
-    const timeout = grpcError(Status.UNAVAILABLE, `no answer within the attempt timeout of ${timeoutMs} ms`);
-    return { ok: false, error: timeout, receivedBytes, timedOut };
-  } finally {
-    ctx.signal.removeEventListener('abort', onAbort);
-    attempt.abort();
-    end();
-  }
-}
 
 /**
  * What a client learns of a shard's non-retryable failure. The router's own errors pass as they

@@ -23,7 +23,7 @@ void describe('withRouterDefaults', () => {
     );
   });
 
-  void test('fills in the documented per-attempt timeout and outlier ejection defaults', () => {
+  void test('fills in the documented per-attempt timeout, outlier ejection and hedging defaults', () => {
     const o = withRouterDefaults(base);
     assert.deepEqual(
       [
@@ -36,8 +36,10 @@ void describe('withRouterDefaults', () => {
         o.outlierConsecutiveFailures,
         o.outlierBaseEjectionMs,
         o.outlierMaxEjectionMs,
+        o.hedging,
+        o.hedgeQuantile,
       ],
-      [0.99, 3, 250, 10_000, 256, 16, 5, 30_000, 300_000],
+      [0.99, 3, 250, 10_000, 256, 16, 5, 30_000, 300_000, false, 0.95],
     );
   });
 
@@ -66,6 +68,7 @@ void describe('withRouterDefaults', () => {
       ],
       [{ attemptTimeoutWindow: 0 }, /^attemptTimeoutWindow 0: /],
       [{ attemptTimeoutWindow: 8, attemptTimeoutMinSamples: 9 }, /^attemptTimeoutMinSamples 9: .*\(8\)/],
+      [{ hedgeQuantile: 0 }, /^hedgeQuantile 0: /],
       [{ outlierConsecutiveFailures: 1.5 }, /^outlierConsecutiveFailures 1.5: /],
       [{ outlierBaseEjectionMs: NaN }, /^outlierBaseEjectionMs NaN: /],
       [

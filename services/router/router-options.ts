@@ -59,6 +59,15 @@ export interface RouterOptions {
   readonly outlierBaseEjectionMs?: number;
   /** Longest ejection. @default 300000 */
   readonly outlierMaxEjectionMs?: number;
+
+  /**
+   * Hedged attempts (`hedge-policy.ts`): when an attempt has not answered after `hedgeQuantile` of
+   * its partition's recent latencies and another replica is idle, a second attempt goes out; the
+   * first answer wins. Never for a stage with a `sum` or `mean` output. @default false
+   */
+  readonly hedging?: boolean;
+  /** Quantile of a partition's recent latencies after which a hedge goes out. @default 0.95 */
+  readonly hedgeQuantile?: number;
 }
 
 type Defaulted =
@@ -81,7 +90,9 @@ type Defaulted =
   | 'attemptTimeoutMinSamples'
   | 'outlierConsecutiveFailures'
   | 'outlierBaseEjectionMs'
-  | 'outlierMaxEjectionMs';
+  | 'outlierMaxEjectionMs'
+  | 'hedging'
+  | 'hedgeQuantile';
 
 export type ResolvedRouterOptions = RouterOptions & Required<Pick<RouterOptions, Defaulted>>;
 
@@ -108,6 +119,8 @@ export function withRouterDefaults(options: RouterOptions): ResolvedRouterOption
     outlierConsecutiveFailures: 5,
     outlierBaseEjectionMs: 30_000,
     outlierMaxEjectionMs: 300_000,
+    hedging: false,
+    hedgeQuantile: 0.95,
     ...options,
   };
   if (!(o.chunkBytes >= 8 && o.chunkBytes <= 3 << 20))
@@ -153,6 +166,8 @@ function checkAttemptOptions(o: ResolvedRouterOptions): void {
     );
   if (!(Number.isSafeInteger(o.outlierConsecutiveFailures) && o.outlierConsecutiveFailures >= 0))
     throw new TypeError(`outlierConsecutiveFailures ${o.outlierConsecutiveFailures}: must be an integer ≥ 0`);
+  if (!(o.hedgeQuantile > 0 && o.hedgeQuantile <= 1))
+    throw new TypeError(`hedgeQuantile ${o.hedgeQuantile}: must be in (0, 1]`);
   if (!(o.outlierBaseEjectionMs > 0))
     throw new TypeError(`outlierBaseEjectionMs ${o.outlierBaseEjectionMs}: must be positive`);
   if (!(o.outlierMaxEjectionMs >= o.outlierBaseEjectionMs && Number.isFinite(o.outlierMaxEjectionMs)))

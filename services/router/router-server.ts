@@ -80,6 +80,7 @@ export async function startRouter(
         minSamples: o.attemptTimeoutMinSamples,
       },
       outliers,
+      ...(o.hedging ? { hedge: { quantile: o.hedgeQuantile, minSamples: o.attemptTimeoutMinSamples } } : {}),
     },
     call: shardCaller(clients),
     retry: retryPolicyFromOptions(o),
