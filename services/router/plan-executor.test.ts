@@ -360,3 +360,85 @@ void describe('executePlan per-attempt timeouts and outlier ejection', () => {
     assert.equal(attempts.outliers.isEjected('a'), false);
   });
 });
+
+/** The test plan with its output gathered by concat along axis 0: a stage that may be hedged. */
+const concatPlan: Plan = {
+  ...plan,
+  stages: [{ ...plan.stages[0]!, outputs: [{ name: 'y', gather: { kind: 'concat', axis: 0 } }] }],
+};
+
+/** Guards with hedging on, windows for partition 0 at 10 ms: hedge after 10 ms, timeouts 100 ms. */
+function hedgingGuards(clock: ManualClock): AttemptGuards {
+  return { ...guards(clock), hedge: { quantile: 0.95, minSamples: 16 } };
+}
+
+const yOf = async (p: Plan, ctx: ExecutionContext): Promise<number[]> => {
+  const out = (await executePlan(p, new Map([['x', x]]), ctx)).get('y')!;
+  return Array.from(new Float32Array(Uint8Array.from(out.data).buffer));
+};
+
+void describe('executePlan hedging', () => {
+  void test('a slow first attempt is hedged on the idle replica after p95; the hedge wins alone and the first is cancelled', async () => {
+    const clock = new ManualClock();
+    const call = hangingCaller(new Set(['a']), [5, 6]);
+    const ctx = context({
+      replicas: [a, b],
+      call,
+      clock,
+      picker: new ReplicaPicker(),
+      attempts: hedgingGuards(clock),
+    });
+    const { value, tookMs } = await drive(clock, yOf(concatPlan, ctx));
+    assert.deepEqual(value, [5, 6], "only the hedge's bytes, none of the hung attempt's");
+    assert.deepEqual(call.calls.sort(), ['a', 'b']);
+    assert.deepEqual(call.aborted, ['a']);
+    assert.equal(tookMs, 10, 'the hedge went out after p95 (10 ms), not the attempt timeout');
+  });
+
+  void test('no hedge for a sum stage: the first attempt runs to its timeout though the other replica is idle', async () => {
+    const clock = new ManualClock();
+    const call = hangingCaller(new Set(['a']), [5, 6]);
+    const ctx = context({
+      replicas: [a, b],
+      call,
+      clock,
+      picker: new ReplicaPicker(),
+      attempts: hedgingGuards(clock),
+    });
+    const { value, tookMs } = await drive(clock, yOf(plan, ctx));
+    assert.deepEqual(value, [5, 6]);
+    assert.deepEqual(call.calls, ['a', 'b']);
+    assert.ok(tookMs >= 100, `took ${tookMs} ms: no hedge before the 100 ms timeout`);
+  });
+
+  void test('no hedge when the other replica is busy', async () => {
+    const clock = new ManualClock();
+    const call = hangingCaller(new Set(['a']), [5, 6]);
+    const picker = new ReplicaPicker();
+    const endB = picker.begin(b);
+    const ctx = context({ replicas: [a, b], call, clock, picker, attempts: hedgingGuards(clock) });
+    const run = yOf(concatPlan, ctx);
+    run.catch(() => undefined);
+    await clock.advance(50);
+    assert.deepEqual(call.calls, ['a'], 'b had a call open at the hedge delay');
+    endB();
+    const { value } = await drive(clock, run);
+    assert.deepEqual(value, [5, 6]);
+    assert.deepEqual(call.calls, ['a', 'b'], 'b only after the timeout, as a retry');
+  });
+
+  void test('an attempt that answers before p95 is not hedged', async () => {
+    const clock = new ManualClock();
+    const call = hangingCaller(new Set(), [5, 6]);
+    const ctx = context({
+      replicas: [a, b],
+      call,
+      clock,
+      picker: new ReplicaPicker(),
+      attempts: hedgingGuards(clock),
+    });
+    const { value } = await drive(clock, yOf(concatPlan, ctx));
+    assert.deepEqual(value, [5, 6]);
+    assert.equal(call.calls.length, 1);
+  });
+});
