@@ -49,10 +49,12 @@ export async function runAttempt(
   const onAbort = (): void => attempt.abort();
   signal.addEventListener('abort', onAbort, { once: true });
   if (signal.aborted) attempt.abort();
+  // Its own controller, so ending the timer when the attempt ends leaves the call's signal as it was.
+  const timer = new AbortController();
   let timedOut = false;
   if (timeoutMs !== undefined)
-    void ctx.clock.sleep(timeoutMs, attempt.signal).then(() => {
-      if (attempt.signal.aborted) return;
+    void ctx.clock.sleep(timeoutMs, timer.signal).then(() => {
+      if (timer.signal.aborted || attempt.signal.aborted) return;
       timedOut = true;
       attempt.abort();
     });
@@ -91,7 +93,7 @@ export async function runAttempt(
     return { ok: false, replica, error: timeout, receivedBytes, timedOut };
   } finally {
     signal.removeEventListener('abort', onAbort);
-    attempt.abort();
+    timer.abort();
     end();
   }
 }
