@@ -35,6 +35,11 @@ export interface RoundArgs {
  */
 export async function attemptRound(a: RoundArgs): Promise<AttemptOutcome[]> {
   const { ctx, gather, target } = a;
+  const delayMs =
+    ctx.attempts && a.latencies
+      ? hedgeDelayMs(ctx.attempts.hedge, target.stage, a.latencies, ctx.deadline.getTime() - ctx.clock.now())
+      : undefined;
+  // Only an attempt that may be hedged needs a signal of its own, to be cancelled as the loser.
   const primaryAbort = new AbortController();
   const primary = runAttempt(
     a.primary,
@@ -42,12 +47,8 @@ export async function attemptRound(a: RoundArgs): Promise<AttemptOutcome[]> {
     ctx,
     gather.sink(target.p),
     timeoutFor(a, a.attempt),
-    abortedWith(ctx.signal, primaryAbort),
+    delayMs === undefined ? ctx.signal : abortedWith(ctx.signal, primaryAbort),
   );
-  const delayMs =
-    ctx.attempts && a.latencies
-      ? hedgeDelayMs(ctx.attempts.hedge, target.stage, a.latencies, ctx.deadline.getTime() - ctx.clock.now())
-      : undefined;
   const outcomes =
     delayMs === undefined ? [await primary] : await withHedge(a, primary, primaryAbort, delayMs);
   const won = outcomes.find((o) => o.ok);
