@@ -69,6 +69,10 @@ void describe('shardmesh refuses bad options with exit code 2, naming the option
       /option '--attempt-timeout-ceiling-ms <ms>' argument 'soon' is invalid/,
     ],
     [
+      ['router', '--hedge-quantile', '0'],
+      /option '--hedge-quantile <q>' argument '0' is invalid\. expected a number in \(0, 1\]/,
+    ],
+    [
       ['router', '--outlier-consecutive-failures', '-1'],
       /option '--outlier-consecutive-failures <n>' argument '-1' is invalid/,
     ],
