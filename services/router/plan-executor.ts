@@ -109,7 +109,9 @@ const NONE: ReadonlySet<string> = new Set();
  * Runs one partition. A failed attempt is retried as `ctx.retry` decides, after its jittered
  * backoff, on a replica not yet tried when the partition has one (else on one tried before, whose
  * failure may have been passing). Each attempt gets a fresh sink, so a `sum` or `top-k` attempt
- * that failed mid-stream leaves nothing in the gather.
+ * that failed mid-stream leaves nothing in the gather. With `ctx.attempts`, each round
+ * (`attemptRound`) is bounded by the partition's attempt timeout, may be hedged, and tells the
+ * outlier detector how each replica did; a timed-out attempt is retried as an UNAVAILABLE.
  */
 async function runPartition(
   plan: Plan,
