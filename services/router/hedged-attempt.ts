@@ -2,6 +2,7 @@ import { isGrpcError, ServiceError } from '../../lib/grpc/service-error.js';
 import type { StageGather } from '../../lib/plan/stage-gather.js';
 import type { ShardInstance } from '../../registry/registry.js';
 import { attemptTimeoutMs } from './attempt-timeout.js';
+import { gatherStatus } from './gather-status.js';
 import { hedgeDelayMs } from './hedge-policy.js';
 import type { LatencyWindow } from './latency-window.js';
 import { RecordingSink, runAttempt, type AttemptOutcome, type AttemptTarget } from './partition-attempt.js';
@@ -104,8 +105,13 @@ async function withHedge(
   }
   primaryAbort.abort();
   await primary;
-  // A fresh sink deafens the primary's and drops what it streamed; then the hedge's bytes go in.
-  recording.replay(gather.sink(target.p));
+  // A fresh sink deafens the primary's and drops what it streamed; then the hedge's bytes go in,
+  // checked against the plan as they would have been while streaming.
+  try {
+    recording.replay(gather.sink(target.p));
+  } catch (error) {
+    throw gatherStatus(error);
+  }
   return [...lost, winner];
 }
 
