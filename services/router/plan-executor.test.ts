@@ -441,4 +441,27 @@ void describe('executePlan hedging', () => {
     assert.deepEqual(value, [5, 6]);
     assert.equal(call.calls.length, 1);
   });
+
+  void test('a winning hedge whose output contradicts the plan fails the request with INTERNAL', async () => {
+    const clock = new ManualClock();
+    const caller: PartitionCaller = async (call) => {
+      if (call.instance.id === 'a')
+        return new Promise((_, reject) =>
+          call.signal.addEventListener('abort', () =>
+            reject(new ServiceError(Status.CANCELLED, 'the client cancelled the request')),
+          ),
+        );
+      call.sink.header([{ name: 'z', datatype: 'FP32', shape: [2] }]);
+      call.sink.chunk(0, 0, f32([5, 6]));
+      return { receive_us: 0, compute_us: 0, instance_id: 'b' };
+    };
+    const ctx = context({
+      replicas: [a, b],
+      call: caller,
+      clock,
+      picker: new ReplicaPicker(),
+      attempts: hedgingGuards(clock),
+    });
+    await assert.rejects(drive(clock, yOf(concatPlan, ctx)), (error) => codeOf(error) === 'INTERNAL');
+  });
 });
