@@ -17,6 +17,8 @@ import { systemClock } from './clock.js';
 import { shardCaller } from './partition-call.js';
 import { ReplicaPicker } from './replica-picker.js';
 import { retryPolicyFromOptions } from './retry-policy.js';
+import { PartitionLatencies } from './latency-window.js';
+import { OutlierDetector } from './outlier-detector.js';
 import { withRouterDefaults, type RouterOptions } from './router-options.js';
 import { ShardClients } from './shard-clients.js';
 
@@ -58,9 +60,29 @@ export async function startRouter(
   );
 
   const statistics = new ModelStatisticsBook();
+  const outliers = new OutlierDetector(
+    {
+      consecutiveFailures: o.outlierConsecutiveFailures,
+      baseEjectionMs: o.outlierBaseEjectionMs,
+      maxEjectionMs: o.outlierMaxEjectionMs,
+    },
+    systemClock,
+  );
   const execution = {
     table: () => table,
-    picker: new ReplicaPicker(),
+    picker: new ReplicaPicker((id) => outliers.isEjected(id)),
+    attempts: {
+      latencies: new PartitionLatencies(o.attemptTimeoutWindow),
+      timeout: {
+        quantile: o.attemptTimeoutQuantile,
+        factor: o.attemptTimeoutFactor,
+        floorMs: o.attemptTimeoutFloorMs,
+        ceilingMs: o.attemptTimeoutCeilingMs,
+        minSamples: o.attemptTimeoutMinSamples,
+      },
+      outliers,
+      ...(o.hedging ? { hedge: { quantile: o.hedgeQuantile, minSamples: o.attemptTimeoutMinSamples } } : {}),
+    },
     call: shardCaller(clients),
     retry: retryPolicyFromOptions(o),
     clock: systemClock,
