@@ -124,8 +124,7 @@ void describe('shardmesh split, SIGKILLed while it replaces a version', () => {
           // The folder it resolved was removed after a finished swap: the link already names the new one.
           if ((await realpath(versionDir).catch(() => '')) !== before) reads.retried++;
           else {
-            reads.failed++;
-            console.error(`read failed: ${String(error)}`);
+            if (reads.failed++ === 0) console.error(`read failed: ${String(error)}`);
           }
         }
         await sleep(5);
@@ -157,21 +156,25 @@ void describe('shardmesh split, SIGKILLed while it replaces a version', () => {
         });
         child.once('exit', (code) => reject(new Error(`split exited (${code}) before pausing at ${step}`)));
       });
-    const random = mulberry32(SEED);
-    for (let k = 0; k < RANDOM_KILLS; k++) {
-      await killAt(async (child) => {
-        child.stderr!.resume();
-        await sleep(100 + Math.floor(random() * 800));
-      });
-    }
-    // Last, so the final run has a killed run's folders to remove ('swapped' leaves the old one).
-    for (const step of STEPS) await killAt(pausedAt(step), { SHARDMESH_TEST_SPLIT_PAUSE_AT: step });
-    const leftBehind = await leftovers(modelDir);
+    let leftBehind: string[];
+    try {
+      const random = mulberry32(SEED);
+      for (let k = 0; k < RANDOM_KILLS; k++) {
+        await killAt(async (child) => {
+          child.stderr!.resume();
+          await sleep(100 + Math.floor(random() * 800));
+        });
+      }
+      // Last, so the final run has a killed run's folders to remove ('swapped' leaves the old one).
+      for (const step of STEPS) await killAt(pausedAt(step), { SHARDMESH_TEST_SPLIT_PAUSE_AT: step });
+      leftBehind = await leftovers(modelDir);
 
-    const last = split(cwd, current === 'a' ? 'b.onnx' : 'a.onnx');
-    assert.deepEqual(await once(last, 'exit'), [0, null]);
-    reading = false;
-    await reader;
+      const last = split(cwd, current === 'a' ? 'b.onnx' : 'a.onnx');
+      assert.deepEqual(await once(last, 'exit'), [0, null]);
+    } finally {
+      reading = false;
+      await reader;
+    }
     const finalVersion = await whichVersion();
     const remaining = await leftovers(modelDir);
     console.log(
