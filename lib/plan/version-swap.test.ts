@@ -27,7 +27,7 @@ void describe('replaceVersion', () => {
     await rm(root, { recursive: true, force: true });
   });
 
-  it('makes the version a symlink to a complete folder, and replaces it leaving one folder', async () => {
+  void it('makes the version a symlink to a complete folder, and replaces it leaving one folder', async () => {
     const dir = path.join(root, 'a', '1');
     await replaceVersion(dir, fillWith('old'));
     assert.ok((await lstat(dir)).isSymbolicLink());
@@ -37,7 +37,7 @@ void describe('replaceVersion', () => {
   });
 
   for (const step of ['writing', 'written', 'linked', 'swapped'] as const) {
-    it(`a writer stopped at "${step}" leaves the old or new version whole; the next write tidies up`, async () => {
+    void it(`a writer stopped at "${step}" leaves the old or new version whole; the next write tidies up`, async () => {
       const dir = path.join(root, `stop-${step}`, '1');
       await replaceVersion(dir, fillWith('old'));
       const stopAt = (at: SwapStep) => (s: SwapStep) => {
@@ -51,7 +51,7 @@ void describe('replaceVersion', () => {
     });
   }
 
-  it("removes dead writers' folders, keeps a live writer's", async () => {
+  void it("removes dead writers' folders, keeps a live writer's", async () => {
     const parent = path.join(root, 'leftovers');
     await replaceVersion(path.join(parent, '1'), fillWith('v1'));
     const dead = deadPid();
@@ -63,7 +63,7 @@ void describe('replaceVersion', () => {
     assert.ok((await readdir(parent)).includes(`.1.tmp-${live}-dd`));
   });
 
-  it('links back a version an earlier writer moved aside and never linked', async () => {
+  void it('links back a version an earlier writer moved aside and never linked', async () => {
     const parent = path.join(root, 'vanished');
     const aside = `.3.old-${deadPid()}-ee`;
     await mkdir(path.join(parent, aside), { recursive: true });
