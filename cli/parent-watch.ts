@@ -27,5 +27,6 @@ export function watchParent(onGone: () => void): void {
   const stdin = process.stdin;
   stdin.on('end', once).on('close', once).on('error', once);
   stdin.resume();
-  stdin.unref();
+  // A pipe or terminal can be unref'd; a file given as stdin by hand cannot, and ends at once anyway.
+  if ('unref' in stdin && typeof stdin.unref === 'function') stdin.unref();
 }
