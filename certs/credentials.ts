@@ -4,7 +4,7 @@
  * choice (shards do, the router's public port may accept bearer tokens instead).
  */
 import { readFile } from 'node:fs/promises';
-import { checkServerIdentity } from 'node:tls';
+import { checkServerIdentity, createSecureContext } from 'node:tls';
 import type { PeerCertificate } from 'node:tls';
 
 import * as grpc from '@grpc/grpc-js';
@@ -26,11 +26,24 @@ export interface TlsMaterial {
   keyPem?: string | Buffer;
 }
 
+/**
+ * The oldest TLS version a handshake may use. TLS 1.3 only by default: 1.2 is for clients that
+ * cannot do better, allowed where an operator says so (`shardmesh router --tls-min-version`).
+ */
+export type TlsMinVersion = 'TLSv1.3' | 'TLSv1.2';
+export const TLS_MIN_VERSIONS: readonly TlsMinVersion[] = ['TLSv1.3', 'TLSv1.2'];
+
 export interface ServerTlsOptions extends TlsMaterial {
   certPem: string | Buffer;
   keyPem: string | Buffer;
-  /** Refuse the TLS handshake unless the client presents a certificate the CA signed. */
+  /**
+   * true: refuse the TLS handshake unless the client presents a certificate the CA signed.
+   * false: still ask for one (so certificate clients are identified) but let clients without one
+   * in, for servers that authenticate calls by bearer token instead.
+   */
   requireClientCert: boolean;
+  /** @default 'TLSv1.3' */
+  minVersion?: TlsMinVersion;
 }
 
 export async function loadTlsFiles(files: TlsFiles): Promise<TlsMaterial> {
@@ -51,7 +64,13 @@ export function serverCredentials(options: ServerTlsOptions): grpc.ServerCredent
     [{ cert_chain: toBuffer(options.certPem), private_key: toBuffer(options.keyPem) }],
     options.requireClientCert,
   );
-  return withNoDelay(credentials);
+  return withServerOptions(credentials, {
+    // grpc-js only sets requestCert when it also rejects clients without one; asking always and
+    // rejecting as told lets a server accept tokens and certificates on one port.
+    requestCert: true,
+    rejectUnauthorized: options.requireClientCert,
+    minVersion: options.minVersion ?? 'TLSv1.3',
+  });
 }
 
 /**
@@ -64,11 +83,12 @@ export function serverCredentials(options: ServerTlsOptions): grpc.ServerCredent
 /** HTTP/2 receive window a server advertises; the default 64 KiB stalls large uploads on every 64 KiB. */
 const SERVER_WINDOW_BYTES = 16 << 20;
 
-function withNoDelay(credentials: grpc.ServerCredentials): grpc.ServerCredentials {
+function withServerOptions(credentials: grpc.ServerCredentials, tls: object): grpc.ServerCredentials {
   const internal = credentials as unknown as { _getConstructorOptions(): object | null };
   const original = internal._getConstructorOptions.bind(credentials);
   internal._getConstructorOptions = () => ({
     ...original(),
+    ...tls,
     noDelay: true,
     settings: { initialWindowSize: SERVER_WINDOW_BYTES },
   });
@@ -122,12 +142,15 @@ function createChannelCredentials(
   verify: grpc.VerifyOptions,
 ): grpc.ChannelCredentials {
   checkPair(material.certPem, material.keyPem, 'certPem', 'keyPem');
-  return grpc.credentials.createSsl(
-    toBuffer(material.caPem),
-    material.keyPem === undefined ? null : toBuffer(material.keyPem),
-    material.certPem === undefined ? null : toBuffer(material.certPem),
-    verify,
-  );
+  // createSsl has no way to set a minimum version; a secure context built here does (TLS 1.3 only:
+  // every server in the mesh speaks it). Same ciphers as grpc-js: Node's defaults.
+  const context = createSecureContext({
+    ca: toBuffer(material.caPem),
+    ...(material.keyPem === undefined ? {} : { key: toBuffer(material.keyPem) }),
+    ...(material.certPem === undefined ? {} : { cert: toBuffer(material.certPem) }),
+    minVersion: 'TLSv1.3',
+  });
+  return grpc.credentials.createFromSecureContext(context, verify);
 }
 
 function checkPair(cert: unknown, key: unknown, certName: string, keyName: string): void {

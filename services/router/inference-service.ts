@@ -2,12 +2,16 @@ import {
   status as Status,
   type sendUnaryData,
   type ServerDuplexStream,
+  type handleUnaryCall,
   type ServerUnaryCall,
+  type UntypedHandleCall,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
 import type { ByteBudget, Reservation } from '../../lib/byte-budget.js';
 import type { Plan } from '../../lib/plan/schema.js';
 import { ServiceError, toStatus } from '../../lib/grpc/service-error.js';
+import type { AccessControl, CallScope } from './access/access-control.js';
+import { guardStream, guardUnary } from './access/guarded-calls.js';
 import type { ModelCatalog } from './model-catalog.js';
 import { modelReady, runInference, type InferenceContext, type InferRequest } from './model-infer.js';
 
@@ -45,7 +49,32 @@ export function cancellationOf(call: NodeJS.EventEmitter): Cancellation {
 export interface InferenceServiceContext extends InferenceContext {
   /** The router's in-flight byte budget; without it requests are not counted. */
   readonly budget?: ByteBudget;
+  /** Authentication, authorization and quotas, run before each call does any work; without it, none. */
+  readonly access?: AccessControl;
 }
+
+type ModelRequest = { name: string; version: string };
+const about = (verb: 'metadata' | 'statistics') => (r: ModelRequest) => ({ verb, model: r });
+const inferScope = (r: InferRequest): CallScope => ({
+  verb: 'infer',
+  model: { name: r.model_name, version: r.model_version },
+  requestBytes: r.raw_input_contents.reduce((sum, b) => sum + b.length, 0),
+  requestId: r.id,
+});
+/** Each RPC's verb and model (principal.ts); the server-wide calls need authentication only. */
+const SCOPES: Record<string, (request: never) => CallScope> = {
+  ServerLive: () => ({}),
+  ServerReady: () => ({}),
+  ServerMetadata: () => ({}),
+  ModelReady: about('metadata'),
+  ModelMetadata: about('metadata'),
+  ModelConfig: about('metadata'),
+  ModelStatistics: about('statistics'),
+  RepositoryIndex: () => ({ verb: 'admin' }),
+  RepositoryModelLoad: (r: { model_name: string }) => ({ verb: 'admin', model: { name: r.model_name, version: '' } }),
+  RepositoryModelUnload: (r: { model_name: string }) => ({ verb: 'admin', model: { name: r.model_name, version: '' } }),
+  ModelInfer: inferScope,
+};
 
 /**
  * A unary call's share of the byte budget, released when grpc-js reports the call over: its
@@ -68,6 +97,21 @@ function heldUntilCallEnds(
  * maps whatever they throw to one status, so a call is answered exactly once.
  */
 export function inferenceService(ctx: InferenceServiceContext): UntypedServiceImplementation {
+  const handlers = unguardedService(ctx);
+  const access = ctx.access;
+  if (access === undefined) return handlers;
+  const onUnexpected = (e: unknown): void => ctx.log.error({ err: e }, 'unexpected error');
+  for (const [name, scopeOf] of Object.entries(SCOPES))
+    handlers[name] = guardUnary(
+      access,
+      scopeOf as (request: unknown) => CallScope,
+      handlers[name] as handleUnaryCall<unknown, unknown>,
+      onUnexpected,
+    ) as UntypedHandleCall;
+  return handlers;
+}
+
+function unguardedService(ctx: InferenceServiceContext): UntypedServiceImplementation {
   const unary =
     <Req, Res>(handler: (request: Req, call: ServerUnaryCall<Req, Res>) => Promise<Res> | Res) =>
     (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>): void => {
@@ -189,6 +233,8 @@ export function inferenceService(ctx: InferenceServiceContext): UntypedServiceIm
       );
     },
     ModelStreamInfer: (call: ServerDuplexStream<InferRequest, object>) => {
+      const onUnexpected = (e: unknown): void => ctx.log.error({ err: e }, 'unexpected error');
+      const check = ctx.access && guardStream(ctx.access, call, inferScope, onUnexpected);
       const cancel = cancellationOf(call);
       const open = new Set<Promise<void>>();
       // Each request's budget share is held until grpc-js has written its response (the write
@@ -208,11 +254,15 @@ export function inferenceService(ctx: InferenceServiceContext): UntypedServiceIm
           reservation?.release();
           if (reservation) held.delete(reservation);
         };
-        const done = runInference(ctx, request, deadlineOf(call), cancel.signal, reservation).then(
+        const infer = (): Promise<object> =>
+          runInference(ctx, request, deadlineOf(call), cancel.signal, reservation);
+        const run = check ? check(request).then((release) => infer().finally(release)) : infer();
+        const done = run.then(
           (response) => void call.write({ error_message: '', infer_response: response }, written),
           (error: unknown) => {
-            const status = toStatus(error, (e) => ctx.log.error({ err: e }, 'unexpected error'));
+            const status = toStatus(error, onUnexpected);
             written();
+            if (call.writableEnded) return; // The stream failed authentication and is closed.
             call.write({
               error_message: `${Status[status.code]}: ${status.details}`,
               infer_response: { id: request.id, model_name: request.model_name },

@@ -1,0 +1,70 @@
+// Who made a call: from its verified client certificate or its `authorization: Bearer <JWT>`
+// metadata. When a call carries both, the token wins: it names the caller of this call, where the
+// certificate names whoever opened the connection (a gateway may carry many callers' tokens over
+// one mTLS connection). A token that fails is refused even if the certificate would pass.
+import { status as Status, type Metadata } from '@grpc/grpc-js';
+import type { PeerCertificate } from 'node:tls';
+import { ServiceError } from '../../../lib/grpc/service-error.js';
+import { CertificateRefused, certificatePrincipal } from './certificate-authentication.js';
+import type { Principal } from './principal.js';
+import type { SpiffePattern } from './spiffe-pattern.js';
+import { TokenRefused, tokenPrincipal, type TokenAuthenticationOptions } from './token-authentication.js';
+
+/** What a grpc-js server call offers to authentication. */
+export interface AuthenticatedCall {
+  readonly metadata: Metadata;
+  getAuthContext(): { sslPeerCertificate?: PeerCertificate };
+}
+
+export interface AuthenticatorOptions {
+  /** The mesh's trust domain: `client` identities in it are accepted by certificate. */
+  readonly trustDomain: string;
+  /** Other SPIFFE ids accepted as clients (e.g. `spiffe://shardmesh.local/router/*`). @default [] */
+  readonly allowedClientIdentities?: readonly SpiffePattern[];
+  /** Bearer tokens; without it a token is refused and only certificates authenticate. */
+  readonly tokens?: TokenAuthenticationOptions;
+}
+
+const BEARER = /^Bearer +(\S+)$/i;
+
+export class Authenticator {
+  constructor(private readonly options: AuthenticatorOptions) {}
+
+  /** The caller, or a ServiceError UNAUTHENTICATED saying what was missing or wrong. */
+  async authenticate(call: AuthenticatedCall): Promise<Principal> {
+    const header = call.metadata.get('authorization');
+    if (header.length > 0) return this.#fromToken(header);
+    const cert = call.getAuthContext().sslPeerCertificate;
+    if (cert === undefined)
+      throw unauthenticated(
+        this.options.tokens
+          ? 'no credentials: present a client certificate signed by the mesh CA or an "authorization: Bearer <token>" header'
+          : 'no credentials: present a client certificate signed by the mesh CA',
+      );
+    try {
+      return certificatePrincipal(cert, {
+        trustDomain: this.options.trustDomain,
+        allowed: this.options.allowedClientIdentities ?? [],
+      });
+    } catch (error) {
+      if (error instanceof CertificateRefused) throw unauthenticated(error.message);
+      throw error;
+    }
+  }
+
+  async #fromToken(header: readonly (string | Buffer)[]): Promise<Principal> {
+    const tokens = this.options.tokens;
+    if (tokens === undefined)
+      throw unauthenticated('bearer tokens are not accepted here; present a client certificate');
+    const match = header.length === 1 ? BEARER.exec(String(header[0])) : null;
+    if (match === null) throw unauthenticated('authorization header must be one "Bearer <token>"');
+    try {
+      return await tokenPrincipal(match[1] as string, tokens);
+    } catch (error) {
+      if (error instanceof TokenRefused) throw unauthenticated(error.message);
+      throw error;
+    }
+  }
+}
+
+const unauthenticated = (details: string): ServiceError => new ServiceError(Status.UNAUTHENTICATED, details);
