@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { runCertsInit, runCertsIssue } from '../../certs/cli.js';
+import { ensureDevTokenKeys, signDevToken } from '../../certs/dev-tokens.js';
 import { ROLES, type Role } from '../../certs/identity.js';
 import { collectDnsNames, collectIps, parseChoice, parseCount } from '../option-parsers.js';
 import { DEFAULT_CERTS_DIR } from '../paths.js';
@@ -36,4 +37,16 @@ export function registerCertsCommand(program: Command): void {
         });
       },
     );
+  certs
+    .command('token')
+    .description(
+      'print a development bearer token for SUBJECT, signed by the dev key in --dir (created with jwks.json if missing); `shardmesh up` routers accept it',
+    )
+    .requiredOption('--subject <name>', 'the caller the token names (its "sub")')
+    .option('--dir <dir>', 'certificate store', DEFAULT_CERTS_DIR)
+    .option('--ttl-seconds <n>', 'lifetime in seconds', parseCount, 3600)
+    .action(async (o: { subject: string; dir: string; ttlSeconds: number }) => {
+      await ensureDevTokenKeys(o.dir);
+      console.log(await signDevToken(o.dir, { subject: o.subject, ttlSeconds: o.ttlSeconds }));
+    });
 }

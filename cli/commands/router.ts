@@ -1,11 +1,14 @@
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import path from 'node:path';
+import { TLS_MIN_VERSIONS, type TlsMinVersion } from '../../certs/credentials.js';
 import { storeTlsFiles } from '../../certs/store.js';
+import { parseSpiffePattern } from '../../services/router/access/spiffe-pattern.js';
 import { createLogger } from '../../lib/log.js';
 import { openRegistry } from '../../registry/open-registry.js';
 import { startRouter } from '../../services/router/router-server.js';
 import { DEFAULT_CERTS_DIR, DEFAULT_MODELS_DIR, DEFAULT_REGISTRY_URL, VERSION } from '../paths.js';
 import {
+  parseChoice,
   parseCount,
   parseDurationMs,
   parseFraction,
@@ -90,8 +93,31 @@ export function registerRouterCommand(program: Command): void {
       'with --hedge: quantile of recent latencies after which the hedge goes out (default 0.95)',
       parseFraction,
     )
+    .option(
+      '--jwks <file>',
+      'accept bearer tokens ("authorization: Bearer <JWT>") signed by a key in this JWKS file (public keys, re-read when it changes); needs --token-issuer and --token-audience, and lets clients without a certificate connect',
+    )
+    .option('--token-issuer <iss>', 'with --jwks: the "iss" tokens must carry')
+    .option('--token-audience <aud>', 'with --jwks: the "aud" tokens must carry')
+    .option(
+      '--allow-client-identity <pattern>',
+      'also accept certificates whose SPIFFE id matches as clients (repeatable; * matches within one segment), e.g. spiffe://shardmesh.local/router/*; by default only client identities of the mesh trust domain',
+      collectPatterns,
+      [],
+    )
+    .option(
+      '--tls-min-version <version>',
+      'oldest TLS version clients may use: TLSv1.3, or TLSv1.2 for clients that cannot do 1.3',
+      parseChoice(TLS_MIN_VERSIONS),
+      'TLSv1.3',
+    )
     .action(
       async (o: {
+        jwks?: string;
+        tokenIssuer?: string;
+        tokenAudience?: string;
+        allowClientIdentity: string[];
+        tlsMinVersion: TlsMinVersion;
         name: string;
         models: string;
         certs: string;
@@ -134,6 +160,17 @@ export function registerRouterCommand(program: Command): void {
               hedgeQuantile: o.hedgeQuantile,
             }),
             hedging: o.hedge === true,
+            allowClientIdentities: o.allowClientIdentity,
+            tlsMinVersion: o.tlsMinVersion,
+            ...(o.jwks !== undefined || o.tokenIssuer !== undefined || o.tokenAudience !== undefined
+              ? {
+                  tokens: {
+                    jwksFile: o.jwks === undefined ? '' : path.resolve(o.jwks),
+                    issuer: o.tokenIssuer ?? '',
+                    audience: o.tokenAudience ?? '',
+                  },
+                }
+              : {}),
           },
           openRegistry(o.registry),
           log,
@@ -150,4 +187,14 @@ function definedOnly<T extends Record<string, number | undefined>>(o: T): Partia
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<
     Record<keyof T, number>
   >;
+}
+
+/** Repeated `--allow-client-identity`, each checked when parsed so a typo is a usage error. */
+function collectPatterns(value: string, previous: string[]): string[] {
+  try {
+    parseSpiffePattern(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+  return [...previous, value];
 }

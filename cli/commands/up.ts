@@ -2,6 +2,12 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { runCertsInit, runCertsIssue } from '../../certs/cli.js';
+import {
+  DEV_TOKEN_AUDIENCE,
+  DEV_TOKEN_ISSUER,
+  ensureDevTokenKeys,
+  signDevToken,
+} from '../../certs/dev-tokens.js';
 import { prepareModelRepository } from '../../partition/models/demo-models.js';
 import { parseRegistryUrl } from '../../registry/open-registry.js';
 import { startLocalMesh, type LocalMesh } from '../local-mesh.js';
@@ -79,6 +85,8 @@ export function registerUpCommand(program: Command): void {
       ] as const;
       for (const [role, name] of names)
         await runCertsIssue({ dir: DEFAULT_CERTS_DIR, role, name, force: true }, quiet);
+      // Both ways to authenticate are on: the client certificate and dev bearer tokens.
+      const { jwksFile } = await ensureDevTokenKeys(DEFAULT_CERTS_DIR);
       console.log(`preparing demo models in ${DEFAULT_MODELS_DIR} ...`);
       await prepareModelRepository(path.resolve(DEFAULT_MODELS_DIR), { partitions });
 
@@ -100,6 +108,10 @@ export function registerUpCommand(program: Command): void {
           certsDir: DEFAULT_CERTS_DIR,
           modelsDir: DEFAULT_MODELS_DIR,
           routerPort: o.port,
+          routerArgs: [
+            ...['--jwks', jwksFile, '--token-issuer', DEV_TOKEN_ISSUER],
+            ...['--token-audience', DEV_TOKEN_AUDIENCE],
+          ],
           logs: 'inherit',
           logLevel: 'info',
           stopGraceMs: 35_000,
@@ -128,6 +140,12 @@ export function registerUpCommand(program: Command): void {
         console.log('call the demo model (a 2-layer MLP split tensor-parallel over the shards):');
         console.log(
           `  .tools/bin/grpcurl -cacert ${certs}/ca.pem -cert ${certs}/client.pem -key ${certs}/client-key.pem ` +
+            `-d '${demoRequestJson()}' ${address} inference.GRPCInferenceService/ModelInfer`,
+        );
+        const token = await signDevToken(certs, { subject: 'demo', ttlSeconds: 24 * 3600 });
+        console.log('or with a bearer token instead of the client certificate (`shardmesh certs token --subject NAME` prints more):');
+        console.log(
+          `  .tools/bin/grpcurl -cacert ${certs}/ca.pem -H 'authorization: Bearer ${token}' ` +
             `-d '${demoRequestJson()}' ${address} inference.GRPCInferenceService/ModelInfer`,
         );
         console.log('stop with Ctrl-C');

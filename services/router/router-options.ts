@@ -1,4 +1,5 @@
-import type { TlsFiles } from '../../certs/credentials.js';
+import { TLS_MIN_VERSIONS, type TlsFiles, type TlsMinVersion } from '../../certs/credentials.js';
+import { parseSpiffePattern } from './access/spiffe-pattern.js';
 import { DEFAULT_CHUNK_BYTES } from '../../lib/tensor/chunks.js';
 
 export interface RouterOptions {
@@ -75,6 +76,21 @@ export interface RouterOptions {
   readonly hedging?: boolean;
   /** Quantile of a partition's recent latencies after which a hedge goes out. @default 0.95 */
   readonly hedgeQuantile?: number;
+
+  // Authentication (access/authenticator.ts).
+  /**
+   * Accept bearer JWTs signed by a key in `jwksFile` (re-read when it changes) whose `iss` and `aud`
+   * are these. With tokens on, the TLS server lets clients without a certificate connect; calls
+   * with neither credential get UNAUTHENTICATED. Without: a client certificate is required at TLS.
+   */
+  readonly tokens?: { readonly jwksFile: string; readonly issuer: string; readonly audience: string };
+  /**
+   * SPIFFE id patterns (`*` within one segment) accepted as clients besides the trust domain's
+   * `client` identities, e.g. `spiffe://shardmesh.local/router/*`. @default []
+   */
+  readonly allowClientIdentities?: readonly string[];
+  /** Oldest TLS version clients may use. @default 'TLSv1.3' */
+  readonly tlsMinVersion?: TlsMinVersion;
 }
 
 type Defaulted =
@@ -100,7 +116,9 @@ type Defaulted =
   | 'outlierBaseEjectionMs'
   | 'outlierMaxEjectionMs'
   | 'hedging'
-  | 'hedgeQuantile';
+  | 'hedgeQuantile'
+  | 'allowClientIdentities'
+  | 'tlsMinVersion';
 
 export type ResolvedRouterOptions = RouterOptions & Required<Pick<RouterOptions, Defaulted>>;
 
@@ -130,6 +148,8 @@ export function withRouterDefaults(options: RouterOptions): ResolvedRouterOption
     outlierMaxEjectionMs: 300_000,
     hedging: false,
     hedgeQuantile: 0.95,
+    allowClientIdentities: [],
+    tlsMinVersion: 'TLSv1.3' as TlsMinVersion,
     ...options,
   };
   if (!(o.chunkBytes >= 8 && o.chunkBytes <= 3 << 20))
@@ -153,6 +173,7 @@ export function withRouterDefaults(options: RouterOptions): ResolvedRouterOption
   if (!(Number.isSafeInteger(o.maxInflightBytes) && o.maxInflightBytes > 0))
     throw new TypeError(`maxInflightBytes ${o.maxInflightBytes}: must be a positive whole number of bytes`);
   checkAttemptOptions(o);
+  checkAccessOptions(o);
   return o;
 }
 
@@ -185,4 +206,12 @@ function checkAttemptOptions(o: ResolvedRouterOptions): void {
     throw new TypeError(
       `outlierMaxEjectionMs ${o.outlierMaxEjectionMs}: must be at least outlierBaseEjectionMs (${o.outlierBaseEjectionMs})`,
     );
+}
+
+function checkAccessOptions(o: ResolvedRouterOptions): void {
+  for (const pattern of o.allowClientIdentities) parseSpiffePattern(pattern);
+  if (!TLS_MIN_VERSIONS.includes(o.tlsMinVersion))
+    throw new TypeError(`tlsMinVersion ${o.tlsMinVersion}: must be one of ${TLS_MIN_VERSIONS.join(', ')}`);
+  if (o.tokens && !(o.tokens.jwksFile && o.tokens.issuer && o.tokens.audience))
+    throw new TypeError('tokens: jwksFile, issuer and audience go together; give all three');
 }

@@ -21,6 +21,9 @@ import { PartitionLatencies } from './latency-window.js';
 import { OutlierDetector } from './outlier-detector.js';
 import { withRouterDefaults, type RouterOptions } from './router-options.js';
 import { ShardClients } from './shard-clients.js';
+import { Authenticator } from './access/authenticator.js';
+import { JwksFile } from './access/jwks-file.js';
+import { parseSpiffePattern } from './access/spiffe-pattern.js';
 
 export interface RunningRouter {
   readonly port: number;
@@ -43,6 +46,12 @@ export async function startRouter(
     throw new TypeError(
       `--cert carries ${identity.role} identity "${identity.name}"; the router needs a router certificate`,
     );
+  const jwks = o.tokens && new JwksFile(o.tokens.jwksFile, log);
+  const authenticator = new Authenticator({
+    trustDomain: identity.trustDomain,
+    allowedClientIdentities: o.allowClientIdentities.map(parseSpiffePattern),
+    ...(o.tokens && jwks ? { tokens: { ...o.tokens, keys: jwks } } : {}),
+  });
   const catalog = new ModelCatalog(o.modelRepository);
   await catalog.reload();
   const clients = new ShardClients(tls);
@@ -105,6 +114,7 @@ export async function startRouter(
       budget: new ByteBudget(o.maxInflightBytes, 'router'),
       log,
       version,
+      access: { authenticator },
     }),
   );
   server.addService(loadHealthPackage().service.service, health.implementation());
@@ -112,7 +122,14 @@ export async function startRouter(
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync(
       `${o.host}:${o.port}`,
-      serverCredentials({ ...tls, certPem: tls.certPem!, keyPem: tls.keyPem!, requireClientCert: true }),
+      serverCredentials({
+        ...tls,
+        certPem: tls.certPem!,
+        keyPem: tls.keyPem!,
+        // Token-only clients must be able to connect; the authenticator then refuses calls without either.
+        requireClientCert: o.tokens === undefined,
+        minVersion: o.tlsMinVersion,
+      }),
       (error, bound) => (error ? reject(error) : resolve(bound)),
     ),
   );
@@ -134,6 +151,7 @@ export async function startRouter(
       health.close();
       await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
       clients.close();
+      jwks?.close();
     },
   };
 }
