@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readdir, readFile, readlink } from 'node:fs/promises';
 import * as net from 'node:net';
+import * as tls from 'node:tls';
 import { after, before, test } from 'node:test';
 
 import * as grpc from '@grpc/grpc-js';
@@ -257,4 +258,41 @@ void test('server credentials accept sockets with TCP_NODELAY set from the start
   await whoAmI(address, channelCredentials(withRouterCert()));
   const afterCall = await acceptedSocketsNoDelay(port);
   assert.ok(afterCall.length >= 1 && afterCall.every(Boolean), String(afterCall));
+});
+
+/** A router-certificate client that speaks TLS 1.2 at most. */
+const tls12Client = (): grpc.ChannelCredentials =>
+  grpc.credentials.createFromSecureContext(
+    tls.createSecureContext({ ca: ca.certPem, cert: router.certPem, key: router.keyPem, maxVersion: 'TLSv1.2' }),
+  );
+
+test('servers refuse a TLS 1.2-only client by default', async () => {
+  const { address, calls } = await startServer(true);
+  await assert.rejects(whoAmI(address, tls12Client()), { code: grpc.status.UNAVAILABLE });
+  assert.equal(calls(), 0);
+});
+
+test("mesh channels refuse a server that speaks TLS 1.2 at most", async () => {
+  const server = tls.createServer({ cert: shard.certPem, key: shard.keyPem, maxVersion: 'TLSv1.2' });
+  const refusals: string[] = [];
+  server.on('tlsClientError', (error: Error & { code?: string }) => refusals.push(error.code ?? error.message));
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as net.AddressInfo;
+  try {
+    await assert.rejects(whoAmI(`127.0.0.1:${port}`, channelCredentials(withRouterCert())), {
+      code: grpc.status.UNAVAILABLE,
+    });
+    assert.ok(refusals.length > 0, 'the handshake failed');
+  } finally {
+    server.close();
+  }
+});
+
+test('requireClientCert false still identifies a certificate client and lets others in', async () => {
+  const { address } = await startServer(false);
+  assert.equal(await whoAmI(address, channelCredentials(withRouterCert())), formatSpiffeId(router.identity));
+  await assert.rejects(whoAmI(address, channelCredentials({ caPem: ca.certPem })), {
+    code: grpc.status.UNAUTHENTICATED,
+  });
 });

@@ -184,6 +184,34 @@ describe('authentication at the router', () => {
     refused(await live('malformed authorization header', tokenRouter, none, 'not-a-jwt'), /malformed/);
   });
 
+  /** One ModelStreamInfer message for an unknown model: past authentication it is NOT_FOUND in-band. */
+  const stream = async (caseName: string, token?: string): Promise<{ code: Status; messages: string[] }> => {
+    const client = new Service(`127.0.0.1:${tokenRouter.port}`, channel(undefined)) as Client & Record<string, Function>;
+    const metadata = new Metadata();
+    if (token !== undefined) metadata.set('authorization', `Bearer ${token}`);
+    const call = client['ModelStreamInfer']!(metadata) as NodeJS.EventEmitter & { write(m: object): void; end(): void };
+    const messages: string[] = [];
+    call.on('data', (m: { error_message: string }) => messages.push(m.error_message));
+    const code = await new Promise<Status>((resolve) => {
+      call.on('error', (e: { code: Status }) => resolve(e.code));
+      call.on('status', (s: { code: Status }) => resolve(s.code));
+      call.write({ model_name: 'no-such-model', id: 'r1', inputs: [], outputs: [], raw_input_contents: [] });
+      call.end();
+    });
+    client.close();
+    matrix.push([caseName, `${Status[code]} ${messages.join('; ').slice(0, 90)}`]);
+    return { code, messages };
+  };
+
+  test('ModelStreamInfer: refused without credentials, served with a token', async () => {
+    const without = await stream('stream, no credentials');
+    assert.equal(without.code, Status.UNAUTHENTICATED);
+    assert.deepEqual(without.messages, []);
+    const withToken = await stream('stream, valid token', await sign('a'));
+    assert.equal(withToken.code, Status.OK);
+    assert.match(withToken.messages[0] ?? '', /^NOT_FOUND/);
+  });
+
   test('a rotated JWKS file takes effect while running; an invalid one keeps the keys', async () => {
     const none = channel(undefined);
     const tokenA = await sign('a');
