@@ -263,7 +263,12 @@ void test('server credentials accept sockets with TCP_NODELAY set from the start
 /** A router-certificate client that speaks TLS 1.2 at most. */
 const tls12Client = (): grpc.ChannelCredentials =>
   grpc.credentials.createFromSecureContext(
-    tls.createSecureContext({ ca: ca.certPem, cert: router.certPem, key: router.keyPem, maxVersion: 'TLSv1.2' }),
+    tls.createSecureContext({
+      ca: ca.certPem,
+      cert: router.certPem,
+      key: router.keyPem,
+      maxVersion: 'TLSv1.2',
+    }),
   );
 
 test('servers refuse a TLS 1.2-only client by default', async () => {
@@ -272,10 +277,12 @@ test('servers refuse a TLS 1.2-only client by default', async () => {
   assert.equal(calls(), 0);
 });
 
-test("mesh channels refuse a server that speaks TLS 1.2 at most", async () => {
+test('mesh channels refuse a server that speaks TLS 1.2 at most', async () => {
   const server = tls.createServer({ cert: shard.certPem, key: shard.keyPem, maxVersion: 'TLSv1.2' });
   const refusals: string[] = [];
-  server.on('tlsClientError', (error: Error & { code?: string }) => refusals.push(error.code ?? error.message));
+  server.on('tlsClientError', (error: Error & { code?: string }) =>
+    refusals.push(error.code ?? error.message),
+  );
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as net.AddressInfo;

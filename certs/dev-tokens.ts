@@ -21,7 +21,14 @@ export function devTokenPaths(dir: string): { keyFile: string; jwksFile: string 
 /** Creates the signing key and its JWKS unless both exist; returns their paths. */
 export async function ensureDevTokenKeys(dir: string): Promise<{ keyFile: string; jwksFile: string }> {
   const paths = devTokenPaths(dir);
-  const exists = await Promise.all([paths.keyFile, paths.jwksFile].map((f) => readFile(f).then(() => true, () => false)));
+  const exists = await Promise.all(
+    [paths.keyFile, paths.jwksFile].map((f) =>
+      readFile(f).then(
+        () => true,
+        () => false,
+      ),
+    ),
+  );
   if (exists.every(Boolean)) return paths;
   const { privateKey, publicKey } = await generateKeyPair(ALG, { extractable: true });
   const jwk = { ...(await exportJWK(publicKey)), kid: randomUUID(), alg: ALG, use: 'sig' };
@@ -44,7 +51,8 @@ export async function signDevToken(dir: string, options: DevTokenOptions): Promi
   const jwks = JSON.parse(await readFile(paths.jwksFile, 'utf8')) as { keys: { kid?: string; x?: string }[] };
   const mine = createPublicKey(key).export({ format: 'jwk' });
   const kid = jwks.keys.find((k) => k.x === mine.x)?.kid;
-  if (kid === undefined) throw new Error(`${paths.jwksFile} does not hold the public half of ${paths.keyFile}`);
+  if (kid === undefined)
+    throw new Error(`${paths.jwksFile} does not hold the public half of ${paths.keyFile}`);
   return new SignJWT({})
     .setProtectedHeader({ alg: ALG, kid })
     .setSubject(options.subject)

@@ -31,7 +31,11 @@ describe('authentication at the router', () => {
   const tls = new Map<string, TlsMaterial>();
 
   const writeJwks = async (kids: readonly string[], text?: string): Promise<void> => {
-    const jwks = { keys: await Promise.all(kids.map(async (kid) => ({ ...(await exportJWK(keys.get(kid)!.publicKey)), kid, alg: 'ES256' }))) };
+    const jwks = {
+      keys: await Promise.all(
+        kids.map(async (kid) => ({ ...(await exportJWK(keys.get(kid)!.publicKey)), kid, alg: 'ES256' })),
+      ),
+    };
     // As an operator's tooling replaces a file: write aside, then rename over it.
     await writeFile(`${jwksFile}.new`, text ?? JSON.stringify(jwks));
     await rename(`${jwksFile}.new`, jwksFile);
@@ -51,18 +55,33 @@ describe('authentication at the router', () => {
     await runCertsIssue({ dir: foreign, role: 'client', name: 'client' }, quiet);
     await writeFile(
       path.join(certs.dir, 'ca.pem'),
-      Buffer.concat([await readFile(path.join(certs.dir, 'ca.pem')), await readFile(path.join(foreign, 'ca.pem'))]),
+      Buffer.concat([
+        await readFile(path.join(certs.dir, 'ca.pem')),
+        await readFile(path.join(foreign, 'ca.pem')),
+      ]),
     );
-    for (const name of ['client', 'router', 'shard-0']) tls.set(name, await loadTlsFiles(storeTlsFiles(certs.dir, name)));
+    for (const name of ['client', 'router', 'shard-0'])
+      tls.set(name, await loadTlsFiles(storeTlsFiles(certs.dir, name)));
     tls.set('foreign', await loadTlsFiles(storeTlsFiles(foreign, 'client')));
-    for (const kid of ['a', 'b', 'unknown']) keys.set(kid, await generateKeyPair('ES256', { extractable: true }));
+    for (const kid of ['a', 'b', 'unknown'])
+      keys.set(kid, await generateKeyPair('ES256', { extractable: true }));
     await mkdir(path.join(work, 'jwks'));
     jwksFile = path.join(work, 'jwks', 'jwks.json');
     await writeJwks(['a']);
     const models = path.join(work, 'models');
     await mkdir(models);
     const registry = `embedded:${path.join(work, 'registry')}`;
-    const common = ['router', '--models', models, '--certs', certs.dir, '--registry', registry, '--port', '0'];
+    const common = [
+      'router',
+      '--models',
+      models,
+      '--certs',
+      certs.dir,
+      '--registry',
+      registry,
+      '--port',
+      '0',
+    ];
     tokenRouter = await startChildService(
       'router',
       [...common, '--jwks', jwksFile, '--token-issuer', ISSUER, '--token-audience', AUDIENCE],
@@ -89,7 +108,20 @@ describe('authentication at the router', () => {
   });
 
   const Service = loadInferencePackage().service;
-  const channel = (material: TlsMaterial | undefined, maxVersion: 'TLSv1.2' | 'TLSv1.3' = 'TLSv1.3'): ChannelCredentials =>
+  // Generated methods are untyped on a loaded service; these are the two shapes used here.
+  type V2Client = Client & {
+    ServerLive(
+      request: object,
+      metadata: Metadata,
+      options: object,
+      callback: (error: { code: Status; details: string } | null) => void,
+    ): void;
+    ModelStreamInfer(metadata: Metadata): NodeJS.EventEmitter & { write(m: object): void; end(): void };
+  };
+  const channel = (
+    material: TlsMaterial | undefined,
+    maxVersion: 'TLSv1.2' | 'TLSv1.3' = 'TLSv1.3',
+  ): ChannelCredentials =>
     credentials.createFromSecureContext(
       createSecureContext({
         ca: tls.get('client')!.caPem,
@@ -105,16 +137,20 @@ describe('authentication at the router', () => {
     creds: ChannelCredentials,
     token?: string,
   ): Promise<{ code: Status; details: string }> => {
-    const client = new Service(`127.0.0.1:${router.port}`, creds) as Client & Record<string, Function>;
+    const client = new Service(`127.0.0.1:${router.port}`, creds) as unknown as V2Client;
     const metadata = new Metadata();
     if (token !== undefined) metadata.set('authorization', `Bearer ${token}`);
     const result = await new Promise<{ code: Status; details: string }>((resolve) =>
-      client['ServerLive']!({}, metadata, { deadline: Date.now() + 10_000 }, (error: { code: Status; details: string } | null) =>
-        resolve(error ? { code: error.code, details: error.details } : { code: Status.OK, details: '' }),
+      client.ServerLive(
+        {},
+        metadata,
+        { deadline: Date.now() + 10_000 },
+        (error: { code: Status; details: string } | null) =>
+          resolve(error ? { code: error.code, details: error.details } : { code: Status.OK, details: '' }),
       ),
     );
     client.close();
-    matrix.push([caseName, `${Status[result.code]} ${result.details.split("\n")[0]!.slice(0, 90)}`]);
+    matrix.push([caseName, `${Status[result.code]} ${result.details.split('\n')[0]!.slice(0, 90)}`]);
     return result;
   };
 
@@ -136,17 +172,32 @@ describe('authentication at the router', () => {
   });
 
   test('router and shard certificates are refused as clients', async () => {
-    refused(await live('router cert', tokenRouter, channel(tls.get('router'))), /router certificate is not accepted/);
-    refused(await live('shard cert', tokenRouter, channel(tls.get('shard-0'))), /shard certificate is not accepted/);
+    refused(
+      await live('router cert', tokenRouter, channel(tls.get('router'))),
+      /router certificate is not accepted/,
+    );
+    refused(
+      await live('shard cert', tokenRouter, channel(tls.get('shard-0'))),
+      /shard certificate is not accepted/,
+    );
   });
 
   test('--allow-client-identity accepts the router and shard certificates it names', async () => {
-    assert.equal((await live('router cert, allowed by pattern', certRouter, channel(tls.get('router')))).code, Status.OK);
-    assert.equal((await live('shard cert, allowed by pattern', certRouter, channel(tls.get('shard-0')))).code, Status.OK);
+    assert.equal(
+      (await live('router cert, allowed by pattern', certRouter, channel(tls.get('router')))).code,
+      Status.OK,
+    );
+    assert.equal(
+      (await live('shard cert, allowed by pattern', certRouter, channel(tls.get('shard-0')))).code,
+      Status.OK,
+    );
   });
 
   test('a certificate of a foreign trust domain is refused', async () => {
-    refused(await live('foreign trust domain cert', tokenRouter, channel(tls.get('foreign'))), /trust domain "other.test"/);
+    refused(
+      await live('foreign trust domain cert', tokenRouter, channel(tls.get('foreign'))),
+      /trust domain "other.test"/,
+    );
   });
 
   test('no credentials: UNAUTHENTICATED with tokens on, refused at TLS without', async () => {
@@ -156,16 +207,28 @@ describe('authentication at the router', () => {
   });
 
   test('a valid token is accepted without a client certificate', async () => {
-    assert.equal((await live('valid token', tokenRouter, channel(undefined), await sign('a'))).code, Status.OK);
+    assert.equal(
+      (await live('valid token', tokenRouter, channel(undefined), await sign('a'))).code,
+      Status.OK,
+    );
   });
 
   test('tokens that are expired, early, or for someone else are refused', async () => {
     const now = Math.floor(Date.now() / 1000);
     const none = channel(undefined);
     refused(await live('expired token', tokenRouter, none, await sign('a', { exp: now - 120 })), /expired/);
-    refused(await live('not-yet-valid token', tokenRouter, none, await sign('a', { nbf: now + 120 })), /not yet valid/);
-    refused(await live('wrong audience', tokenRouter, none, await sign('a', { aud: 'other' })), /wrong audience/);
-    refused(await live('wrong issuer', tokenRouter, none, await sign('a', { iss: 'https://evil.test' })), /wrong issuer/);
+    refused(
+      await live('not-yet-valid token', tokenRouter, none, await sign('a', { nbf: now + 120 })),
+      /not yet valid/,
+    );
+    refused(
+      await live('wrong audience', tokenRouter, none, await sign('a', { aud: 'other' })),
+      /wrong audience/,
+    );
+    refused(
+      await live('wrong issuer', tokenRouter, none, await sign('a', { iss: 'https://evil.test' })),
+      /wrong issuer/,
+    );
   });
 
   test('alg none, HMAC with the public key, and unknown keys are refused', async () => {
@@ -186,10 +249,10 @@ describe('authentication at the router', () => {
 
   /** One ModelStreamInfer message for an unknown model: past authentication it is NOT_FOUND in-band. */
   const stream = async (caseName: string, token?: string): Promise<{ code: Status; messages: string[] }> => {
-    const client = new Service(`127.0.0.1:${tokenRouter.port}`, channel(undefined)) as Client & Record<string, Function>;
+    const client = new Service(`127.0.0.1:${tokenRouter.port}`, channel(undefined)) as unknown as V2Client;
     const metadata = new Metadata();
     if (token !== undefined) metadata.set('authorization', `Bearer ${token}`);
-    const call = client['ModelStreamInfer']!(metadata) as NodeJS.EventEmitter & { write(m: object): void; end(): void };
+    const call = client.ModelStreamInfer(metadata);
     const messages: string[] = [];
     call.on('data', (m: { error_message: string }) => messages.push(m.error_message));
     const code = await new Promise<Status>((resolve) => {
@@ -233,7 +296,11 @@ describe('authentication at the router', () => {
   test('TLS 1.2 clients are refused unless --tls-min-version TLSv1.2', async () => {
     const r = await live('TLS 1.2-only client (default)', tokenRouter, channel(tls.get('client'), 'TLSv1.2'));
     assert.equal(r.code, Status.UNAVAILABLE, r.details);
-    const allowed = await live('TLS 1.2-only client, --tls-min-version TLSv1.2', certRouter, channel(tls.get('client'), 'TLSv1.2'));
+    const allowed = await live(
+      'TLS 1.2-only client, --tls-min-version TLSv1.2',
+      certRouter,
+      channel(tls.get('client'), 'TLSv1.2'),
+    );
     assert.equal(allowed.code, Status.OK, allowed.details);
   });
 });

@@ -143,7 +143,9 @@ export function registerUpCommand(program: Command): void {
             `-d '${demoRequestJson()}' ${address} inference.GRPCInferenceService/ModelInfer`,
         );
         const token = await signDevToken(certs, { subject: 'demo', ttlSeconds: 24 * 3600 });
-        console.log('or with a bearer token instead of the client certificate (`shardmesh certs token --subject NAME` prints more):');
+        console.log(
+          'or with a bearer token instead of the client certificate (`shardmesh certs token --subject NAME` prints more):',
+        );
         console.log(
           `  .tools/bin/grpcurl -cacert ${certs}/ca.pem -H 'authorization: Bearer ${token}' ` +
             `-d '${demoRequestJson()}' ${address} inference.GRPCInferenceService/ModelInfer`,

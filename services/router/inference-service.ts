@@ -71,8 +71,14 @@ const SCOPES: Record<string, (request: never) => CallScope> = {
   ModelConfig: about('metadata'),
   ModelStatistics: about('statistics'),
   RepositoryIndex: () => ({ verb: 'admin' }),
-  RepositoryModelLoad: (r: { model_name: string }) => ({ verb: 'admin', model: { name: r.model_name, version: '' } }),
-  RepositoryModelUnload: (r: { model_name: string }) => ({ verb: 'admin', model: { name: r.model_name, version: '' } }),
+  RepositoryModelLoad: (r: { model_name: string }) => ({
+    verb: 'admin',
+    model: { name: r.model_name, version: '' },
+  }),
+  RepositoryModelUnload: (r: { model_name: string }) => ({
+    verb: 'admin',
+    model: { name: r.model_name, version: '' },
+  }),
   ModelInfer: inferScope,
 };
 

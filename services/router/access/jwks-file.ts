@@ -50,7 +50,10 @@ export class JwksFile {
       this.#keys = loadKeys(this.file);
       this.log.info({ file: this.file }, 'token keys reloaded');
     } catch (error) {
-      this.log.warn({ file: this.file, err: (error as Error).message }, 'new token keys invalid; keeping the old');
+      this.log.warn(
+        { file: this.file, err: (error as Error).message },
+        'new token keys invalid; keeping the old',
+      );
     }
   }
 }
