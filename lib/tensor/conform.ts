@@ -1,3 +1,4 @@
+import { list } from '../grpc/status-text.js';
 import type { TensorSpec } from './tensor.js';
 
 /**
@@ -13,7 +14,7 @@ export function mismatch(actual: Omit<TensorSpec, 'name'>, declared: TensorSpec)
     declared.shape.every((d, i) => d < 0 || d === actual.shape[i]);
   if (!fits) {
     const want = declared.shape.map((d) => (d < 0 ? '-1' : String(d))).join(',');
-    return `input "${declared.name}": shape [${actual.shape.join(',')}] given, the model takes [${want}] (-1 is any size)`;
+    return `input "${declared.name}": shape ${list(actual.shape)} given, the model takes [${want}] (-1 is any size)`;
   }
   return undefined;
 }
