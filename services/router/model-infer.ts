@@ -3,7 +3,8 @@ import { status as Status } from '@grpc/grpc-js';
 import type { Plan } from '../../lib/plan/schema.js';
 import type { Tensor } from '../../lib/tensor/tensor.js';
 import { invalidArgument, ServiceError } from '../../lib/grpc/service-error.js';
-import { quote } from '../../lib/grpc/status-text.js';
+import { clip, MAX_QUOTED_BYTES, quote } from '../../lib/grpc/status-text.js';
+import { undecodable } from '../../lib/grpc/v2-codec.js';
 import type { Logger } from '../../lib/log.js';
 import type { RoutingTable } from './routing-table.js';
 import type { ModelCatalog } from './model-catalog.js';
@@ -51,6 +52,9 @@ export async function runInference(
   deadline: Date,
   signal: AbortSignal,
 ): Promise<object> {
+  const why = undecodable(request);
+  if (why !== undefined)
+    throw invalidArgument(`the message is not a ModelInferRequest (${clip(why, MAX_QUOTED_BYTES)})`);
   const plan = ctx.catalog.resolve(request.model_name, request.model_version);
   const started = process.hrtime.bigint();
   const requestId = request.id || randomUUID();

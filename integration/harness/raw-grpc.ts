@@ -1,0 +1,141 @@
+import http2 from 'node:http2';
+import type { TlsMaterial } from '../../certs/credentials.js';
+
+/**
+ * gRPC spoken by hand over one node:http2 session, for bytes grpc-js would refuse to send: random
+ * message bodies, lying length prefixes, a compressed flag with no codec. Every call ends in one
+ * of three ways, and this client tells them apart instead of hiding them behind a deadline:
+ * `status` (the server sent grpc-status), `reset` (the stream closed without one), `hang`
+ * (nothing came within the call's deadline plus `graceMs`).
+ */
+export interface RawCallResult {
+  readonly ended: 'status' | 'reset' | 'hang';
+  /** grpc-status, when `ended` is 'status'. */
+  readonly code?: number;
+  /** grpc-message, percent-decoded. */
+  readonly details: string;
+  /** The grpc-message header as it came, percent-encoded: what HTTP/2 header limits apply to. */
+  readonly detailsWireBytes: number;
+  /** Response messages, without their 5-byte prefixes. */
+  readonly messages: readonly Buffer[];
+}
+
+/** A gRPC message frame: compressed flag, 4-byte big-endian length, bytes. */
+export function frame(message: Uint8Array, options: { compressed?: boolean; length?: number } = {}): Buffer {
+  const prefix = Buffer.alloc(5);
+  prefix.writeUInt8(options.compressed ? 1 : 0, 0);
+  prefix.writeUInt32BE(options.length ?? message.length, 1);
+  return Buffer.concat([prefix, message]);
+}
+
+/** Cuts a response body into messages; a trailing partial message is dropped. */
+function unframe(body: Buffer): Buffer[] {
+  const messages: Buffer[] = [];
+  for (let at = 0; at + 5 <= body.length; ) {
+    const length = body.readUInt32BE(at + 1);
+    if (at + 5 + length > body.length) break;
+    messages.push(body.subarray(at + 5, at + 5 + length));
+    at += 5 + length;
+  }
+  return messages;
+}
+
+function decodeMessage(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
+}
+
+export class RawGrpcSession {
+  /** Sessions this client opened: 1 while the first connection kept serving. */
+  connections = 0;
+  #session: http2.ClientHttp2Session | undefined;
+
+  constructor(
+    private readonly address: string,
+    private readonly tls: TlsMaterial,
+    private readonly graceMs = 10_000,
+  ) {}
+
+  #connect(): http2.ClientHttp2Session {
+    if (this.#session && !this.#session.closed && !this.#session.destroyed) return this.#session;
+    this.connections++;
+    const session = http2.connect(`https://${this.address}`, {
+      ca: this.tls.caPem,
+      // Certificates made for the mesh name localhost; an IP as TLS server name is not allowed.
+      servername: 'localhost',
+      ...(this.tls.certPem ? { cert: this.tls.certPem, key: this.tls.keyPem } : {}),
+      settings: { initialWindowSize: 16 << 20 },
+      // Node's default (10 MB of buffered frames) would refuse streams while a 64 MiB answer
+      // arrives; grpc-js lifts the limit the same way.
+      maxSessionMemory: Number.MAX_SAFE_INTEGER,
+    });
+    // A session error ends its streams, which report `reset`; the next call reconnects.
+    session.on('error', (e) => process.env['RAW_DEBUG'] && console.log('session error', e));
+    session.on('goaway', (code, last, data) => process.env['RAW_DEBUG'] && console.log('goaway', code, last, data?.toString()));
+    session.on('close', () => process.env['RAW_DEBUG'] && console.log('session close'));
+    this.#session = session;
+    return session;
+  }
+
+  /**
+   * One call on `path` (`/package.Service/Method`): writes `chunks` in order, a macrotask apart
+   * (so a server reads some while it answers others), then half-closes.
+   */
+  call(path: string, chunks: readonly Buffer[], deadlineMs: number): Promise<RawCallResult> {
+    const session = this.#connect();
+    return new Promise((resolve) => {
+      const stream = session.request({
+        ':method': 'POST',
+        ':path': path,
+        'content-type': 'application/grpc',
+        te: 'trailers',
+        'grpc-timeout': `${deadlineMs}m`,
+      });
+      const body: Buffer[] = [];
+      let settled = false;
+      const finish = (ended: RawCallResult['ended'], headers?: http2.IncomingHttpHeaders): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        const rawDetails = String(headers?.['grpc-message'] ?? '');
+        const code = headers?.['grpc-status'];
+        resolve({
+          ended: code === undefined && ended === 'status' ? 'reset' : ended,
+          ...(code !== undefined ? { code: Number(code) } : {}),
+          details: decodeMessage(rawDetails),
+          detailsWireBytes: Buffer.byteLength(rawDetails),
+          messages: unframe(Buffer.concat(body)),
+        });
+        if (!stream.closed) stream.close(http2.constants.NGHTTP2_CANCEL);
+      };
+      const timer = setTimeout(() => finish('hang'), deadlineMs + this.graceMs);
+      stream.on('response', (headers) => {
+        if (headers['grpc-status'] !== undefined) finish('status', headers);
+      });
+      stream.on('data', (chunk: Buffer) => body.push(chunk));
+      stream.on('trailers', (headers) => finish('status', headers));
+      stream.on('close', () => {
+        if (process.env['RAW_DEBUG'] && !settled) console.log('stream close', stream.rstCode);
+        finish('reset');
+      });
+      stream.on('error', (e) => {
+        if (process.env['RAW_DEBUG'] && !settled) console.log('stream error', e);
+        finish('reset');
+      });
+      const write = (i: number): void => {
+        if (settled || stream.closed) return;
+        if (i === chunks.length) return void stream.end();
+        stream.write(chunks[i]);
+        setImmediate(() => write(i + 1));
+      };
+      write(0);
+    });
+  }
+
+  close(): void {
+    this.#session?.close();
+  }
+}
