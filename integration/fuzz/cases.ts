@@ -216,7 +216,9 @@ function mutate(d: Draw, request: Request, model: FuzzModel, limits: CaseLimits)
       const raw = request.raw_input_contents;
       if (!raw || raw.length === 0) return 'nothing (no raw contents)';
       const i = d.int(0, raw.length - 1);
-      raw[i] = d.chance(0.5) ? raw[i]!.subarray(0, d.int(0, raw[i]!.length)) : Buffer.concat([raw[i]!, d.bytes(d.int(1, 64))]);
+      raw[i] = d.chance(0.5)
+        ? raw[i]!.subarray(0, d.int(0, raw[i]!.length))
+        : Buffer.concat([raw[i]!, d.bytes(d.int(1, 64))]);
       return 'raw byte size';
     }
     case 8:
@@ -272,13 +274,19 @@ export function fuzzCase(
     if (where === 0) request.model_name = name;
     else if (where === 1) request.inputs[0]!.name = name;
     else request.outputs = [{ name }];
-    return unary('hostile-name', request, `${Buffer.byteLength(name)}-byte ${['model', 'input', 'output'][where]} name`);
+    return unary(
+      'hostile-name',
+      request,
+      `${Buffer.byteLength(name)}-byte ${['model', 'input', 'output'][where]} name`,
+    );
   }
   if (roll < 0.6) {
     const request = validRequest(d, model, d.chance(0.3));
     const input = request.inputs[0]!;
     const rank = d.chance(0.1) ? d.int(0, 2000) : input.shape.length;
-    input.shape = Array.from({ length: rank }, (_, i) => (d.chance(0.5) ? hostileDim(d) : (input.shape[i] ?? 1)));
+    input.shape = Array.from({ length: rank }, (_, i) =>
+      d.chance(0.5) ? hostileDim(d) : (input.shape[i] ?? 1),
+    );
     if (request.raw_input_contents && d.chance(0.5)) request.raw_input_contents[0] = Buffer.alloc(0);
     return unary('hostile-shape', request, `shape of rank ${rank}`);
   }
@@ -288,7 +296,13 @@ export function fuzzCase(
     input.datatype = d.pick([...DATATYPE_NAMES, 'BYTES', 'BF16', 'fp32', '', hostileString(d, limits)]);
     if (d.chance(0.6)) {
       delete request.raw_input_contents;
-      request.inputs.forEach((i) => (i.contents = hostileContents(d, i.shape.reduce((n, x) => n * x, 1))));
+      request.inputs.forEach(
+        (i) =>
+          (i.contents = hostileContents(
+            d,
+            i.shape.reduce((n, x) => n * x, 1),
+          )),
+      );
     }
     return unary('datatype', request, `datatype ${input.datatype.slice(0, 16)}`);
   }
@@ -296,8 +310,15 @@ export function fuzzCase(
     const request = validRequest(d, model, false);
     const name = model.plan.outputs[0]!.name;
     const times = d.int(1, 24);
-    request.outputs = Array.from({ length: times }, () => ({ name: d.chance(0.9) ? name : hostileString(d, limits) }));
-    return unary('outputs', request, `${times} requested outputs`, times === 1 && request.outputs[0]!.name === name);
+    request.outputs = Array.from({ length: times }, () => ({
+      name: d.chance(0.9) ? name : hostileString(d, limits),
+    }));
+    return unary(
+      'outputs',
+      request,
+      `${times} requested outputs`,
+      times === 1 && request.outputs[0]!.name === name,
+    );
   }
   if (roll < 0.762) {
     // More input bytes than the plan allows: real bytes for a model with a dynamic dim, else a
@@ -315,7 +336,11 @@ export function fuzzCase(
       input.shape[0] = 2 ** 40;
       request.raw_input_contents![0] = Buffer.alloc(0);
     }
-    return unary('huge', request, `${request.raw_input_contents![0]!.length} raw bytes, shape [${input.shape}]`);
+    return unary(
+      'huge',
+      request,
+      `${request.raw_input_contents![0]!.length} raw bytes, shape [${input.shape}]`,
+    );
   }
   if (roll < 0.9) return bytesCase(d, index, model, encode);
   return streamCase(d, index, model, limits, encode);
@@ -388,7 +413,9 @@ function streamCase(
     }
     kinds.push('undecodable');
     const bytes = encode(request);
-    return frame(Buffer.concat([bytes.subarray(0, d.int(0, bytes.length - 1)), Buffer.from([0x3a, 0xff])]));
+    // After a whole message, a field of wire type 7 (none such) or one longer than what is left.
+    const tail = d.chance(0.5) ? [0x0f] : [0x3a, 0xff, 0x01];
+    return frame(Buffer.concat([bytes, Buffer.from(tail)]));
   });
   return {
     index,

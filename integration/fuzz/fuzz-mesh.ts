@@ -2,7 +2,13 @@ import path from 'node:path';
 import { loadTlsFiles } from '../../certs/credentials.js';
 import { storeTlsFiles } from '../../certs/store.js';
 import { loadPlan } from '../../lib/plan/repository.js';
-import { makeCertificates, prepareTestModels, startMesh, TEST_MODELS_DIR, type Mesh } from '../harness/mesh.js';
+import {
+  makeCertificates,
+  prepareTestModels,
+  startMesh,
+  TEST_MODELS_DIR,
+  type Mesh,
+} from '../harness/mesh.js';
 import { RawGrpcSession } from '../harness/raw-grpc.js';
 import type { FuzzModel } from './cases.js';
 
@@ -25,7 +31,7 @@ async function fuzzModels(): Promise<FuzzModel[]> {
   return [
     { plan: await plan('mlp'), weight: 0.6, dynamicDim: small },
     { plan: await plan('ocr-rec'), weight: 0.38, dynamicDim: small },
-    { plan: await plan('outer'), weight: 0.02, dynamicDim: small },
+    { plan: await plan('outer'), weight: 0.005, dynamicDim: small },
   ];
 }
 

@@ -50,14 +50,18 @@ function judge(c: FuzzCase, result: RawCallResult): string[] {
   if (c.wellFormed && SERVER_FAULTS.has(code))
     broken.push(`${tag}: ${Status[code]} for a well-formed request: ${result.details.slice(0, 200)}`);
   if (c.method === 'ModelInfer') {
-    if (c.expectOk && code !== Status.OK) broken.push(`${tag}: a valid request got ${Status[code]}: ${result.details.slice(0, 200)}`);
+    if (c.expectOk && code !== Status.OK)
+      broken.push(`${tag}: a valid request got ${Status[code]}: ${result.details.slice(0, 200)}`);
     return broken;
   }
   // ModelStreamInfer: one answer per message, then OK; bad messages answer with error_message.
-  if (code !== Status.OK) broken.push(`${tag}: the stream ended with ${Status[code]}: ${result.details.slice(0, 200)}`);
+  if (code !== Status.OK)
+    broken.push(`${tag}: the stream ended with ${Status[code]}: ${result.details.slice(0, 200)}`);
   if (result.messages.length !== c.messages)
     broken.push(`${tag}: ${result.messages.length} answers to ${c.messages} messages`);
-  const answers = result.messages.map((m) => decoder<StreamAnswer>('ModelStreamInferResponse').deserialize(m));
+  const answers = result.messages.map((m) =>
+    decoder<StreamAnswer>('ModelStreamInferResponse').deserialize(m),
+  );
   for (const answer of answers) {
     if (Buffer.byteLength(answer.error_message) > MAX_STATUS_DETAILS_BYTES + 32)
       broken.push(`${tag}: a ${Buffer.byteLength(answer.error_message)}-byte error_message`);
@@ -89,11 +93,7 @@ export async function runFuzz(
   const worker = async (): Promise<void> => {
     while (next < options.cases) {
       const c = fuzzCase(options.seed, next++, models, options.limits);
-      const result = await session.call(
-        `/inference.GRPCInferenceService/${c.method}`,
-        c.chunks,
-        deadlineMs,
-      );
+      const result = await session.call(`/inference.GRPCInferenceService/${c.method}`, c.chunks, deadlineMs);
       const family: Family = c.family;
       const byOutcome = (counts[family] ??= {});
       const name = outcome(result);

@@ -31,7 +31,7 @@ export function frame(message: Uint8Array, options: { compressed?: boolean; leng
 /** Cuts a response body into messages; a trailing partial message is dropped. */
 function unframe(body: Buffer): Buffer[] {
   const messages: Buffer[] = [];
-  for (let at = 0; at + 5 <= body.length; ) {
+  for (let at = 0; at + 5 <= body.length;) {
     const length = body.readUInt32BE(at + 1);
     if (at + 5 + length > body.length) break;
     messages.push(body.subarray(at + 5, at + 5 + length));
@@ -56,7 +56,7 @@ export class RawGrpcSession {
   constructor(
     private readonly address: string,
     private readonly tls: TlsMaterial,
-    private readonly graceMs = 10_000,
+    private readonly graceMs = 30_000,
   ) {}
 
   #connect(): http2.ClientHttp2Session {
@@ -74,7 +74,10 @@ export class RawGrpcSession {
     });
     // A session error ends its streams, which report `reset`; the next call reconnects.
     session.on('error', (e) => process.env['RAW_DEBUG'] && console.log('session error', e));
-    session.on('goaway', (code, last, data) => process.env['RAW_DEBUG'] && console.log('goaway', code, last, data?.toString()));
+    session.on(
+      'goaway',
+      (code, last, data) => process.env['RAW_DEBUG'] && console.log('goaway', code, last, data?.toString()),
+    );
     session.on('close', () => process.env['RAW_DEBUG'] && console.log('session close'));
     this.#session = session;
     return session;

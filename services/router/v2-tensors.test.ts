@@ -150,7 +150,10 @@ void describe('decodeInputs', () => {
     const { inputs, raw } = rawInputs();
     inputs[0] = { ...inputs[0]!, shape: [0, 3] };
     raw[0] = Buffer.alloc(0);
-    assert.match(invalid(() => decodeInputs(plan, inputs, raw), 'x'), /shape \[0,3\].*without elements/);
+    assert.match(
+      invalid(() => decodeInputs(plan, inputs, raw), 'x'),
+      /shape \[0,3\].*without elements/,
+    );
   });
 
   void test('a dim a stage splits must hold one row per partition', () => {
@@ -178,11 +181,17 @@ void describe('decodeInputs', () => {
     assert.equal(decodeInputs({ ...plan, maxRequestBytes: 51 }, typedInputs(), []).size, 4);
     const big = withInput('mask', { shape: [4], contents: { bool_contents: [true] } });
     const details = invalid(() => decodeInputs({ ...plan, maxRequestBytes: 51 }, big, []), 'mixed');
-    assert.match(details, /inputs hold 52 bytes; model "mixed" takes at most 51 bytes per request \(maxRequestBytes\)/);
+    assert.match(
+      details,
+      /inputs hold 52 bytes; model "mixed" takes at most 51 bytes per request \(maxRequestBytes\)/,
+    );
     // Without the field: 64 MiB. A shape asking for more is refused although no bytes came.
     const huge = withInput('mask', { shape: [64 << 20], contents: { bool_contents: [] } });
     const unbatched = { ...plan, maxBatchSize: 0 };
-    assert.match(invalid(() => decodeInputs(unbatched, huge, []), 'mixed'), /at most 67108864 bytes/);
+    assert.match(
+      invalid(() => decodeInputs(unbatched, huge, []), 'mixed'),
+      /at most 67108864 bytes/,
+    );
   });
 
   void test("a client's names and shapes are quoted cut to 256 bytes", () => {
