@@ -13,7 +13,7 @@ import { prepareTestModels } from './harness/mesh.js';
 import { frame } from './harness/raw-grpc.js';
 
 /** Cases in `npm test`; `npm run fuzz -- --cases N` runs more. */
-const CASES = Number(process.env['SHARDMESH_FUZZ_CASES'] ?? 2500);
+const CASES = Number(process.env['SHARDMESH_FUZZ_CASES'] ?? 5000);
 const SEED = Number(process.env['SHARDMESH_FUZZ_SEED'] ?? 20261202);
 
 const INFER = '/inference.GRPCInferenceService/ModelInfer';
@@ -150,7 +150,8 @@ describe('hostile input against a real router and shards', () => {
     const report = await runFuzz(fuzz.session, fuzz.models, { seed: SEED, cases: CASES, deadlineMs: 30_000 });
     console.log(`fuzz seed ${SEED}, ${CASES} cases:\n${formatCounts(report.counts)}`);
     console.log(
-      `largest status message: ${report.maxDetailsBytes} bytes, ${report.maxDetailsWireBytes} on the wire`,
+      `largest status message: ${report.maxDetailsBytes} bytes, ${report.maxDetailsWireBytes} on the wire; ` +
+        `${report.hangs} hangs, ${report.violations.length} broken promises, ${fuzz.session.connections} connections`,
     );
     const children = [fuzz.mesh.router, ...fuzz.mesh.shards.values()];
     for (const child of children)

@@ -112,7 +112,12 @@ export class RawGrpcSession {
           detailsWireBytes: Buffer.byteLength(rawDetails),
           messages: unframe(Buffer.concat(body)),
         });
-        if (!stream.closed) stream.close(http2.constants.NGHTTP2_CANCEL);
+        // Only a hung call is reset. After a status the stream is half-closed instead: nghttp2's
+        // Rapid Reset defence (CVE-2023-44487) ends a session after about 1000 RST_STREAMs, so a
+        // client that cancels every answered call loses its connection (a finding of this fuzz).
+        if (stream.closed) return;
+        if (ended === 'hang') stream.close(http2.constants.NGHTTP2_CANCEL);
+        else if (!stream.writableEnded) stream.end();
       };
       const timer = setTimeout(() => finish('hang'), deadlineMs + this.graceMs);
       stream.on('response', (headers) => {
