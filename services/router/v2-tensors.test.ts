@@ -205,6 +205,18 @@ void describe('decodeInputs', () => {
     assert.ok(Buffer.byteLength(long) < 512, `${Buffer.byteLength(long)} bytes of details`);
   });
 
+  void test('raw and typed contents in one request are refused, as the proto says', () => {
+    const { inputs, raw } = rawInputs();
+    inputs[2] = { ...inputs[2]!, contents: { bool_contents: [true, false, true] } };
+    assert.match(
+      invalid(() => decodeInputs(plan, inputs, raw), 'mask'),
+      /sets contents while raw_input_contents/,
+    );
+    // An empty contents message is no contents.
+    inputs[2] = { ...inputs[2], contents: { bool_contents: [] } };
+    assert.equal(decodeInputs(plan, inputs, raw).size, 4);
+  });
+
   void test('raw contents of the wrong count or byte size', () => {
     const { inputs, raw } = rawInputs();
     assert.throws(

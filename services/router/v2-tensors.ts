@@ -124,6 +124,13 @@ export function decodeInputs(
       `raw_input_contents has ${raw.length} entries for ${inputs.length} inputs; send raw bytes for all inputs or none`,
     );
   }
+  if (raw.length > 0) {
+    const typed = inputs.find((input) => hasContents(input.contents));
+    if (typed)
+      throw invalidArgument(
+        `input ${quote(typed.name)} sets contents while raw_input_contents is used; send one form for all inputs`,
+      );
+  }
   const specs = inputs.map((input) => checkSpec(plan, input));
   const names = new Set<string>();
   for (const spec of specs) {
@@ -148,6 +155,9 @@ export function decodeInputs(
   });
   return tensors;
 }
+
+const hasContents = (contents: WireContents | null | undefined): boolean =>
+  contents != null && Object.values(contents).some((list) => Array.isArray(list) && list.length > 0);
 
 /** The input's spec, once its name, datatype and shape fit the plan and the model can run it. */
 function checkSpec(plan: Plan, input: WireInputTensor): TensorSpec {
