@@ -42,7 +42,8 @@ const outcome = (result: RawCallResult): string =>
 function judge(c: FuzzCase, result: RawCallResult): string[] {
   const broken: string[] = [];
   const tag = `case ${c.index} (${c.what.slice(0, 120)})`;
-  if (result.ended !== 'status') broken.push(`${tag}: ended by ${result.ended}, without a status`);
+  if (result.ended !== 'status')
+    broken.push(`${tag}: ended by ${result.reason ?? result.ended}, without a status`);
   if (Buffer.byteLength(result.details) > MAX_STATUS_DETAILS_BYTES)
     broken.push(`${tag}: a ${Buffer.byteLength(result.details)}-byte status message`);
   if (result.ended !== 'status') return broken;

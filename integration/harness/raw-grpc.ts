@@ -10,6 +10,8 @@ import type { TlsMaterial } from '../../certs/credentials.js';
  */
 export interface RawCallResult {
   readonly ended: 'status' | 'reset' | 'hang';
+  /** Why a `reset` call ended: the stream's RST_STREAM code, or the session's GOAWAY. */
+  readonly reason?: string;
   /** grpc-status, when `ended` is 'status'. */
   readonly code?: number;
   /** grpc-message, percent-decoded. */
@@ -52,6 +54,8 @@ export class RawGrpcSession {
   /** Sessions this client opened: 1 while the first connection kept serving. */
   connections = 0;
   #session: http2.ClientHttp2Session | undefined;
+  /** The last GOAWAY the server sent, for the reason of the resets it causes. */
+  #goaway: string | undefined;
 
   constructor(
     private readonly address: string,
@@ -73,12 +77,8 @@ export class RawGrpcSession {
       maxSessionMemory: Number.MAX_SAFE_INTEGER,
     });
     // A session error ends its streams, which report `reset`; the next call reconnects.
-    session.on('error', (e) => process.env['RAW_DEBUG'] && console.log('session error', e));
-    session.on(
-      'goaway',
-      (code, last, data) => process.env['RAW_DEBUG'] && console.log('goaway', code, last, data?.toString()),
-    );
-    session.on('close', () => process.env['RAW_DEBUG'] && console.log('session close'));
+    session.on('error', () => undefined);
+    session.on('goaway', (code: number) => (this.#goaway = `GOAWAY ${code}`));
     this.#session = session;
     return session;
   }
@@ -99,7 +99,11 @@ export class RawGrpcSession {
       });
       const body: Buffer[] = [];
       let settled = false;
-      const finish = (ended: RawCallResult['ended'], headers?: http2.IncomingHttpHeaders): void => {
+      const finish = (
+        ended: RawCallResult['ended'],
+        headers?: http2.IncomingHttpHeaders,
+        reason?: string,
+      ): void => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
@@ -107,6 +111,7 @@ export class RawGrpcSession {
         const code = headers?.['grpc-status'];
         resolve({
           ended: code === undefined && ended === 'status' ? 'reset' : ended,
+          ...(reason !== undefined ? { reason } : {}),
           ...(code !== undefined ? { code: Number(code) } : {}),
           details: decodeMessage(rawDetails),
           detailsWireBytes: Buffer.byteLength(rawDetails),
@@ -125,14 +130,9 @@ export class RawGrpcSession {
       });
       stream.on('data', (chunk: Buffer) => body.push(chunk));
       stream.on('trailers', (headers) => finish('status', headers));
-      stream.on('close', () => {
-        if (process.env['RAW_DEBUG'] && !settled) console.log('stream close', stream.rstCode);
-        finish('reset');
-      });
-      stream.on('error', (e) => {
-        if (process.env['RAW_DEBUG'] && !settled) console.log('stream error', e);
-        finish('reset');
-      });
+      const resetBy = (): string => this.#goaway ?? `RST_STREAM ${stream.rstCode}`;
+      stream.on('close', () => finish('reset', undefined, resetBy()));
+      stream.on('error', () => finish('reset', undefined, resetBy()));
       const write = (i: number): void => {
         if (settled || stream.closed) return;
         if (i === chunks.length) return void stream.end();
