@@ -29,7 +29,11 @@ export interface LocalMeshOptions {
     readonly name: string;
     readonly serve: readonly string[];
     readonly env?: Readonly<Record<string, string>>;
+    /** Extra `shardmesh shard` options, e.g. `['--max-inflight-bytes', '256MiB']`. @default [] */
+    readonly args?: readonly string[];
   }[];
+  /** Extra `shardmesh router` options, e.g. `['--max-inflight-bytes', '256MiB']` or its per-attempt timeouts. @default [] */
+  readonly routerArgs?: readonly string[];
   /**
    * Where the children's log lines go; with 'pipe', each child's `process.stderr` is a stream the
    * caller must read (tests do, to observe the children). @default 'ignore'
@@ -53,6 +57,7 @@ export interface LocalMeshOptions {
 export interface LocalMesh {
   /** The registry the children use: `options.registryUrl`, or the temporary one. */
   readonly registryUrl: string;
+  /** The router running now (`restartRouter` replaces it). */
   readonly router: ChildService;
   readonly shards: Map<string, ChildService>;
   readonly address: string;
@@ -64,6 +69,11 @@ export interface LocalMesh {
     env?: Readonly<Record<string, string>>,
   ): Promise<ChildService>;
   waitForModel(model: string, timeoutMs?: number): Promise<void>;
+  /**
+   * Stops the router (SIGTERM, SIGKILL after `stopGraceMs`) and starts a new one with the same
+   * flags on the same port, so clients reconnect to the address they had.
+   */
+  restartRouter(): Promise<ChildService>;
   /** SIGTERM to every child (SIGKILL after `stopGraceMs`), shards first. */
   stop(): Promise<void>;
 }
@@ -87,8 +97,9 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
     await removeRegistry();
     throw error;
   }
+  const stopChildren = mesh.stop.bind(mesh);
   const stop = async (): Promise<void> => {
-    await mesh.stop();
+    await stopChildren();
     await removeRegistry();
   };
   try {
@@ -98,7 +109,8 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
     await stop();
     throw error;
   }
-  return { ...mesh, stop };
+  // Not a spread: that would freeze `router`, which `restartRouter` replaces.
+  return Object.assign(mesh, { stop });
 }
 
 async function startChildren(options: LocalMeshOptions, registryUrl: string): Promise<LocalMesh> {
@@ -109,11 +121,14 @@ async function startChildren(options: LocalMeshOptions, registryUrl: string): Pr
     SHARDMESH_LOG_LEVEL: process.env['SHARDMESH_LOG_LEVEL'] ?? options.logLevel ?? 'warn',
   };
   const start = { logs, env, readyTimeoutMs: options.readyTimeoutMs ?? 60_000 };
-  const router = await startChildService(
+  const routerArgs = (port: number): string[] => [
     'router',
-    ['router', ...common, '--port', String(options.routerPort ?? 0)],
-    start,
-  );
+    ...common,
+    '--port',
+    String(port),
+    ...(options.routerArgs ?? []),
+  ];
+  let router = await startChildService('router', routerArgs(options.routerPort ?? 0), start);
   const shards = new Map<string, ChildService>();
   const stop = async (): Promise<void> => {
     const grace = options.stopGraceMs ?? 5_000;
@@ -124,9 +139,10 @@ async function startChildren(options: LocalMeshOptions, registryUrl: string): Pr
     name: string,
     serve: readonly string[],
     extraEnv: Readonly<Record<string, string>> = {},
+    args: readonly string[] = [],
   ): Promise<ChildService> => {
     const selectors = serve.flatMap((s) => ['--serve', s]);
-    const shard = await startChildService(name, ['shard', ...common, '--name', name, ...selectors], {
+    const shard = await startChildService(name, ['shard', ...common, '--name', name, ...selectors, ...args], {
       ...start,
       env: { ...env, ...extraEnv },
     });
@@ -134,7 +150,7 @@ async function startChildren(options: LocalMeshOptions, registryUrl: string): Pr
     return shard;
   };
   try {
-    await Promise.all(options.shards.map((s) => startShard(s.name, s.serve, s.env)));
+    await Promise.all(options.shards.map((s) => startShard(s.name, s.serve, s.env, s.args)));
   } catch (error) {
     await stop();
     throw error;
@@ -143,12 +159,20 @@ async function startChildren(options: LocalMeshOptions, registryUrl: string): Pr
   const client = await InferenceClient.connect(address, storeTlsFiles(options.certsDir, 'client'));
   return {
     registryUrl,
-    router,
+    get router() {
+      return router;
+    },
     shards,
     address,
     client,
     startShard,
     waitForModel: (model, timeoutMs) => client.waitForModel(model, timeoutMs),
+    async restartRouter() {
+      const port = router.port;
+      await router.stop(options.stopGraceMs ?? 5_000);
+      router = await startChildService('router', routerArgs(port), start);
+      return router;
+    },
     async stop() {
       client.close();
       await stop();

@@ -60,6 +60,22 @@ void describe('shardmesh refuses bad options with exit code 2, naming the option
     ],
     [['router', '--port', '65536'], /option '--port <port>' argument '65536' is invalid/],
     [['router', '--deadline-ms', 'soon'], /option '--deadline-ms <ms>' argument 'soon' is invalid/],
+    [
+      ['router', '--attempt-timeout-quantile', '1.5'],
+      /option '--attempt-timeout-quantile <q>' argument '1\.5' is invalid\. expected a number in \(0, 1\]/,
+    ],
+    [
+      ['router', '--attempt-timeout-ceiling-ms', 'soon'],
+      /option '--attempt-timeout-ceiling-ms <ms>' argument 'soon' is invalid/,
+    ],
+    [
+      ['router', '--hedge-quantile', '0'],
+      /option '--hedge-quantile <q>' argument '0' is invalid\. expected a number in \(0, 1\]/,
+    ],
+    [
+      ['router', '--outlier-consecutive-failures', '-1'],
+      /option '--outlier-consecutive-failures <n>' argument '-1' is invalid/,
+    ],
     [['shard', '--serve', 'mlp/1'], /option '--serve <selector\.\.\.>' argument 'mlp\/1' is invalid/],
     [
       ['shard', '--serve', 'mlp/1/*/0', '--serve', 'mlp/1/*/x'],
@@ -103,6 +119,14 @@ void describe('shardmesh refuses bad options with exit code 2, naming the option
     [
       ['shard', '--serve', '*/*/*/*', '--drain-timeout', 'forever'],
       /option '--drain-timeout <duration>' argument 'forever'/,
+    ],
+    [
+      ['router', '--max-inflight-bytes', 'lots'],
+      /option '--max-inflight-bytes <size>' argument 'lots' is invalid/,
+    ],
+    [
+      ['shard', '--serve', '*/*/*/*', '--max-inflight-bytes', '0'],
+      /option '--max-inflight-bytes <size>' argument '0' is invalid/,
     ],
     [['up', '--bogus'], /error: unknown option '--bogus'/],
     [['shard'], /error: required option '--serve <selector\.\.\.>' not specified/],

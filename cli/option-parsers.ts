@@ -76,6 +76,13 @@ export const parseNonNegative: OptionParser<number> = (value) => {
   return n;
 };
 
+/** A fraction in (0, 1], such as a quantile: `0.99`, `1`. */
+export const parseFraction: OptionParser<number> = (value) => {
+  const n = value.trim() === '' ? NaN : Number(value);
+  if (!(n > 0 && n <= 1)) throw new InvalidArgumentError('expected a number in (0, 1], such as 0.99');
+  return n;
+};
+
 const DURATION_UNITS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
 
 /** A positive duration in milliseconds: `60000` (a bare number is ms), `500ms`, `30s`, `2m`. */

@@ -5,7 +5,17 @@ import { createLogger } from '../../lib/log.js';
 import { openRegistry } from '../../registry/open-registry.js';
 import { startRouter } from '../../services/router/router-server.js';
 import { DEFAULT_CERTS_DIR, DEFAULT_MODELS_DIR, DEFAULT_REGISTRY_URL, VERSION } from '../paths.js';
-import { parseDurationMs, parseHost, parsePort, parseRegistry } from '../option-parsers.js';
+import {
+  parseCount,
+  parseDurationMs,
+  parseFraction,
+  parseHost,
+  parseNonNegative,
+  parseNonNegativeInteger,
+  parsePort,
+  parseRegistry,
+  sizeBetween,
+} from '../option-parsers.js';
 import { stopOnSignals } from '../signals.js';
 
 export function registerRouterCommand(program: Command): void {
@@ -24,6 +34,62 @@ export function registerRouterCommand(program: Command): void {
       parseDurationMs,
       60_000,
     )
+    .option(
+      '--max-inflight-bytes <size>',
+      'bytes all requests together may hold until their responses are written (e.g. 512MiB, 2GiB); over it, RESOURCE_EXHAUSTED',
+      sizeBetween(1, Number.MAX_SAFE_INTEGER),
+      2 ** 31,
+    )
+    .option(
+      '--attempt-timeout-quantile <q>',
+      "per-attempt timeout: quantile of the partition's recent attempt latencies it starts from (default 0.99)",
+      parseFraction,
+    )
+    .option(
+      '--attempt-timeout-factor <x>',
+      'per-attempt timeout: multiplier on that quantile (default 3)',
+      parseNonNegative,
+    )
+    .option(
+      '--attempt-timeout-floor-ms <ms>',
+      'per-attempt timeout: least value (default 250ms)',
+      parseDurationMs,
+    )
+    .option(
+      '--attempt-timeout-ceiling-ms <ms>',
+      'per-attempt timeout: greatest value, used until a partition has --attempt-timeout-min-samples (default 10s)',
+      parseDurationMs,
+    )
+    .option(
+      '--attempt-timeout-window <n>',
+      'per-attempt timeout: successful attempts remembered per partition (default 256)',
+      parseCount,
+    )
+    .option(
+      '--attempt-timeout-min-samples <n>',
+      'per-attempt timeout: samples needed before the quantile replaces the ceiling (default 16)',
+      parseCount,
+    )
+    .option(
+      '--outlier-consecutive-failures <n>',
+      'eject a replica after this many failures or attempt timeouts in a row; 0: never (default 5)',
+      parseNonNegativeInteger,
+    )
+    .option(
+      '--outlier-base-ejection-ms <ms>',
+      'first ejection of a replica; the n-th in a row lasts n times as long (default 30s)',
+      parseDurationMs,
+    )
+    .option('--outlier-max-ejection-ms <ms>', 'longest ejection of a replica (default 5m)', parseDurationMs)
+    .option(
+      '--hedge',
+      "send a second attempt to an idle replica when the first has not answered after --hedge-quantile of the partition's recent latencies; never for sum or mean outputs (default off)",
+    )
+    .option(
+      '--hedge-quantile <q>',
+      'with --hedge: quantile of recent latencies after which the hedge goes out (default 0.95)',
+      parseFraction,
+    )
     .action(
       async (o: {
         name: string;
@@ -33,6 +99,18 @@ export function registerRouterCommand(program: Command): void {
         host: string;
         port: number;
         deadlineMs: number;
+        maxInflightBytes: number;
+        attemptTimeoutQuantile?: number;
+        attemptTimeoutFactor?: number;
+        attemptTimeoutFloorMs?: number;
+        attemptTimeoutCeilingMs?: number;
+        attemptTimeoutWindow?: number;
+        attemptTimeoutMinSamples?: number;
+        outlierConsecutiveFailures?: number;
+        outlierBaseEjectionMs?: number;
+        outlierMaxEjectionMs?: number;
+        hedge?: boolean;
+        hedgeQuantile?: number;
       }) => {
         const log = createLogger('router');
         const router = await startRouter(
@@ -42,6 +120,20 @@ export function registerRouterCommand(program: Command): void {
             port: o.port,
             tls: storeTlsFiles(o.certs, o.name),
             defaultDeadlineMs: o.deadlineMs,
+            maxInflightBytes: o.maxInflightBytes,
+            ...definedOnly({
+              attemptTimeoutQuantile: o.attemptTimeoutQuantile,
+              attemptTimeoutFactor: o.attemptTimeoutFactor,
+              attemptTimeoutFloorMs: o.attemptTimeoutFloorMs,
+              attemptTimeoutCeilingMs: o.attemptTimeoutCeilingMs,
+              attemptTimeoutWindow: o.attemptTimeoutWindow,
+              attemptTimeoutMinSamples: o.attemptTimeoutMinSamples,
+              outlierConsecutiveFailures: o.outlierConsecutiveFailures,
+              outlierBaseEjectionMs: o.outlierBaseEjectionMs,
+              outlierMaxEjectionMs: o.outlierMaxEjectionMs,
+              hedgeQuantile: o.hedgeQuantile,
+            }),
+            hedging: o.hedge === true,
           },
           openRegistry(o.registry),
           log,
@@ -51,4 +143,11 @@ export function registerRouterCommand(program: Command): void {
         stopOnSignals(() => router.close(), log);
       },
     );
+}
+
+/** Options the command line left out stay absent, so `withRouterDefaults` fills them in one place. */
+function definedOnly<T extends Record<string, number | undefined>>(o: T): Partial<Record<keyof T, number>> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<
+    Record<keyof T, number>
+  >;
 }

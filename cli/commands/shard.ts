@@ -47,6 +47,12 @@ export function registerShardCommand(program: Command): void {
       1 << 20,
     )
     .option(
+      '--max-inflight-bytes <size>',
+      'bytes all calls together may hold (inputs and outputs) until they end (e.g. 512MiB, 2GiB); over it, RESOURCE_EXHAUSTED',
+      sizeBetween(1, Number.MAX_SAFE_INTEGER),
+      2 ** 31,
+    )
+    .option(
       '--drain-timeout <duration>',
       'on SIGTERM, how long in-flight calls may run before they end with UNAVAILABLE (e.g. 30s)',
       parseDurationMs,
@@ -64,6 +70,7 @@ export function registerShardCommand(program: Command): void {
         threads: number;
         chunkBytes: number;
         drainTimeout: number;
+        maxInflightBytes: number;
       }) => {
         const log = createLogger(`shard:${o.name}`);
         const registry = openRegistry(o.registry, {
@@ -80,6 +87,7 @@ export function registerShardCommand(program: Command): void {
             intraOpThreads: o.threads,
             chunkBytes: o.chunkBytes,
             drainTimeoutMs: o.drainTimeout,
+            maxInflightBytes: o.maxInflightBytes,
           },
           registry,
           log,

@@ -17,6 +17,8 @@ export interface ConsulAgent {
   readonly httpPort: number;
   /** The registry URL for `openRegistry`. */
   readonly url: string;
+  /** Every port it took: pass them to `startConsulAgent` to restart it where clients expect it. */
+  readonly ports: ConsulPorts;
   /** SIGTERM, then SIGKILL after 3 s; resolves once the process has exited. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -26,6 +28,15 @@ export interface StartConsulAgentOptions {
   readonly binary?: string;
   /** How long to wait for a leader. @default 30000 */
   readonly readyTimeoutMs?: number;
+  /** Ports to bind, e.g. a stopped agent's, to restart it. @default fresh free ports */
+  readonly ports?: ConsulPorts;
+}
+
+export interface ConsulPorts {
+  readonly http: number;
+  readonly serfLan: number;
+  readonly serfWan: number;
+  readonly server: number;
 }
 
 const HOST = '127.0.0.1';
@@ -63,12 +74,13 @@ export async function startConsulAgent(options: StartConsulAgentOptions = {}): P
       `Consul binary not found at ${binary}; run \`bash scripts/bootstrap.sh\` (or \`npm test\`) first`,
     );
   }
-  const [httpPort, serfLan, serfWan, server] = [
-    await freePort(),
-    await freePort(),
-    await freePort(),
-    await freePort(),
-  ];
+  const ports = options.ports ?? {
+    http: await freePort(),
+    serfLan: await freePort(),
+    serfWan: await freePort(),
+    server: await freePort(),
+  };
+  const { http: httpPort, serfLan, serfWan, server } = ports;
   // Dev mode would take 8502 (gRPC), 8503 (gRPC TLS, from 1.14) and 8600 (DNS): turn them off.
   const args = ['agent', '-dev', '-bind', HOST, '-client', HOST, '-http-port', String(httpPort)];
   args.push('-grpc-port', '-1', '-dns-port', '-1', '-serf-lan-port', String(serfLan));
@@ -101,7 +113,7 @@ export async function startConsulAgent(options: StartConsulAgentOptions = {}): P
       `${(error as Error).message}\nconsul ${args.join(' ')}\n--- agent output (tail) ---\n${output}`,
     );
   }
-  return { host: HOST, httpPort, url: `consul://${HOST}:${httpPort}`, stop };
+  return { host: HOST, httpPort, url: `consul://${HOST}:${httpPort}`, ports, stop };
 }
 
 /** Ready means a leader is elected: before that, registrations and health queries fail. */

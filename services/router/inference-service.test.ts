@@ -3,6 +3,7 @@ import { EventEmitter } from 'node:events';
 import { describe, test } from 'node:test';
 import { status as Status, type ServerUnaryCall, type ServiceError as GrpcError } from '@grpc/grpc-js';
 import { pino } from 'pino';
+import { ByteBudget } from '../../lib/byte-budget.js';
 import { ServiceError } from '../../lib/grpc/service-error.js';
 import type { Plan } from '../../lib/plan/schema.js';
 import type { ShardInstance } from '../../registry/registry.js';
@@ -49,7 +50,7 @@ const replica: ShardInstance = {
  * The service over a shard that echoes x as y, or, with `hang`, answers only when the call's signal
  * aborts (with CANCELLED, as the real caller does). `signals` records what each shard call got.
  */
-function service(hang = false) {
+function service(hang = false, budget?: ByteBudget) {
   const signals: AbortSignal[] = [];
   const table = buildRoutingTable([replica]);
   const call = (
@@ -82,6 +83,7 @@ function service(hang = false) {
       chunkBytes: 1 << 20,
     },
     defaultDeadlineMs: 10_000,
+    budget,
     log: pino({ level: 'silent' }),
     version: 'test',
   });
@@ -152,5 +154,52 @@ void describe('cancellationOf', () => {
     late.close();
     answered.emit('cancelled');
     assert.equal(late.signal.aborted, false);
+  });
+});
+
+void describe("the router's in-flight byte budget", () => {
+  // A request of model m holds 8 input bytes and 8 output bytes.
+  test('a unary call holds its bytes until grpc-js reports the call over, not when it is answered', async () => {
+    const budget = new ByteBudget(16, 'router');
+    const { implementation } = service(false, budget);
+    const call = unaryCall();
+    const { error } = await modelInfer(implementation, call);
+    assert.equal(error, null);
+    assert.equal(budget.inUseBytes, 16, 'held while the response is being written');
+    const refused = await modelInfer(implementation, unaryCall());
+    assert.equal(refused.error?.code, Status.RESOURCE_EXHAUSTED);
+    assert.match(refused.error.details, /router's in-flight byte budget is full/);
+    call.emit('cancelled');
+    assert.equal(budget.inUseBytes, 0);
+  });
+
+  test('a request that does not fit is refused before any shard is called', async () => {
+    const budget = new ByteBudget(15, 'router');
+    const { implementation, signals } = service(false, budget);
+    const call = unaryCall();
+    const { error } = await modelInfer(implementation, call);
+    assert.equal(error?.code, Status.RESOURCE_EXHAUSTED);
+    assert.equal(signals.length, 0);
+    call.emit('cancelled');
+    assert.equal(budget.inUseBytes, 0);
+  });
+
+  test("ModelStreamInfer holds each response's bytes until its write completes, or the stream ends", async () => {
+    const budget = new ByteBudget(1000, 'router');
+    const { implementation } = service(false, budget);
+    const writes: (() => void)[] = [];
+    const stream = Object.assign(new EventEmitter(), {
+      getDeadline: () => Infinity,
+      write: (_: unknown, done?: () => void) => void writes.push(done ?? (() => undefined)),
+      end: () => undefined,
+    });
+    (implementation['ModelStreamInfer'] as (call: unknown) => void)(stream);
+    for (const id of ['a', 'b']) stream.emit('data', { ...unaryCall().request, id });
+    while (writes.length < 2) await new Promise((r) => setImmediate(r));
+    assert.equal(budget.inUseBytes, 32);
+    writes[0]!();
+    assert.equal(budget.inUseBytes, 16, 'a written response gives its bytes back');
+    stream.emit('cancelled');
+    assert.equal(budget.inUseBytes, 0, 'the stream ended: every held response gives its bytes back');
   });
 });

@@ -5,6 +5,7 @@ import {
   type ServerUnaryCall,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
+import type { ByteBudget, Reservation } from '../../lib/byte-budget.js';
 import type { Plan } from '../../lib/plan/schema.js';
 import { ServiceError, toStatus } from '../../lib/grpc/service-error.js';
 import type { ModelCatalog } from './model-catalog.js';
@@ -41,11 +42,32 @@ export function cancellationOf(call: NodeJS.EventEmitter): Cancellation {
   };
 }
 
+export interface InferenceServiceContext extends InferenceContext {
+  /** The router's in-flight byte budget; without it requests are not counted. */
+  readonly budget?: ByteBudget;
+}
+
+/**
+ * A unary call's share of the byte budget, released when grpc-js reports the call over: its
+ * `cancelled` event comes once the trailers are sent, which HTTP/2 does only after the last DATA
+ * frame of the response has gone out within the client's flow-control window, or once the stream
+ * closed (the client went away). So a client that does not read keeps its bytes held, and later
+ * requests are refused instead of the router buffering without limit.
+ */
+function heldUntilCallEnds(
+  call: NodeJS.EventEmitter,
+  budget: ByteBudget | undefined,
+): Reservation | undefined {
+  const held = budget?.open();
+  if (held) call.once('cancelled', () => held.release());
+  return held;
+}
+
 /**
  * The Open Inference Protocol over the router. Handlers are async and throw ServiceError; `unary`
  * maps whatever they throw to one status, so a call is answered exactly once.
  */
-export function inferenceService(ctx: InferenceContext): UntypedServiceImplementation {
+export function inferenceService(ctx: InferenceServiceContext): UntypedServiceImplementation {
   const unary =
     <Req, Res>(handler: (request: Req, call: ServerUnaryCall<Req, Res>) => Promise<Res> | Res) =>
     (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>): void => {
@@ -154,7 +176,8 @@ export function inferenceService(ctx: InferenceContext): UntypedServiceImplement
     }),
     ModelInfer: (call: ServerUnaryCall<InferRequest, object>, callback: sendUnaryData<object>) => {
       const cancel = cancellationOf(call);
-      runInference(ctx, call.request, deadlineOf(call), cancel.signal).then(
+      const held = heldUntilCallEnds(call, ctx.budget);
+      runInference(ctx, call.request, deadlineOf(call), cancel.signal, held).then(
         (response) => {
           cancel.close();
           callback(null, response);
@@ -168,13 +191,28 @@ export function inferenceService(ctx: InferenceContext): UntypedServiceImplement
     ModelStreamInfer: (call: ServerDuplexStream<InferRequest, object>) => {
       const cancel = cancellationOf(call);
       const open = new Set<Promise<void>>();
+      // Each request's budget share is held until grpc-js has written its response (the write
+      // callback comes once HTTP/2 took the last byte, within the client's window), or until the
+      // stream ends: a write that never completes never calls back.
+      const held = new Set<Reservation>();
+      call.once('cancelled', () => {
+        for (const r of held) r.release();
+        held.clear();
+      });
       // Triton's form: each request gets one response message, in completion order, matched by id;
       // a failed request answers with `error_message` and the stream carries on.
       call.on('data', (request: InferRequest) => {
-        const done = runInference(ctx, request, deadlineOf(call), cancel.signal).then(
-          (response) => void call.write({ error_message: '', infer_response: response }),
+        const reservation = ctx.budget?.open();
+        if (reservation) held.add(reservation);
+        const written = (): void => {
+          reservation?.release();
+          if (reservation) held.delete(reservation);
+        };
+        const done = runInference(ctx, request, deadlineOf(call), cancel.signal, reservation).then(
+          (response) => void call.write({ error_message: '', infer_response: response }, written),
           (error: unknown) => {
             const status = toStatus(error, (e) => ctx.log.error({ err: e }, 'unexpected error'));
+            written();
             call.write({
               error_message: `${Status[status.code]}: ${status.details}`,
               infer_response: { id: request.id, model_name: request.model_name },

@@ -12,6 +12,8 @@ import type { ModelStatisticsBook } from './model-statistics.js';
 import { executePlan, type ExecutionContext } from './plan-executor.js';
 import type { ModelBatchers } from './model-batchers.js';
 import { decodeInputs, encodeContents, type WireInputTensor } from './v2-tensors.js';
+import type { Reservation } from '../../lib/byte-budget.js';
+import { expectedBytes, heldBytes } from './request-bytes.js';
 
 export interface InferRequest {
   model_name: string;
@@ -45,12 +47,17 @@ export function modelReady(plan: Plan, table: RoutingTable): boolean {
  * One inference, whatever RPC carried it: resolve the plan, validate and decode the inputs, run the
  * stages, and encode the requested outputs — typed `contents` when the client sent typed contents
  * (grpcurl and other JSON users), `raw_output_contents` otherwise, as Triton does.
+ *
+ * `reservation`, the request's share of the router's in-flight byte budget, grows by what the
+ * request will hold before any shard is called (RESOURCE_EXHAUSTED when it does not fit); the
+ * caller releases it once the answer has left the router.
  */
 export async function runInference(
   ctx: InferenceContext,
   request: InferRequest,
   deadline: Date,
   signal: AbortSignal,
+  reservation?: Reservation,
 ): Promise<object> {
   const why = undecodable(request);
   if (why !== undefined)
@@ -73,11 +80,13 @@ export async function runInference(
     }
     // Triton counts batch elements in inference_count; a model without a batch dim counts 1.
     const batch = plan.maxBatchSize > 0 ? (inputs.get(plan.inputs[0]!.name)?.shape[0] ?? 1) : 1;
+    reservation?.grow(expectedBytes(plan, inputs, requested, batch));
     const batched = ctx.batchers?.run(plan, { requestId, inputs, requested }, deadline, signal);
     const results = batched
       ? await batched
       : await executeAlone(ctx, plan, inputs, batch, { ...ctx.execution, requestId, deadline, signal, log });
     const tensors = requested.map((name) => results.get(name)!);
+    reservation?.resize(heldBytes(inputs, tensors));
     const typed = request.raw_input_contents.length === 0;
     ctx.statistics.record(plan.name, plan.version, true, Number(process.hrtime.bigint() - started), batch);
     return {

@@ -13,6 +13,10 @@ import { executePlan, type ExecutionContext } from './plan-executor.js';
 import { ReplicaPicker } from './replica-picker.js';
 import { RetryBudget } from './retry-budget.js';
 import { RetryPolicy } from './retry-policy.js';
+import { ManualClock } from './manual-clock.js';
+import { PartitionLatencies } from './latency-window.js';
+import { OutlierDetector } from './outlier-detector.js';
+import type { AttemptGuards } from './plan-executor.js';
 
 const f32 = (values: number[]): Buffer => Buffer.from(new Float32Array(values).buffer);
 
@@ -88,6 +92,7 @@ interface Setup {
   picker?: ReplicaPicker;
   clock?: Clock;
   deadlineMs?: number;
+  attempts?: AttemptGuards;
 }
 
 function context(s: Setup): ExecutionContext {
@@ -104,6 +109,7 @@ function context(s: Setup): ExecutionContext {
     clock,
     chunkBytes: 1 << 20,
     log: pino({ level: 'silent' }),
+    ...(s.attempts ? { attempts: s.attempts } : {}),
   };
 }
 
@@ -234,5 +240,228 @@ void describe('executePlan retries', () => {
     const call = scriptedCaller({});
     await assert.rejects(y(context({ replicas: [], call })), /no healthy replica is registered/);
     assert.deepEqual(call.calls, []);
+  });
+});
+
+/**
+ * A caller whose replicas in `hung` send part of an answer and then nothing (a SIGSTOPped shard):
+ * their call ends only when its signal aborts, with CANCELLED, as `callPartition` ends it. The
+ * others answer `values`.
+ */
+function hangingCaller(hung: ReadonlySet<string>, values: number[]) {
+  const calls: string[] = [];
+  const aborted: string[] = [];
+  const caller: PartitionCaller = async (call) => {
+    calls.push(call.instance.id);
+    call.sink.header([{ name: 'y', datatype: 'FP32', shape: [2] }]);
+    if (!hung.has(call.instance.id)) {
+      call.sink.chunk(0, 0, f32(values));
+      return { receive_us: 0, compute_us: 0, instance_id: call.instance.id };
+    }
+    call.sink.chunk(0, 0, f32([100, 100]));
+    return new Promise((_, reject) =>
+      call.signal.addEventListener('abort', () => {
+        aborted.push(call.instance.id);
+        reject(new ServiceError(Status.CANCELLED, 'the client cancelled the request'));
+      }),
+    );
+  };
+  return Object.assign(caller, { calls, aborted });
+}
+
+/** Guards whose windows for partition 0 already say p99 = 10 ms: attempt timeouts of 100 ms. */
+function guards(clock: ManualClock, consecutiveFailures = 2): AttemptGuards {
+  const latencies = new PartitionLatencies(64);
+  for (let i = 0; i < 16; i++) latencies.window('m\n1\nmain\n0').record(10);
+  return {
+    latencies,
+    timeout: { quantile: 0.99, factor: 3, floorMs: 100, ceilingMs: 1_000, minSamples: 16 },
+    outliers: new OutlierDetector(
+      { consecutiveFailures, baseEjectionMs: 30_000, maxEjectionMs: 300_000 },
+      clock,
+    ),
+  };
+}
+
+/** Settles `run`, moving `clock` on 5 ms at a time; returns the result and the time it took. */
+async function drive<T>(clock: ManualClock, run: Promise<T>): Promise<{ value: T; tookMs: number }> {
+  const start = clock.now();
+  let done = false;
+  const settled = run.finally(() => (done = true));
+  settled.catch(() => undefined);
+  for (let step = 0; !done; step++) {
+    if (step === 2_000) throw new Error('still running after 10 s of fake time');
+    await clock.advance(5);
+  }
+  return { value: await settled, tookMs: clock.now() - start };
+}
+
+void describe('executePlan per-attempt timeouts and outlier ejection', () => {
+  void test('a hung replica is cancelled after the attempt timeout and the call retried on the other; only its answer is summed', async () => {
+    const clock = new ManualClock();
+    const call = hangingCaller(new Set(['a']), [5, 6]);
+    const attempts = guards(clock);
+    const picker = new ReplicaPicker((id) => attempts.outliers.isEjected(id));
+    picker.begin(b);
+    const ctx = context({ replicas: [a, b], call, clock, picker, attempts });
+    const { value, tookMs } = await drive(clock, y(ctx));
+    assert.deepEqual(value, [5, 6]);
+    assert.deepEqual(call.calls, ['a', 'b']);
+    assert.deepEqual(call.aborted, ['a'], "the hung attempt's call was cancelled");
+    // 100 ms timeout, then the 5 ms backoff; the fake clock moves in 5 ms steps.
+    assert.ok(tookMs >= 100 && tookMs <= 110, `took ${tookMs} ms`);
+    assert.equal(attempts.outliers.isEjected('a'), false, 'one timeout does not eject');
+    assert.equal(attempts.latencies.window('m\n1\nmain\n0').size, 17, "b's latency was recorded");
+  });
+
+  void test('after consecutiveFailures timeouts the replica is ejected and later calls go straight to the other', async () => {
+    const clock = new ManualClock();
+    const call = hangingCaller(new Set(['a']), [5, 6]);
+    const attempts = guards(clock, 2);
+    const picker = new ReplicaPicker((id) => attempts.outliers.isEjected(id));
+    picker.begin(b);
+    for (let i = 0; i < 2; i++)
+      await drive(clock, y(context({ replicas: [a, b], call, clock, picker, attempts })));
+    assert.equal(attempts.outliers.isEjected('a'), true);
+    call.calls.length = 0;
+    const { value, tookMs } = await drive(
+      clock,
+      y(context({ replicas: [a, b], call, clock, picker, attempts })),
+    );
+    assert.deepEqual(value, [5, 6]);
+    assert.deepEqual(call.calls, ['b']);
+    assert.equal(tookMs, 5, 'no attempt timeout waited');
+  });
+
+  void test('an attempt that would outlive the deadline gets none: the deadline ends it, not a retry', async () => {
+    const clock = new ManualClock();
+    const call = hangingCaller(new Set(['a']), [5, 6]);
+    const attempts = guards(clock);
+    const picker = new ReplicaPicker();
+    picker.begin(b);
+    const controller = new AbortController();
+    const ctx = { ...context({ replicas: [a, b], call, clock, picker, attempts, deadlineMs: 80 }) };
+    const run = y({ ...ctx, signal: controller.signal });
+    run.catch(() => undefined);
+    await clock.advance(500);
+    assert.deepEqual(call.calls, ['a'], 'no timeout fired within 500 ms');
+    assert.deepEqual(call.aborted, []);
+    controller.abort();
+    await assert.rejects(run, (error) => codeOf(error) === 'CANCELLED');
+  });
+
+  void test('INVALID_ARGUMENT is neither retried nor counted against the replica', async () => {
+    const clock = new ManualClock();
+    const call = scriptedCaller({ a: { code: Status.INVALID_ARGUMENT }, b: { values: [5, 6] } });
+    const attempts = guards(clock, 1);
+    const ctx = context({ replicas: [a, b], call, clock, picker: pickerPreferringA(), attempts });
+    await assert.rejects(y(ctx), (error) => codeOf(error) === 'INVALID_ARGUMENT');
+    assert.deepEqual(call.calls, ['a']);
+    assert.equal(attempts.outliers.isEjected('a'), false);
+  });
+});
+
+/** The test plan with its output gathered by concat along axis 0: a stage that may be hedged. */
+const concatPlan: Plan = {
+  ...plan,
+  stages: [{ ...plan.stages[0]!, outputs: [{ name: 'y', gather: { kind: 'concat', axis: 0 } }] }],
+};
+
+/** Guards with hedging on, windows for partition 0 at 10 ms: hedge after 10 ms, timeouts 100 ms. */
+function hedgingGuards(clock: ManualClock): AttemptGuards {
+  return { ...guards(clock), hedge: { quantile: 0.95, minSamples: 16 } };
+}
+
+const yOf = async (p: Plan, ctx: ExecutionContext): Promise<number[]> => {
+  const out = (await executePlan(p, new Map([['x', x]]), ctx)).get('y')!;
+  return Array.from(new Float32Array(Uint8Array.from(out.data).buffer));
+};
+
+void describe('executePlan hedging', () => {
+  void test('a slow first attempt is hedged on the idle replica after p95; the hedge wins alone and the first is cancelled', async () => {
+    const clock = new ManualClock();
+    const call = hangingCaller(new Set(['a']), [5, 6]);
+    const ctx = context({
+      replicas: [a, b],
+      call,
+      clock,
+      picker: new ReplicaPicker(),
+      attempts: hedgingGuards(clock),
+    });
+    const { value, tookMs } = await drive(clock, yOf(concatPlan, ctx));
+    assert.deepEqual(value, [5, 6], "only the hedge's bytes, none of the hung attempt's");
+    assert.deepEqual(call.calls.sort(), ['a', 'b']);
+    assert.deepEqual(call.aborted, ['a']);
+    assert.equal(tookMs, 10, 'the hedge went out after p95 (10 ms), not the attempt timeout');
+  });
+
+  void test('no hedge for a sum stage: the first attempt runs to its timeout though the other replica is idle', async () => {
+    const clock = new ManualClock();
+    const call = hangingCaller(new Set(['a']), [5, 6]);
+    const ctx = context({
+      replicas: [a, b],
+      call,
+      clock,
+      picker: new ReplicaPicker(),
+      attempts: hedgingGuards(clock),
+    });
+    const { value, tookMs } = await drive(clock, yOf(plan, ctx));
+    assert.deepEqual(value, [5, 6]);
+    assert.deepEqual(call.calls, ['a', 'b']);
+    assert.ok(tookMs >= 100, `took ${tookMs} ms: no hedge before the 100 ms timeout`);
+  });
+
+  void test('no hedge when the other replica is busy', async () => {
+    const clock = new ManualClock();
+    const call = hangingCaller(new Set(['a']), [5, 6]);
+    const picker = new ReplicaPicker();
+    const endB = picker.begin(b);
+    const ctx = context({ replicas: [a, b], call, clock, picker, attempts: hedgingGuards(clock) });
+    const run = yOf(concatPlan, ctx);
+    run.catch(() => undefined);
+    await clock.advance(50);
+    assert.deepEqual(call.calls, ['a'], 'b had a call open at the hedge delay');
+    endB();
+    const { value } = await drive(clock, run);
+    assert.deepEqual(value, [5, 6]);
+    assert.deepEqual(call.calls, ['a', 'b'], 'b only after the timeout, as a retry');
+  });
+
+  void test('an attempt that answers before p95 is not hedged', async () => {
+    const clock = new ManualClock();
+    const call = hangingCaller(new Set(), [5, 6]);
+    const ctx = context({
+      replicas: [a, b],
+      call,
+      clock,
+      picker: new ReplicaPicker(),
+      attempts: hedgingGuards(clock),
+    });
+    const { value } = await drive(clock, yOf(concatPlan, ctx));
+    assert.deepEqual(value, [5, 6]);
+    assert.equal(call.calls.length, 1);
+  });
+
+  void test('a winning hedge whose output contradicts the plan fails the request with INTERNAL', async () => {
+    const clock = new ManualClock();
+    const caller: PartitionCaller = async (call) => {
+      if (call.instance.id === 'a')
+        return new Promise((_, reject) =>
+          call.signal.addEventListener('abort', () =>
+            reject(new ServiceError(Status.CANCELLED, 'the client cancelled the request')),
+          ),
+        );
+      call.sink.header([{ name: 'z', datatype: 'FP32', shape: [2] }]);
+      call.sink.chunk(0, 0, f32([5, 6]));
+      return { receive_us: 0, compute_us: 0, instance_id: 'b' };
+    };
+    const ctx = context({
+      replicas: [a, b],
+      call: caller,
+      clock,
+      picker: new ReplicaPicker(),
+      attempts: hedgingGuards(clock),
+    });
+    await assert.rejects(drive(clock, yOf(concatPlan, ctx)), (error) => codeOf(error) === 'INTERNAL');
   });
 });

@@ -4,7 +4,6 @@ import { splitTensor } from '../../lib/tensor/scatter.js';
 import type { Tensor } from '../../lib/tensor/tensor.js';
 import { isGrpcError, ServiceError } from '../../lib/grpc/service-error.js';
 import type { Logger } from '../../lib/log.js';
-import type { ShardInstance } from '../../registry/registry.js';
 import type { RoutingTable } from './routing-table.js';
 import type { Clock } from './clock.js';
 import type { PartitionCaller } from './partition-call.js';
@@ -12,6 +11,11 @@ import type { ReplicaPicker } from './replica-picker.js';
 import type { RetryPolicy } from './retry-policy.js';
 import { StageGather } from '../../lib/plan/stage-gather.js';
 import { gatherStatus } from './gather-status.js';
+import type { PartitionLatencies } from './latency-window.js';
+import type { AttemptTimeoutOptions } from './attempt-timeout.js';
+import type { OutlierDetector } from './outlier-detector.js';
+import type { HedgeOptions } from './hedge-policy.js';
+import { attemptRound } from './hedged-attempt.js';
 
 export interface ExecutionContext {
   readonly requestId: string;
@@ -26,6 +30,19 @@ export interface ExecutionContext {
   readonly clock: Clock;
   readonly chunkBytes: number;
   readonly log: Logger;
+  /** Per-attempt timeouts and outlier ejection; without it, an attempt runs to the request's deadline. */
+  readonly attempts?: AttemptGuards;
+}
+
+/** What bounds one attempt, shared by every request of a router. */
+export interface AttemptGuards {
+  /** Each partition's recent successful attempt latencies. */
+  readonly latencies: PartitionLatencies;
+  readonly timeout: AttemptTimeoutOptions;
+  /** Told of every attempt's outcome; the picker skips the replicas it ejects. */
+  readonly outliers: OutlierDetector;
+  /** Hedged second attempts; undefined: none. */
+  readonly hedge?: HedgeOptions;
 }
 
 /** Runs a plan's stages in order; each stage's gathered outputs feed the next by name. */
@@ -92,7 +109,9 @@ const NONE: ReadonlySet<string> = new Set();
  * Runs one partition. A failed attempt is retried as `ctx.retry` decides, after its jittered
  * backoff, on a replica not yet tried when the partition has one (else on one tried before, whose
  * failure may have been passing). Each attempt gets a fresh sink, so a `sum` or `top-k` attempt
- * that failed mid-stream leaves nothing in the gather.
+ * that failed mid-stream leaves nothing in the gather. With `ctx.attempts`, each round
+ * (`attemptRound`) is bounded by the partition's attempt timeout, may be hedged, and tells the
+ * outlier detector how each replica did; a timed-out attempt is retried as an UNAVAILABLE.
  */
 async function runPartition(
   plan: Plan,
@@ -103,6 +122,7 @@ async function runPartition(
   ctx: ExecutionContext,
 ): Promise<void> {
   const where = `model "${plan.name}" version ${plan.version}: stage "${stage.name}" partition ${p}`;
+  const latencies = ctx.attempts?.latencies.window(`${plan.name}\n${plan.version}\n${stage.name}\n${p}`);
   const tried = new Set<string>();
   for (let attempt = 1; ; attempt++) {
     if (ctx.signal.aborted) throw new ServiceError(Status.CANCELLED, 'the request was cancelled');
@@ -112,7 +132,17 @@ async function runPartition(
     const replica = ctx.picker.pick(replicas, tried) ?? ctx.picker.pick(replicas, NONE);
     if (!replica) throw new ServiceError(Status.UNAVAILABLE, `${where}: no healthy replica is registered`);
     tried.add(replica.id);
-    const outcome = await attemptOn(replica, plan, stage, p, inputs, gather, ctx);
+    const outcomes = await attemptRound({
+      target: { plan, stage, p, inputs },
+      gather,
+      ctx,
+      replicas,
+      primary: replica,
+      tried,
+      attempt,
+      latencies,
+    });
+    const outcome = outcomes[outcomes.length - 1]!;
     if (outcome.ok) {
       ctx.retry.onSuccess();
       return;
@@ -123,7 +153,7 @@ async function runPartition(
     const fields = {
       stage: stage.name,
       partition: p,
-      replica: replica.id,
+      replica: outcome.replica.id,
       attempt,
       code: Status[code],
       receivedBytes,
@@ -138,7 +168,7 @@ async function runPartition(
       // The last failure's details name shard instances and addresses: they stay in the log.
       throw new ServiceError(
         code === Status.RESOURCE_EXHAUSTED ? code : Status.UNAVAILABLE,
-        `${where}: ${GIVE_UP[decision.reason]} after ${attempt} attempt(s) on ${tried.size} replica(s), last status ${Status[code]}`,
+        `${where}: ${GIVE_UP[decision.reason]} after ${attempt} attempt(s) on ${tried.size} replica(s), last status ${Status[code]}${code === Status.RESOURCE_EXHAUSTED ? SHARD_BUDGET_FULL : ''}`,
         { cause: error },
       );
     }
@@ -147,62 +177,15 @@ async function runPartition(
   }
 }
 
+/** Why a shard says RESOURCE_EXHAUSTED (shard.proto), told to the client without the shard's id. */
+const SHARD_BUDGET_FULL =
+  ": the shards' in-flight byte budgets were full; retry later (this is a server limit, not your quota)";
+
 const GIVE_UP = {
   attempts: 'gave up',
   budget: "gave up (the router's retry budget is spent)",
   deadline: 'gave up (no time for a retry before the deadline)',
 } as const;
-
-type Outcome = { ok: true } | { ok: false; error: unknown; receivedBytes: number };
-
-/** One attempt; the replica counts as busy only while its call is open, not during a backoff. */
-async function attemptOn(
-  replica: ShardInstance,
-  plan: Plan,
-  stage: StagePlan,
-  p: number,
-  inputs: Tensor[],
-  gather: StageGather,
-  ctx: ExecutionContext,
-): Promise<Outcome> {
-  const sink = gather.sink(p);
-  let receivedBytes = 0;
-  const end = ctx.picker.begin(replica);
-  try {
-    const trailer = await ctx.call({
-      instance: replica,
-      header: {
-        request_id: ctx.requestId,
-        model: plan.name,
-        version: plan.version,
-        stage: stage.name,
-        partition: p,
-        inputs: [],
-      },
-      inputs,
-      deadline: ctx.deadline,
-      signal: ctx.signal,
-      chunkBytes: ctx.chunkBytes,
-      sink: {
-        header: (specs) => sink.header(specs),
-        chunk: (tensor, offset, data) => {
-          receivedBytes += data.length;
-          sink.chunk(tensor, offset, data);
-        },
-      },
-    });
-    gather.partitionDone(p);
-    ctx.log.debug(
-      { stage: stage.name, partition: p, replica: replica.id, computeUs: trailer.compute_us },
-      'partition done',
-    );
-    return { ok: true };
-  } catch (error) {
-    return { ok: false, error, receivedBytes };
-  } finally {
-    end();
-  }
-}
 
 /**
  * What a client learns of a shard's non-retryable failure. The router's own errors pass as they

@@ -96,4 +96,18 @@ void describe('ReplicaPicker', () => {
     end3();
     assert.equal(picker.outstanding('a'), 0);
   });
+
+  void test('ejected replicas are skipped while another candidate is admitted, and used when none is', () => {
+    const ejected = new Set(['a']);
+    const picker = new ReplicaPicker((id) => ejected.has(id));
+    const list = [a, b];
+    for (let i = 0; i < 4; i++) assert.equal(picker.pick(list, none)?.id, 'b');
+    assert.equal(picker.pick(list, new Set(['b']))?.id, 'a', 'an ejected replica before one already tried');
+    ejected.add('b');
+    assert.deepEqual(
+      [0, 1].map(() => picker.pick(list, none)?.id).sort(),
+      ['a', 'b'],
+      'all ejected: taken in turn',
+    );
+  });
 });

@@ -9,14 +9,23 @@ const MAX_TURNS = 4096;
  * replica list (a partition's replicas), as grpc-js keeps one picker per channel: one shared turn
  * would let the picks of a model's other partitions decide which replica this one gets, and a
  * two-partition model sent one request at a time would always land on the same replica.
+ *
+ * Replicas that `ejected` names (the outlier detector's) are left out while another candidate is
+ * admitted; when every candidate is ejected, an ejected one is picked, since a request must go
+ * somewhere: so a retry after the only admitted replica failed goes to an ejected one not yet
+ * tried, which may have recovered, rather than back to the one that just failed.
  */
 export class ReplicaPicker {
   readonly #outstanding = new Map<string, number>();
   readonly #turns = new Map<string, number>();
 
-  /** The least-loaded replica not in `exclude`, or undefined when none is left. */
+  constructor(private readonly ejected: (id: string) => boolean = () => false) {}
+
+  /** The least-loaded replica not in `exclude`, admitted ones first; undefined when none is left. */
   pick(replicas: readonly ShardInstance[], exclude: ReadonlySet<string>): ShardInstance | undefined {
-    const candidates = replicas.filter((r) => !exclude.has(r.id));
+    const untried = replicas.filter((r) => !exclude.has(r.id));
+    const admitted = untried.filter((r) => !this.ejected(r.id));
+    const candidates = admitted.length > 0 ? admitted : untried;
     if (candidates.length === 0) return undefined;
     const load = (r: ShardInstance): number => this.#outstanding.get(r.id) ?? 0;
     const least = Math.min(...candidates.map(load));

@@ -9,7 +9,7 @@ import type { ResolvedRouterOptions } from './router-options.js';
  * - UNAVAILABLE: the shard is draining, its process died, or the connection dropped, before or in
  *   the middle of the response stream;
  * - RESOURCE_EXHAUSTED: that shard's in-flight byte budget is full; another replica has its own
- *   budget (reserved in `shard.proto`: no shard sends it yet). grpc-js also reports an over-long
+ *   budget (`shard.proto`, `--max-inflight-bytes`). grpc-js also reports an over-long
  *   message with it, which only a broken replica sends;
  * - FAILED_PRECONDITION: that shard is still loading the partition (reserved in `shard.proto`).
  *

@@ -35,6 +35,46 @@ export interface RouterOptions {
   readonly retryBudgetTokens?: number;
   /** Tokens a successful partition call puts back into the budget. @default 1 */
   readonly retryBudgetTokensPerSuccess?: number;
+  /**
+   * The router's in-flight byte budget (`lib/byte-budget.ts`): what all requests together may hold,
+   * each counted from its arrival (inputs, and outputs as the plan's shapes imply them) until its
+   * response has been written to its client. A request that does not fit is refused at once with
+   * RESOURCE_EXHAUSTED. @default 2 GiB
+   */
+  readonly maxInflightBytes?: number;
+
+  // Per-attempt timeouts (`attempt-timeout.ts`): an attempt gets
+  // clamp(quantile × factor, floor, ceiling) of its partition's recent latencies, doubled per attempt
+  // already made, within the request's deadline; one that passes it is cancelled and retried.
+  /** Quantile of a partition's recent successful attempts the timeout starts from. @default 0.99 */
+  readonly attemptTimeoutQuantile?: number;
+  /** Multiplier on that quantile. @default 3 */
+  readonly attemptTimeoutFactor?: number;
+  /** Least per-attempt timeout. @default 250 */
+  readonly attemptTimeoutFloorMs?: number;
+  /** Greatest per-attempt timeout, and the timeout until the window is warm. @default 10000 */
+  readonly attemptTimeoutCeilingMs?: number;
+  /** Successful attempts a partition's window keeps. @default 256 */
+  readonly attemptTimeoutWindow?: number;
+  /** Samples a window needs before its quantile replaces the ceiling. @default 16 */
+  readonly attemptTimeoutMinSamples?: number;
+
+  // Outlier ejection (`outlier-detector.ts`), Envoy's consecutive-failure detection and defaults.
+  /** Retryable failures or attempt timeouts in a row that eject a replica; 0 turns ejection off. @default 5 */
+  readonly outlierConsecutiveFailures?: number;
+  /** First ejection's length; the n-th in a row lasts n times as long. @default 30000 */
+  readonly outlierBaseEjectionMs?: number;
+  /** Longest ejection. @default 300000 */
+  readonly outlierMaxEjectionMs?: number;
+
+  /**
+   * Hedged attempts (`hedge-policy.ts`): when an attempt has not answered after `hedgeQuantile` of
+   * its partition's recent latencies and another replica is idle, a second attempt goes out; the
+   * first answer wins. Never for a stage with a `sum` or `mean` output. @default false
+   */
+  readonly hedging?: boolean;
+  /** Quantile of a partition's recent latencies after which a hedge goes out. @default 0.95 */
+  readonly hedgeQuantile?: number;
 }
 
 type Defaulted =
@@ -48,7 +88,19 @@ type Defaulted =
   | 'retryMaxBackoffMs'
   | 'retryBackoffMultiplier'
   | 'retryBudgetTokens'
-  | 'retryBudgetTokensPerSuccess';
+  | 'retryBudgetTokensPerSuccess'
+  | 'maxInflightBytes'
+  | 'attemptTimeoutQuantile'
+  | 'attemptTimeoutFactor'
+  | 'attemptTimeoutFloorMs'
+  | 'attemptTimeoutCeilingMs'
+  | 'attemptTimeoutWindow'
+  | 'attemptTimeoutMinSamples'
+  | 'outlierConsecutiveFailures'
+  | 'outlierBaseEjectionMs'
+  | 'outlierMaxEjectionMs'
+  | 'hedging'
+  | 'hedgeQuantile';
 
 export type ResolvedRouterOptions = RouterOptions & Required<Pick<RouterOptions, Defaulted>>;
 
@@ -66,6 +118,18 @@ export function withRouterDefaults(options: RouterOptions): ResolvedRouterOption
     retryBackoffMultiplier: 2,
     retryBudgetTokens: 10,
     retryBudgetTokensPerSuccess: 1,
+    maxInflightBytes: 2 ** 31,
+    attemptTimeoutQuantile: 0.99,
+    attemptTimeoutFactor: 3,
+    attemptTimeoutFloorMs: 250,
+    attemptTimeoutCeilingMs: 10_000,
+    attemptTimeoutWindow: 256,
+    attemptTimeoutMinSamples: 16,
+    outlierConsecutiveFailures: 5,
+    outlierBaseEjectionMs: 30_000,
+    outlierMaxEjectionMs: 300_000,
+    hedging: false,
+    hedgeQuantile: 0.95,
     ...options,
   };
   if (!(o.chunkBytes >= 8 && o.chunkBytes <= 3 << 20))
@@ -86,5 +150,39 @@ export function withRouterDefaults(options: RouterOptions): ResolvedRouterOption
     throw new TypeError(`retryBudgetTokens ${o.retryBudgetTokens}: must be a positive number`);
   if (!(o.retryBudgetTokensPerSuccess >= 0 && Number.isFinite(o.retryBudgetTokensPerSuccess)))
     throw new TypeError(`retryBudgetTokensPerSuccess ${o.retryBudgetTokensPerSuccess}: must be 0 or more`);
+  if (!(Number.isSafeInteger(o.maxInflightBytes) && o.maxInflightBytes > 0))
+    throw new TypeError(`maxInflightBytes ${o.maxInflightBytes}: must be a positive whole number of bytes`);
+  checkAttemptOptions(o);
   return o;
+}
+
+const isCount = (n: number): boolean => Number.isSafeInteger(n) && n >= 1;
+
+function checkAttemptOptions(o: ResolvedRouterOptions): void {
+  if (!(o.attemptTimeoutQuantile > 0 && o.attemptTimeoutQuantile <= 1))
+    throw new TypeError(`attemptTimeoutQuantile ${o.attemptTimeoutQuantile}: must be in (0, 1]`);
+  if (!(o.attemptTimeoutFactor >= 1 && Number.isFinite(o.attemptTimeoutFactor)))
+    throw new TypeError(`attemptTimeoutFactor ${o.attemptTimeoutFactor}: must be a number of at least 1`);
+  if (!(o.attemptTimeoutFloorMs > 0))
+    throw new TypeError(`attemptTimeoutFloorMs ${o.attemptTimeoutFloorMs}: must be positive`);
+  if (!(o.attemptTimeoutCeilingMs >= o.attemptTimeoutFloorMs && Number.isFinite(o.attemptTimeoutCeilingMs)))
+    throw new TypeError(
+      `attemptTimeoutCeilingMs ${o.attemptTimeoutCeilingMs}: must be at least attemptTimeoutFloorMs (${o.attemptTimeoutFloorMs})`,
+    );
+  if (!isCount(o.attemptTimeoutWindow))
+    throw new TypeError(`attemptTimeoutWindow ${o.attemptTimeoutWindow}: must be an integer of at least 1`);
+  if (!(isCount(o.attemptTimeoutMinSamples) && o.attemptTimeoutMinSamples <= o.attemptTimeoutWindow))
+    throw new TypeError(
+      `attemptTimeoutMinSamples ${o.attemptTimeoutMinSamples}: must be an integer from 1 to attemptTimeoutWindow (${o.attemptTimeoutWindow})`,
+    );
+  if (!(Number.isSafeInteger(o.outlierConsecutiveFailures) && o.outlierConsecutiveFailures >= 0))
+    throw new TypeError(`outlierConsecutiveFailures ${o.outlierConsecutiveFailures}: must be an integer ≥ 0`);
+  if (!(o.hedgeQuantile > 0 && o.hedgeQuantile <= 1))
+    throw new TypeError(`hedgeQuantile ${o.hedgeQuantile}: must be in (0, 1]`);
+  if (!(o.outlierBaseEjectionMs > 0))
+    throw new TypeError(`outlierBaseEjectionMs ${o.outlierBaseEjectionMs}: must be positive`);
+  if (!(o.outlierMaxEjectionMs >= o.outlierBaseEjectionMs && Number.isFinite(o.outlierMaxEjectionMs)))
+    throw new TypeError(
+      `outlierMaxEjectionMs ${o.outlierMaxEjectionMs}: must be at least outlierBaseEjectionMs (${o.outlierBaseEjectionMs})`,
+    );
 }

@@ -2,6 +2,7 @@ import { Server } from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
 import { loadTlsFiles, serverCredentials } from '../../certs/credentials.js';
 import { identityFromCertificate } from '../../certs/identity.js';
+import { ByteBudget } from '../../lib/byte-budget.js';
 import { HealthStatus } from '../../lib/grpc/health-service.js';
 import { INFERENCE_SERVICE, loadHealthPackage, routerReflectionDefinition } from '../../lib/grpc/protos.js';
 import { routerInferenceDefinition } from '../../lib/grpc/v2-codec.js';
@@ -16,6 +17,8 @@ import { systemClock } from './clock.js';
 import { shardCaller } from './partition-call.js';
 import { ReplicaPicker } from './replica-picker.js';
 import { retryPolicyFromOptions } from './retry-policy.js';
+import { PartitionLatencies } from './latency-window.js';
+import { OutlierDetector } from './outlier-detector.js';
 import { withRouterDefaults, type RouterOptions } from './router-options.js';
 import { ShardClients } from './shard-clients.js';
 
@@ -57,9 +60,29 @@ export async function startRouter(
   );
 
   const statistics = new ModelStatisticsBook();
+  const outliers = new OutlierDetector(
+    {
+      consecutiveFailures: o.outlierConsecutiveFailures,
+      baseEjectionMs: o.outlierBaseEjectionMs,
+      maxEjectionMs: o.outlierMaxEjectionMs,
+    },
+    systemClock,
+  );
   const execution = {
     table: () => table,
-    picker: new ReplicaPicker(),
+    picker: new ReplicaPicker((id) => outliers.isEjected(id)),
+    attempts: {
+      latencies: new PartitionLatencies(o.attemptTimeoutWindow),
+      timeout: {
+        quantile: o.attemptTimeoutQuantile,
+        factor: o.attemptTimeoutFactor,
+        floorMs: o.attemptTimeoutFloorMs,
+        ceilingMs: o.attemptTimeoutCeilingMs,
+        minSamples: o.attemptTimeoutMinSamples,
+      },
+      outliers,
+      ...(o.hedging ? { hedge: { quantile: o.hedgeQuantile, minSamples: o.attemptTimeoutMinSamples } } : {}),
+    },
     call: shardCaller(clients),
     retry: retryPolicyFromOptions(o),
     clock: systemClock,
@@ -79,6 +102,7 @@ export async function startRouter(
       execution,
       batchers: new ModelBatchers({ table: () => table, statistics, execution, log }),
       defaultDeadlineMs: o.defaultDeadlineMs,
+      budget: new ByteBudget(o.maxInflightBytes, 'router'),
       log,
       version,
     }),

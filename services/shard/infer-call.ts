@@ -1,4 +1,5 @@
 import { status as Status } from '@grpc/grpc-js';
+import type { ByteBudget, Reservation } from '../../lib/byte-budget.js';
 import type { Logger } from '../../lib/log.js';
 import { ChunkAssembler, chunkRanges } from '../../lib/tensor/chunks.js';
 import { mismatch } from '../../lib/tensor/conform.js';
@@ -19,6 +20,11 @@ export interface InferCallContext {
   readonly chunkBytes: number;
   readonly instanceId: string;
   readonly log: Logger;
+  /**
+   * The shard's in-flight byte budget: a call holds its inputs' bytes and its outputs' expected
+   * bytes from its header until it ends (and its run, if still going, has finished).
+   */
+  readonly budget?: ByteBudget;
 }
 
 /** Sends one message of this call on its stream; resolves when the stream can take more. */
@@ -126,6 +132,8 @@ export class InferCall {
   #inputs: PendingInputs | undefined;
   #runner: ModelRunner | undefined;
   #timer: NodeJS.Timeout | undefined;
+  #held: Reservation | undefined;
+  #running = false;
   readonly #work = new AbortController();
   readonly #deadlineMs: number;
   readonly #receivedAtNs = process.hrtime.bigint();
@@ -146,6 +154,12 @@ export class InferCall {
       const runner = context.runner(key);
       if (!runner) throw new ServiceError(Status.NOT_FOUND, `this shard does not serve partition ${key}`);
       this.#inputs = new PendingInputs(header, runner);
+      // Reserved before any chunk is kept: a call over the budget is refused from its header.
+      this.#held = context.budget?.open();
+      this.#held?.grow(
+        this.#inputs.specs.reduce((n, s) => n + byteSize(s), 0) +
+          (runner.outputBytes?.(this.#inputs.specs) ?? 0),
+      );
       if (timeoutUs > 0) {
         this.#timer = setTimeout(() => this.#deadlinePassed(), timeoutUs / 1000);
         this.#timer.unref();
@@ -220,6 +234,8 @@ export class InferCall {
     this.#finished = true;
     clearTimeout(this.#timer);
     if (early) this.#work.abort();
+    // ONNX Runtime cannot stop a run: its outputs stay in memory until it finishes.
+    if (!this.#running) this.#held?.release();
     this.#runner = undefined;
     this.#resolveEnded();
   }
@@ -259,13 +275,20 @@ export class InferCall {
     const startNs = process.hrtime.bigint();
     const ranMs = (): number => Number((process.hrtime.bigint() - startNs) / 1_000_000n);
     let outputs: Tensor[];
+    this.#running = true;
     try {
       outputs = await runner.run(inputs, signal);
     } catch (error) {
       if (!signal.aborted) throw error;
       this.#log.info({ ranMs: ranMs() }, 'partition run stopped: its call had ended');
       return;
+    } finally {
+      this.#running = false;
+      if (this.#finished) this.#held?.release();
     }
+    this.#held?.resize(
+      inputs.reduce((n, t) => n + t.data.length, 0) + outputs.reduce((n, t) => n + t.data.length, 0),
+    );
     const doneNs = process.hrtime.bigint();
     if (signal.aborted) {
       this.#log.info({ ranMs: ranMs() }, 'partition run finished after its call had ended; outputs dropped');

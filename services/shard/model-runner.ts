@@ -15,6 +15,11 @@ export interface ModelRunner {
    * shard drops the outputs.
    */
   run(inputs: readonly Tensor[], signal?: AbortSignal): Promise<Tensor[]>;
+  /**
+   * Bytes the outputs of a run on inputs of these specs are expected to take, for the shard's
+   * byte budget; dims that cannot be told from the inputs count as 1. Absent: not counted.
+   */
+  outputBytes?(inputs: readonly TensorSpec[]): number;
   /** Bytes of weights the partition holds, for logs and scheduling. */
   readonly weightBytes: number;
   /** Called once the shard has stopped; a run cut off by the drain timeout may still be pending. */

@@ -23,6 +23,15 @@ export interface ShardOptions {
   readonly intraOpThreads?: number;
   /** How long SIGTERM waits for in-flight calls. @default 30000 */
   readonly drainTimeoutMs?: number;
+  /**
+   * The shard's in-flight byte budget (`lib/byte-budget.ts`): what all calls together may hold,
+   * each counted from its header (inputs, and outputs as the partition declares them) until it
+   * ends. A call that does not fit is answered at once with an in-band RESOURCE_EXHAUSTED, which
+   * the router retries on another replica. @default 2 GiB
+   */
+  readonly maxInflightBytes?: number;
+  /** ONNX Runtime's CPU memory arena (see `OrtRunnerOptions.cpuMemArena`). @default false */
+  readonly ortCpuMemArena?: boolean;
   /** Registry heartbeat TTL. @default 5000 */
   readonly registrationTtlMs?: number;
   /**
@@ -41,6 +50,8 @@ type Defaulted =
   | 'intraOpThreads'
   | 'drainTimeoutMs'
   | 'registrationTtlMs'
+  | 'maxInflightBytes'
+  | 'ortCpuMemArena'
   | 'testRunDelayMs';
 
 /** The one place the shard reads its test-only run delay from the environment. */
@@ -66,6 +77,8 @@ export function withShardDefaults(
     intraOpThreads: 1,
     drainTimeoutMs: 30_000,
     registrationTtlMs: 5_000,
+    maxInflightBytes: 2 ** 31,
+    ortCpuMemArena: false,
     ...options,
     testRunDelayMs: options.testRunDelayMs ?? testRunDelayFromEnv(),
   };
@@ -74,5 +87,7 @@ export function withShardDefaults(
   if (o.intraOpThreads < 1) throw new TypeError(`intraOpThreads ${o.intraOpThreads}: must be at least 1`);
   if (!(o.drainTimeoutMs >= 0))
     throw new TypeError(`drainTimeoutMs ${o.drainTimeoutMs}: must be 0 or more milliseconds`);
+  if (!(Number.isSafeInteger(o.maxInflightBytes) && o.maxInflightBytes > 0))
+    throw new TypeError(`maxInflightBytes ${o.maxInflightBytes}: must be a positive whole number of bytes`);
   return o;
 }

@@ -7,6 +7,7 @@ import {
   identityFromPeerCertificate,
 } from '../../certs/identity.js';
 import { loadTlsFiles, serverCredentials, type TlsFiles } from '../../certs/credentials.js';
+import { ByteBudget } from '../../lib/byte-budget.js';
 import { HealthStatus } from '../../lib/grpc/health-service.js';
 import { loadHealthPackage, SHARD_SERVICE } from '../../lib/grpc/protos.js';
 import { shardServiceDefinition } from '../../lib/grpc/shard-service.js';
@@ -69,7 +70,11 @@ export async function startShard(
   const catalog = new PartitionCatalog(served);
   const open =
     seams.openRunner ??
-    ((p: ServedPartition) => OrtRunner.load(p.file, p.weightBytes, { intraOpThreads: o.intraOpThreads }));
+    ((p: ServedPartition) =>
+      OrtRunner.load(p.file, p.weightBytes, {
+        intraOpThreads: o.intraOpThreads,
+        cpuMemArena: o.ortCpuMemArena,
+      }));
   await catalog.load(async (p) => {
     const runner = await open(p);
     return o.testRunDelayMs > 0 ? new DelayedRunner(runner, o.testRunDelayMs) : runner;
@@ -82,6 +87,7 @@ export async function startShard(
   const streams = new Set<ShardStream>();
   const drainingRefusal = (): ServiceError =>
     new ServiceError(Status.UNAVAILABLE, `shard ${instanceId} is draining; send to another replica`);
+  const budget = new ByteBudget(o.maxInflightBytes, 'shard');
   const openCalls = (): number => [...streams].reduce((n, s) => n + s.openCalls, 0);
 
   const server = new Server({ 'grpc.max_receive_message_length': MAX_SHARD_MESSAGE_BYTES });
@@ -99,6 +105,7 @@ export async function startShard(
         chunkBytes: o.chunkBytes,
         instanceId,
         log,
+        budget,
         refuseNewCalls: () => (draining ? drainingRefusal() : undefined),
       });
       streams.add(stream);

@@ -1,0 +1,121 @@
+import { status as Status } from '@grpc/grpc-js';
+import type { Plan, StagePlan } from '../../lib/plan/schema.js';
+import type { PartitionSink } from '../../lib/plan/stage-gather.js';
+import type { Tensor } from '../../lib/tensor/tensor.js';
+import type { TensorSpec } from '../../lib/tensor/tensor.js';
+import type { ShardInstance } from '../../registry/registry.js';
+import type { ExecutionContext } from './plan-executor.js';
+import { grpcError } from './shard-stream-pool.js';
+
+/** The partition an attempt runs. */
+export interface AttemptTarget {
+  readonly plan: Plan;
+  readonly stage: StagePlan;
+  readonly p: number;
+  readonly inputs: readonly Tensor[];
+}
+
+export type AttemptOutcome =
+  | { readonly ok: true; readonly replica: ShardInstance; readonly latencyMs: number }
+  | {
+      readonly ok: false;
+      readonly replica: ShardInstance;
+      readonly error: unknown;
+      readonly receivedBytes: number;
+      /** The attempt timeout ended it (its error is then UNAVAILABLE). */
+      readonly timedOut: boolean;
+    };
+
+/**
+ * One attempt on `replica`, its output going to `sink`; the caller commits it to the gather when
+ * it succeeds. The replica counts as busy only while its call is open, not during a backoff. After
+ * `timeoutMs` (when given) the attempt is aborted, which cancels its call in-band on the shard
+ * (`callPartition`), and fails as UNAVAILABLE: a retryable failure of this replica, not of the
+ * request. Aborting `signal` (the request's, or a hedge's loser) cancels it likewise. The timer
+ * runs on `ctx.clock`, so tests drive it.
+ */
+export async function runAttempt(
+  replica: ShardInstance,
+  target: AttemptTarget,
+  ctx: ExecutionContext,
+  sink: PartitionSink,
+  timeoutMs: number | undefined,
+  signal: AbortSignal,
+): Promise<AttemptOutcome> {
+  let receivedBytes = 0;
+  const startedMs = ctx.clock.now();
+  const end = ctx.picker.begin(replica);
+  const attempt = new AbortController();
+  const onAbort = (): void => attempt.abort();
+  signal.addEventListener('abort', onAbort, { once: true });
+  if (signal.aborted) attempt.abort();
+  // Its own controller, so ending the timer when the attempt ends leaves the call's signal as it was.
+  const timer = new AbortController();
+  let timedOut = false;
+  if (timeoutMs !== undefined)
+    void ctx.clock.sleep(timeoutMs, timer.signal).then(() => {
+      if (timer.signal.aborted || attempt.signal.aborted) return;
+      timedOut = true;
+      attempt.abort();
+    });
+  const { plan, stage, p } = target;
+  try {
+    const trailer = await ctx.call({
+      instance: replica,
+      header: {
+        request_id: ctx.requestId,
+        model: plan.name,
+        version: plan.version,
+        stage: stage.name,
+        partition: p,
+        inputs: [],
+      },
+      inputs: target.inputs,
+      deadline: ctx.deadline,
+      signal: attempt.signal,
+      chunkBytes: ctx.chunkBytes,
+      sink: {
+        header: (specs) => sink.header(specs),
+        chunk: (tensor, offset, data) => {
+          receivedBytes += data.length;
+          sink.chunk(tensor, offset, data);
+        },
+      },
+    });
+    ctx.log.debug(
+      { stage: stage.name, partition: p, replica: replica.id, computeUs: trailer.compute_us },
+      'partition done',
+    );
+    return { ok: true, replica, latencyMs: ctx.clock.now() - startedMs };
+  } catch (error) {
+    if (!timedOut) return { ok: false, replica, error, receivedBytes, timedOut };
+    const timeout = grpcError(Status.UNAVAILABLE, `no answer within the attempt timeout of ${timeoutMs} ms`);
+    return { ok: false, replica, error: timeout, receivedBytes, timedOut };
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    timer.abort();
+    end();
+  }
+}
+
+/**
+ * A sink that keeps what a hedged attempt sends, copied (a codec may reuse its buffers), to be
+ * replayed into the gather only if the hedge wins.
+ */
+export class RecordingSink implements PartitionSink {
+  #specs: readonly TensorSpec[] | undefined;
+  readonly #chunks: { tensor: number; offset: number; data: Buffer }[] = [];
+
+  header(specs: readonly TensorSpec[]): void {
+    this.#specs = specs;
+  }
+
+  chunk(tensor: number, offset: number, data: Buffer): void {
+    this.#chunks.push({ tensor, offset, data: Buffer.from(data) });
+  }
+
+  replay(into: PartitionSink): void {
+    if (this.#specs) into.header(this.#specs);
+    for (const c of this.#chunks) into.chunk(c.tensor, c.offset, c.data);
+  }
+}
