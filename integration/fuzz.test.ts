@@ -151,7 +151,8 @@ describe('hostile input against a real router and shards', () => {
     console.log(`fuzz seed ${SEED}, ${CASES} cases:\n${formatCounts(report.counts)}`);
     console.log(
       `largest status message: ${report.maxDetailsBytes} bytes, ${report.maxDetailsWireBytes} on the wire; ` +
-        `${report.hangs} hangs, ${report.violations.length} broken promises, ${fuzz.session.connections} connections`,
+        `${report.hangs} hangs, ${report.violations.length} broken promises, ${fuzz.session.connections} connections, ` +
+        `${report.load.length} valid requests met load${report.load.map((l) => `\n  ${l}`).join('')}`,
     );
     const children = [fuzz.mesh.router, ...fuzz.mesh.shards.values()];
     for (const child of children)
@@ -161,6 +162,8 @@ describe('hostile input against a real router and shards', () => {
       );
     assert.deepEqual(report.violations.slice(0, 20), [], `${report.violations.length} broken promises`);
     assert.equal(report.hangs, 0);
+    // Load may fail a valid request now and then on a busy machine, never a sizeable share.
+    assert.ok(report.load.length <= CASES / 500, `${report.load.length} valid requests failed under load`);
     assert.ok(report.maxDetailsBytes <= MAX_STATUS_DETAILS_BYTES);
     const total = Object.values(report.counts).reduce(
       (n, c) => n + Object.values(c).reduce((a, b) => a + b, 0),

@@ -41,6 +41,8 @@ export interface FuzzCase {
   readonly expectOk: boolean;
   /** ModelStreamInfer: messages sent, each of which must get one answer. */
   readonly messages: number;
+  /** ModelStreamInfer: ids of the messages that are valid requests, which may meet load. */
+  readonly validIds: readonly string[];
   /** What a person reads to see the case: the family and what was done. */
   readonly what: string;
 }
@@ -258,6 +260,7 @@ export function fuzzCase(
     wellFormed: true,
     expectOk,
     messages: 1,
+    validIds: [],
     what: `${family} ${model.plan.name}: ${what}`,
   });
   const roll = d.random();
@@ -386,6 +389,7 @@ function bytesCase(d: Draw, index: number, model: FuzzModel, encode: (r: Request
     wellFormed: false,
     expectOk: false,
     messages: 1,
+    validIds: [],
     what: `bytes ${model.plan.name}: ${what}`,
   };
 }
@@ -399,11 +403,13 @@ function streamCase(
 ): FuzzCase {
   const count = d.int(1, 8);
   const kinds: string[] = [];
+  const validIds: string[] = [];
   const chunks = Array.from({ length: count }, () => {
     const request = validRequest(d, model, false);
     const kind = d.int(0, 2);
     if (kind === 0) {
       kinds.push('valid');
+      validIds.push(request.id!);
       return frame(encode(request));
     }
     if (kind === 1) {
@@ -425,6 +431,7 @@ function streamCase(
     wellFormed: true,
     expectOk: kinds.every((k) => k === 'valid'),
     messages: count,
+    validIds,
     what: `stream ${model.plan.name}: ${kinds.join(' ')}`,
   };
 }

@@ -40,6 +40,10 @@ try {
     `hangs ${report.hangs}, dead processes ${dead.length}, connections ${fuzz.session.connections}, ` +
       `largest status message ${report.maxDetailsBytes} bytes (${report.maxDetailsWireBytes} on the wire)`,
   );
+  console.log(
+    `${report.load.length} valid requests met load (UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED)`,
+  );
+  for (const l of report.load) console.log(`  load: ${l}`);
   for (const v of report.violations) console.log(`  ${v}`);
   failed = report.violations.length > 0 || dead.length > 0 || fuzz.session.connections !== 1;
 } finally {

@@ -19,18 +19,31 @@ export interface FuzzOptions {
 /** Codes a well-formed request with bad content must never get: they blame the server. */
 const SERVER_FAULTS: ReadonlySet<number> = new Set([Status.INTERNAL, Status.UNKNOWN, Status.UNAVAILABLE]);
 
+/**
+ * Codes a request known to be valid may meet on a loaded machine (a per-attempt timeout on the
+ * only replica, a byte budget, the deadline): counted as `load` and printed, not held against the
+ * input handling. Only cases the generator built valid get this leeway, never mutated ones.
+ */
+const LOAD: ReadonlySet<number> = new Set([
+  Status.UNAVAILABLE,
+  Status.DEADLINE_EXCEEDED,
+  Status.RESOURCE_EXHAUSTED,
+]);
+
 export interface FuzzReport {
   /** Cases by family, then by outcome: a status name, `reset` or `hang`. */
   readonly counts: Record<string, Record<string, number>>;
   /** Every broken promise, with the case's index so it can be run again. */
   readonly violations: string[];
+  /** Valid requests (calls or stream messages) that met LOAD codes, with their messages. */
+  readonly load: string[];
   readonly hangs: number;
   /** The largest grpc-message seen, as sent (percent-encoded) and decoded. */
   readonly maxDetailsWireBytes: number;
   readonly maxDetailsBytes: number;
 }
 
-type StreamAnswer = { error_message: string; infer_response?: { outputs?: unknown[] } | null };
+type StreamAnswer = { error_message: string; infer_response?: { id?: string } | null };
 type Decoder<T> = { deserialize(bytes: Buffer): T };
 const decoder = <T>(type: string): Decoder<T> =>
   loadInferencePackage().packageDefinition[`inference.${type}`] as unknown as Decoder<T>;
@@ -38,8 +51,8 @@ const decoder = <T>(type: string): Decoder<T> =>
 const outcome = (result: RawCallResult): string =>
   result.ended === 'status' ? (Status[result.code!] ?? `code ${result.code}`) : result.ended;
 
-/** What `result` breaks of `c`'s promises; empty when it keeps them all. */
-function judge(c: FuzzCase, result: RawCallResult): string[] {
+/** What `result` breaks of `c`'s promises (empty when it keeps them all), and its load outcomes. */
+function judge(c: FuzzCase, result: RawCallResult, load: string[]): string[] {
   const broken: string[] = [];
   const tag = `case ${c.index} (${c.what.slice(0, 120)})`;
   if (result.ended !== 'status')
@@ -48,6 +61,10 @@ function judge(c: FuzzCase, result: RawCallResult): string[] {
     broken.push(`${tag}: a ${Buffer.byteLength(result.details)}-byte status message`);
   if (result.ended !== 'status') return broken;
   const code = result.code!;
+  if (c.method === 'ModelInfer' && c.expectOk && LOAD.has(code)) {
+    load.push(`${tag}: ${Status[code]}: ${result.details.slice(0, 200)}`);
+    return broken;
+  }
   if (c.wellFormed && SERVER_FAULTS.has(code))
     broken.push(`${tag}: ${Status[code]} for a well-formed request: ${result.details.slice(0, 200)}`);
   if (c.method === 'ModelInfer') {
@@ -64,6 +81,12 @@ function judge(c: FuzzCase, result: RawCallResult): string[] {
     decoder<StreamAnswer>('ModelStreamInferResponse').deserialize(m),
   );
   for (const answer of answers) {
+    const status = /^([A-Z_]+):/.exec(answer.error_message)?.[1];
+    const id = answer.infer_response?.id ?? '';
+    if (status && LOAD.has(Status[status as keyof typeof Status]) && c.validIds.includes(id)) {
+      load.push(`${tag}: ${answer.error_message.slice(0, 200)}`);
+      continue;
+    }
     if (Buffer.byteLength(answer.error_message) > MAX_STATUS_DETAILS_BYTES + 32)
       broken.push(`${tag}: a ${Buffer.byteLength(answer.error_message)}-byte error_message`);
     if (/^(INTERNAL|UNKNOWN|UNAVAILABLE):/.test(answer.error_message))
@@ -86,6 +109,7 @@ export async function runFuzz(
   const deadlineMs = options.deadlineMs ?? 30_000;
   const counts: Record<string, Record<string, number>> = {};
   const violations: string[] = [];
+  const load: string[] = [];
   let hangs = 0;
   let maxDetailsWireBytes = 0;
   let maxDetailsBytes = 0;
@@ -102,13 +126,13 @@ export async function runFuzz(
       if (result.ended === 'hang') hangs++;
       maxDetailsWireBytes = Math.max(maxDetailsWireBytes, result.detailsWireBytes);
       maxDetailsBytes = Math.max(maxDetailsBytes, Buffer.byteLength(result.details));
-      violations.push(...judge(c, result));
+      violations.push(...judge(c, result, load));
       done++;
       if (options.progress && done % options.progress.every === 0) options.progress.report(done);
     }
   };
   await Promise.all(Array.from({ length: options.concurrency ?? 8 }, worker));
-  return { counts, violations, hangs, maxDetailsWireBytes, maxDetailsBytes };
+  return { counts, violations, load, hangs, maxDetailsWireBytes, maxDetailsBytes };
 }
 
 /** The counts as a table: a row per family, a column per outcome. */
