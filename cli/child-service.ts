@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { PARENT_WATCH_ENV } from './parent-watch.js';
 import { CLI_ENTRY } from './paths.js';
 
 /** A `shardmesh router` or `shardmesh shard` child process, started from the same build. */
@@ -34,10 +35,13 @@ export function startChildService(
   args: readonly string[],
   options: StartOptions = {},
 ): Promise<ChildService> {
+  // stdin is a pipe we never write to: the child stops when it closes, i.e. when this process
+  // exits however it exits (cli/parent-watch.ts). The child stays in our process group, so a signal
+  // to the group (Ctrl-C in a terminal) reaches it too.
   const child = spawn(process.execPath, [CLI_ENTRY, ...args], {
     cwd: options.cwd,
-    env: options.env ?? process.env,
-    stdio: ['ignore', 'pipe', options.logs ?? 'inherit'],
+    env: { ...(options.env ?? process.env), [PARENT_WATCH_ENV]: 'stdin' },
+    stdio: ['pipe', 'pipe', options.logs ?? 'inherit'],
   });
   const exited = new Promise<number | NodeJS.Signals>((resolve) =>
     child.once('exit', (code, signal) => resolve(signal ?? code ?? 0)),

@@ -85,16 +85,26 @@ export const parseFraction: OptionParser<number> = (value) => {
 
 const DURATION_UNITS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
 
+/** A duration in whole milliseconds of at least `least`: a bare number is ms; `500ms`, `30s`, `2m`. */
+function durationAtLeast(least: number, expected: string): OptionParser<number> {
+  return (value) => {
+    const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/.exec(value.trim());
+    const ms = match
+      ? Math.round(Number(match[1]) * DURATION_UNITS[(match[2] ?? 'ms') as keyof typeof DURATION_UNITS])
+      : NaN;
+    if (!Number.isSafeInteger(ms) || ms < least) throw new InvalidArgumentError(expected);
+    return ms;
+  };
+}
+
 /** A positive duration in milliseconds: `60000` (a bare number is ms), `500ms`, `30s`, `2m`. */
-export const parseDurationMs: OptionParser<number> = (value) => {
-  const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/.exec(value.trim());
-  const ms = match
-    ? Math.round(Number(match[1]) * DURATION_UNITS[(match[2] ?? 'ms') as keyof typeof DURATION_UNITS])
-    : NaN;
-  if (!Number.isSafeInteger(ms) || ms < 1)
-    throw new InvalidArgumentError('expected a positive duration such as 60000, 500ms, 30s or 2m');
-  return ms;
-};
+export const parseDurationMs = durationAtLeast(
+  1,
+  'expected a positive duration such as 60000, 500ms, 30s or 2m',
+);
+
+/** A duration that may be 0 ("at once"): `0`, `500ms`, `30s`. */
+export const parseDurationOrZeroMs = durationAtLeast(0, 'expected a duration such as 0, 500ms, 30s or 2m');
 
 /** One of a fixed set of words (a role, a strategy). */
 export function parseChoice<T extends string>(choices: readonly T[]): OptionParser<T> {

@@ -1,15 +1,14 @@
 import assert from 'node:assert/strict';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { CLI_ENTRY } from '../cli/paths.js';
 import { mulberry32 } from '../lib/random.js';
 import { runModel } from '../partition/verify/verify.js';
+import { alive, childrenOf, startUp, type Up } from './harness/up-process.js';
 
 /**
  * `shardmesh up` and `shardmesh infer` as a user runs them: real processes of this build, in an
@@ -17,73 +16,6 @@ import { runModel } from '../partition/verify/verify.js';
  * on a free port (`--port 0`). The answer is checked against ONNX Runtime running the unsplit demo
  * model that `up` wrote to `.shardmesh/originals/`, and SIGTERM must leave no process behind.
  */
-
-const READY_TIMEOUT_MS = 180_000;
-
-interface Up {
-  readonly process: ChildProcess;
-  readonly address: string;
-  readonly exited: Promise<[number | null, NodeJS.Signals | null]>;
-  readonly stderr: () => string;
-}
-
-/** Starts `shardmesh up` in `cwd` and resolves at its `ready` line. */
-async function startUp(cwd: string, args: readonly string[]): Promise<Up> {
-  const child = spawn(process.execPath, [CLI_ENTRY, 'up', ...args], {
-    cwd,
-    env: { ...process.env, SHARDMESH_LOG_LEVEL: process.env['SHARDMESH_LOG_LEVEL'] ?? 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
-  const ready = new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`no ready line in ${READY_TIMEOUT_MS} ms`)),
-      READY_TIMEOUT_MS,
-    );
-    void exited.then(([code, signal]) => {
-      clearTimeout(timer);
-      reject(new Error(`shardmesh up exited (${code ?? signal}) before ready:\n${stderr}`));
-    });
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      const match = /^ready {2}router (\S+) {2}registry (\S+) {2}shards (\d+)$/.exec(line);
-      if (!match) return;
-      clearTimeout(timer);
-      resolve(match[1]!);
-    });
-  });
-  try {
-    return { process: child, address: await ready, exited, stderr: () => stderr };
-  } catch (error) {
-    child.kill('SIGKILL');
-    throw error;
-  }
-}
-
-/** Live processes whose parent is `pid`, from /proc (Linux). */
-async function childrenOf(pid: number): Promise<{ pid: number; cmdline: string }[]> {
-  const children: { pid: number; cmdline: string }[] = [];
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
-    // Field 4 is the parent pid; field 2, the command name, is in parentheses and may hold spaces.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (Number(fields[1]) !== pid) continue;
-    const cmdline = (await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '')).split('\0').join(' ');
-    children.push({ pid: Number(entry), cmdline });
-  }
-  return children;
-}
-
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 async function shardmesh(cwd: string, ...args: string[]): Promise<string> {
   const { stdout } = await promisify(execFile)(process.execPath, [CLI_ENTRY, ...args], {
@@ -111,7 +43,7 @@ void describe('shardmesh up, then shardmesh infer', () => {
   });
   after(async () => {
     if (up?.process.exitCode === null && up.process.signalCode === null) up.process.kill('SIGKILL');
-    for (const child of children ?? []) if (alive(child.pid)) process.kill(child.pid, 'SIGKILL');
+    for (const child of children ?? []) if (await alive(child.pid)) process.kill(child.pid, 'SIGKILL');
     await rm(cwd, { recursive: true, force: true });
   });
 
@@ -177,10 +109,9 @@ void describe('shardmesh up, then shardmesh infer', () => {
     const [code, signal] = await up.exited;
     assert.equal(signal, null, up.stderr());
     assert.equal(code, 0, up.stderr());
-    assert.deepEqual(
-      children.filter((c) => alive(c.pid)),
-      [],
-    );
+    const left = [];
+    for (const c of children) if (await alive(c.pid)) left.push(c);
+    assert.deepEqual(left, []);
     const registry = await readdir(path.join(cwd, '.shardmesh', 'registry')).catch(() => []);
     assert.deepEqual(
       registry.filter((f) => f.endsWith('.json')),

@@ -12,11 +12,12 @@ import { splitHead } from './strategies/head/head.js';
 import { splitPipeline } from './strategies/pipeline/pipeline.js';
 import { splitTensorParallel } from './strategies/tensor/tensor.js';
 import { verifySplit } from './verify/verify.js';
-import { writePartitionedModel } from './onnx/write.js';
+import { writePartitionedModel, type WriteOptions } from './onnx/write.js';
 
 /**
- * `shardmesh split`, as a function: load, split, write (atomically: a failed split leaves `out` as
- * it was), and optionally verify against the unsplit model. It returns what happened instead of
+ * `shardmesh split`, as a function: load, split, write (atomically, as lib/plan/version-swap.ts
+ * describes: a failed or killed split leaves `out` as it was, and its temporary folders go on the
+ * next run), and optionally verify against the unsplit model. It returns what happened instead of
  * printing or exiting, so tests call it directly and the CLI only formats the result
  * (`cli/split-report.ts`).
  */
@@ -55,6 +56,8 @@ export interface SplitCommandOptions {
   readonly seed?: number;
   /** Called as each step starts. */
   readonly onStep?: (step: SplitStep) => void;
+  /** Awaited at each step of replacing `out` (lib/plan/version-swap.ts): a seam for kill tests. */
+  readonly onWriteStep?: WriteOptions['onStep'];
   /**
    * Strategies to run instead of the built-in ones, by name: a seam for tests of how the command
    * treats what a strategy throws. @default the strategies in `strategies/`
@@ -242,7 +245,12 @@ export async function runSplitCommand(o: SplitCommandOptions): Promise<SplitComm
       ...(o.dynamicBatching ? { dynamicBatching: o.dynamicBatching } : {}),
     };
     plan = await step('write', () =>
-      writePartitionedModel(o.out, { ...result.split.plan, ...batching }, result.split.models),
+      writePartitionedModel(
+        o.out,
+        { ...result.split.plan, ...batching },
+        result.split.models,
+        o.onWriteStep ? { onStep: o.onWriteStep } : {},
+      ),
     );
   } catch (error) {
     if (isRefusal(error)) return refused(error.message);

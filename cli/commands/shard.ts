@@ -9,7 +9,7 @@ import { DEFAULT_CERTS_DIR, DEFAULT_MODELS_DIR, DEFAULT_REGISTRY_URL } from '../
 import {
   collectSelector,
   parseCount,
-  parseDurationMs,
+  parseDurationOrZeroMs,
   parseHost,
   parsePort,
   parseRegistry,
@@ -54,8 +54,8 @@ export function registerShardCommand(program: Command): void {
     )
     .option(
       '--drain-timeout <duration>',
-      'on SIGTERM, how long in-flight calls may run before they end with UNAVAILABLE (e.g. 30s)',
-      parseDurationMs,
+      'on SIGTERM, how long in-flight calls may run before they end with UNAVAILABLE (e.g. 30s; 0: at once)',
+      parseDurationOrZeroMs,
       30_000,
     )
     .action(

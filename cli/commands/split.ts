@@ -11,6 +11,7 @@ import {
 } from '../option-parsers.js';
 import { runSplitCommand, STRATEGIES, type SplitStep, type SplitStrategy } from '../../partition/split.js';
 import { reportSplit } from '../split-report.js';
+import { splitTestPause } from '../split-test-pause.js';
 
 interface SplitFlags {
   out: string;
@@ -83,6 +84,7 @@ export function registerSplitCommand(program: Command): void {
         ? ['load', 'split', 'write', 'verify']
         : ['load', 'split', 'write'];
       const bar = progress(steps);
+      const pause = splitTestPause();
       const split = runSplitCommand({
         model,
         out: flags.out,
@@ -106,6 +108,7 @@ export function registerSplitCommand(program: Command): void {
         ...(flags.name !== undefined ? { name: flags.name } : {}),
         ...(flags.version !== undefined ? { version: flags.version } : {}),
         ...(bar.onStep ? { onStep: bar.onStep } : {}),
+        ...(pause ? { onWriteStep: pause } : {}),
       }).finally(() => bar.stop());
       const output = await reportSplit(split);
       if (output.stdout !== undefined) console.log(output.stdout);

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { runCertsInit, runCertsIssue } from '../../certs/cli.js';
 import { prepareModelRepository } from '../../partition/models/demo-models.js';
@@ -7,9 +7,15 @@ import { parseRegistryUrl } from '../../registry/open-registry.js';
 import { startLocalMesh, type LocalMesh } from '../local-mesh.js';
 import { demoRequestJson } from '../demo-request.js';
 import { parseCount, parsePort, parseRegistry } from '../option-parsers.js';
-import { DEFAULT_CERTS_DIR, DEFAULT_MODELS_DIR, DEFAULT_REGISTRY_URL } from '../paths.js';
+import { DEFAULT_CERTS_DIR, DEFAULT_MODELS_DIR, DEFAULT_REGISTRY_URL, STATE_DIR } from '../paths.js';
+import { portInUseMessage } from '../port-owner.js';
+import { reapPreviousRun, removeRunRecord, writeRunRecord } from '../up-run-record.js';
 
 const DEMO_MODEL = 'mlp';
+/** The pids of this run (cli/up-run-record.ts), for the next `up` in this folder. */
+const RUN_RECORD = path.join(STATE_DIR, 'up.json');
+/** Where the router listens: the router command's default --host. */
+const ROUTER_HOST = '127.0.0.1';
 const quiet = (): void => undefined;
 
 /**
@@ -44,6 +50,25 @@ export function registerUpCommand(program: Command): void {
     .action(async (o: { registry: string; port: number; partitions: number }) => {
       const partitions = o.partitions;
       const location = parseRegistryUrl(o.registry);
+      await mkdir(STATE_DIR, { recursive: true });
+      const previous = await reapPreviousRun(RUN_RECORD);
+      if (previous.kind === 'running') {
+        const pid = previous.up.pid;
+        console.error(
+          `shardmesh up failed: another shardmesh up (PID ${pid}) runs in this folder; stop it first (Ctrl-C in its terminal, or kill ${pid})`,
+        );
+        process.exit(1);
+      }
+      if (previous.kind === 'stopped' && previous.orphans.length > 0) {
+        const names = previous.orphans.map((p) => `${p.name} (PID ${p.pid})`).join(', ');
+        console.log(`stopped what an earlier shardmesh up left running: ${names}`);
+      }
+      const portInUse = o.port === 0 ? undefined : await portInUseMessage(o.port, ROUTER_HOST);
+      if (portInUse !== undefined) {
+        console.error(`shardmesh up failed: ${portInUse}`);
+        process.exit(1);
+      }
+      await writeRunRecord(RUN_RECORD, process.pid, []);
       // A fresh embedded registry: heartbeat files left by a previous run's killed shards are stale.
       if (location.kind === 'embedded') await rm(location.dir, { recursive: true, force: true });
       await runCertsInit({ dir: DEFAULT_CERTS_DIR }, quiet);
@@ -63,7 +88,9 @@ export function registerUpCommand(program: Command): void {
         if (stopping) return;
         stopping = true;
         // Before the mesh is up, Ctrl-C reaches the children too (one process group) and they drain.
-        void (mesh?.stop() ?? Promise.resolve()).then(() => process.exit(code));
+        void (mesh?.stop() ?? Promise.resolve())
+          .then(() => removeRunRecord(RUN_RECORD))
+          .then(() => process.exit(code));
       };
       process.on('SIGINT', () => shutdown(0));
       process.on('SIGTERM', () => shutdown(0));
@@ -81,6 +108,12 @@ export function registerUpCommand(program: Command): void {
             serve: [`*/*/*/${p}`],
           })),
         });
+        const children = [mesh.router, ...mesh.shards.values()];
+        await writeRunRecord(
+          RUN_RECORD,
+          process.pid,
+          children.map((c) => ({ name: c.name, pid: c.process.pid! })),
+        );
         for (const child of [mesh.router, ...mesh.shards.values()]) {
           void child.exited.then((status) => {
             if (stopping) return;
@@ -101,6 +134,7 @@ export function registerUpCommand(program: Command): void {
       } catch (error) {
         console.error(`shardmesh up failed: ${(error as Error).message}`);
         await mesh?.stop();
+        await removeRunRecord(RUN_RECORD);
         process.exit(1);
       }
     });

@@ -1,4 +1,4 @@
-import { readFile, readdir } from 'node:fs/promises';
+import { readFile, readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { validatePlan } from './validate.js';
 import type { Plan } from './schema.js';
@@ -9,7 +9,11 @@ import type { Plan } from './schema.js';
  */
 export interface LoadedPlan {
   readonly plan: Plan;
-  /** Folder holding plan.json; partition `file`s are relative to it. */
+  /**
+   * Folder holding plan.json, resolved through the version's symlink (lib/plan/version-swap.ts):
+   * partition `file`s are relative to it, so they come from the same version as the plan even if
+   * the version is replaced meanwhile.
+   */
   readonly dir: string;
 }
 
@@ -17,26 +21,56 @@ export function planDir(root: string, name: string, version: string): string {
   return path.join(root, name, version);
 }
 
+const isMissing = (error: unknown): boolean => (error as NodeJS.ErrnoException).code === 'ENOENT';
+
+/**
+ * Reads `dir`/plan.json. When `dir` is a version symlink replaced between resolving it and reading
+ * the plan (the writer removes the folder it pointed at), it resolves it again: a reader gets the
+ * old version or the new one, never an error for the swap.
+ */
 export async function loadPlan(dir: string): Promise<LoadedPlan> {
-  const file = path.join(dir, 'plan.json');
-  const text = await readFile(file, 'utf8');
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new Error(`${file} is not JSON: ${(error as Error).message}`, { cause: error });
+  for (let attempt = 0; ; attempt++) {
+    const resolved = await realpath(dir);
+    const file = path.join(resolved, 'plan.json');
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (error) {
+      if (attempt < 3 && isMissing(error) && (await realpath(dir).catch(() => resolved)) !== resolved)
+        continue;
+      throw error;
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (error) {
+      throw new Error(`${path.join(dir, 'plan.json')} is not JSON: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+    return { plan: validatePlan(json), dir: resolved };
   }
-  return { plan: validatePlan(json), dir };
 }
+
+/** Whether `file` is a folder, or a symlink to one (a version written by `replaceVersion`). */
+const isFolder = (file: string): Promise<boolean> =>
+  stat(file).then(
+    (s) => s.isDirectory(),
+    (error: unknown) => {
+      if (isMissing(error)) return false;
+      throw error;
+    },
+  );
 
 /** Every plan in a repository, newest version last per model. */
 export async function loadRepository(root: string): Promise<LoadedPlan[]> {
   const plans: LoadedPlan[] = [];
   for (const name of (await readdir(root, { withFileTypes: true })).filter((d) => d.isDirectory())) {
-    const versions = (await readdir(path.join(root, name.name), { withFileTypes: true }))
-      .filter((d) => d.isDirectory() && /^[0-9]+$/.test(d.name))
-      .map((d) => d.name)
-      .sort((a, b) => Number(a) - Number(b));
+    const versions: string[] = [];
+    for (const entry of await readdir(path.join(root, name.name))) {
+      if (/^[0-9]+$/.test(entry) && (await isFolder(path.join(root, name.name, entry)))) versions.push(entry);
+    }
+    versions.sort((a, b) => Number(a) - Number(b));
     for (const version of versions) plans.push(await loadPlan(planDir(root, name.name, version)));
   }
   return plans;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, readlink, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -10,6 +10,22 @@ import type { PartitionedModel } from './partitioned-model.js';
 import { splitTensorParallel } from '../strategies/tensor/tensor.js';
 import { mlp } from '../models/synthetic.js';
 import { writePartitionedModel } from './write.js';
+
+/**
+ * The versions in a model folder, after checking that it holds nothing else: each version is a
+ * symlink, and the only other entries are the folders those links point at.
+ */
+async function versionsIn(modelDir: string): Promise<string[]> {
+  const entries = (await readdir(modelDir)).sort();
+  const versions = entries.filter((e) => !e.startsWith('.'));
+  const targets = await Promise.all(versions.map((v) => readlink(path.join(modelDir, v))));
+  assert.deepEqual(
+    entries.filter((e) => e.startsWith('.')).sort(),
+    [...targets].sort(),
+    'only live versions',
+  );
+  return versions;
+}
 
 void describe('writePartitionedModel', () => {
   let root: string;
@@ -54,7 +70,7 @@ void describe('writePartitionedModel', () => {
       'stage-mlp-0-part-0.onnx',
       'stage-mlp-0-part-1.onnx',
     ]);
-    assert.deepEqual((await readdir(path.join(root, 'tiny'))).sort(), ['1', '2']);
+    assert.deepEqual(await versionsIn(path.join(root, 'tiny')), ['1', '2']);
   });
 
   void it('rejects an invalid plan before writing anything', async () => {
@@ -100,7 +116,7 @@ void describe('writePartitionedModel', () => {
       writePartitionedModel(dir, split.plan, split.models, { extraFiles: { '../escape': 'x' } }),
       /plain file name/,
     );
-    assert.deepEqual((await readdir(path.join(root, 'tiny'))).sort(), ['1', '2']);
+    assert.deepEqual(await versionsIn(path.join(root, 'tiny')), ['1', '2']);
     assert.deepEqual((await readdir(dir)).sort(), [
       'plan.json',
       'stage-mlp-0-part-0.onnx',

@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Plan } from '../../lib/plan/schema.js';
 import { validatePlan } from '../../lib/plan/validate.js';
+import { replaceVersion, type ReplaceOptions } from '../../lib/plan/version-swap.js';
 import { encodeModel, type ModelProto } from './graph.js';
 import { partitionFileName } from './partitioned-model.js';
 
@@ -12,16 +12,17 @@ export interface WriteOptions {
    * split was made from). @default none
    */
   readonly extraFiles?: Readonly<Record<string, string>>;
+  /** Awaited at each step of the replacement: a seam for tests that kill the writer there. */
+  readonly onStep?: ReplaceOptions['onStep'];
 }
 
 /**
  * Writes a partitioned model to `outDir` (a `models/<name>/<version>/` folder): every partition as
  * `stage-<stage>-part-<p>.onnx` and the plan as `plan.json`. The plan is validated first, and
  * `models[s][p]` must be partition p of `plan.stages[s]`, under the file name the plan gives it.
- * Everything is written into a temporary folder beside `outDir` and renamed into place, so a
- * reader sees the old folder or the new one, never a half-written one (a folder already there is
- * moved aside first and deleted after, so for a moment neither exists). Returns the plan as
- * validated.
+ * The folder is replaced as `lib/plan/version-swap.ts` describes: a reader sees the old complete
+ * version or the new one, never neither, and a killed earlier write leaves nothing behind after
+ * this one. Returns the plan as validated.
  */
 export async function writePartitionedModel(
   outDir: string,
@@ -31,53 +32,21 @@ export async function writePartitionedModel(
 ): Promise<Plan> {
   const checked = validatePlan(plan);
   checkModels(checked, models);
-  const parent = path.dirname(path.resolve(outDir));
-  const base = path.basename(outDir);
-  const tag = `${process.pid}-${randomBytes(4).toString('hex')}`;
-  const temp = path.join(parent, `.${base}.tmp-${tag}`);
-  await mkdir(parent, { recursive: true });
-  await mkdir(temp);
-  try {
+  const fill = async (dir: string): Promise<void> => {
     for (const [s, stage] of checked.stages.entries()) {
       for (const [p, partition] of stage.partitions.entries()) {
-        await writeFile(path.join(temp, partition.file), encodeModel(models[s]![p]!));
+        await writeFile(path.join(dir, partition.file), encodeModel(models[s]![p]!));
       }
     }
     for (const [name, text] of Object.entries(options.extraFiles ?? {})) {
       if (path.basename(name) !== name)
         throw new RangeError(`extra file "${name}" must be a plain file name`);
-      await writeFile(path.join(temp, name), text);
+      await writeFile(path.join(dir, name), text);
     }
-    await writeFile(path.join(temp, 'plan.json'), `${JSON.stringify(checked, null, 2)}\n`);
-    await replaceDir(temp, path.resolve(outDir), path.join(parent, `.${base}.old-${tag}`));
-  } catch (error) {
-    await rm(temp, { recursive: true, force: true });
-    throw error;
-  }
+    await writeFile(path.join(dir, 'plan.json'), `${JSON.stringify(checked, null, 2)}\n`);
+  };
+  await replaceVersion(outDir, fill, options.onStep ? { onStep: options.onStep } : {});
   return checked;
-}
-
-async function replaceDir(from: string, to: string, aside: string): Promise<void> {
-  // Another writer may put a folder in place between our look and our rename: move it aside too.
-  for (let attempt = 0; ; attempt++) {
-    const existed = await rename(to, aside).then(
-      () => true,
-      (error: NodeJS.ErrnoException) => {
-        if (error.code === 'ENOENT') return false;
-        throw error;
-      },
-    );
-    try {
-      await rename(from, to);
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (attempt < 3 && (code === 'ENOTEMPTY' || code === 'EEXIST')) continue;
-      throw error;
-    } finally {
-      if (existed) await rm(aside, { recursive: true, force: true });
-    }
-    return;
-  }
 }
 
 function checkModels(plan: Plan, models: readonly (readonly ModelProto[])[]): void {
