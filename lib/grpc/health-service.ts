@@ -5,6 +5,7 @@ import type {
   UntypedServiceImplementation,
 } from '@grpc/grpc-js';
 import { status as Status } from '@grpc/grpc-js';
+import { quote } from './status-text.js';
 
 type ServingStatus = 'SERVING' | 'NOT_SERVING';
 interface HealthRequest {
@@ -45,7 +46,7 @@ export class HealthStatus {
       ) => {
         const status = this.#statusOf(call.request.service);
         if (status === undefined)
-          callback({ code: Status.NOT_FOUND, details: `unknown service "${call.request.service}"` });
+          callback({ code: Status.NOT_FOUND, details: `unknown service ${quote(call.request.service)}` });
         else callback(null, { status });
       },
       Watch: (call: ServerWritableStream<HealthRequest, HealthResponse>) => {

@@ -1,4 +1,5 @@
 import { status as Status, type ServiceError as GrpcServiceError, Metadata } from '@grpc/grpc-js';
+import { boundDetails } from './status-text.js';
 
 /**
  * The one error type handlers throw. Its `details` go to the client verbatim, so they must be
@@ -40,13 +41,15 @@ export interface StatusObject {
 /**
  * Maps anything a handler threw to the status the client sees: a ServiceError keeps its code; an
  * error from an upstream gRPC call keeps its code only if it is one the caller can act on;
- * anything else is UNKNOWN with a generic message, and `onUnexpected` logs the real one.
+ * anything else is UNKNOWN with a generic message, and `onUnexpected` logs the real one. Details
+ * are cut to MAX_STATUS_DETAILS_BYTES (status-text.ts), so no message, whatever it quotes, can
+ * outgrow the HTTP/2 header it travels in.
  */
 export function toStatus(error: unknown, onUnexpected: (error: unknown) => void): StatusObject {
   if (error instanceof ServiceError)
-    return { code: error.code, details: error.details, metadata: new Metadata() };
+    return { code: error.code, details: boundDetails(error.details), metadata: new Metadata() };
   if (isGrpcError(error) && error.code !== Status.UNKNOWN && error.code !== Status.INTERNAL) {
-    return { code: error.code, details: error.details, metadata: new Metadata() };
+    return { code: error.code, details: boundDetails(error.details), metadata: new Metadata() };
   }
   onUnexpected(error);
   return {

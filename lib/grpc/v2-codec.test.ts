@@ -5,6 +5,8 @@ import { allocateOutput, HEADROOM_MIN_BYTES } from '../tensor/output-buffers.js'
 import { loadInferencePackage } from './protos.js';
 import {
   decodeInferRequest,
+  decodeInferRequestOrRefusal,
+  undecodable,
   encodeInferResponse,
   encodeStreamInferResponse,
   routerInferenceDefinition,
@@ -161,6 +163,16 @@ void describe('decodeInferRequest', () => {
     const bytes = Buffer.from(protobuf.Writer.create().uint32(58).uint32(100).finish());
     assert.throws(() => decodeInferRequest(Buffer.concat([bytes, Buffer.alloc(10)])), RangeError);
   });
+
+  test("the server's deserializer hands undecodable bytes on as a refusal, never throws", () => {
+    const good = REQUEST.serialize({ model_name: 'm', id: '7' });
+    assert.equal(undecodable(decodeInferRequestOrRefusal(good)), undefined);
+    assert.equal(decodeInferRequestOrRefusal(good)['id'], '7');
+    for (const bad of [Buffer.from([58, 100, 1]), Buffer.from([0x0f, 1, 2]), Buffer.from([10, 0xff])]) {
+      const refused = decodeInferRequestOrRefusal(bad);
+      assert.equal(typeof undecodable(refused), 'string', bad.toString('hex'));
+    }
+  });
 });
 
 void describe('encodeInferResponse', () => {
@@ -244,7 +256,7 @@ void test('the router definition keeps proto-loader on the client side', () => {
     assert.equal(ours[name]!.requestSerialize, base[name]!.requestSerialize);
     assert.equal(ours[name]!.responseDeserialize, base[name]!.responseDeserialize);
     assert.equal(ours[name]!.path, base[name]!.path);
-    assert.equal(ours[name]!.requestDeserialize, decodeInferRequest);
+    assert.equal(ours[name]!.requestDeserialize, decodeInferRequestOrRefusal);
   }
   assert.equal(ours['ModelInfer']!.responseSerialize, encodeInferResponse);
   assert.equal(ours['ModelStreamInfer']!.responseSerialize, encodeStreamInferResponse);

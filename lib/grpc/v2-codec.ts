@@ -69,6 +69,29 @@ export function decodeInferRequest(bytes: Buffer): Record<string, unknown> {
   return message;
 }
 
+/** Marks a request the router's deserializer could not decode; holds why. */
+export const UNDECODABLE = Symbol('shardmesh.undecodable');
+
+/**
+ * `decodeInferRequest` for grpc-js: bytes that are not a ModelInferRequest come back as
+ * `{ [UNDECODABLE]: why }` instead of throwing. grpc-js answers a throwing deserializer with
+ * INTERNAL and, on a ModelStreamInfer whose answers are being written, ends the stream in a way
+ * that left clients waiting for a status; handed to the handler, the message is refused like any
+ * bad request: INVALID_ARGUMENT for ModelInfer, an `error_message` for ModelStreamInfer.
+ */
+export function decodeInferRequestOrRefusal(bytes: Buffer): Record<string | symbol, unknown> {
+  try {
+    return decodeInferRequest(bytes);
+  } catch (error) {
+    return { [UNDECODABLE]: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+/** Why the router's deserializer refused `request`, or undefined for a decoded request. */
+export function undecodable(request: object): string | undefined {
+  return (request as { [UNDECODABLE]?: string })[UNDECODABLE];
+}
+
 interface WireOutput {
   name?: string;
   datatype?: string;
@@ -237,12 +260,12 @@ export function routerInferenceDefinition(): ServiceDefinition {
     ...base,
     ModelInfer: {
       ...base['ModelInfer']!,
-      requestDeserialize: decodeInferRequest,
+      requestDeserialize: decodeInferRequestOrRefusal,
       responseSerialize: encodeInferResponse,
     },
     ModelStreamInfer: {
       ...base['ModelStreamInfer']!,
-      requestDeserialize: decodeInferRequest,
+      requestDeserialize: decodeInferRequestOrRefusal,
       responseSerialize: encodeStreamInferResponse,
     },
   };

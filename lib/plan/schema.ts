@@ -81,6 +81,13 @@ export const planSchema = z.object({
   outputs: z.array(tensorSpecSchema).min(1),
   /** The largest first dim a request may have; 0 when the model has no batch dim (Triton's meaning). */
   maxBatchSize: z.number().int().min(0).default(0),
+  /**
+   * The most bytes of input tensors one request may carry (the sum over its inputs of elements
+   * times element width); a larger request is refused with INVALID_ARGUMENT naming this limit
+   * before anything is sent to a shard. Set it to what the model can run within the shards'
+   * memory. @default DEFAULT_MAX_REQUEST_BYTES (64 MiB, request-limits.ts)
+   */
+  maxRequestBytes: z.number().int().positive().optional(),
   stages: z.array(stageSchema).min(1),
   /** Absent: every request runs on its own (the default). */
   dynamicBatching: dynamicBatchingSchema.optional(),

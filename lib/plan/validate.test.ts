@@ -88,6 +88,18 @@ void describe('validatePlan', () => {
     assert.equal(validatePlan(json).maxBatchSize, 0);
   });
 
+  void test('maxRequestBytes is optional, and may not be below the smallest request of the inputs', () => {
+    assert.equal(validatePlan(pipelinePlan()).maxRequestBytes, undefined);
+    // tokens [-1, 16] INT64: at least 1 x 16 x 8 = 128 bytes.
+    assert.equal(validatePlan({ ...pipelinePlan(), maxRequestBytes: 128 }).maxRequestBytes, 128);
+    const error = planError((p) => {
+      p['maxRequestBytes'] = 127;
+    });
+    assert.equal(error.path, 'maxRequestBytes');
+    assert.match(error.message, /127 is less than the 128 bytes/);
+    assert.equal(planError((p) => void (p['maxRequestBytes'] = 0)).path, 'maxRequestBytes');
+  });
+
   void test('a top-k stage may list its indices before or after the values', () => {
     const json = pipelinePlan();
     stage(json, 2).outputs.reverse();

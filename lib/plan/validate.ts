@@ -1,3 +1,4 @@
+import { bytesPerElement } from '../tensor/dtype.js';
 import { batchAxisProblem } from './batch-axis.js';
 import { planSchema, type Plan } from './schema.js';
 
@@ -71,6 +72,18 @@ export function validatePlan(json: unknown): Plan {
       throw new PlanError(`outputs[${o}].name`, `"${output.name}" is not produced by any stage`);
     }
   });
+  if (plan.maxRequestBytes !== undefined) {
+    // A dim of -1 takes 1 at the least: below that no request of this model could ever be served.
+    const smallest = plan.inputs.reduce(
+      (n, t) => n + t.shape.reduce((e, d) => e * Math.max(d, 1), 1) * bytesPerElement(t.datatype),
+      0,
+    );
+    if (plan.maxRequestBytes < smallest)
+      throw new PlanError(
+        'maxRequestBytes',
+        `${plan.maxRequestBytes} is less than the ${smallest} bytes the smallest request of these inputs holds`,
+      );
+  }
   if (plan.dynamicBatching) {
     const problem = batchAxisProblem(plan);
     if (problem) throw new PlanError(problem.path, problem.message);

@@ -26,6 +26,17 @@ void describe('LatencyWindow', () => {
     assert.equal(w.quantile(0.25), 5);
   });
 
+  void test('renews its sorted copy once a sixteenth of the window has changed', () => {
+    const w = new LatencyWindow(64);
+    for (let ms = 1; ms <= 64; ms++) w.record(ms);
+    assert.equal(w.quantile(1), 64);
+    for (let i = 0; i < 3; i++) w.record(1000);
+    assert.equal(w.quantile(1), 64, 'three new samples of 64: the kept order still answers');
+    w.record(1000);
+    assert.equal(w.quantile(1), 1000, 'the fourth renews it');
+    assert.equal(w.quantile(0.05), 5 + 4 - 1, 'and the four oldest are gone from it');
+  });
+
   void test('refuses a capacity that is not a positive integer', () => {
     assert.throws(() => new LatencyWindow(0), /^TypeError: capacity 0/);
     assert.throws(() => new LatencyWindow(1.5), /^TypeError: capacity 1.5/);

@@ -1,6 +1,7 @@
 import { loadRepository } from '../../lib/plan/repository.js';
 import type { Plan } from '../../lib/plan/schema.js';
 import { notFound } from '../../lib/grpc/service-error.js';
+import { quote } from '../../lib/grpc/status-text.js';
 
 /**
  * The plans the router knows, read from the model repository's `plan.json` files (the partition
@@ -24,13 +25,13 @@ export class ModelCatalog {
     const versions = this.#plans.filter((p) => p.name === name);
     if (versions.length === 0) {
       const known = [...new Set(this.#plans.map((p) => p.name))].join(', ') || 'none';
-      throw notFound(`model "${name}" is not in the repository (models: ${known})`);
+      throw notFound(`model ${quote(name)} is not in the repository (models: ${known})`);
     }
     if (version === '') return versions.reduce((a, b) => (Number(b.version) > Number(a.version) ? b : a));
     const plan = versions.find((p) => p.version === version);
     if (!plan)
       throw notFound(
-        `model "${name}" has no version "${version}" (versions: ${versions.map((p) => p.version).join(', ')})`,
+        `model ${quote(name)} has no version ${quote(version)} (versions: ${versions.map((p) => p.version).join(', ')})`,
       );
     return plan;
   }

@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { status as Status } from '@grpc/grpc-js';
 import type { Plan } from '../../lib/plan/schema.js';
 import type { Tensor } from '../../lib/tensor/tensor.js';
-import { ServiceError } from '../../lib/grpc/service-error.js';
+import { invalidArgument, ServiceError } from '../../lib/grpc/service-error.js';
+import { clip, MAX_QUOTED_BYTES, quote } from '../../lib/grpc/status-text.js';
+import { undecodable } from '../../lib/grpc/v2-codec.js';
 import type { Logger } from '../../lib/log.js';
 import type { RoutingTable } from './routing-table.js';
 import type { ModelCatalog } from './model-catalog.js';
@@ -57,6 +59,9 @@ export async function runInference(
   signal: AbortSignal,
   reservation?: Reservation,
 ): Promise<object> {
+  const why = undecodable(request);
+  if (why !== undefined)
+    throw invalidArgument(`the message is not a ModelInferRequest (${clip(why, MAX_QUOTED_BYTES)})`);
   const plan = ctx.catalog.resolve(request.model_name, request.model_version);
   const started = process.hrtime.bigint();
   const requestId = request.id || randomUUID();
@@ -65,12 +70,13 @@ export async function runInference(
     const inputs = decodeInputs(plan, request.inputs, request.raw_input_contents);
     const requested =
       request.outputs.length > 0 ? request.outputs.map((o) => o.name) : plan.outputs.map((o) => o.name);
+    // Each output once: a request naming one many times would have the router send it as often.
+    const seen = new Set<string>();
     for (const name of requested) {
       if (!plan.outputs.some((o) => o.name === name))
-        throw new ServiceError(
-          Status.INVALID_ARGUMENT,
-          `output "${name}" is not an output of model "${plan.name}"`,
-        );
+        throw invalidArgument(`output ${quote(name)} is not an output of model "${plan.name}"`);
+      if (seen.has(name)) throw invalidArgument(`output ${quote(name)} is requested twice; ask for it once`);
+      seen.add(name);
     }
     // Triton counts batch elements in inference_count; a model without a batch dim counts 1.
     const batch = plan.maxBatchSize > 0 ? (inputs.get(plan.inputs[0]!.name)?.shape[0] ?? 1) : 1;

@@ -26,6 +26,9 @@ export type AttemptOutcome =
       readonly timedOut: boolean;
     };
 
+/** Why an attempt's timer is stopped once the attempt is over (see the `finally` below). */
+const ATTEMPT_ENDED = 'attempt ended';
+
 /**
  * One attempt on `replica`, its output going to `sink`; the caller commits it to the gather when
  * it succeeds. The replica counts as busy only while its call is open, not during a backoff. After
@@ -93,7 +96,8 @@ export async function runAttempt(
     return { ok: false, replica, error: timeout, receivedBytes, timedOut };
   } finally {
     signal.removeEventListener('abort', onAbort);
-    timer.abort();
+    // With a reason: a bare abort() builds a DOMException, on every attempt for nothing.
+    timer.abort(ATTEMPT_ENDED);
     end();
   }
 }

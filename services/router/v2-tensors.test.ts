@@ -130,11 +130,11 @@ void describe('decodeInputs', () => {
   void test('a negative, fractional or mismatching shape', () => {
     assert.match(
       invalid(() => decodeInputs(plan, withInput('mask', { shape: [-1] }), []), 'mask'),
-      /non-negative integers/,
+      /positive integers/,
     );
     assert.match(
       invalid(() => decodeInputs(plan, withInput('mask', { shape: [1.5] }), []), 'mask'),
-      /non-negative integers/,
+      /positive integers/,
     );
     assert.match(
       invalid(() => decodeInputs(plan, withInput('x', { shape: [2, 4] }), []), 'x'),
@@ -144,6 +144,77 @@ void describe('decodeInputs', () => {
       invalid(() => decodeInputs(plan, withInput('n', { shape: [1, 2] }), []), 'n'),
       /shape \[1,2\] given/,
     );
+  });
+
+  void test('a zero-volume shape is refused: the model cannot run a tensor without elements', () => {
+    const { inputs, raw } = rawInputs();
+    inputs[0] = { ...inputs[0]!, shape: [0, 3] };
+    raw[0] = Buffer.alloc(0);
+    assert.match(
+      invalid(() => decodeInputs(plan, inputs, raw), 'x'),
+      /shape \[0,3\].*without elements/,
+    );
+  });
+
+  void test('a dim a stage splits must hold one row per partition', () => {
+    const split: Plan = {
+      ...plan,
+      stages: [
+        {
+          ...plan.stages[0]!,
+          partitions: [{ file: 'a.onnx' }, { file: 'b.onnx' }, { file: 'c.onnx' }],
+          inputs: [{ name: 'x', scatter: { kind: 'split', axis: -2 } }],
+        },
+      ],
+    };
+    const rows = (n: number): WireInputTensor[] =>
+      withInput('x', { shape: [n, 3], contents: { fp32_contents: new Array<number>(n * 3).fill(1) } });
+    assert.match(
+      invalid(() => decodeInputs(split, rows(2), []), 'x'),
+      /dim 0 is 2, but stage "main" splits it across 3 partitions/,
+    );
+    assert.deepEqual(decodeInputs(split, rows(3), []).get('x')!.shape, [3, 3]);
+  });
+
+  void test("inputs past the plan's maxRequestBytes are refused before typed contents are converted", () => {
+    // x [2,3] FP32 24 + ids 16 + mask 3 + n 8 = 51 bytes.
+    assert.equal(decodeInputs({ ...plan, maxRequestBytes: 51 }, typedInputs(), []).size, 4);
+    const big = withInput('mask', { shape: [4], contents: { bool_contents: [true] } });
+    const details = invalid(() => decodeInputs({ ...plan, maxRequestBytes: 51 }, big, []), 'mixed');
+    assert.match(
+      details,
+      /inputs hold 52 bytes; model "mixed" takes at most 51 bytes per request \(maxRequestBytes\)/,
+    );
+    // Without the field: 64 MiB. A shape asking for more is refused although no bytes came.
+    const huge = withInput('mask', { shape: [64 << 20], contents: { bool_contents: [] } });
+    const unbatched = { ...plan, maxBatchSize: 0 };
+    assert.match(
+      invalid(() => decodeInputs(unbatched, huge, []), 'mixed'),
+      /at most 67108864 bytes/,
+    );
+  });
+
+  void test("a client's names and shapes are quoted cut to 256 bytes", () => {
+    const name = 'é'.repeat(1 << 19);
+    const details = invalid(() => decodeInputs(plan, withInput('x', { name }), []), 'mixed');
+    const quoted = /^input "([^"]*)"/.exec(details)![1]!;
+    assert.ok(Buffer.byteLength(quoted) <= 256, `${Buffer.byteLength(quoted)} bytes quoted`);
+    assert.ok(quoted.endsWith('é…'), quoted.slice(-4));
+    const shape = new Array<number>(100_000).fill(7);
+    const long = invalid(() => decodeInputs(plan, withInput('x', { shape }), []), 'x');
+    assert.ok(Buffer.byteLength(long) < 512, `${Buffer.byteLength(long)} bytes of details`);
+  });
+
+  void test('raw and typed contents in one request are refused, as the proto says', () => {
+    const { inputs, raw } = rawInputs();
+    inputs[2] = { ...inputs[2]!, contents: { bool_contents: [true, false, true] } };
+    assert.match(
+      invalid(() => decodeInputs(plan, inputs, raw), 'mask'),
+      /sets contents while raw_input_contents/,
+    );
+    // An empty contents message is no contents.
+    inputs[2] = { ...inputs[2], contents: { bool_contents: [] } };
+    assert.equal(decodeInputs(plan, inputs, raw).size, 4);
   });
 
   void test('raw contents of the wrong count or byte size', () => {

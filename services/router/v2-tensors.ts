@@ -1,8 +1,10 @@
 import { bytesPerElement, isDatatype, type Datatype } from '../../lib/tensor/dtype.js';
 import { mismatch } from '../../lib/tensor/conform.js';
-import { byteSize, elementCount, type Tensor } from '../../lib/tensor/tensor.js';
+import { byteSize, elementCount, type Tensor, type TensorSpec } from '../../lib/tensor/tensor.js';
 import type { Plan } from '../../lib/plan/schema.js';
+import { maxRequestBytes, splitDims } from '../../lib/plan/request-limits.js';
 import { invalidArgument } from '../../lib/grpc/service-error.js';
+import { list, quote } from '../../lib/grpc/status-text.js';
 
 /** `InferTensorContents` as proto-loader decodes it: one typed list per element family. */
 export interface WireContents {
@@ -107,7 +109,10 @@ function readElement(buffer: Buffer, datatype: Datatype, i: number): number | bo
 /**
  * Turns a request's inputs into tensors the plan accepts, or throws INVALID_ARGUMENT naming the
  * tensor: unknown or missing names, datatypes, shapes, and byte sizes are all checked here, so
- * nothing malformed reaches a shard.
+ * nothing malformed reaches a shard. Shapes the model cannot run are refused too: a dim of 0 (no
+ * elements), a batch over `maxBatchSize`, a dim a stage splits that is smaller than its partition
+ * count, and inputs past the plan's `maxRequestBytes` (checked before any typed contents are
+ * converted). Names and shapes the client sent are quoted cut to MAX_QUOTED_BYTES.
  */
 export function decodeInputs(
   plan: Plan,
@@ -119,68 +124,102 @@ export function decodeInputs(
       `raw_input_contents has ${raw.length} entries for ${inputs.length} inputs; send raw bytes for all inputs or none`,
     );
   }
-  const tensors = new Map<string, Tensor>();
-  inputs.forEach((input, i) => {
-    const declared = plan.inputs.find((d) => d.name === input.name);
-    if (!declared)
+  if (raw.length > 0) {
+    const typed = inputs.find((input) => hasContents(input.contents));
+    if (typed)
       throw invalidArgument(
-        `input "${input.name}" is not an input of model "${plan.name}"; it takes [${plan.inputs.map((d) => d.name)}]`,
+        `input ${quote(typed.name)} sets contents while raw_input_contents is used; send one form for all inputs`,
       );
-    if (tensors.has(input.name)) throw invalidArgument(`input "${input.name}" is given twice`);
-    if (!isDatatype(input.datatype))
-      throw invalidArgument(`input "${input.name}": datatype "${input.datatype}" is not supported`);
-    const shape = input.shape.map(Number);
-    if (shape.some((d) => !Number.isSafeInteger(d) || d < 0))
-      throw invalidArgument(`input "${input.name}": shape [${input.shape}] must hold non-negative integers`);
-    const why = mismatch({ datatype: input.datatype, shape }, declared);
-    if (why) throw invalidArgument(why);
-    const spec = { name: input.name, datatype: input.datatype, shape };
-    const expected = byteSize(spec);
-    let data: Buffer;
-    if (raw.length > 0) {
-      data = raw[i]!;
-      if (data.length !== expected) {
-        throw invalidArgument(
-          `input "${input.name}": raw_input_contents has ${data.length} bytes, but shape [${shape}] of ${input.datatype} needs ${expected}`,
-        );
-      }
-    } else {
-      const field = CONTENTS_FIELD[input.datatype];
-      const values = (field && (input.contents?.[field] as unknown[] | undefined)) ?? [];
-      const count = elementCount(shape);
-      if (values.length !== count) {
-        throw invalidArgument(
-          `input "${input.name}": contents.${field ?? 'raw'} has ${values.length} elements, but shape [${shape}] needs ${count}`,
-        );
-      }
-      data = Buffer.alloc(expected);
-      values.forEach((v, j) => {
-        try {
-          writeElement(data, input.datatype as Datatype, j, v);
-        } catch {
-          // Node's writers throw RangeError (and BigInt SyntaxError) for values the type cannot hold.
-          throw invalidArgument(
-            `input "${input.name}": contents.${field} element ${j} (${String(v)}) is not a valid ${input.datatype}`,
-          );
-        }
-      });
-    }
-    tensors.set(input.name, { ...spec, data });
-  });
-  const missing = plan.inputs.filter((d) => !tensors.has(d.name)).map((d) => d.name);
+  }
+  const specs = inputs.map((input) => checkSpec(plan, input));
+  const names = new Set<string>();
+  for (const spec of specs) {
+    if (names.has(spec.name)) throw invalidArgument(`input ${quote(spec.name)} is given twice`);
+    names.add(spec.name);
+  }
+  const missing = plan.inputs.filter((d) => !names.has(d.name)).map((d) => d.name);
   if (missing.length > 0)
     throw invalidArgument(
       `input${missing.length > 1 ? 's' : ''} "${missing.join('", "')}" missing for model "${plan.name}"`,
     );
-  if (plan.maxBatchSize > 0) {
-    for (const t of tensors.values()) {
-      if ((t.shape[0] ?? 0) > plan.maxBatchSize)
-        throw invalidArgument(
-          `input "${t.name}": batch ${t.shape[0]} exceeds the model's max_batch_size ${plan.maxBatchSize}`,
-        );
-    }
-  }
+  const total = specs.reduce((n, spec) => n + byteSize(spec), 0);
+  const limit = maxRequestBytes(plan);
+  if (!(total <= limit))
+    throw invalidArgument(
+      `the inputs hold ${total} bytes; model "${plan.name}" takes at most ${limit} bytes per request (maxRequestBytes)`,
+    );
+  const tensors = new Map<string, Tensor>();
+  specs.forEach((spec, i) => {
+    const data = raw.length > 0 ? rawData(spec, raw[i]!) : typedData(spec, inputs[i]!.contents);
+    tensors.set(spec.name, { ...spec, data });
+  });
   return tensors;
+}
+
+const hasContents = (contents: WireContents | null | undefined): boolean =>
+  contents != null && Object.values(contents).some((list) => Array.isArray(list) && list.length > 0);
+
+/** The input's spec, once its name, datatype and shape fit the plan and the model can run it. */
+function checkSpec(plan: Plan, input: WireInputTensor): TensorSpec {
+  const name = quote(input.name);
+  const declared = plan.inputs.find((d) => d.name === input.name);
+  if (!declared)
+    throw invalidArgument(
+      `input ${name} is not an input of model "${plan.name}"; it takes [${plan.inputs.map((d) => d.name)}]`,
+    );
+  if (!isDatatype(input.datatype))
+    throw invalidArgument(`input ${name}: datatype ${quote(input.datatype)} is not supported`);
+  const shape = input.shape.map(Number);
+  if (shape.some((d) => !Number.isSafeInteger(d) || d < 1))
+    throw invalidArgument(
+      `input ${name}: shape ${list(input.shape)} must hold positive integers; a tensor without elements cannot run`,
+    );
+  const why = mismatch({ datatype: input.datatype, shape }, declared);
+  if (why) throw invalidArgument(why);
+  if (plan.maxBatchSize > 0 && shape[0]! > plan.maxBatchSize)
+    throw invalidArgument(
+      `input ${name}: batch ${shape[0]} exceeds the model's max_batch_size ${plan.maxBatchSize}`,
+    );
+  for (const split of splitDims(plan, input.name, shape.length)) {
+    if (shape[split.axis]! < split.partitions)
+      throw invalidArgument(
+        `input ${name}: dim ${split.axis} is ${shape[split.axis]}, but stage "${split.stage}" splits it across ${split.partitions} partitions; it must be at least ${split.partitions}`,
+      );
+  }
+  return { name: input.name, datatype: input.datatype, shape };
+}
+
+function rawData(spec: TensorSpec, data: Buffer): Buffer {
+  const expected = byteSize(spec);
+  if (data.length !== expected) {
+    throw invalidArgument(
+      `input ${quote(spec.name)}: raw_input_contents has ${data.length} bytes, but shape [${spec.shape}] of ${spec.datatype} needs ${expected}`,
+    );
+  }
+  return data;
+}
+
+function typedData(spec: TensorSpec, contents: WireContents | null | undefined): Buffer {
+  const field = CONTENTS_FIELD[spec.datatype];
+  const values = (field && (contents?.[field] as unknown[] | undefined)) ?? [];
+  const count = elementCount(spec.shape);
+  if (values.length !== count) {
+    throw invalidArgument(
+      `input ${quote(spec.name)}: contents.${field ?? 'raw'} has ${values.length} elements, but shape [${spec.shape}] needs ${count}`,
+    );
+  }
+  const data = Buffer.alloc(byteSize(spec));
+  values.forEach((v, j) => {
+    try {
+      writeElement(data, spec.datatype, j, v);
+    } catch {
+      // Node's writers throw RangeError (and BigInt SyntaxError) for values the type cannot hold.
+      throw invalidArgument(
+        `input ${quote(spec.name)}: contents.${field} element ${j} (${quote(String(v))}) is not a valid ${spec.datatype}`,
+      );
+    }
+  });
+  return data;
 }
 
 /** Typed contents for a response, used when the client sent typed contents (grpcurl, JSON users). */
