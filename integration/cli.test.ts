@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { CLI_ENTRY } from '../cli/paths.js';
 import { mulberry32 } from '../lib/random.js';
 import { runModel } from '../partition/verify/verify.js';
+import { toolPath } from './harness/tools.js';
 import { alive, childrenOf, startUp, type Up } from './harness/up-process.js';
 
 /**
@@ -102,6 +103,26 @@ void describe('shardmesh up, then shardmesh infer', () => {
   void test('infer without --json prints each output, its first values and the time', async () => {
     const text = await shardmesh(cwd, 'infer', 'mlp', '--address', up.address, '--certs', '.shardmesh/certs');
     assert.match(text, /^\S+ FP32 \[1,32\] first( -?\d\.\d+(e-?\d+)?){6}\n\d+\.\d ms\n$/);
+  });
+
+  void test("up's printed grpcurl lines answer, with the client certificate and with the bearer token", async () => {
+    // The lines as printed, run by a shell in up's folder; only grpcurl's path differs (the
+    // repository's .tools, not the test folder's).
+    const lines = up
+      .stdout()
+      .split('\n')
+      .filter((l) => l.trim().startsWith('.tools/bin/grpcurl'));
+    assert.equal(lines.length, 2, up.stdout());
+    assert.match(lines[1]!, /-H 'authorization: Bearer [\w-]+\.[\w-]+\.[\w-]+'/);
+    assert.doesNotMatch(lines[1]!, / -cert /);
+    for (const line of lines) {
+      const { stdout } = await promisify(execFile)(
+        'bash',
+        ['-c', line.trim().replace('.tools/bin/grpcurl', toolPath('bin/grpcurl'))],
+        { cwd, timeout: 60_000 },
+      );
+      assert.match(stdout, /"modelName": "mlp"/);
+    }
   });
 
   void test('SIGTERM stops the mesh: up exits 0, its children are gone, the shards deregistered', async () => {
