@@ -121,7 +121,7 @@ void describe('shardmesh up, then shardmesh infer', () => {
         ['-c', line.trim().replace('.tools/bin/grpcurl', toolPath('bin/grpcurl'))],
         { cwd, timeout: 60_000 },
       );
-      assert.match(stdout, /"modelName": "mlp"/);
+      assert.match(stdout, /"model_name": "mlp"/);
     }
   });
 
