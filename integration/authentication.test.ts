@@ -213,6 +213,23 @@ describe('authentication at the router', () => {
     );
   });
 
+  test('a call with both a certificate and a token is who the token says', async () => {
+    // The router's certificate alone is refused (above); with a valid token the token decides.
+    const both = await live(
+      'router cert + valid token',
+      tokenRouter,
+      channel(tls.get('router')),
+      await sign('a'),
+    );
+    assert.equal(both.code, Status.OK, both.details);
+    const now = Math.floor(Date.now() / 1000);
+    const expired = await sign('a', { exp: now - 120 });
+    refused(
+      await live('client cert + expired token', tokenRouter, channel(tls.get('client')), expired),
+      /expired/,
+    );
+  });
+
   test('tokens that are expired, early, or for someone else are refused', async () => {
     const now = Math.floor(Date.now() / 1000);
     const none = channel(undefined);
