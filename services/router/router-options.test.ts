@@ -93,4 +93,21 @@ void describe('withRouterDefaults', () => {
         message: new RegExp(`^maxInflightBytes ${bad}: `),
       });
   });
+
+  void test('authentication: TLS 1.3 and no extra identities by default; contradictions named', () => {
+    const o = withRouterDefaults(base);
+    assert.deepEqual([o.tlsMinVersion, o.allowClientIdentities, o.tokens], ['TLSv1.3', [], undefined]);
+    assert.throws(
+      () => withRouterDefaults({ ...base, tokens: { jwksFile: 'jwks.json', issuer: 'i', audience: '' } }),
+      /jwksFile, issuer and audience go together/,
+    );
+    assert.throws(
+      () => withRouterDefaults({ ...base, allowClientIdentities: ['router/*'] }),
+      /client identity pattern "router\/\*"/,
+    );
+    assert.throws(
+      () => withRouterDefaults({ ...base, tlsMinVersion: 'TLSv1.1' as 'TLSv1.2' }),
+      /tlsMinVersion TLSv1.1: must be one of TLSv1.3, TLSv1.2/,
+    );
+  });
 });
