@@ -8,7 +8,13 @@ import { ServiceError } from '../../../lib/grpc/service-error.js';
 import { CertificateRefused, certificatePrincipal } from './certificate-authentication.js';
 import type { Principal } from './principal.js';
 import type { SpiffePattern } from './spiffe-pattern.js';
-import { TokenRefused, tokenPrincipal, type TokenAuthenticationOptions } from './token-authentication.js';
+import {
+  DEFAULT_CLOCK_TOLERANCE_SECONDS,
+  TokenRefused,
+  tokenPrincipal,
+  type TokenAuthenticationOptions,
+} from './token-authentication.js';
+import { TokenCache } from './token-cache.js';
 
 /** What a grpc-js server call offers to authentication. */
 export interface AuthenticatedCall {
@@ -28,7 +34,11 @@ export interface AuthenticatorOptions {
 const BEARER = /^Bearer +(\S+)$/i;
 
 export class Authenticator {
-  constructor(private readonly options: AuthenticatorOptions) {}
+  readonly #verified: TokenCache;
+
+  constructor(private readonly options: AuthenticatorOptions) {
+    this.#verified = new TokenCache(options.tokens?.clockToleranceSeconds ?? DEFAULT_CLOCK_TOLERANCE_SECONDS);
+  }
 
   /** The caller, or a ServiceError UNAUTHENTICATED saying what was missing or wrong. */
   async authenticate(call: AuthenticatedCall): Promise<Principal> {
@@ -59,7 +69,7 @@ export class Authenticator {
     const match = header.length === 1 ? BEARER.exec(String(header[0])) : null;
     if (match === null) throw unauthenticated('authorization header must be one "Bearer <token>"');
     try {
-      return await tokenPrincipal(match[1] as string, tokens);
+      return await tokenPrincipal(match[1] as string, tokens, this.#verified);
     } catch (error) {
       if (error instanceof TokenRefused) throw unauthenticated(error.message);
       throw error;

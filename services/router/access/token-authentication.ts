@@ -4,6 +4,7 @@
 import { errors, jwtVerify } from 'jose';
 import type { JwksFile } from './jwks-file.js';
 import type { Principal } from './principal.js';
+import type { TokenCache } from './token-cache.js';
 
 export const TOKEN_ALGORITHMS = [
   'RS256',
@@ -21,6 +22,8 @@ export const TOKEN_ALGORITHMS = [
 
 export class TokenRefused extends Error {}
 
+export const DEFAULT_CLOCK_TOLERANCE_SECONDS = 30;
+
 export interface TokenAuthenticationOptions {
   readonly keys: JwksFile;
   readonly issuer: string;
@@ -29,14 +32,21 @@ export interface TokenAuthenticationOptions {
   readonly clockToleranceSeconds?: number;
 }
 
-export async function tokenPrincipal(token: string, o: TokenAuthenticationOptions): Promise<Principal> {
+export async function tokenPrincipal(
+  token: string,
+  o: TokenAuthenticationOptions,
+  cache?: TokenCache,
+): Promise<Principal> {
+  const keys = o.keys.keys();
+  const cached = cache?.get(token, keys);
+  if (cached) return cached;
   let payload: Record<string, unknown>;
   try {
-    ({ payload } = await jwtVerify(token, o.keys.keys(), {
+    ({ payload } = await jwtVerify(token, keys, {
       algorithms: TOKEN_ALGORITHMS,
       issuer: o.issuer,
       audience: o.audience,
-      clockTolerance: o.clockToleranceSeconds ?? 30,
+      clockTolerance: o.clockToleranceSeconds ?? DEFAULT_CLOCK_TOLERANCE_SECONDS,
       requiredClaims: ['exp'],
     }));
   } catch (error) {
@@ -44,7 +54,9 @@ export async function tokenPrincipal(token: string, o: TokenAuthenticationOption
   }
   if (typeof payload['sub'] !== 'string' || payload['sub'] === '')
     throw new TokenRefused('bearer token refused: it has no "sub" claim naming the caller');
-  return { kind: 'token', id: payload['sub'], claims: payload };
+  const principal: Principal = { kind: 'token', id: payload['sub'], claims: payload };
+  cache?.set(token, keys, principal);
+  return principal;
 }
 
 /** What the caller can fix, without echoing the expected issuer or audience back to them. */
