@@ -1,5 +1,5 @@
 import { isGrpcError, ServiceError } from '../../lib/grpc/service-error.js';
-import type { StageGather } from '../../lib/plan/stage-gather.js';
+import type { PartitionGather } from '../../lib/plan/stage-gather.js';
 import type { ShardInstance } from '../../registry/registry.js';
 import { attemptTimeoutMs } from './attempt-timeout.js';
 import { gatherStatus } from './gather-status.js';
@@ -11,7 +11,7 @@ import { RETRYABLE_CODES } from './retry-policy.js';
 
 export interface RoundArgs {
   readonly target: AttemptTarget;
-  readonly gather: StageGather;
+  readonly gather: PartitionGather;
   readonly ctx: ExecutionContext;
   /** The partition's replicas now, `primary` among them. */
   readonly replicas: readonly ShardInstance[];
