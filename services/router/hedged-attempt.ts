@@ -140,6 +140,9 @@ function firstSuccess(attempts: Promise<AttemptOutcome>[]): Promise<AttemptOutco
 function timeoutFor(a: RoundArgs, attempt: number): number | undefined {
   const { ctx } = a;
   if (!ctx.attempts || !a.latencies) return undefined;
+  // With no other replica to move to, cutting an attempt only restarts the same work on the same
+  // replica, and under load turns a slow answer into a failure: the client's deadline bounds it.
+  if (a.replicas.length < 2) return undefined;
   const remainingMs = ctx.deadline.getTime() - ctx.clock.now();
   return attemptTimeoutMs(ctx.attempts.timeout, a.latencies, attempt, remainingMs);
 }

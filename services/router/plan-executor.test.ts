@@ -314,6 +314,23 @@ void describe('executePlan per-attempt timeouts and outlier ejection', () => {
     assert.equal(attempts.latencies.window('m\n1\nmain\n0').size, 17, "b's latency was recorded");
   });
 
+  void test('a partition with one replica is not cut by the attempt timeout: a retry could only restart the same work there', async () => {
+    const clock = new ManualClock();
+    const calls: string[] = [];
+    const slow: PartitionCaller = async (c) => {
+      calls.push(c.instance.id);
+      await clock.sleep(400, c.signal);
+      c.sink.header([{ name: 'y', datatype: 'FP32', shape: [2] }]);
+      c.sink.chunk(0, 0, f32([7, 8]));
+      return { receive_us: 0, compute_us: 0, instance_id: c.instance.id };
+    };
+    const ctx = context({ replicas: [a], call: slow, clock, attempts: guards(clock) });
+    const { value, tookMs } = await drive(clock, y(ctx));
+    assert.deepEqual(value, [7, 8]);
+    assert.deepEqual(calls, ['a'], 'one attempt, run to its end');
+    assert.ok(tookMs >= 400, `took ${tookMs} ms`);
+  });
+
   void test('after consecutiveFailures timeouts the replica is ejected and later calls go straight to the other', async () => {
     const clock = new ManualClock();
     const call = hangingCaller(new Set(['a']), [5, 6]);
