@@ -1,0 +1,39 @@
+/**
+ * A token bucket: `ratePerSecond` tokens flow in up to `capacity`. Pure over the times it is
+ * given, so tests drive it with a manual clock.
+ */
+export class TokenBucket {
+  #tokens: number;
+  #atMs: number;
+
+  constructor(
+    readonly ratePerSecond: number,
+    readonly capacity: number,
+    nowMs: number,
+  ) {
+    this.#tokens = capacity;
+    this.#atMs = nowMs;
+  }
+
+  /**
+   * Milliseconds until `amount` can be taken (0: now). A take larger than the bucket needs only a
+   * full bucket and leaves it in debt, so a big request is slowed, not refused forever.
+   */
+  waitMs(amount: number, nowMs: number): number {
+    this.#refill(nowMs);
+    const missing = Math.min(amount, this.capacity) - this.#tokens;
+    return missing <= 0 ? 0 : Math.ceil((missing * 1000) / this.ratePerSecond);
+  }
+
+  /** Takes `amount`; call only after `waitMs` said 0. */
+  take(amount: number, nowMs: number): void {
+    this.#refill(nowMs);
+    this.#tokens -= amount;
+  }
+
+  #refill(nowMs: number): void {
+    const elapsedMs = Math.max(0, nowMs - this.#atMs);
+    this.#tokens = Math.min(this.capacity, this.#tokens + (elapsedMs * this.ratePerSecond) / 1000);
+    this.#atMs = nowMs;
+  }
+}
