@@ -22,7 +22,8 @@ export class TokenBucket {
   waitMs(amount: number, nowMs: number): number {
     this.#refill(nowMs);
     const missing = Math.min(amount, this.capacity) - this.#tokens;
-    return missing <= 0 ? 0 : Math.ceil((missing * 1000) / this.ratePerSecond);
+    // The epsilon absorbs float error in the refill, which would otherwise round 1 ms up to 2.
+    return missing <= 0 ? 0 : Math.ceil((missing * 1000) / this.ratePerSecond - 1e-9);
   }
 
   /** Takes `amount`; call only after `waitMs` said 0. */
