@@ -6,7 +6,7 @@ import { ManualClock } from '../manual-clock.js';
 import { memoryLog } from './memory-log.js';
 import { compilePolicy, type Quota } from './policy.js';
 import type { Principal } from './principal.js';
-import { CONCURRENCY_PUSHBACK_MS, PolicyQuotas } from './quotas.js';
+import { CONCURRENCY_PUSHBACK_MS, PolicyQuotas, SWEEP_AT_CALLERS } from './quotas.js';
 
 const alice: Principal = { kind: 'certificate', id: 'spiffe://shardmesh.local/client/alice', claims: {} };
 const bob: Principal = { kind: 'certificate', id: 'spiffe://shardmesh.local/client/bob', claims: {} };
@@ -89,5 +89,26 @@ void describe('PolicyQuotas', () => {
     refusal(() => quotas.admit(alice, 0));
     second();
     third();
+  });
+
+  it('forgets idle callers once many are remembered, keeping those still limited', async () => {
+    const { quotas, clock } = keeper({ requestsPerSecond: 1, concurrentRequests: 1 });
+    quotas.admit(alice, 0); // in flight, never released
+    const client = (i: number): Principal => ({
+      kind: 'certificate',
+      id: `spiffe://shardmesh.local/client/c${i}`,
+      claims: {},
+    });
+    for (let i = 0; quotas.callers < SWEEP_AT_CALLERS; i++) quotas.admit(client(i), 0)();
+    await clock.advance(999);
+    quotas.admit(client(-1), 0)(); // sweeps, but no bucket has refilled yet: nothing forgotten
+    assert.equal(quotas.callers, SWEEP_AT_CALLERS + 1);
+    await clock.advance(1);
+    quotas.admit(carol, 0)(); // carol has no quota: no state, no sweep
+    quotas.admit(client(-2), 0)();
+    // Forgotten: every refilled, idle caller; kept: alice (in flight), client(-1) (empty bucket), the new one.
+    assert.equal(quotas.callers, 3);
+    refusal(() => quotas.admit(alice, 0));
+    refusal(() => quotas.admit(client(-1), 0));
   });
 });

@@ -13,6 +13,9 @@ import { TokenBucket } from './token-bucket.js';
  */
 export const CONCURRENCY_PUSHBACK_MS = 100;
 
+/** Callers remembered before idle ones (nothing in flight, buckets full) are forgotten. */
+export const SWEEP_AT_CALLERS = 10_000;
+
 interface CallerState {
   /** The quota these buckets were made for: after a reload, a caller starts with fresh (full) buckets. */
   readonly quota: Quota;
@@ -72,6 +75,7 @@ export class PolicyQuotas implements QuotaKeeper {
   #stateFor(key: string, quota: Quota, now: number): CallerState {
     const known = this.#callers.get(key);
     if (known?.quota === quota) return known;
+    if (this.#callers.size >= SWEEP_AT_CALLERS) this.#forgetIdle(now);
     const state: CallerState = {
       quota,
       requests:
@@ -91,6 +95,19 @@ export class PolicyQuotas implements QuotaKeeper {
     };
     this.#callers.set(key, state);
     return state;
+  }
+
+  /** An idle caller's state equals a fresh one, so forgetting it changes no decision; it bounds memory. */
+  #forgetIdle(now: number): void {
+    for (const [key, state] of this.#callers) {
+      if (state.inFlight === 0 && (state.requests?.isFull(now) ?? true) && (state.bytes?.isFull(now) ?? true))
+        this.#callers.delete(key);
+    }
+  }
+
+  /** Callers whose buckets or calls in flight are remembered (for tests). */
+  get callers(): number {
+    return this.#callers.size;
   }
 
   #refuse(principal: Principal, limit: string, retryMs: number, retryWhen = `in ${retryMs} ms`): never {

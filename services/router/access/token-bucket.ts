@@ -32,6 +32,12 @@ export class TokenBucket {
     this.#tokens -= amount;
   }
 
+  /** True when the bucket has refilled: it is then the same as a new one, and can be dropped. */
+  isFull(nowMs: number): boolean {
+    this.#refill(nowMs);
+    return this.#tokens >= this.capacity;
+  }
+
   #refill(nowMs: number): void {
     const elapsedMs = Math.max(0, nowMs - this.#atMs);
     this.#tokens = Math.min(this.capacity, this.#tokens + (elapsedMs * this.ratePerSecond) / 1000);
