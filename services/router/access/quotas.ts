@@ -111,7 +111,8 @@ export class PolicyQuotas implements QuotaKeeper {
   }
 
   #refuse(principal: Principal, limit: string, retryMs: number, retryWhen = `in ${retryMs} ms`): never {
-    this.log.info({ principal: principal.id, limit, retryMs }, 'over quota');
+    // debug, not info: a caller hammering past its quota must not flood the log.
+    this.log.debug({ principal: principal.id, limit, retryMs }, 'over quota');
     const metadata = new Metadata();
     metadata.set('grpc-retry-pushback-ms', String(retryMs));
     throw new ServiceError(
