@@ -1,38 +1,18 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
-import { CLI_ENTRY } from './paths.js';
+import { runCli, type CliRun } from './run-cli.js';
 
 /** `shardmesh policy check` as an operator runs it: the built command, its exit code and output. */
-
-interface Run {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
 
 let dir: string;
 let policyFile: string;
 
-async function shardmesh(...args: string[]): Promise<Run> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [CLI_ENTRY, ...args], {
-      cwd: dir,
-      timeout: 30_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code?: unknown; stdout?: string; stderr?: string };
-    if (typeof e.code !== 'number') throw error;
-    return { code: e.code, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
+const shardmesh = (...args: string[]): Promise<CliRun> => runCli(dir, ...args);
 
-const check = (...args: string[]): Promise<Run> =>
+const check = (...args: string[]): Promise<CliRun> =>
   shardmesh('policy', 'check', '--policy', policyFile, ...args);
 
 before(async () => {
