@@ -41,17 +41,19 @@ export async function attemptRound(a: RoundArgs): Promise<AttemptOutcome[]> {
       ? hedgeDelayMs(ctx.attempts.hedge, target.stage, a.latencies, ctx.deadline.getTime() - ctx.clock.now())
       : undefined;
   // Only an attempt that may be hedged needs a signal of its own, to be cancelled as the loser.
-  const primaryAbort = new AbortController();
+  const primaryAbort = delayMs === undefined ? undefined : new AbortController();
   const primary = runAttempt(
     a.primary,
     target,
     ctx,
     gather.sink(target.p),
     timeoutFor(a, a.attempt),
-    delayMs === undefined ? ctx.signal : abortedWith(ctx.signal, primaryAbort),
+    primaryAbort ? abortedWith(ctx.signal, primaryAbort) : ctx.signal,
   );
   const outcomes =
-    delayMs === undefined ? [await primary] : await withHedge(a, primary, primaryAbort, delayMs);
+    primaryAbort && delayMs !== undefined
+      ? await withHedge(a, primary, primaryAbort, delayMs)
+      : [await primary];
   const won = outcomes.find((o) => o.ok);
   if (won) {
     a.latencies?.record(won.latencyMs);

@@ -79,23 +79,28 @@ async function executeStage(
 ): Promise<Map<string, Tensor>> {
   const parts = scatter(stage, available);
   const { gather, run } = partitionsToRun(stage, parts);
-  const stageAbort = new AbortController();
-  const onAbort = (): void => stageAbort.abort();
-  ctx.signal.addEventListener('abort', onAbort, { once: true });
-  try {
-    // One failed partition fails the request, so stop the others' streams at once.
-    await Promise.all(
-      run.map((p) =>
-        runPartition(plan, stage, p, parts[p]!, gather, { ...ctx, signal: stageAbort.signal }).catch(
-          (error: unknown) => {
-            stageAbort.abort();
-            throw error;
-          },
+  if (run.length === 1) {
+    // Alone, the partition runs on the request's own signal: nothing else to stop if it fails.
+    await runPartition(plan, stage, run[0]!, parts[run[0]!]!, gather, ctx);
+  } else {
+    const stageAbort = new AbortController();
+    const onAbort = (): void => stageAbort.abort();
+    ctx.signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      // One failed partition fails the request, so stop the others' streams at once.
+      await Promise.all(
+        run.map((p) =>
+          runPartition(plan, stage, p, parts[p]!, gather, { ...ctx, signal: stageAbort.signal }).catch(
+            (error: unknown) => {
+              stageAbort.abort();
+              throw error;
+            },
+          ),
         ),
-      ),
-    );
-  } finally {
-    ctx.signal.removeEventListener('abort', onAbort);
+      );
+    } finally {
+      ctx.signal.removeEventListener('abort', onAbort);
+    }
   }
   try {
     return gather.stage.result();
