@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
-import { CLI_ENTRY } from './paths.js';
+import { runCli, type CliRun } from './run-cli.js';
 
 /**
  * The built `shardmesh` command as a user meets it: a child process, its exit code and stderr.
@@ -13,27 +11,9 @@ import { CLI_ENTRY } from './paths.js';
  * `.shardmesh/` (or files) behind, and the test sees it.
  */
 
-interface Run {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
 let cwd: string;
 
-async function shardmesh(...args: string[]): Promise<Run> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [CLI_ENTRY, ...args], {
-      cwd,
-      timeout: 30_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code?: unknown; stdout?: string; stderr?: string };
-    if (typeof e.code !== 'number') throw error;
-    return { code: e.code, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
+const shardmesh = (...args: string[]): Promise<CliRun> => runCli(cwd, ...args);
 
 before(async () => {
   cwd = await mkdtemp(path.join(tmpdir(), 'shardmesh-cli-'));

@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { registerCertsCommand } from './commands/certs.js';
 import { registerInferCommand } from './commands/infer.js';
+import { registerPolicyCommand } from './commands/policy.js';
 import { registerRouterCommand } from './commands/router.js';
 import { registerShardCommand } from './commands/shard.js';
 import { registerSplitCommand } from './commands/split.js';
@@ -29,6 +30,7 @@ registerCertsCommand(program);
 registerInferCommand(program);
 registerSplitCommand(program);
 registerGenerateCommand(program);
+registerPolicyCommand(program);
 
 program.parseAsync().catch((error: unknown) => {
   console.error(`shardmesh: ${error instanceof Error ? error.message : String(error)}`);

@@ -7,13 +7,17 @@ import { boundDetails } from './status-text.js';
  * logs.
  */
 export class ServiceError extends Error {
+  /** Trailing metadata the client receives with the status, such as `grpc-retry-pushback-ms`. */
+  readonly metadata: Metadata | undefined;
+
   constructor(
     readonly code: Status,
     readonly details: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; metadata?: Metadata },
   ) {
     super(details, options);
     this.name = 'ServiceError';
+    this.metadata = options?.metadata;
   }
 }
 
@@ -47,7 +51,12 @@ export interface StatusObject {
  */
 export function toStatus(error: unknown, onUnexpected: (error: unknown) => void): StatusObject {
   if (error instanceof ServiceError)
-    return { code: error.code, details: boundDetails(error.details), metadata: new Metadata() };
+    // A clone: grpc-js may add to the metadata it sends, and one error can be answered to many calls.
+    return {
+      code: error.code,
+      details: boundDetails(error.details),
+      metadata: error.metadata?.clone() ?? new Metadata(),
+    };
   if (isGrpcError(error) && error.code !== Status.UNKNOWN && error.code !== Status.INTERNAL) {
     return { code: error.code, details: boundDetails(error.details), metadata: new Metadata() };
   }

@@ -11,6 +11,9 @@ export interface PartitionSink {
   chunk(tensor: number, offset: number, data: Buffer): void;
 }
 
+/** What a partition's attempts need of a stage's gather: a sink per attempt, and "done". */
+export type PartitionGather = Pick<StageGather, 'sink' | 'partitionDone'>;
+
 interface Pending {
   tensor: number;
   offset: number;

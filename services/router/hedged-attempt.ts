@@ -1,5 +1,5 @@
 import { isGrpcError, ServiceError } from '../../lib/grpc/service-error.js';
-import type { StageGather } from '../../lib/plan/stage-gather.js';
+import type { PartitionGather } from '../../lib/plan/stage-gather.js';
 import type { ShardInstance } from '../../registry/registry.js';
 import { attemptTimeoutMs } from './attempt-timeout.js';
 import { gatherStatus } from './gather-status.js';
@@ -11,7 +11,7 @@ import { RETRYABLE_CODES } from './retry-policy.js';
 
 export interface RoundArgs {
   readonly target: AttemptTarget;
-  readonly gather: StageGather;
+  readonly gather: PartitionGather;
   readonly ctx: ExecutionContext;
   /** The partition's replicas now, `primary` among them. */
   readonly replicas: readonly ShardInstance[];
@@ -41,17 +41,19 @@ export async function attemptRound(a: RoundArgs): Promise<AttemptOutcome[]> {
       ? hedgeDelayMs(ctx.attempts.hedge, target.stage, a.latencies, ctx.deadline.getTime() - ctx.clock.now())
       : undefined;
   // Only an attempt that may be hedged needs a signal of its own, to be cancelled as the loser.
-  const primaryAbort = new AbortController();
+  const primaryAbort = delayMs === undefined ? undefined : new AbortController();
   const primary = runAttempt(
     a.primary,
     target,
     ctx,
     gather.sink(target.p),
     timeoutFor(a, a.attempt),
-    delayMs === undefined ? ctx.signal : abortedWith(ctx.signal, primaryAbort),
+    primaryAbort ? abortedWith(ctx.signal, primaryAbort) : ctx.signal,
   );
   const outcomes =
-    delayMs === undefined ? [await primary] : await withHedge(a, primary, primaryAbort, delayMs);
+    primaryAbort && delayMs !== undefined
+      ? await withHedge(a, primary, primaryAbort, delayMs)
+      : [await primary];
   const won = outcomes.find((o) => o.ok);
   if (won) {
     a.latencies?.record(won.latencyMs);
@@ -140,6 +142,9 @@ function firstSuccess(attempts: Promise<AttemptOutcome>[]): Promise<AttemptOutco
 function timeoutFor(a: RoundArgs, attempt: number): number | undefined {
   const { ctx } = a;
   if (!ctx.attempts || !a.latencies) return undefined;
+  // With no other replica to move to, cutting an attempt only restarts the same work on the same
+  // replica, and under load turns a slow answer into a failure: the client's deadline bounds it.
+  if (a.replicas.length < 2) return undefined;
   const remainingMs = ctx.deadline.getTime() - ctx.clock.now();
   return attemptTimeoutMs(ctx.attempts.timeout, a.latencies, attempt, remainingMs);
 }

@@ -48,19 +48,8 @@ export async function runAttempt(
   let receivedBytes = 0;
   const startedMs = ctx.clock.now();
   const end = ctx.picker.begin(replica);
-  const attempt = new AbortController();
-  const onAbort = (): void => attempt.abort();
-  signal.addEventListener('abort', onAbort, { once: true });
-  if (signal.aborted) attempt.abort();
-  // Its own controller, so ending the timer when the attempt ends leaves the call's signal as it was.
-  const timer = new AbortController();
-  let timedOut = false;
-  if (timeoutMs !== undefined)
-    void ctx.clock.sleep(timeoutMs, timer.signal).then(() => {
-      if (timer.signal.aborted || attempt.signal.aborted) return;
-      timedOut = true;
-      attempt.abort();
-    });
+  // Without a timeout the call runs on `signal` itself: no controllers to make for every attempt.
+  const timed = timeoutMs === undefined ? undefined : timeAttempt(timeoutMs, signal, ctx);
   const { plan, stage, p } = target;
   try {
     const trailer = await ctx.call({
@@ -75,7 +64,7 @@ export async function runAttempt(
       },
       inputs: target.inputs,
       deadline: ctx.deadline,
-      signal: attempt.signal,
+      signal: timed?.signal ?? signal,
       chunkBytes: ctx.chunkBytes,
       sink: {
         header: (specs) => sink.header(specs),
@@ -91,15 +80,47 @@ export async function runAttempt(
     );
     return { ok: true, replica, latencyMs: ctx.clock.now() - startedMs };
   } catch (error) {
-    if (!timedOut) return { ok: false, replica, error, receivedBytes, timedOut };
+    if (!timed?.timedOut) return { ok: false, replica, error, receivedBytes, timedOut: false };
     const timeout = grpcError(Status.UNAVAILABLE, `no answer within the attempt timeout of ${timeoutMs} ms`);
-    return { ok: false, replica, error: timeout, receivedBytes, timedOut };
+    return { ok: false, replica, error: timeout, receivedBytes, timedOut: true };
   } finally {
-    signal.removeEventListener('abort', onAbort);
-    // With a reason: a bare abort() builds a DOMException, on every attempt for nothing.
-    timer.abort(ATTEMPT_ENDED);
+    timed?.stop();
     end();
   }
+}
+
+/**
+ * An attempt's own signal: aborted when `signal` aborts, or after `timeoutMs` on `ctx.clock`
+ * (then `timedOut` says so). `stop` ends the timer once the attempt is over.
+ */
+function timeAttempt(
+  timeoutMs: number,
+  signal: AbortSignal,
+  ctx: ExecutionContext,
+): { readonly signal: AbortSignal; readonly timedOut: boolean; stop(): void } {
+  const attempt = new AbortController();
+  const onAbort = (): void => attempt.abort();
+  signal.addEventListener('abort', onAbort, { once: true });
+  if (signal.aborted) attempt.abort();
+  // Its own controller, so ending the timer when the attempt ends leaves the call's signal as it was.
+  const timer = new AbortController();
+  let timedOut = false;
+  void ctx.clock.sleep(timeoutMs, timer.signal).then(() => {
+    if (timer.signal.aborted || attempt.signal.aborted) return;
+    timedOut = true;
+    attempt.abort();
+  });
+  return {
+    signal: attempt.signal,
+    get timedOut() {
+      return timedOut;
+    },
+    stop: () => {
+      signal.removeEventListener('abort', onAbort);
+      // With a reason: a bare abort() builds a DOMException, on every attempt for nothing.
+      timer.abort(ATTEMPT_ENDED);
+    },
+  };
 }
 
 /**

@@ -314,6 +314,23 @@ void describe('executePlan per-attempt timeouts and outlier ejection', () => {
     assert.equal(attempts.latencies.window('m\n1\nmain\n0').size, 17, "b's latency was recorded");
   });
 
+  void test('a partition with one replica is not cut by the attempt timeout: a retry could only restart the same work there', async () => {
+    const clock = new ManualClock();
+    const calls: string[] = [];
+    const slow: PartitionCaller = async (c) => {
+      calls.push(c.instance.id);
+      await clock.sleep(400, c.signal);
+      c.sink.header([{ name: 'y', datatype: 'FP32', shape: [2] }]);
+      c.sink.chunk(0, 0, f32([7, 8]));
+      return { receive_us: 0, compute_us: 0, instance_id: c.instance.id };
+    };
+    const ctx = context({ replicas: [a], call: slow, clock, attempts: guards(clock) });
+    const { value, tookMs } = await drive(clock, y(ctx));
+    assert.deepEqual(value, [7, 8]);
+    assert.deepEqual(calls, ['a'], 'one attempt, run to its end');
+    assert.ok(tookMs >= 400, `took ${tookMs} ms`);
+  });
+
   void test('after consecutiveFailures timeouts the replica is ejected and later calls go straight to the other', async () => {
     const clock = new ManualClock();
     const call = hangingCaller(new Set(['a']), [5, 6]);
@@ -464,4 +481,57 @@ void describe('executePlan hedging', () => {
     });
     await assert.rejects(drive(clock, yOf(concatPlan, ctx)), (error) => codeOf(error) === 'INTERNAL');
   });
+});
+
+void describe('executePlan with a batch smaller than the partition count', () => {
+  /** A data-parallel stage cut 3 ways: `x` [B, 2] split along the batch, `y` concatenated back. */
+  const batchPlan: Plan = {
+    name: 'b',
+    version: '1',
+    inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, 2] }],
+    outputs: [{ name: 'y', datatype: 'FP32', shape: [-1, 2] }],
+    maxBatchSize: 0,
+    stages: [
+      {
+        name: 'main',
+        partitions: [{ file: 'p0.onnx' }, { file: 'p1.onnx' }, { file: 'p2.onnx' }],
+        inputs: [{ name: 'x', scatter: { kind: 'split', axis: 0 } }],
+        outputs: [{ name: 'y', gather: { kind: 'concat', axis: 0 } }],
+      },
+    ],
+  };
+  const shard = (p: number): ShardInstance => ({
+    ...replica(`p${p}`),
+    model: 'b',
+    partition: p,
+    partitionCount: 3,
+  });
+  /** Each partition answers its slice times 10, and records that it was called. */
+  const doubling =
+    (called: number[]): PartitionCaller =>
+    async (call) => {
+      called.push(call.header.partition);
+      const input = call.inputs[0]!;
+      assert.ok(input.data.length > 0, `partition ${call.header.partition} was sent an empty slice`);
+      const values = Array.from(new Float32Array(Uint8Array.from(input.data).buffer), (v) => v * 10);
+      call.sink.header([{ name: 'y', datatype: 'FP32', shape: input.shape }]);
+      call.sink.chunk(0, 0, f32(values));
+      return { receive_us: 0, compute_us: 0, instance_id: call.instance.id };
+    };
+
+  for (const rows of [1, 2, 3]) {
+    void test(`a batch of ${rows} runs on ${rows} partition(s), the rest are not called`, async () => {
+      const called: number[] = [];
+      const ctx = context({ replicas: [shard(0), shard(1), shard(2)], call: doubling(called) });
+      const input = Array.from({ length: rows * 2 }, (_, i) => i + 1);
+      const xb: Tensor = { name: 'x', datatype: 'FP32', shape: [rows, 2], data: f32(input) };
+      const out = (await executePlan(batchPlan, new Map([['x', xb]]), ctx)).get('y')!;
+      assert.deepEqual(out.shape, [rows, 2]);
+      assert.deepEqual(
+        Array.from(new Float32Array(Uint8Array.from(out.data).buffer)),
+        input.map((v) => v * 10),
+      );
+      assert.deepEqual(called.sort(), [0, 1, 2].slice(0, rows));
+    });
+  }
 });

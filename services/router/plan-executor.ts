@@ -9,7 +9,8 @@ import type { Clock } from './clock.js';
 import type { PartitionCaller } from './partition-call.js';
 import type { ReplicaPicker } from './replica-picker.js';
 import type { RetryPolicy } from './retry-policy.js';
-import { StageGather } from '../../lib/plan/stage-gather.js';
+import { StageGather, type PartitionGather } from '../../lib/plan/stage-gather.js';
+import { skipsEmptySlices } from '../../lib/plan/request-limits.js';
 import { gatherStatus } from './gather-status.js';
 import type { PartitionLatencies } from './latency-window.js';
 import type { AttemptTimeoutOptions } from './attempt-timeout.js';
@@ -76,31 +77,67 @@ async function executeStage(
   available: ReadonlyMap<string, Tensor>,
   ctx: ExecutionContext,
 ): Promise<Map<string, Tensor>> {
-  const gather = new StageGather(stage);
   const parts = scatter(stage, available);
-  const stageAbort = new AbortController();
-  const onAbort = (): void => stageAbort.abort();
-  ctx.signal.addEventListener('abort', onAbort, { once: true });
-  try {
-    // One failed partition fails the request, so stop the others' streams at once.
-    await Promise.all(
-      parts.map((inputs, p) =>
-        runPartition(plan, stage, p, inputs, gather, { ...ctx, signal: stageAbort.signal }).catch(
-          (error: unknown) => {
-            stageAbort.abort();
-            throw error;
-          },
+  const { gather, run } = partitionsToRun(stage, parts);
+  if (run.length === 1) {
+    // Alone, the partition runs on the request's own signal: nothing else to stop if it fails.
+    await runPartition(plan, stage, run[0]!, parts[run[0]!]!, gather, ctx);
+  } else {
+    const stageAbort = new AbortController();
+    const onAbort = (): void => stageAbort.abort();
+    ctx.signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      // One failed partition fails the request, so stop the others' streams at once.
+      await Promise.all(
+        run.map((p) =>
+          runPartition(plan, stage, p, parts[p]!, gather, { ...ctx, signal: stageAbort.signal }).catch(
+            (error: unknown) => {
+              stageAbort.abort();
+              throw error;
+            },
+          ),
         ),
-      ),
-    );
-  } finally {
-    ctx.signal.removeEventListener('abort', onAbort);
+      );
+    } finally {
+      ctx.signal.removeEventListener('abort', onAbort);
+    }
   }
   try {
-    return gather.result();
+    return gather.stage.result();
   } catch (error) {
     throw gatherStatus(error);
   }
+}
+
+/**
+ * The partitions a request runs on, and the gather their outputs go to. Every partition, unless
+ * the split left some an empty slice (a batch smaller than the partition count) and the stage
+ * can do without them (`skipsEmptySlices`): then only the others run, and the gather is of a
+ * stage made of them alone. Validation has refused empty slices for every other stage.
+ */
+function partitionsToRun(
+  stage: StagePlan,
+  parts: readonly Tensor[][],
+): { gather: PartitionGather & { stage: StageGather }; run: number[] } {
+  const all = parts.map((_, p) => p);
+  const run = skipsEmptySlices(stage) ? all.filter((p) => parts[p]!.every((t) => t.data.length > 0)) : all;
+  if (run.length === all.length) {
+    const whole = new StageGather(stage);
+    return {
+      gather: { stage: whole, sink: (p) => whole.sink(p), partitionDone: (p) => whole.partitionDone(p) },
+      run,
+    };
+  }
+  const some = new StageGather({ ...stage, partitions: run.map((p) => stage.partitions[p]!) });
+  const slot = new Map(run.map((p, i) => [p, i]));
+  return {
+    gather: {
+      stage: some,
+      sink: (p) => some.sink(slot.get(p)!),
+      partitionDone: (p) => some.partitionDone(slot.get(p)!),
+    },
+    run,
+  };
 }
 
 const NONE: ReadonlySet<string> = new Set();
@@ -118,7 +155,7 @@ async function runPartition(
   stage: StagePlan,
   p: number,
   inputs: Tensor[],
-  gather: StageGather,
+  gather: PartitionGather,
   ctx: ExecutionContext,
 ): Promise<void> {
   const where = `model "${plan.name}" version ${plan.version}: stage "${stage.name}" partition ${p}`;
