@@ -32,7 +32,7 @@ export interface LocalMeshOptions {
     /** Extra `shardmesh shard` options, e.g. `['--max-inflight-bytes', '256MiB']`. @default [] */
     readonly args?: readonly string[];
   }[];
-  /** Extra `shardmesh router` options, e.g. `['--max-inflight-bytes', '256MiB']` or its per-attempt timeouts. @default [] */
+  /** Extra `shardmesh router` options, e.g. `['--max-inflight-bytes', '256MiB']`, its per-attempt timeouts, or `--policy FILE` (else `--dev-policy`). @default [] */
   readonly routerArgs?: readonly string[];
   /**
    * Where the children's log lines go; with 'pipe', each child's `process.stderr` is a stream the
@@ -121,12 +121,16 @@ async function startChildren(options: LocalMeshOptions, registryUrl: string): Pr
     SHARDMESH_LOG_LEVEL: process.env['SHARDMESH_LOG_LEVEL'] ?? options.logLevel ?? 'warn',
   };
   const start = { logs, env, readyTimeoutMs: options.readyTimeoutMs ?? 60_000 };
+  const extra = options.routerArgs ?? [];
+  // A local mesh is for development and tests: `shardmesh up`'s dev policy unless told otherwise.
+  const policy = extra.includes('--policy') || extra.includes('--dev-policy') ? [] : ['--dev-policy'];
   const routerArgs = (port: number): string[] => [
     'router',
     ...common,
     '--port',
     String(port),
-    ...(options.routerArgs ?? []),
+    ...policy,
+    ...extra,
   ];
   let router = await startChildService('router', routerArgs(options.routerPort ?? 0), start);
   const shards = new Map<string, ChildService>();

@@ -71,8 +71,25 @@ describe('authentication at the router', () => {
     const models = path.join(work, 'models');
     await mkdir(models);
     const registry = `embedded:${path.join(work, 'registry')}`;
+    // Authorization is not what this file tests: every authenticated caller may do everything.
+    const policy = path.join(work, 'policy.json');
+    await writeFile(
+      policy,
+      JSON.stringify({
+        version: 1,
+        rules: [
+          {
+            principals: [{ spiffe: 'spiffe://*/*/*' }, { claim: 'iss', equals: ISSUER }],
+            verbs: ['*'],
+            models: ['*'],
+          },
+        ],
+      }),
+    );
     const common = [
       'router',
+      '--policy',
+      policy,
       '--models',
       models,
       '--certs',

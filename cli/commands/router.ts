@@ -1,4 +1,4 @@
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import path from 'node:path';
 import { TLS_MIN_VERSIONS, type TlsMinVersion } from '../../certs/credentials.js';
 import { storeTlsFiles } from '../../certs/store.js';
@@ -111,8 +111,20 @@ export function registerRouterCommand(program: Command): void {
       parseChoice(TLS_MIN_VERSIONS),
       'TLSv1.3',
     )
+    .addOption(
+      new Option(
+        '--policy <file>',
+        'who may call what, and how much: a policy file (JSON or YAML; re-read when it changes). Without it or --dev-policy every call is denied',
+      ).conflicts('devPolicy'),
+    )
+    .option(
+      '--dev-policy',
+      "shardmesh up's built-in policy: every client identity and every dev token may do everything, no quotas (for development)",
+    )
     .action(
       async (o: {
+        policy?: string;
+        devPolicy?: boolean;
         jwks?: string;
         tokenIssuer?: string;
         tokenAudience?: string;
@@ -162,6 +174,8 @@ export function registerRouterCommand(program: Command): void {
             hedging: o.hedge === true,
             allowClientIdentities: o.allowClientIdentity,
             tlsMinVersion: o.tlsMinVersion,
+            ...(o.policy !== undefined ? { policy: { file: path.resolve(o.policy) } } : {}),
+            ...(o.devPolicy === true ? { policy: 'dev' as const } : {}),
             ...(o.jwks !== undefined || o.tokenIssuer !== undefined || o.tokenAudience !== undefined
               ? {
                   tokens: {

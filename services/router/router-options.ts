@@ -91,6 +91,14 @@ export interface RouterOptions {
   readonly allowClientIdentities?: readonly string[];
   /** Oldest TLS version clients may use. @default 'TLSv1.3' */
   readonly tlsMinVersion?: TlsMinVersion;
+
+  /**
+   * Who may do what, and how much (access/policy.ts): a policy file (JSON or YAML, re-read when it
+   * changes; an invalid new file keeps the old policy) or `'dev'`, the built-in dev policy of
+   * `shardmesh up` (access/dev-policy.ts). Without either every call is denied: authentication
+   * alone grants nothing. @default undefined (deny)
+   */
+  readonly policy?: { readonly file: string } | 'dev';
 }
 
 type Defaulted =

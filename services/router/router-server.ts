@@ -24,6 +24,11 @@ import { ShardClients } from './shard-clients.js';
 import { Authenticator } from './access/authenticator.js';
 import { JwksFile } from './access/jwks-file.js';
 import { parseSpiffePattern } from './access/spiffe-pattern.js';
+import { devPolicy } from './access/dev-policy.js';
+import { compilePolicy } from './access/policy.js';
+import { PolicyAuthorizer } from './access/policy-authorizer.js';
+import { PolicyFile, type PolicySource } from './access/policy-file.js';
+import { PolicyQuotas } from './access/quotas.js';
 
 export interface RunningRouter {
   readonly port: number;
@@ -52,6 +57,14 @@ export async function startRouter(
     allowedClientIdentities: o.allowClientIdentities.map(parseSpiffePattern),
     ...(o.tokens && jwks ? { tokens: { ...o.tokens, keys: jwks } } : {}),
   });
+  const policyFile = typeof o.policy === 'object' ? await PolicyFile.open(o.policy.file, log) : undefined;
+  const policy: PolicySource = policyFile ?? {
+    current:
+      o.policy === 'dev'
+        ? devPolicy()
+        : compilePolicy({ version: 1, rules: [] }, '(no policy: every call is denied)'),
+  };
+  if (o.policy === undefined) log.warn('no --policy: every call will be denied (PERMISSION_DENIED)');
   const catalog = new ModelCatalog(o.modelRepository);
   await catalog.reload();
   const clients = new ShardClients(tls);
@@ -114,7 +127,11 @@ export async function startRouter(
       budget: new ByteBudget(o.maxInflightBytes, 'router'),
       log,
       version,
-      access: { authenticator },
+      access: {
+        authenticator,
+        authorizer: new PolicyAuthorizer(policy, log),
+        quotas: new PolicyQuotas(policy, log),
+      },
     }),
   );
   server.addService(loadHealthPackage().service.service, health.implementation());
@@ -152,6 +169,7 @@ export async function startRouter(
       await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
       clients.close();
       jwks?.close();
+      policyFile?.close();
     },
   };
 }

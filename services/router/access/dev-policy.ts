@@ -1,19 +1,21 @@
+import { DEV_TOKEN_ISSUER } from '../../../certs/dev-tokens.js';
 import { compilePolicy, type Policy, type PolicyDocument } from './policy.js';
 
-/** The `sub` of the bearer token `shardmesh up` issues for local use. */
+/** A `sub` for dev tokens (`shardmesh certs token --subject`); any subject is allowed by the dev policy. */
 export const DEV_TOKEN_SUBJECT = 'shardmesh-dev';
 
 /**
- * The policy `shardmesh up` runs with when no `--policy` is given: every `client` identity (in any
- * trust domain) and the dev token may do everything; router and shard certificates, and any other
- * token, nothing. No quotas. Outside `up` there is no default: no policy file, every call denied.
+ * The policy of `shardmesh up` and of `shardmesh router --dev-policy`: every `client` identity (in
+ * any trust domain) and every dev token (issued by `shardmesh up`'s dev key: `iss` is
+ * DEV_TOKEN_ISSUER, whatever its subject) may do everything; router and shard certificates, and
+ * any other token, nothing. No quotas. Without it or `--policy`, every call is denied.
  */
 export const DEV_POLICY_DOCUMENT: PolicyDocument = {
   version: 1,
   rules: [
     {
       name: 'dev: clients',
-      principals: [{ spiffe: 'spiffe://*/client/*' }, { subject: DEV_TOKEN_SUBJECT }],
+      principals: [{ spiffe: 'spiffe://*/client/*' }, { claim: 'iss', equals: DEV_TOKEN_ISSUER }],
       verbs: ['*'],
       models: ['*'],
     },
