@@ -80,7 +80,18 @@ describe('third-party Open Inference Protocol clients', () => {
     const registry = `embedded:${path.join(work, 'registry-2')}`;
     const router = await startChildService(
       'router-2',
-      ['router', '--registry', registry, '--models', TEST_MODELS_DIR, '--certs', certs.dir, '--port', '0'],
+      [
+        'router',
+        '--registry',
+        registry,
+        '--models',
+        TEST_MODELS_DIR,
+        '--certs',
+        certs.dir,
+        '--port',
+        '0',
+        '--dev-policy',
+      ],
       { logs: 'pipe', env: { ...process.env, SHARDMESH_LOG_LEVEL: 'info' } },
     );
     const log = new LogLines(router.process.stderr!);

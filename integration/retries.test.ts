@@ -65,7 +65,13 @@ describe('router retries, end to end', () => {
     };
     const common = (registryUrl: string, dir: string) =>
       ['--registry', registryUrl, '--models', dir, '--certs', certs.dir] as const;
-    router = await start('router', ['router', ...common(registry, routerModels), '--port', '0']);
+    router = await start('router', [
+      'router',
+      ...common(registry, routerModels),
+      '--port',
+      '0',
+      '--dev-policy',
+    ]);
     const shard = (name: string, registryUrl: string, ...serve: string[]) =>
       start(name, [
         'shard',

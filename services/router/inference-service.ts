@@ -8,6 +8,7 @@ import {
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
 import type { ByteBudget, Reservation } from '../../lib/byte-budget.js';
+import { undecodable } from '../../lib/grpc/v2-codec.js';
 import type { Plan } from '../../lib/plan/schema.js';
 import { ServiceError, toStatus } from '../../lib/grpc/service-error.js';
 import type { AccessControl, CallScope } from './access/access-control.js';
@@ -55,12 +56,19 @@ export interface InferenceServiceContext extends InferenceContext {
 
 type ModelRequest = { name: string; version: string };
 const about = (verb: 'metadata' | 'statistics') => (r: ModelRequest) => ({ verb, model: r });
-const inferScope = (r: InferRequest): CallScope => ({
-  verb: 'infer',
-  model: { name: r.model_name, version: r.model_version },
-  requestBytes: r.raw_input_contents.reduce((sum, b) => sum + b.length, 0),
-  requestId: r.id,
-});
+/**
+ * An undecodable message names no model and does no work (the handler refuses it with
+ * INVALID_ARGUMENT or an `error_message`): authentication only, so its refusal says what is wrong.
+ */
+const inferScope = (r: InferRequest): CallScope =>
+  undecodable(r) !== undefined
+    ? {}
+    : {
+        verb: 'infer',
+        model: { name: r.model_name, version: r.model_version },
+        requestBytes: r.raw_input_contents.reduce((sum, b) => sum + b.length, 0),
+        requestId: r.id,
+      };
 /** Each RPC's verb and model (principal.ts); the server-wide calls need authentication only. */
 const SCOPES: Record<string, (request: never) => CallScope> = {
   ServerLive: () => ({}),
