@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { DEV_TOKEN_ISSUER } from '../../../certs/dev-tokens.js';
 import { DEV_TOKEN_SUBJECT, devPolicy } from './dev-policy.js';
 import { compilePolicy, decide, loadPolicy, PolicyError, quotaFor, type PolicyDocument } from './policy.js';
 import type { Principal } from './principal.js';
@@ -136,16 +137,21 @@ void describe('decide: allow rules over a default deny', () => {
 void describe('the dev policy', () => {
   const dev = devPolicy();
   const infer = { name: 'any', version: '' };
-  it('lets client identities and the dev token do everything', () => {
+  it('lets client identities and dev tokens (any subject) do everything', () => {
     for (const verb of ['infer', 'metadata', 'statistics', 'admin'] as const) {
       assert.equal(decide(dev, cert('spiffe://shardmesh.local/client/demo'), verb, infer).allowed, true);
-      assert.equal(decide(dev, token(DEV_TOKEN_SUBJECT), verb, infer).allowed, true);
+      assert.equal(
+        decide(dev, token(DEV_TOKEN_SUBJECT, { iss: DEV_TOKEN_ISSUER }), verb, infer).allowed,
+        true,
+      );
+      assert.equal(decide(dev, token('demo', { iss: DEV_TOKEN_ISSUER }), verb, infer).allowed, true);
     }
   });
-  it('lets routers, shards and other tokens do nothing', () => {
+  it("lets routers, shards and other issuers' tokens do nothing", () => {
     for (const principal of [
       cert('spiffe://shardmesh.local/router/r'),
       cert('spiffe://shardmesh.local/shard/s'),
+      token(DEV_TOKEN_SUBJECT, { iss: 'https://issuer.example' }),
       token('someone'),
     ])
       assert.equal(decide(dev, principal, 'metadata', infer).allowed, false);
