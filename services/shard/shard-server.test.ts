@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -14,6 +14,7 @@ import type { Tensor, TensorSpec } from '../../lib/tensor/tensor.js';
 import type { Registration, Registry, ShardInstance } from '../../registry/registry.js';
 import type { ModelRunner } from './model-runner.js';
 import { startShard, type RunningShard } from './shard-server.js';
+import { replaceVersion } from '../../lib/plan/version-swap.js';
 import { inferOnce, TestShardStream, type CallOutcome } from './shard-test-stream.js';
 
 /**
@@ -267,4 +268,67 @@ void describe('shard drain on a real shard server', () => {
       }
     },
   );
+});
+
+void describe('a shard whose version is replaced while it loads', () => {
+  test('reads the plans again and loads the new version instead of failing on the removed files', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'shardmesh-swap-'));
+    try {
+      const quiet = (): void => undefined;
+      await runCertsInit({ dir: path.join(dir, 'certs') }, quiet);
+      await runCertsIssue({ dir: path.join(dir, 'certs'), role: 'shard', name: 'shard-0' }, quiet);
+      const versionDir = path.join(dir, 'models', 'm', '1');
+      const spec = { datatype: 'FP32', shape: [-1, 2] };
+      /** A version whose one partition file is `file`, written as `split` writes versions. */
+      const writeVersion = (file: string): Promise<void> =>
+        replaceVersion(versionDir, async (folder) => {
+          await writeFile(path.join(folder, file), 'weights');
+          await writeFile(
+            path.join(folder, 'plan.json'),
+            JSON.stringify({
+              name: 'm',
+              version: '1',
+              inputs: [{ name: 'x', ...spec }],
+              outputs: [{ name: 'y', ...spec }],
+              stages: [
+                {
+                  name: 'main',
+                  partitions: [{ file }],
+                  inputs: [{ name: 'x', scatter: { kind: 'replicate' } }],
+                  outputs: [{ name: 'y', gather: { kind: 'concat', axis: 0 } }],
+                },
+              ],
+            }),
+          );
+        });
+      await writeVersion('old.onnx');
+      const opened: string[] = [];
+      const registry = new MemoryRegistry();
+      const shard = await startShard(
+        {
+          name: 'shard-0',
+          modelRepository: path.join(dir, 'models'),
+          serve: [{ model: 'm', version: '1', stage: '*', partition: '*' }],
+          tls: storeTlsFiles(path.join(dir, 'certs'), 'shard-0'),
+          testRunDelayMs: 0,
+        },
+        registry,
+        createLogger('test', 'silent'),
+        {
+          // The first open finds a split replacing the version under it: the old file is gone.
+          openRunner: async (p) => {
+            if (opened.length === 0) await writeVersion('new.onnx');
+            opened.push(path.basename(p.file));
+            await readFile(p.file);
+            return new GatedRunner();
+          },
+        },
+      );
+      assert.deepEqual(opened, ['old.onnx', 'new.onnx']);
+      assert.equal(registry.live.size, 1, 'it registered, serving the new version');
+      await shard.drain();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -1,5 +1,6 @@
 import { MAX_SHARD_MESSAGE_BYTES } from '../../lib/grpc/shard-messages.js';
 import { randomUUID } from 'node:crypto';
+import { access } from 'node:fs/promises';
 import { Server, status as Status } from '@grpc/grpc-js';
 import {
   formatSpiffeId,
@@ -62,12 +63,6 @@ export async function startShard(
   const o = withShardDefaults(options);
   const tls = await loadTlsFiles(o.tls as TlsFiles);
   const ownIdentity = identityFromCertificate(tls.certPem as Buffer);
-  const served = await selectPartitions(o.modelRepository, o.serve as PartitionSelector[]);
-  if (served.length === 0)
-    throw new TypeError(
-      `--serve ${o.serve.map((s) => Object.values(s).join('/'))} matches no partition in ${o.modelRepository}`,
-    );
-  const catalog = new PartitionCatalog(served);
   const open =
     seams.openRunner ??
     ((p: ServedPartition) =>
@@ -75,12 +70,13 @@ export async function startShard(
         intraOpThreads: o.intraOpThreads,
         cpuMemArena: o.ortCpuMemArena,
       }));
-  await catalog.load(async (p) => {
+  const catalog = await loadServedPartitions(o, async (p) => {
     const runner = await open(p);
     return o.testRunDelayMs > 0 ? new DelayedRunner(runner, o.testRunDelayMs) : runner;
   });
   if (o.testRunDelayMs > 0)
     log.warn({ testRunDelayMs: o.testRunDelayMs }, 'TEST ONLY: every partition run is delayed');
+  const served = catalog.partitions;
   const instanceId = `${o.name}-${randomUUID().slice(0, 8)}`;
   const health = new HealthStatus([SHARD_SERVICE]);
   let draining = false;
@@ -202,4 +198,44 @@ export async function startShard(
     log.info({ cutOff: !allEnded }, 'shard stopped');
   };
   return { address, port, instanceId, drain: () => (drained ??= drain()) };
+}
+
+/** Times a shard reads the plans again when a version was replaced while it loaded. */
+const LOAD_ATTEMPTS = 3;
+
+/**
+ * Selects the partitions `o.serve` names and loads them. A `split` that replaces a served version
+ * between the shard reading its plan and opening its files removes the old files
+ * (lib/plan/version-swap.ts): then some selected file is gone, and the shard reads the plans again
+ * and loads the new version, rather than exiting. It never serves a mix: each attempt loads one
+ * selection, and a failed attempt's runners are closed.
+ */
+async function loadServedPartitions(
+  o: { readonly modelRepository: string; readonly serve: readonly object[] },
+  open: (p: ServedPartition) => Promise<ModelRunner>,
+): Promise<PartitionCatalog> {
+  for (let attempt = 1; ; attempt++) {
+    const served = await selectPartitions(o.modelRepository, o.serve as PartitionSelector[]);
+    if (served.length === 0)
+      throw new TypeError(
+        `--serve ${o.serve.map((s) => Object.values(s).join('/'))} matches no partition in ${o.modelRepository}`,
+      );
+    const catalog = new PartitionCatalog(served);
+    try {
+      await catalog.load(open);
+      return catalog;
+    } catch (error) {
+      await catalog.close();
+      const replaced = await Promise.all(
+        served.map((p) =>
+          access(p.file).then(
+            () => false,
+            () => true,
+          ),
+        ),
+      );
+      if (attempt < LOAD_ATTEMPTS && replaced.some(Boolean)) continue;
+      throw error;
+    }
+  }
 }
