@@ -59,6 +59,25 @@ class GatedRunner implements ModelRunner {
   }
 }
 
+/** plan.json of model `m` version 1: y = f(x), one partition whose file is `file`. */
+function planJson(file: string): string {
+  const spec = { datatype: 'FP32', shape: [-1, 2] };
+  return JSON.stringify({
+    name: 'm',
+    version: '1',
+    inputs: [{ name: 'x', ...spec }],
+    outputs: [{ name: 'y', ...spec }],
+    stages: [
+      {
+        name: 'main',
+        partitions: [{ file }],
+        inputs: [{ name: 'x', scatter: { kind: 'replicate' } }],
+        outputs: [{ name: 'y', gather: { kind: 'concat', axis: 0 } }],
+      },
+    ],
+  });
+}
+
 /** Keeps registrations in memory and says when each was withdrawn. */
 class MemoryRegistry implements Registry {
   readonly description = 'memory';
@@ -106,24 +125,7 @@ void describe('shard drain on a real shard server', () => {
     await runCertsIssue({ dir: path.join(dir, 'certs'), role: 'router', name: 'router' }, quiet);
     const planDir = path.join(dir, 'models', 'm', '1');
     await mkdir(planDir, { recursive: true });
-    const spec = { datatype: 'FP32', shape: [-1, 2] };
-    await writeFile(
-      path.join(planDir, 'plan.json'),
-      JSON.stringify({
-        name: 'm',
-        version: '1',
-        inputs: [{ name: 'x', ...spec }],
-        outputs: [{ name: 'y', ...spec }],
-        stages: [
-          {
-            name: 'main',
-            partitions: [{ file: 'never-opened.onnx' }],
-            inputs: [{ name: 'x', scatter: { kind: 'replicate' } }],
-            outputs: [{ name: 'y', gather: { kind: 'concat', axis: 0 } }],
-          },
-        ],
-      }),
-    );
+    await writeFile(path.join(planDir, 'plan.json'), planJson('never-opened.onnx'));
   });
 
   after(async () => {
@@ -278,28 +280,11 @@ void describe('a shard whose version is replaced while it loads', () => {
       await runCertsInit({ dir: path.join(dir, 'certs') }, quiet);
       await runCertsIssue({ dir: path.join(dir, 'certs'), role: 'shard', name: 'shard-0' }, quiet);
       const versionDir = path.join(dir, 'models', 'm', '1');
-      const spec = { datatype: 'FP32', shape: [-1, 2] };
       /** A version whose one partition file is `file`, written as `split` writes versions. */
       const writeVersion = (file: string): Promise<void> =>
         replaceVersion(versionDir, async (folder) => {
           await writeFile(path.join(folder, file), 'weights');
-          await writeFile(
-            path.join(folder, 'plan.json'),
-            JSON.stringify({
-              name: 'm',
-              version: '1',
-              inputs: [{ name: 'x', ...spec }],
-              outputs: [{ name: 'y', ...spec }],
-              stages: [
-                {
-                  name: 'main',
-                  partitions: [{ file }],
-                  inputs: [{ name: 'x', scatter: { kind: 'replicate' } }],
-                  outputs: [{ name: 'y', gather: { kind: 'concat', axis: 0 } }],
-                },
-              ],
-            }),
-          );
+          await writeFile(path.join(folder, 'plan.json'), planJson(file));
         });
       await writeVersion('old.onnx');
       const opened: string[] = [];
