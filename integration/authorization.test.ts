@@ -177,6 +177,34 @@ describe('authorization and quotas at the router', () => {
     for (let i = 0; i < 4; i++) assert.equal((await call('bob', 'ModelMetadata', 'mlp')).code, Status.OK);
   });
 
+  test('a router given no policy denies every call, and says so in its log', async () => {
+    const bare = await startChildService(
+      'router-without-policy',
+      [
+        'router',
+        ...['--models', TEST_MODELS_DIR, '--certs', certs.dir, '--port', '0'],
+        ...['--registry', `embedded:${path.join(work, 'registry-bare')}`],
+      ],
+      { logs: 'pipe', env: { ...process.env, SHARDMESH_LOG_LEVEL: 'info' } },
+    );
+    const bareLogs = ChildLogs.tap(bare);
+    try {
+      await bareLogs.waitFor('the warning that every call is denied', (l) =>
+        /every call will be denied/.test(String(l['msg'])),
+      );
+      const saved = router;
+      router = bare;
+      try {
+        denied(await call('carol', 'ModelMetadata', 'mlp'), 'metadata', 'mlp');
+        denied(await call('alice', 'ModelInfer', 'mlp'), 'infer', 'mlp');
+      } finally {
+        router = saved;
+      }
+    } finally {
+      await bare.stop(5_000);
+    }
+  });
+
   test('a changed policy file takes effect while the router runs; an invalid one keeps the last good policy', async () => {
     denied(await call('bob', 'ModelInfer', 'mlp'), 'infer', 'mlp');
     await writePolicy(policy(true));
