@@ -11,6 +11,7 @@ import * as grpc from '@grpc/grpc-js';
 
 import type { Identity } from './identity.js';
 import { formatSpiffeId, identityFromPeerCertificate, sameIdentity } from './identity.js';
+import { settleKeyPair } from './key-pair-file.js';
 
 /** Paths to PEM files. A client may leave out its own pair and dial without a certificate. */
 export interface TlsFiles {
@@ -48,6 +49,9 @@ export interface ServerTlsOptions extends TlsMaterial {
 
 export async function loadTlsFiles(files: TlsFiles): Promise<TlsMaterial> {
   checkPair(files.certFile, files.keyFile, 'certFile', 'keyFile');
+  // A `certs issue` killed between its renames is finished (or undone) before the pair is read.
+  if (files.certFile !== undefined && files.keyFile !== undefined)
+    await settleKeyPair({ certFile: files.certFile, keyFile: files.keyFile });
   const read = (path: string | undefined): Promise<Buffer | undefined> =>
     path === undefined ? Promise.resolve(undefined) : readFile(path);
   const [caPem, certPem, keyPem] = await Promise.all([

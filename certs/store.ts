@@ -15,7 +15,7 @@ import type { Identity } from './identity.js';
 import { formatSpiffeId, identityFromCertificate, sameIdentity, validateName } from './identity.js';
 import type { IssueOptions } from './issue.js';
 import { issueCertificate } from './issue.js';
-import { replaceFile } from './replace-file.js';
+import { writeKeyPair } from './key-pair-file.js';
 
 export const DEFAULT_CERTS_DIR = '.shardmesh/certs';
 export const DEFAULT_TRUST_DOMAIN = 'shardmesh.local';
@@ -114,8 +114,7 @@ export async function initCertificateAuthority(
   const trustDomain = options.trustDomain ?? DEFAULT_TRUST_DOMAIN;
   const ca = await createCertificateAuthority({ trustDomain, validityDays: options.validityDays });
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  await replaceFile(paths.keyFile, ca.keyPem, 0o600);
-  await replaceFile(paths.certFile, ca.certPem, 0o644);
+  await writeKeyPair(paths, ca.keyPem, ca.certPem);
   return { ...ca, trustDomain, ...paths, notAfter: expiry(ca.certPem), created: true };
 }
 
@@ -125,8 +124,7 @@ export async function issueToStore(dir: string, options: IssueToStoreOptions): P
   const identity = { trustDomain: ca.trustDomain, role: options.role, name: options.name };
   if (!options.force) await refuseToClobber(files.certFile, identity);
   const issued = await issueCertificate(ca, options);
-  await replaceFile(files.keyFile, issued.keyPem, 0o600);
-  await replaceFile(files.certFile, issued.certPem, 0o644);
+  await writeKeyPair(files, issued.keyPem, issued.certPem);
   return { ...files, identity: issued.identity, notAfter: issued.notAfter };
 }
 
