@@ -78,7 +78,7 @@ async function executeStage(
   ctx: ExecutionContext,
 ): Promise<Map<string, Tensor>> {
   const parts = scatter(stage, available);
-  const { gather, run } = partitionsToRun(stage, parts);
+  const { result, gather, run } = partitionsToRun(stage, parts);
   if (run.length === 1) {
     // Alone, the partition runs on the request's own signal: nothing else to stop if it fails.
     await runPartition(plan, stage, run[0]!, parts[run[0]!]!, gather, ctx);
@@ -103,7 +103,7 @@ async function executeStage(
     }
   }
   try {
-    return gather.stage.result();
+    return result.result();
   } catch (error) {
     throw gatherStatus(error);
   }
@@ -118,24 +118,19 @@ async function executeStage(
 function partitionsToRun(
   stage: StagePlan,
   parts: readonly Tensor[][],
-): { gather: PartitionGather & { stage: StageGather }; run: number[] } {
+): { result: StageGather; gather: PartitionGather; run: number[] } {
   const all = parts.map((_, p) => p);
   const run = skipsEmptySlices(stage) ? all.filter((p) => parts[p]!.every((t) => t.data.length > 0)) : all;
   if (run.length === all.length) {
+    // The usual case: the stage's own gather, no index mapping on the request path.
     const whole = new StageGather(stage);
-    return {
-      gather: { stage: whole, sink: (p) => whole.sink(p), partitionDone: (p) => whole.partitionDone(p) },
-      run,
-    };
+    return { result: whole, gather: whole, run };
   }
   const some = new StageGather({ ...stage, partitions: run.map((p) => stage.partitions[p]!) });
   const slot = new Map(run.map((p, i) => [p, i]));
   return {
-    gather: {
-      stage: some,
-      sink: (p) => some.sink(slot.get(p)!),
-      partitionDone: (p) => some.partitionDone(slot.get(p)!),
-    },
+    result: some,
+    gather: { sink: (p) => some.sink(slot.get(p)!), partitionDone: (p) => some.partitionDone(slot.get(p)!) },
     run,
   };
 }
