@@ -5,7 +5,8 @@
 //
 //   node dist/bench/probes/router-hop.js --model cls|mlp --concurrency 1,16 --seconds 8
 //   node dist/bench/probes/router-hop.js --model outer --concurrency 1 --seconds 15
-//   ... --profile DIR   writes the router's .cpuprofile of each measured phase into DIR
+//   ... --profile DIR   writes the router's and each shard's .cpuprofile of each measured phase
+//                       into DIR (router-*.cpuprofile, shard-N-*.cpuprofile)
 //
 // Prints one JSON object per phase on stdout. Not part of the bench suites; never asserts timing.
 
@@ -62,7 +63,8 @@ if (dir) {
       session.post('Profiler.enable', () => session.post('Profiler.start'));
     } else {
       session.post('Profiler.stop', (err, { profile }) => {
-        writeFileSync(dir + '/router-' + Date.now() + '.cpuprofile', JSON.stringify(profile));
+        const role = process.env.PROBE_ROLE ?? 'router';
+        writeFileSync(dir + '/' + role + '-' + Date.now() + '.cpuprofile', JSON.stringify(profile));
       });
     }
     running = !running;
@@ -103,14 +105,18 @@ async function main(): Promise<void> {
   }
   process.env['PROBE_GC_FILE'] = gcFile;
   const partitions = Math.max(...plan.stages.map((s) => s.partitions.length));
-  const noOptions = { NODE_OPTIONS: '' };
+  // Shards get the profiler (not the GC observer) only when profiling: it is what lets SIGUSR2 in.
+  const shardEnv = (p: number): Record<string, string> =>
+    args.profile
+      ? { PROBE_ROLE: `shard-${p}`, PROBE_GC_FILE: path.join(work, `gc-shard-${p}.jsonl`) }
+      : { NODE_OPTIONS: '' };
   const mesh = await startLocalMesh({
     certsDir: certs.dir,
     modelsDir: repo.root,
     shards: Array.from({ length: partitions }, (_, p) => ({
       name: `shard-${p}`,
       serve: [`${model}/1/*/${p}`],
-      env: noOptions,
+      env: shardEnv(p),
     })),
     models: [model],
   });
@@ -175,10 +181,11 @@ async function main(): Promise<void> {
       const router0 = cpuMs(routerPid);
       const shards0 = shardPids.map(cpuMs);
       responseBytes = 0;
-      if (args.profile) process.kill(routerPid, 'SIGUSR2');
+      const profiled = [routerPid, ...shardPids];
+      if (args.profile) for (const pid of profiled) process.kill(pid, 'SIGUSR2');
       const started = performance.now();
       const latencies = await run(c, Number(args.seconds));
-      if (args.profile) process.kill(routerPid, 'SIGUSR2');
+      if (args.profile) for (const pid of profiled) process.kill(pid, 'SIGUSR2');
       const elapsed = (performance.now() - started) / 1000;
       const t1 = Date.now();
       const routerCpu = cpuMs(routerPid) - router0;
