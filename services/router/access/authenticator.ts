@@ -4,6 +4,7 @@
 // one mTLS connection). A token that fails is refused even if the certificate would pass.
 import { status as Status, type Metadata } from '@grpc/grpc-js';
 import type { PeerCertificate } from 'node:tls';
+import { installPeerCertificateCache } from '../../../lib/grpc/peer-certificate-cache.js';
 import { ServiceError } from '../../../lib/grpc/service-error.js';
 import { CertificateRefused, certificatePrincipal } from './certificate-authentication.js';
 import type { Principal } from './principal.js';
@@ -37,6 +38,8 @@ export class Authenticator {
   readonly #verified: TokenCache;
 
   constructor(private readonly options: AuthenticatorOptions) {
+    // A connection's certificate is read once, not on each of its calls.
+    installPeerCertificateCache();
     this.#verified = new TokenCache(options.tokens?.clockToleranceSeconds ?? DEFAULT_CLOCK_TOLERANCE_SECONDS);
   }
 

@@ -1,0 +1,58 @@
+// grpc-js answers every server call's getAuthContext() by asking the TLS socket for the peer
+// certificate again (`getPeerCertificate()` builds a fresh object from the X.509 each time): on
+// the router that was 3 % of its busy time per request, for a certificate that cannot change
+// while the connection lives. This keeps the first answer per TLS 1.3 socket and hands it to every
+// later call on that connection. TLS 1.2 may renegotiate a connection (with another certificate),
+// so a TLS 1.2 socket is asked each time, as grpc-js does.
+//
+// Installed only on the grpc-js version it was checked against, and only when the method reads
+// as expected; otherwise nothing changes (`installPeerCertificateCache` says which).
+
+import { createRequire } from 'node:module';
+import { TLSSocket, type PeerCertificate } from 'node:tls';
+
+const GRPC_JS_VERSION = '1.14.7';
+
+/** grpc-js's AuthContext: what getAuthContext() returns. Callers only read it. */
+interface AuthContext {
+  transportSecurityType?: string;
+  sslPeerCertificate?: PeerCertificate;
+}
+
+interface Call {
+  stream: { session?: { socket?: unknown } };
+  getAuthContext(): AuthContext;
+}
+
+const contexts = new WeakMap<TLSSocket, Readonly<AuthContext>>();
+
+let installed: boolean | undefined;
+
+/** Installs the per-connection cache on grpc-js's server calls, once; false when it could not. */
+export function installPeerCertificateCache(): boolean {
+  if (installed !== undefined) return installed;
+  installed = false;
+  const require = createRequire(import.meta.url);
+  const version = (require('@grpc/grpc-js/package.json') as { version: string }).version;
+  if (version !== GRPC_JS_VERSION) return false;
+  const { BaseServerInterceptingCall } = require('@grpc/grpc-js/build/src/server-interceptors.js') as {
+    BaseServerInterceptingCall?: { prototype: Call };
+  };
+  const proto = BaseServerInterceptingCall?.prototype;
+  const original = proto?.getAuthContext;
+  if (!proto || typeof original !== 'function' || !/getPeerCertificate\(\)/.test(original.toString()))
+    return false;
+  proto.getAuthContext = function (this: Call): AuthContext {
+    const socket = this.stream.session?.socket;
+    if (!(socket instanceof TLSSocket) || socket.getProtocol() !== 'TLSv1.3') return original.call(this);
+    let context = contexts.get(socket);
+    if (context === undefined) {
+      context = Object.freeze(original.call(this));
+      // Only a finished, verified handshake is worth keeping; grpc-js answers {} before that.
+      if (context.sslPeerCertificate !== undefined) contexts.set(socket, context);
+    }
+    return context;
+  };
+  installed = true;
+  return true;
+}
