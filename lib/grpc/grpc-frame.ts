@@ -14,33 +14,41 @@
  * is not installed and everything still works, one copy slower: `installFramePatch` says which.
  */
 import { createRequire } from 'node:module';
+import { releaseFrame, takeFrameBuffer } from './frame-pool.js';
 import { installServerFraming, markFramable } from './server-framing.js';
 
 const PREFIX_BYTES = 5;
 
-/** Messages written with their prefix in front, by identity: only these skip grpc-js's copy. */
-const prefixed = new WeakSet<Buffer>();
-
-const nothingAfterWrite = (): void => undefined;
+/** Messages written with their prefix in front -> their whole frame: only these skip grpc-js's copy. */
+const frames = new WeakMap<Buffer, Buffer>();
 
 /**
  * A buffer for a message of `length` bytes with room for the gRPC prefix in front, filled in.
- * Returns the message part; write the message into it.
+ * Returns the message part; write the message into it. Large frames come from the frame pool
+ * (frame-pool.ts): a server hands them back itself once grpc-js has written them; a client
+ * that writes one should call `releaseFramedMessage` from its write callback.
  */
 export function framedMessage(length: number): Buffer {
-  const frame = Buffer.allocUnsafe(PREFIX_BYTES + length);
+  const frame = takeFrameBuffer(PREFIX_BYTES + length);
   frame[0] = 0;
   frame.writeUInt32BE(length, 1);
   const message = frame.subarray(PREFIX_BYTES);
-  prefixed.add(message);
-  // Never reused, so nothing waits for its write.
-  return markFramable(message, nothingAfterWrite);
+  frames.set(message, frame);
+  return markFramable(message, () => releaseFrame(frame));
+}
+
+/**
+ * Hands a message from `framedMessage` back for reuse once its bytes are written (the write's
+ * callback): the caller must not touch it afterwards. Any other buffer is ignored.
+ */
+export function releaseFramedMessage(message: Buffer): void {
+  const frame = frames.get(message);
+  if (frame !== undefined) releaseFrame(frame);
 }
 
 /** The whole frame of a message from `framedMessage`, or undefined for any other buffer. */
 function frameOf(message: Buffer): Buffer | undefined {
-  if (!prefixed.has(message)) return undefined;
-  return Buffer.from(message.buffer, message.byteOffset - PREFIX_BYTES, message.length + PREFIX_BYTES);
+  return frames.get(message);
 }
 
 type WriteMessage = (this: unknown, message: Buffer, compress: boolean) => Promise<Buffer>;

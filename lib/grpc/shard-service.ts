@@ -30,7 +30,9 @@ export const shardServiceDefinition: ServiceDefinition<{
     path: SHARD_INFER_PATH,
     requestStream: true,
     responseStream: true,
-    requestSerialize: serializeShardRequest,
+    // A router serializes its messages itself (to reuse their frames); anything else is encoded here.
+    requestSerialize: (m: ShardRequestMessage | Buffer) =>
+      Buffer.isBuffer(m) ? m : serializeShardRequest(m),
     requestDeserialize: deserializeShardRequest,
     responseSerialize: serializeShardResponse,
     responseDeserialize: deserializeShardResponse,

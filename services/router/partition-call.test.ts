@@ -3,6 +3,7 @@ import { EventEmitter } from 'node:events';
 import { test } from 'node:test';
 import { status as Status } from '@grpc/grpc-js';
 import { isGrpcError, ServiceError } from '../../lib/grpc/service-error.js';
+import { deserializeShardRequest } from '../../lib/grpc/shard-codec.js';
 import type { ShardRequestMessage, ShardResponseMessage } from '../../lib/grpc/shard-messages.js';
 import type { ShardInstance } from '../../registry/registry.js';
 import { callPartition, type PartitionCall } from './partition-call.js';
@@ -12,8 +13,9 @@ import { MuxStream, type InferDuplex } from './shard-stream-pool.js';
 /** A shard stream that records what the router writes and answers only when the test says. */
 class FakeDuplex extends EventEmitter {
   readonly written: ShardRequestMessage[] = [];
-  write(m: ShardRequestMessage): boolean {
-    this.written.push(m);
+  /** MuxStream writes serialized frames; the fake reads them back as messages. */
+  write(frame: Buffer): boolean {
+    this.written.push(deserializeShardRequest(frame));
     return true;
   }
   end(): void {}

@@ -43,6 +43,11 @@ export class ShardClients {
         'grpc.max_receive_message_length': MAX_SHARD_MESSAGE_BYTES,
         'grpc.max_send_message_length': MAX_SHARD_MESSAGE_BYTES,
         'grpc.keepalive_time_ms': 30_000,
+        // The router retries partitions itself (retry-policy.ts). Without a retry buffer grpc-js
+        // commits each stream at once and reports a write done only when its bytes have left,
+        // which is when MuxStream may reuse the frame (with a buffer it reports at once).
+        'grpc.enable_retries': 0,
+        'grpc.per_rpc_retry_buffer_size': 0,
         // HTTP/2's default 64 KiB window makes a shard wait for a WINDOW_UPDATE every 64 KiB of output.
         'grpc-node.flow_control_window': FLOW_CONTROL_WINDOW_BYTES,
       }) as unknown as ShardClient;

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { test } from 'node:test';
 import { status as Status, type ServiceError as GrpcError } from '@grpc/grpc-js';
+import { deserializeShardRequest } from '../../lib/grpc/shard-codec.js';
 import type { ShardRequestMessage, ShardResponseKind } from '../../lib/grpc/shard-messages.js';
 import { grpcError, MuxStream, ShardStreamPool, type InferDuplex } from './shard-stream-pool.js';
 
@@ -11,8 +12,9 @@ class FakeDuplex extends EventEmitter {
   ended = false;
   full = false;
 
-  write(m: ShardRequestMessage): boolean {
-    this.written.push(m);
+  /** MuxStream writes serialized frames; the fake reads them back as messages. */
+  write(frame: Buffer): boolean {
+    this.written.push(deserializeShardRequest(frame));
     return !this.full;
   }
 

@@ -4,6 +4,8 @@ import {
   type ClientDuplexStream,
   type ServiceError as GrpcError,
 } from '@grpc/grpc-js';
+import { releaseFramedMessage } from '../../lib/grpc/grpc-frame.js';
+import { serializeShardRequest } from '../../lib/grpc/shard-codec.js';
 import type {
   ShardRequestKind,
   ShardRequestMessage,
@@ -11,7 +13,11 @@ import type {
   ShardResponseMessage,
 } from '../../lib/grpc/shard-messages.js';
 
-export type InferDuplex = ClientDuplexStream<ShardRequestMessage, ShardResponseMessage>;
+/**
+ * A `Shard.Infer` stream as the router writes it: messages serialized by the caller
+ * (`serializeShardRequest`), so their frames can go back to the frame pool once written.
+ */
+export type InferDuplex = ClientDuplexStream<ShardRequestMessage | Buffer, ShardResponseMessage>;
 
 /** What a call on a shared stream hears: its own messages, or the stream's failure. */
 export interface CallListener {
@@ -82,14 +88,14 @@ export class MuxStream {
   /** Gives a call up: the shard stops it (CANCELLED or DEADLINE_EXCEEDED) and sends nothing more. */
   cancel(id: number, code: Status): void {
     if (!this.#calls.delete(id) || this.#dead) return;
-    this.stream.write({ call_id: id, kind: 'cancel', cancel: { code } });
+    this.#send({ call_id: id, kind: 'cancel', cancel: { code } });
   }
 
   /** Sends a message of call `id`; resolves when the stream can take more (or has died). */
   async write(id: number, message: ShardRequestKind): Promise<void> {
     while (this.#blocked) await this.#blocked;
     if (this.#dead) return;
-    if (this.stream.write({ ...message, call_id: id } as ShardRequestMessage)) return;
+    if (this.#send({ ...message, call_id: id } as ShardRequestMessage)) return;
     this.#blocked ??= new Promise<void>((resolve) => {
       this.#unblock = () => {
         this.#blocked = undefined;
@@ -99,6 +105,16 @@ export class MuxStream {
       this.stream.once('drain', this.#unblock);
     });
     await this.#blocked;
+  }
+
+  /**
+   * Writes one message; its frame goes back to the pool when grpc-js reports it written (the
+   * shard channel is created without grpc-js's retry buffer, so that is when the bytes have left:
+   * shard-clients.ts). Returns false when the stream wants the writer to wait for 'drain'.
+   */
+  #send(message: ShardRequestMessage): boolean {
+    const frame = serializeShardRequest(message);
+    return this.stream.write(frame, () => releaseFramedMessage(frame));
   }
 
   /** Half-closes: the shard finishes the calls open on it, then ends the stream. */
