@@ -1,0 +1,157 @@
+/**
+ * The floor under the router: what one gRPC unary call costs a Node server that does nothing but
+ * answer, over mutual TLS, with the bench's classifier sizes (110 KiB request, 16-byte answer).
+ * Two servers, each a child process so its CPU is its own: grpc-js with pass-through
+ * serializers (the least any grpc-js handler can cost), and node:http2 with gRPC's framing
+ * written by hand (what dropping grpc-js could reach). The client is grpc-js in this process.
+ * The router does at least one such call in and one out per request, so twice the grpc-js figure
+ * is a floor for its CPU per request on the stack it uses.
+ *
+ *   node dist/bench/probes/grpc-floor.js [--seconds 6] [--concurrency 1,16] [--request-bytes 112640]
+ *
+ * Prints one JSON line per server and concurrency. Not part of `npm run bench`; asserts nothing.
+ */
+import { fork } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import http2 from 'node:http2';
+import { parseArgs } from 'node:util';
+import * as grpc from '@grpc/grpc-js';
+import { createCertificateAuthority } from '../../certs/authority.js';
+import { channelCredentials, serverCredentials } from '../../certs/credentials.js';
+import { issueCertificate } from '../../certs/issue.js';
+
+const { values: args } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '6' },
+    concurrency: { type: 'string', default: '1,16' },
+    'request-bytes': { type: 'string', default: String(3 * 48 * 192 * 4) },
+    serve: { type: 'string' },
+  },
+});
+
+const PATH = '/floor.Echo/Call';
+const ANSWER = Buffer.alloc(16, 1);
+const identity = (b: Buffer): Buffer => b;
+
+interface Pki {
+  caPem: string;
+  certPem: string;
+  keyPem: string;
+}
+
+/** The server side, run in a child: listens, sends its port to the parent. */
+async function serve(kind: string, pki: Pki): Promise<void> {
+  if (kind === 'grpc-js') {
+    const server = new grpc.Server();
+    const definition: grpc.ServiceDefinition = {
+      Call: {
+        path: PATH,
+        requestStream: false,
+        responseStream: false,
+        requestSerialize: identity,
+        requestDeserialize: identity,
+        responseSerialize: identity,
+        responseDeserialize: identity,
+      },
+    };
+    server.addService(definition, {
+      Call: (_call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) =>
+        callback(null, ANSWER),
+    });
+    server.bindAsync('127.0.0.1:0', serverCredentials({ ...pki, requireClientCert: true }), (error, port) =>
+      process.send!(error ? { error: String(error) } : { port }),
+    );
+    return;
+  }
+  const framed = Buffer.concat([Buffer.from([0, 0, 0, 0, ANSWER.length]), ANSWER]);
+  const server = http2.createSecureServer({
+    ca: pki.caPem,
+    cert: pki.certPem,
+    key: pki.keyPem,
+    requestCert: true,
+    rejectUnauthorized: true,
+    minVersion: 'TLSv1.3',
+    settings: { initialWindowSize: 16 << 20 },
+  });
+  server.on('stream', (stream) => {
+    stream.on('data', () => undefined);
+    stream.on('end', () => {
+      stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
+      stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0' }));
+      stream.end(framed);
+    });
+  });
+  server.listen(0, '127.0.0.1', () => {
+    const address = server.address();
+    process.send!({ port: typeof address === 'object' && address ? address.port : 0 });
+  });
+}
+
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+async function measure(kind: string, pki: Pki, client: Pki): Promise<void> {
+  const child = fork(new URL(import.meta.url).pathname, ['--serve', kind], { stdio: 'inherit' });
+  child.send(pki);
+  const port = await new Promise<number>((resolve, reject) =>
+    child.once('message', (m: { port?: number; error?: string }) =>
+      m.port ? resolve(m.port) : reject(new Error(m.error)),
+    ),
+  );
+  const channel = new grpc.Client(`127.0.0.1:${port}`, channelCredentials(client), {
+    'grpc-node.flow_control_window': 16 << 20,
+  });
+  const request = Buffer.alloc(Number(args['request-bytes']), 3);
+  const once = (): Promise<void> =>
+    new Promise((resolve, reject) =>
+      channel.makeUnaryRequest(PATH, identity, identity, request, (e) => (e ? reject(e) : resolve())),
+    );
+  const run = async (concurrency: number, seconds: number): Promise<number[]> => {
+    const latencies: number[] = [];
+    const until = performance.now() + seconds * 1000;
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (performance.now() < until) {
+          const t = performance.now();
+          await once();
+          latencies.push(performance.now() - t);
+        }
+      }),
+    );
+    return latencies.sort((a, b) => a - b);
+  };
+  for (const concurrency of args.concurrency!.split(',').map(Number)) {
+    await run(concurrency, 2);
+    const cpu0 = cpuMs(child.pid!);
+    const latencies = await run(concurrency, Number(args.seconds));
+    const cpu = cpuMs(child.pid!) - cpu0;
+    console.log(
+      JSON.stringify({
+        server: kind,
+        concurrency,
+        calls: latencies.length,
+        p50Ms: +latencies[Math.floor(latencies.length / 2)]!.toFixed(3),
+        callsPerSecond: Math.round(latencies.length / Number(args.seconds)),
+        serverCpuMsPerCall: +(cpu / latencies.length).toFixed(3),
+      }),
+    );
+  }
+  channel.close();
+  child.kill();
+}
+
+if (args.serve) {
+  process.once('message', (pki: Pki) => void serve(args.serve!, pki));
+} else {
+  const ca = await createCertificateAuthority({ trustDomain: 'floor.local' });
+  const server = await issueCertificate(ca, { role: 'router', name: 'floor' });
+  const client = await issueCertificate(ca, { role: 'client', name: 'floor' });
+  const pki = (leaf: typeof server): Pki => ({
+    caPem: ca.certPem,
+    certPem: leaf.certPem,
+    keyPem: leaf.keyPem,
+  });
+  for (const kind of ['grpc-js', 'node-http2']) await measure(kind, pki(server), pki(client));
+}
