@@ -1,10 +1,10 @@
 import { credentials, type Client, type ClientUnaryCall, type Metadata } from '@grpc/grpc-js';
 import { callMetadata, deadlineOf, type CallOptions } from './call-options.js';
 import { resolveOptions, type ConnectOptions, type ResolvedOptions } from './client-options.js';
-import { isDataType, type DataType } from './datatypes.js';
+import type { DataType } from './datatypes.js';
 import { buildInferRequest, type InferInputs, type RequestOptions } from './infer-request.js';
 import { InferResult, type InferResponseMessage } from './infer-result.js';
-import { InferStream, type StreamOptions } from './infer-stream.js';
+import { InferStream, type OpenStream, type StreamOptions } from './infer-stream.js';
 import { inferenceService } from './proto-package.js';
 import { cancelledError, retrying } from './retry-policy.js';
 import { toShardmeshError } from './shardmesh-error.js';
@@ -101,7 +101,8 @@ export class ShardmeshClient {
     }>('ModelMetadata', request, options);
     const tensor = (t: TensorMetadataMessage): TensorMetadata => ({
       name: t.name,
-      datatype: isDataType(t.datatype) ? t.datatype : (t.datatype as DataType),
+      // As the server names it; an unknown name passes through for the caller to judge.
+      datatype: t.datatype as DataType,
       shape: t.shape.map(Number),
     });
     return { ...m, inputs: m.inputs.map(tensor), outputs: m.outputs.map(tensor) };
@@ -125,7 +126,7 @@ export class ShardmeshClient {
   async stream(options: StreamOptions = {}): Promise<InferStream> {
     const deadlineMs = deadlineOf(options, undefined);
     const metadata = await callMetadata(options, this.options.token);
-    const open = (this.raw as unknown as { ModelStreamInfer: InferStream['open'] }).ModelStreamInfer;
+    const open = (this.raw as unknown as { ModelStreamInfer: OpenStream }).ModelStreamInfer;
     return new InferStream(open.bind(this.raw), metadata, deadlineMs, options.signal);
   }
 

@@ -21,6 +21,9 @@ interface StreamResponseMessage {
 
 type Duplex = ClientDuplexStream<object, StreamResponseMessage>;
 
+/** grpc-js's ModelStreamInfer method, bound to its client. */
+export type OpenStream = (metadata: Metadata, options: { deadline?: Date }) => Duplex;
+
 /**
  * A ModelStreamInfer call. `send` writes requests; iterating (`for await`) yields one answer per
  * request in the order the server finishes them, matched by id. A request that fails answers
@@ -37,7 +40,7 @@ export class InferStream implements AsyncIterable<StreamAnswer> {
 
   /** @internal Made by `ShardmeshClient.stream()`. */
   constructor(
-    readonly open: (metadata: Metadata, options: { deadline?: Date }) => Duplex,
+    open: OpenStream,
     metadata: Metadata,
     deadlineMs: number | undefined,
     private readonly signal: AbortSignal | undefined,
