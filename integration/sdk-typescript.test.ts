@@ -13,13 +13,20 @@ import {
   signDevToken,
 } from '../certs/dev-tokens.js';
 import { storeTlsFiles } from '../certs/store.js';
+import { startChildService } from '../cli/child-service.js';
 import { PACKAGE_ROOT } from '../cli/paths.js';
 import type { Tensor as ProjectTensor } from '../lib/tensor/tensor.js';
 import type { PreparedRepository } from '../partition/models/demo-models.js';
 import { randomFloat32 } from '../partition/models/synthetic.js';
 import { relativeMaxError, runModel } from '../partition/verify/verify.js';
 import { ShardmeshClient, ShardmeshError, Status, type RetryEvent } from '../sdk/typescript/src/index.js';
-import { makeCertificates, prepareTestModels, startMesh, type Mesh } from './harness/mesh.js';
+import {
+  makeCertificates,
+  prepareTestModels,
+  startMesh,
+  TEST_MODELS_DIR,
+  type Mesh,
+} from './harness/mesh.js';
 
 /** How long the slow shard (outer's partition 1) holds every run, so a test can abort mid-call. */
 const SLOW_RUN_DELAY_MS = 3_000;
@@ -28,7 +35,7 @@ const SLOW_RUN_DELAY_MS = 3_000;
  * The TypeScript SDK (`sdk/typescript`) against a real router and shards with mTLS and dev
  * tokens. shard-0 serves every model's partition 0; `mlp`'s partition 1 has no shard until the
  * retry test starts one (`ensureMlp` starts it for a test run on its own); shard-slow serves
- * `outer`'s partition 1 with a run delay.
+ * `outer`'s partition 1 with a run delay. The quota test starts a second router of its own.
  */
 describe('TypeScript SDK against a live mesh', () => {
   let certs: Awaited<ReturnType<typeof makeCertificates>>;
@@ -122,6 +129,59 @@ describe('TypeScript SDK against a live mesh', () => {
     }
     assert.ok(retries.length >= 1);
     assert.deepEqual([...new Set(retries.map((r) => r.error.codeName))], ['UNAVAILABLE']);
+  });
+
+  test("RESOURCE_EXHAUSTED is retried after the router's grpc-retry-pushback-ms, and only then", async () => {
+    // A second router on the same registry whose policy gives each client one request per 250 ms.
+    const work = await mkdtemp(path.join(tmpdir(), 'shardmesh-sdk-quota-'));
+    const policyFile = path.join(work, 'policy.json');
+    const client = [{ spiffe: 'spiffe://*/client/*' }];
+    await writeFile(
+      policyFile,
+      JSON.stringify({
+        version: 1,
+        rules: [{ principals: client, verbs: ['*'], models: ['*'] }],
+        quotas: [{ principals: client, quota: { requestsPerSecond: 4, requestsBurst: 1 } }],
+      }),
+    );
+    const router = await startChildService(
+      'router-quota',
+      [
+        'router',
+        ...['--registry', mesh.registryUrl, '--models', TEST_MODELS_DIR, '--certs', certs.dir],
+        ...['--port', '0', '--policy', policyFile],
+      ],
+      { logs: 'ignore' },
+    );
+    const connect = (attempts: number) =>
+      ShardmeshClient.connect(`127.0.0.1:${router.port}`, {
+        tls: storeTlsFiles(certs.dir, 'client'),
+        retry: { attempts },
+      });
+    const once = await connect(1);
+    const retrying = await connect(5);
+    try {
+      await once.modelMetadata('mlp');
+      await assert.rejects(once.modelMetadata('mlp'), (e: unknown) => {
+        failsWith(Status.RESOURCE_EXHAUSTED)(e);
+        assert.ok((e as ShardmeshError).retryPushbackMs! > 0, (e as Error).message);
+        return true;
+      });
+      const retries: RetryEvent[] = [];
+      const onRetry = (event: RetryEvent): number => retries.push(event);
+      for (let i = 0; i < 3; i++)
+        assert.equal((await retrying.modelMetadata('mlp', { onRetry })).name, 'mlp');
+      assert.ok(retries.length >= 2, `${retries.length} retries`);
+      for (const r of retries) {
+        assert.equal(r.error.codeName, 'RESOURCE_EXHAUSTED');
+        assert.equal(r.delayMs, r.error.retryPushbackMs);
+      }
+    } finally {
+      once.close();
+      retrying.close();
+      await router.stop(5_000);
+      await rm(work, { recursive: true, force: true });
+    }
   });
 
   test('with mTLS: readiness, metadata, and an inference that matches in-process ONNX Runtime', async () => {
