@@ -7,7 +7,7 @@ import tseslint from 'typescript-eslint';
  * with a top-level folder). Tests beside code follow their folder's rules; the exceptions below
  * say why.
  */
-const FOLDERS = ['lib', 'registry', 'certs', 'services', 'partition', 'cli', 'integration', 'bench'];
+const FOLDERS = ['lib', 'registry', 'certs', 'services', 'partition', 'cli', 'integration', 'bench', 'sdk'];
 
 const LAYERS = [
   { folder: 'lib', mayImport: [] },
@@ -17,11 +17,13 @@ const LAYERS = [
   { folder: 'services/shard', mayImport: ['lib', 'registry', 'certs'], onnxRuntime: true },
   { folder: 'services/router', mayImport: ['lib', 'registry', 'certs'] },
   { folder: 'partition', mayImport: ['lib'], onnxRuntime: true },
-  // The command: everything above it in the table (not bench/, not integration/).
-  { folder: 'cli', mayImport: ['lib', 'registry', 'certs', 'services', 'partition'] },
+  // The command: everything above it in the table (not bench/, not integration/), and the SDK.
+  { folder: 'cli', mayImport: ['lib', 'registry', 'certs', 'services', 'partition', 'sdk'] },
   // Nothing imports integration/; it may import everything.
   { folder: 'integration', mayImport: FOLDERS },
   { folder: 'bench', mayImport: FOLDERS.filter((f) => f !== 'integration') },
+  // Client packages users install: they stand alone, with the protos copied in at pack time.
+  { folder: 'sdk', mayImport: [] },
 ];
 
 const design = 'design.md, "Folders"';
@@ -75,7 +77,20 @@ function layerConfig(files, patterns, ...extraPatterns) {
 const layer = (folder) => LAYERS.find((l) => l.folder === folder);
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', '.tools/', '.shardmesh/', 'scratch/', 'bench/results/', '*.js'] },
+  {
+    ignores: [
+      'dist/',
+      'node_modules/',
+      '.tools/',
+      '.shardmesh/',
+      'scratch/',
+      'bench/results/',
+      '*.js',
+      // What the SDK's prepack writes: its build and its copy of the protos.
+      'sdk/typescript/dist/',
+      'sdk/typescript/proto/',
+    ],
+  },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],
@@ -115,6 +130,14 @@ export default tseslint.config(
   ),
   // The one place that starts the OpenTelemetry SDK.
   layerConfig(['lib/telemetry/**/*.ts'], layerImports(layer('lib'), { telemetrySdk: true })),
+
+  // The TypeScript SDK is published on its own: nothing outside its src/ but Node's built-ins and
+  // the two gRPC packages its package.json depends on.
+  layerConfig(['sdk/typescript/**/*.ts'], layerImports(layer('sdk')), {
+    regex: '^(?!node:|@grpc/grpc-js$|@grpc/proto-loader$|\\./)',
+    message:
+      'sdk/typescript/ may import node: built-ins, @grpc/grpc-js, @grpc/proto-loader and its own src/ files only (it is published on its own).',
+  }),
 
   // Exceptions, each for one file and one reason.
   // The Consul registry is tested against a real Consul agent, whose launcher is the integration
