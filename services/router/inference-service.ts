@@ -22,6 +22,13 @@ function versionsOf(catalog: ModelCatalog, name: string, version: string): reado
   return version === '' ? catalog.plans.filter((p) => p.name === resolved.name) : [resolved];
 }
 
+/**
+ * The protocol extensions advertised, by Triton's names, only those served in full:
+ * `model_configuration` (ModelConfig) and `statistics` (ModelStatistics). Not `model_repository`:
+ * RepositoryIndex works, but its load and unload are UNIMPLEMENTED (shards load models; issue 13).
+ */
+export const EXTENSIONS: readonly string[] = ['model_configuration', 'statistics'];
+
 const DATA_TYPE = (datatype: string): string => `TYPE_${datatype === 'BYTES' ? 'STRING' : datatype}`;
 
 /** A call's cancellation: `signal` aborts when the client cancels while the call is still open. */
@@ -164,7 +171,7 @@ function unguardedService(ctx: InferenceServiceContext): UntypedServiceImplement
     ServerMetadata: unary(() => ({
       name: 'shardmesh',
       version: ctx.version,
-      extensions: ['model_repository', 'statistics'],
+      extensions: [...EXTENSIONS],
     })),
     ModelReady: unary((r: { name: string; version: string }) => ({
       ready: modelReady(ctx.catalog.resolve(r.name, r.version), ctx.table()),
