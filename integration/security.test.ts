@@ -139,6 +139,8 @@ describe('mutual TLS identities between router and shards', () => {
         assert.equal(error.code, Status.UNAVAILABLE);
         // The client learns that the partition failed, not the mesh's identities or addresses.
         assert.doesNotMatch(error.details, /spiffe:|127\.0\.0\.1|liar-/);
+        // What it gets instead: the request id the router's log lines carry (made up: none was sent).
+        assert.match(error.details, /\(request id "[0-9a-f-]{36}"\)$/);
         return true;
       },
     );

@@ -59,6 +59,9 @@ export function registerInferCommand(program: Command): void {
           const ms = performance.now() - started;
           // The router answers raw contents whatever form the inputs took (grpc_service.proto).
           const valuesOf = (i: number): number[] => {
+            const { name, datatype } = response.outputs[i]!;
+            if (datatype !== 'FP32')
+              throw new TypeError(`output ${name} is ${datatype}; infer prints FP32 outputs only`);
             const raw = response.raw_output_contents[i]!;
             return Array.from(new Float32Array(Uint8Array.from(raw).buffer));
           };
