@@ -8,7 +8,9 @@ import { storeTlsFiles } from '../certs/store.js';
 import { InferenceClient } from '../cli/inference-client.js';
 import { randomTensor } from '../partition/models/synthetic.js';
 import type { Tensor } from '../lib/tensor/tensor.js';
+import { loadTlsFiles } from '../certs/credentials.js';
 import { rawInferRequest, type InferResponse } from './harness/compare.js';
+import { frame, RawGrpcSession } from './harness/raw-grpc.js';
 import { makeCertificates, prepareTestModels, startMesh, type Mesh } from './harness/mesh.js';
 
 type StreamAnswer = {
@@ -157,6 +159,48 @@ describe('the public contract, on a real router and shards', () => {
       mesh.client.call('RepositoryModelUnload', { model_name: 'mlp' }),
       refused(Status.UNIMPLEMENTED, /SIGTERM/),
     );
+  });
+
+  test('each RPC checks the verb the proto names: metadata, statistics, admin; the server-wide ones none', async () => {
+    const denied: [string, object, string][] = [
+      ['ModelReady', { name: 'mlp', version: '' }, 'metadata'],
+      ['ModelMetadata', { name: 'mlp', version: '' }, 'metadata'],
+      ['ModelConfig', { name: 'mlp', version: '' }, 'metadata'],
+      ['ModelStatistics', { name: 'mlp', version: '' }, 'statistics'],
+      ['RepositoryIndex', {}, 'admin'],
+      ['RepositoryModelLoad', { model_name: 'mlp' }, 'admin'],
+      ['RepositoryModelUnload', { model_name: 'mlp' }, 'admin'],
+    ];
+    for (const [method, request, verb] of denied)
+      await assert.rejects(
+        limited.call(method, request),
+        refused(Status.PERMISSION_DENIED, new RegExp(`^permission denied: verb ${verb} on model`)),
+        method,
+      );
+    assert.equal((await limited.call<{ live: boolean }>('ServerLive', {})).live, true);
+    assert.equal((await limited.call<{ ready: boolean }>('ServerReady', {})).ready, true);
+    assert.equal((await limited.call<{ name: string }>('ServerMetadata', {})).name, 'shardmesh');
+  });
+
+  test("Triton's RPCs that shardmesh leaves out (shared memory, trace, logging) are UNIMPLEMENTED", async () => {
+    const session = new RawGrpcSession(mesh.address, await loadTlsFiles(storeTlsFiles(certs.dir, 'client')));
+    try {
+      for (const method of [
+        'SystemSharedMemoryStatus',
+        'CudaSharedMemoryRegister',
+        'TraceSetting',
+        'LogSettings',
+      ]) {
+        const result = await session.call(
+          `/inference.GRPCInferenceService/${method}`,
+          [frame(Buffer.alloc(0))],
+          10_000,
+        );
+        assert.equal(Status[result.code ?? -1], 'UNIMPLEMENTED', `${method}: ${result.details}`);
+      }
+    } finally {
+      session.close();
+    }
   });
 
   test('typed input contents are answered in raw_output_contents, the same bytes as a raw request gets', async () => {

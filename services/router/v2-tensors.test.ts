@@ -117,6 +117,10 @@ void describe('decodeInputs', () => {
       /"BF16" is not supported/,
     );
     assert.match(
+      invalid(() => decodeInputs(plan, withInput('x', { datatype: 'BYTES' }), []), 'x'),
+      /"BYTES" is not supported/,
+    );
+    assert.match(
       invalid(
         () =>
           decodeInputs(plan, withInput('n', { datatype: 'INT64', contents: { int64_contents: [1, 2] } }), []),
@@ -214,6 +218,16 @@ void describe('decodeInputs', () => {
     // An empty contents message is no contents.
     inputs[2] = { ...inputs[2], contents: { bool_contents: [] } };
     assert.equal(decodeInputs(plan, inputs, raw).size, 4);
+  });
+
+  void test('FP16 has no typed form: typed contents are refused, naming raw_input_contents', () => {
+    const half: Plan = { ...plan, inputs: [{ name: 'h', datatype: 'FP16', shape: [2] }] };
+    const h = { name: 'h', datatype: 'FP16', shape: [2] };
+    assert.match(
+      invalid(() => decodeInputs(half, [{ ...h, contents: { fp32_contents: [1, 2] } }], []), 'h'),
+      /FP16 has no typed contents; send it in raw_input_contents/,
+    );
+    assert.equal(decodeInputs(half, [h], [Buffer.alloc(4)]).get('h')!.data.length, 4);
   });
 
   void test('raw contents of the wrong count or byte size', () => {

@@ -164,6 +164,10 @@ function rawData(spec: TensorSpec, data: Buffer): Buffer {
 
 function typedData(spec: TensorSpec, contents: WireContents | null | undefined): Buffer {
   const field = CONTENTS_FIELD[spec.datatype];
+  if (!field)
+    throw invalidArgument(
+      `input ${quote(spec.name)}: ${spec.datatype} has no typed contents; send it in raw_input_contents`,
+    );
   const values = (field && (contents?.[field] as unknown[] | undefined)) ?? [];
   const count = elementCount(spec.shape);
   if (values.length !== count) {
