@@ -4,8 +4,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import forge from 'node-forge';
+import { parseCertificateAuthority } from '../certs/authority.js';
 import { loadTlsFiles } from '../certs/credentials.js';
-import { storeTlsFiles } from '../certs/store.js';
+import { loadCertificateAuthority, storeTlsFiles } from '../certs/store.js';
+import { sign } from '../certs/x509.js';
 import { startChildService, type ChildService } from '../cli/child-service.js';
 import { openRegistry } from '../registry/open-registry.js';
 import type { Registration } from '../registry/registry.js';
@@ -91,6 +94,28 @@ describe('mutual TLS identities between router and shards', () => {
       Status.NOT_FOUND,
       'a router gets past authentication to the partition lookup',
     );
+  });
+
+  test('a shard ends the stream UNAUTHENTICATED for a certificate of its own CA without a SPIFFE id', async () => {
+    // The client certificate with its URI SAN taken out, signed again by the mesh CA.
+    const { caPem, certPem, keyPem } = await tlsOf(certs.dir, 'client');
+    const cert = forge.pki.certificateFromPem(String(certPem));
+    const san = cert.getExtension('subjectAltName') as { altNames: { type: number }[] };
+    cert.setExtensions(
+      cert.extensions.map((e: { name: string }) =>
+        e.name === 'subjectAltName'
+          ? { name: 'subjectAltName', altNames: san.altNames.filter((n) => n.type !== 6) }
+          : e,
+      ),
+    );
+    sign(cert, parseCertificateAuthority(await loadCertificateAuthority(certs.dir)).key);
+    const result = await probeShard(mesh.shards.get('shard-0')!.port, {
+      caPem,
+      certPem: forge.pki.certificateToPem(cert),
+      keyPem,
+    });
+    assert.equal(Status[result.code], 'UNAUTHENTICATED', result.details);
+    assert.match(result.details, /a router certificate with a SPIFFE identity is required/);
   });
 
   test('the router refuses to send to a shard whose certificate does not carry the identity its record claims', async () => {
