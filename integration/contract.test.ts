@@ -1,4 +1,9 @@
-import { status as Status, type ClientDuplexStream, type ServiceError as GrpcError } from '@grpc/grpc-js';
+import {
+  Metadata,
+  status as Status,
+  type ClientDuplexStream,
+  type ServiceError as GrpcError,
+} from '@grpc/grpc-js';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -296,6 +301,28 @@ describe('the public contract, on a real router and shards', () => {
     assert.match(byId.get('denied')!, /^PERMISSION_DENIED: .*infer.*ocr-rec/);
     assert.match(byId.get('over')!, /^RESOURCE_EXHAUSTED: .*quota/);
     for (const message of byId.values()) assertNothingInternal(message);
+  });
+
+  test('ModelStreamInfer stays open until the client half-closes; its deadline ends it with DEADLINE_EXCEEDED', async () => {
+    const call = (
+      mesh.client.raw as unknown as {
+        ModelStreamInfer(
+          metadata: Metadata,
+          options: { deadline: number },
+        ): ClientDuplexStream<object, StreamAnswer>;
+      }
+    ).ModelStreamInfer(new Metadata(), { deadline: Date.now() + 2_000 });
+    const answers: StreamAnswer[] = [];
+    call.on('data', (answer: StreamAnswer) => answers.push(answer));
+    call.on('error', () => undefined);
+    const status = new Promise<{ code: Status }>((resolve) => call.on('status', resolve));
+    call.write({ ...rawInferRequest('mlp', [x]), id: 'before-deadline' });
+    const { code } = await status;
+    assert.equal(Status[code], 'DEADLINE_EXCEEDED');
+    assert.deepEqual(
+      answers.map((a) => [a.infer_response.id, a.error_message]),
+      [['before-deadline', '']],
+    );
   });
 
   test('a shard killed outright: UNAVAILABLE, quoting the request id, never its address or instance', async () => {
