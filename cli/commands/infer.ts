@@ -20,7 +20,7 @@ function seededValues(count: number, seed: number): number[] {
 export function registerInferCommand(program: Command): void {
   program
     .command('infer')
-    .description('send one inference with seeded random inputs and print the outputs')
+    .description('send one inference with seeded random FP32 inputs and print its FP32 outputs')
     .argument('<model>', 'model name')
     .option('--address <host:port>', 'router address', parseAddress, '127.0.0.1:8001')
     .option('--certs <dir>', 'certificate store', DEFAULT_CERTS_DIR)

@@ -22,11 +22,7 @@ function versionsOf(catalog: ModelCatalog, name: string, version: string): reado
   return version === '' ? catalog.plans.filter((p) => p.name === resolved.name) : [resolved];
 }
 
-/**
- * The protocol extensions advertised, by Triton's names, only those served in full:
- * `model_configuration` (ModelConfig) and `statistics` (ModelStatistics). Not `model_repository`:
- * RepositoryIndex works, but its load and unload are UNIMPLEMENTED (shards load models; issue 13).
- */
+/** Extensions served in full, by Triton's names; not `model_repository`: load/unload are UNIMPLEMENTED. */
 export const EXTENSIONS: readonly string[] = ['model_configuration', 'statistics'];
 
 const DATA_TYPE = (datatype: string): string => `TYPE_${datatype === 'BYTES' ? 'STRING' : datatype}`;
