@@ -175,7 +175,7 @@ describe('third-party Open Inference Protocol clients', () => {
     assert.deepEqual(metadata.inputs, [{ name: 'x', datatype: 'FP32', shape: ['-1', '8'] }]);
   });
 
-  test("grpcurl runs ModelInfer with JSON contents and gets the unsplit model's answer", async () => {
+  test("grpcurl runs ModelInfer with JSON contents and gets the unsplit model's answer, in raw contents", async () => {
     const x = randomTensor('x', [1, 8], 21);
     const values = Array.from(new Float32Array(Uint8Array.from(x.data).buffer));
     const request = {
@@ -189,17 +189,18 @@ describe('third-party Open Inference Protocol clients', () => {
       'inference.GRPCInferenceService/ModelInfer',
     );
     assert.equal(result.code, 0, result.stderr);
+    // Typed inputs, raw outputs, as Triton answers (grpc_service.proto): grpcurl shows base64.
     const response = JSON.parse(result.stdout) as {
-      outputs: { name: string; shape: string[]; contents: { fp32_contents: number[] } }[];
+      outputs: { name: string; shape: string[]; contents?: unknown }[];
+      raw_output_contents: string[];
     };
     const [expected] = await runModel(models.models.mlp.original, [x]);
     const output = response.outputs[0]!;
     assert.equal(output.name, 'y');
     assert.deepEqual(output.shape, ['1', '32']);
-    const actual = {
-      ...expected!,
-      data: Buffer.from(new Float32Array(output.contents.fp32_contents).buffer),
-    };
+    assert.equal(output.contents, undefined);
+    assert.equal(response.raw_output_contents.length, 1);
+    const actual = { ...expected!, data: Buffer.from(response.raw_output_contents[0]!, 'base64') };
     assert.ok(relativeMaxError(actual, expected!) <= 1e-5);
   });
 

@@ -145,7 +145,11 @@ describe('router retries, end to end', () => {
       await assert.rejects(
         client.call('ModelInfer', { ...rawInferRequest('half', [x]), id }),
         (error: GrpcError) =>
-          error.code === Status.INTERNAL && /the plan says \[y_renamed\]/.test(error.details),
+          error.code === Status.INTERNAL &&
+          /the plan says \[y_renamed\]/.test(error.details) &&
+          // The client gets the request id to quote; the shard's address and instance stay in the log.
+          error.details.endsWith(`(request id "${id}")`) &&
+          !/spiffe:|127\.0\.0\.1|shard-\d/.test(error.details),
       );
       // runInference logs this after the last attempt, and one process's lines arrive in order.
       await routerLog.waitFor((l) => l.requestId === id && l.msg === 'inference failed');

@@ -4,8 +4,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import forge from 'node-forge';
+import { parseCertificateAuthority } from '../certs/authority.js';
 import { loadTlsFiles } from '../certs/credentials.js';
-import { storeTlsFiles } from '../certs/store.js';
+import { loadCertificateAuthority, storeTlsFiles } from '../certs/store.js';
+import { sign } from '../certs/x509.js';
 import { startChildService, type ChildService } from '../cli/child-service.js';
 import { openRegistry } from '../registry/open-registry.js';
 import type { Registration } from '../registry/registry.js';
@@ -93,6 +96,28 @@ describe('mutual TLS identities between router and shards', () => {
     );
   });
 
+  test('a shard ends the stream UNAUTHENTICATED for a certificate of its own CA without a SPIFFE id', async () => {
+    // The client certificate with its URI SAN taken out, signed again by the mesh CA.
+    const { caPem, certPem, keyPem } = await tlsOf(certs.dir, 'client');
+    const cert = forge.pki.certificateFromPem(String(certPem));
+    const san = cert.getExtension('subjectAltName') as { altNames: { type: number }[] };
+    cert.setExtensions(
+      cert.extensions.map((e: { name: string }) =>
+        e.name === 'subjectAltName'
+          ? { name: 'subjectAltName', altNames: san.altNames.filter((n) => n.type !== 6) }
+          : e,
+      ),
+    );
+    sign(cert, parseCertificateAuthority(await loadCertificateAuthority(certs.dir)).key);
+    const result = await probeShard(mesh.shards.get('shard-0')!.port, {
+      caPem,
+      certPem: forge.pki.certificateToPem(cert),
+      keyPem,
+    });
+    assert.equal(Status[result.code], 'UNAUTHENTICATED', result.details);
+    assert.match(result.details, /a router certificate with a SPIFFE identity is required/);
+  });
+
   test('the router refuses to send to a shard whose certificate does not carry the identity its record claims', async () => {
     // A real shard with a "rogue" certificate, registered elsewhere; records in the mesh's registry
     // then claim its address is shard-0's, for every partition of the `outer` model.
@@ -139,6 +164,8 @@ describe('mutual TLS identities between router and shards', () => {
         assert.equal(error.code, Status.UNAVAILABLE);
         // The client learns that the partition failed, not the mesh's identities or addresses.
         assert.doesNotMatch(error.details, /spiffe:|127\.0\.0\.1|liar-/);
+        // What it gets instead: the request id the router's log lines carry (made up: none was sent).
+        assert.match(error.details, /\(request id "[0-9a-f-]{36}"\)$/);
         return true;
       },
     );

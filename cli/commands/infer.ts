@@ -20,7 +20,7 @@ function seededValues(count: number, seed: number): number[] {
 export function registerInferCommand(program: Command): void {
   program
     .command('infer')
-    .description('send one inference with seeded random inputs and print the outputs')
+    .description('send one inference with seeded random FP32 inputs and print its FP32 outputs')
     .argument('<model>', 'model name')
     .option('--address <host:port>', 'router address', parseAddress, '127.0.0.1:8001')
     .option('--certs <dir>', 'certificate store', DEFAULT_CERTS_DIR)
@@ -52,22 +52,31 @@ export function registerInferCommand(program: Command): void {
             };
           });
           const started = performance.now();
-          const response = await client.call<{
-            outputs: (TensorMetadata & { contents: { fp32_contents: number[] } })[];
-          }>('ModelInfer', { model_name: model, inputs });
+          const response = await client.call<{ outputs: TensorMetadata[]; raw_output_contents: Buffer[] }>(
+            'ModelInfer',
+            { model_name: model, inputs },
+          );
           const ms = performance.now() - started;
+          // The router answers raw contents whatever form the inputs took (grpc_service.proto).
+          const valuesOf = (i: number): number[] => {
+            const { name, datatype } = response.outputs[i]!;
+            if (datatype !== 'FP32')
+              throw new TypeError(`output ${name} is ${datatype}; infer prints FP32 outputs only`);
+            const raw = response.raw_output_contents[i]!;
+            return Array.from(new Float32Array(Uint8Array.from(raw).buffer));
+          };
           if (o.json) {
-            const outputs = response.outputs.map((out) => ({
+            const outputs = response.outputs.map((out, i) => ({
               name: out.name,
               datatype: out.datatype,
               shape: out.shape.map(Number),
-              data: out.contents.fp32_contents,
+              data: valuesOf(i),
             }));
             console.log(JSON.stringify({ model, outputs, ms }));
             return;
           }
-          for (const out of response.outputs) {
-            const values = out.contents.fp32_contents;
+          for (const [i, out] of response.outputs.entries()) {
+            const values = valuesOf(i);
             console.log(
               `${out.name} ${out.datatype} [${out.shape.join(',')}] first ${values
                 .slice(0, 6)

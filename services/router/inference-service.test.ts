@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { describe, test } from 'node:test';
-import { status as Status, type ServerUnaryCall, type ServiceError as GrpcError } from '@grpc/grpc-js';
+import {
+  Metadata,
+  status as Status,
+  type ServerUnaryCall,
+  type ServiceError as GrpcError,
+} from '@grpc/grpc-js';
 import { pino } from 'pino';
 import { ByteBudget } from '../../lib/byte-budget.js';
 import { ServiceError } from '../../lib/grpc/service-error.js';
@@ -48,15 +53,17 @@ const replica: ShardInstance = {
 
 /**
  * The service over a shard that echoes x as y, or, with `hang`, answers only when the call's signal
- * aborts (with CANCELLED, as the real caller does). `signals` records what each shard call got.
+ * aborts (with CANCELLED, as the real caller does), or, given an error, fails with it. `signals`
+ * records what each shard call got.
  */
-function service(hang = false, budget?: ByteBudget) {
+function service(hang: boolean | Error = false, budget?: ByteBudget) {
   const signals: AbortSignal[] = [];
   const table = buildRoutingTable([replica]);
   const call = (
     c: PartitionCall,
   ): Promise<{ receive_us: number; compute_us: number; instance_id: string }> => {
     signals.push(c.signal);
+    if (hang instanceof Error) return Promise.reject(hang);
     if (hang)
       return new Promise((_, reject) =>
         c.signal.addEventListener('abort', () =>
@@ -201,5 +208,28 @@ void describe("the router's in-flight byte budget", () => {
     assert.equal(budget.inUseBytes, 16, 'a written response gives its bytes back');
     stream.emit('cancelled');
     assert.equal(budget.inUseBytes, 0, 'the stream ended: every held response gives its bytes back');
+  });
+});
+
+void describe('what a failed inference tells the client', () => {
+  const internal = /127\.0\.0\.1|:7000|shard-0-4f2a|spiffe:|\/opt\//;
+
+  test("a shard's failure is answered with its code and the request id, not the shard's words", async () => {
+    const failure = Object.assign(new Error('UNAVAILABLE: shard-0-4f2a at 127.0.0.1:7000 is draining'), {
+      code: Status.UNAVAILABLE,
+      details: 'shard shard-0-4f2a (spiffe://shardmesh.test/shard/a, 127.0.0.1:7000) is draining',
+      metadata: new Metadata(),
+    });
+    const { error } = await modelInfer(service(failure).implementation, unaryCall());
+    assert.equal(error?.code, Status.UNAVAILABLE);
+    assert.match(error.details, /partition 0: gave up after 1 attempt\(s\).* \(request id "r1"\)$/);
+    assert.doesNotMatch(error.details, internal);
+  });
+
+  test('an error without a status (a bug) is UNKNOWN with a generic message and the request id', async () => {
+    const bug = new TypeError('cannot read /opt/models/m.onnx from 127.0.0.1:7000');
+    const { error } = await modelInfer(service(bug).implementation, unaryCall());
+    assert.equal(error?.code, Status.UNKNOWN);
+    assert.equal(error.details, 'internal error; the router log has the details (request id "r1")');
   });
 });

@@ -22,6 +22,9 @@ function versionsOf(catalog: ModelCatalog, name: string, version: string): reado
   return version === '' ? catalog.plans.filter((p) => p.name === resolved.name) : [resolved];
 }
 
+/** Extensions served in full, by Triton's names; not `model_repository`: load/unload are UNIMPLEMENTED. */
+export const EXTENSIONS: readonly string[] = ['model_configuration', 'statistics'];
+
 const DATA_TYPE = (datatype: string): string => `TYPE_${datatype === 'BYTES' ? 'STRING' : datatype}`;
 
 /** A call's cancellation: `signal` aborts when the client cancels while the call is still open. */
@@ -164,7 +167,7 @@ function unguardedService(ctx: InferenceServiceContext): UntypedServiceImplement
     ServerMetadata: unary(() => ({
       name: 'shardmesh',
       version: ctx.version,
-      extensions: ['model_repository', 'statistics'],
+      extensions: [...EXTENSIONS],
     })),
     ModelReady: unary((r: { name: string; version: string }) => ({
       ready: modelReady(ctx.catalog.resolve(r.name, r.version), ctx.table()),

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { status as Status } from '@grpc/grpc-js';
 import type { Plan } from '../../lib/plan/schema.js';
 import type { Tensor } from '../../lib/tensor/tensor.js';
-import { invalidArgument, ServiceError } from '../../lib/grpc/service-error.js';
-import { clip, MAX_QUOTED_BYTES, quote } from '../../lib/grpc/status-text.js';
+import { invalidArgument, isGrpcError, ServiceError } from '../../lib/grpc/service-error.js';
+import { clip, MAX_QUOTED_BYTES, MAX_STATUS_DETAILS_BYTES, quote } from '../../lib/grpc/status-text.js';
 import { undecodable } from '../../lib/grpc/v2-codec.js';
 import type { Logger } from '../../lib/log.js';
 import type { RoutingTable } from './routing-table.js';
@@ -11,7 +11,7 @@ import type { ModelCatalog } from './model-catalog.js';
 import type { ModelStatisticsBook } from './model-statistics.js';
 import { executePlan, type ExecutionContext } from './plan-executor.js';
 import type { ModelBatchers } from './model-batchers.js';
-import { decodeInputs, encodeContents, type WireInputTensor } from './v2-tensors.js';
+import { decodeInputs, type WireInputTensor } from './v2-tensors.js';
 import type { Reservation } from '../../lib/byte-budget.js';
 import { expectedBytes, heldBytes } from './request-bytes.js';
 
@@ -45,8 +45,13 @@ export function modelReady(plan: Plan, table: RoutingTable): boolean {
 
 /**
  * One inference, whatever RPC carried it: resolve the plan, validate and decode the inputs, run the
- * stages, and encode the requested outputs — typed `contents` when the client sent typed contents
- * (grpcurl and other JSON users), `raw_output_contents` otherwise, as Triton does.
+ * stages, and answer the requested outputs in `raw_output_contents`, whichever form the inputs came
+ * in (Triton does the same; grpc_service.proto promises it).
+ *
+ * A failure that is the server's side of the story (UNAVAILABLE, INTERNAL, DEADLINE_EXCEEDED, a
+ * byte budget, UNKNOWN) names the request id, so the caller can quote it: the router's log lines
+ * about the request carry that id and the shard instances, addresses and causes the status
+ * leaves out. A request without an `id` gets a generated one for this.
  *
  * `reservation`, the request's share of the router's in-flight byte budget, grows by what the
  * request will hold before any shard is called (RESOURCE_EXHAUSTED when it does not fit); the
@@ -87,7 +92,6 @@ export async function runInference(
       : await executeAlone(ctx, plan, inputs, batch, { ...ctx.execution, requestId, deadline, signal, log });
     const tensors = requested.map((name) => results.get(name)!);
     reservation?.resize(heldBytes(inputs, tensors));
-    const typed = request.raw_input_contents.length === 0;
     ctx.statistics.record(plan.name, plan.version, true, Number(process.hrtime.bigint() - started), batch);
     return {
       model_name: plan.name,
@@ -97,16 +101,45 @@ export async function runInference(
         name: t.name,
         datatype: t.datatype,
         shape: t.shape,
-        ...(typed ? { contents: encodeContents(t) } : {}),
       })),
-      raw_output_contents: typed ? [] : tensors.map((t) => t.data),
+      raw_output_contents: tensors.map((t) => t.data),
     };
   } catch (error) {
     ctx.statistics.record(plan.name, plan.version, false, Number(process.hrtime.bigint() - started));
-    if (!(error instanceof ServiceError && error.code === Status.INVALID_ARGUMENT))
-      log.warn({ err: error }, 'inference failed');
-    throw error;
+    if (!answerable(error)) log.error({ err: error }, 'unexpected error');
+    else if (error.code !== Status.INVALID_ARGUMENT) log.warn({ err: error }, 'inference failed');
+    throw withRequestId(error, requestId);
   }
+}
+
+/**
+ * Statuses about the request itself (its tensors, its model, its own cancellation) say all there
+ * is; the others are answered with the request id to quote. An error without a status is a bug:
+ * UNKNOWN with a generic message (logged above with its stack).
+ */
+const COMPLETE_WITHOUT_ID: ReadonlySet<Status> = new Set([
+  Status.INVALID_ARGUMENT,
+  Status.NOT_FOUND,
+  Status.CANCELLED,
+]);
+
+/** An error whose status and details may be answered as they are (as `toStatus` decides). */
+const answerable = (error: unknown): error is { code: Status; details: string } =>
+  error instanceof ServiceError ||
+  (isGrpcError(error) && error.code !== Status.UNKNOWN && error.code !== Status.INTERNAL);
+
+function withRequestId(error: unknown, requestId: string): ServiceError {
+  const id = `(request id ${quote(requestId)})`;
+  if (!answerable(error))
+    return new ServiceError(Status.UNKNOWN, `internal error; the router log has the details ${id}`, {
+      cause: error,
+    });
+  if (error instanceof ServiceError && COMPLETE_WITHOUT_ID.has(error.code)) return error;
+  const metadata = error instanceof ServiceError ? error.metadata : undefined;
+  // Cut first, so the id survives the bound every status message is held to.
+  const room = MAX_STATUS_DETAILS_BYTES - Buffer.byteLength(id) - 1;
+  const details = COMPLETE_WITHOUT_ID.has(error.code) ? error.details : `${clip(error.details, room)} ${id}`;
+  return new ServiceError(error.code, details, { cause: error, metadata });
 }
 
 /** Runs one request as its own execution, counted as one in the statistics. */

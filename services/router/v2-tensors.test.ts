@@ -3,8 +3,7 @@ import { describe, test } from 'node:test';
 import { status as Status } from '@grpc/grpc-js';
 import type { Plan } from '../../lib/plan/schema.js';
 import { ServiceError } from '../../lib/grpc/service-error.js';
-import type { Tensor } from '../../lib/tensor/tensor.js';
-import { decodeInputs, encodeContents, type WireInputTensor } from './v2-tensors.js';
+import { decodeInputs, type WireInputTensor } from './v2-tensors.js';
 
 const plan: Plan = {
   name: 'mixed',
@@ -118,6 +117,10 @@ void describe('decodeInputs', () => {
       /"BF16" is not supported/,
     );
     assert.match(
+      invalid(() => decodeInputs(plan, withInput('x', { datatype: 'BYTES' }), []), 'x'),
+      /"BYTES" is not supported/,
+    );
+    assert.match(
       invalid(
         () =>
           decodeInputs(plan, withInput('n', { datatype: 'INT64', contents: { int64_contents: [1, 2] } }), []),
@@ -217,6 +220,16 @@ void describe('decodeInputs', () => {
     assert.equal(decodeInputs(plan, inputs, raw).size, 4);
   });
 
+  void test('FP16 has no typed form: typed contents are refused, naming raw_input_contents', () => {
+    const half: Plan = { ...plan, inputs: [{ name: 'h', datatype: 'FP16', shape: [2] }] };
+    const h = { name: 'h', datatype: 'FP16', shape: [2] };
+    assert.match(
+      invalid(() => decodeInputs(half, [{ ...h, contents: { fp32_contents: [1, 2] } }], []), 'h'),
+      /FP16 has no typed contents; send it in raw_input_contents/,
+    );
+    assert.equal(decodeInputs(half, [h], [Buffer.alloc(4)]).get('h')!.data.length, 4);
+  });
+
   void test('raw contents of the wrong count or byte size', () => {
     const { inputs, raw } = rawInputs();
     assert.throws(
@@ -296,45 +309,5 @@ void describe('decodeInputs', () => {
       invalid(() => decodeInputs(plan, big, []), 'mask'),
       /batch 5 exceeds the model's max_batch_size 4/,
     );
-  });
-});
-
-void describe('encodeContents', () => {
-  void test('round-trips through decodeInputs for FP32, INT64, BOOL and INT32', () => {
-    const { inputs, raw } = rawInputs();
-    const tensors = decodeInputs(plan, inputs, raw);
-    const encoded = inputs.map((i) => ({ ...i, contents: encodeContents(tensors.get(i.name)!) }));
-    assert.deepEqual(encoded[1]!.contents, { int64_contents: ['-9007199254740993', '42'] });
-    assert.deepEqual(encoded[2]!.contents, { bool_contents: [true, false, true] });
-    assert.deepEqual(encoded[3]!.contents, { int_contents: [-2147483648, 2147483647] });
-    assert.deepEqual(encoded[0]!.contents, {
-      fp32_contents: Array.from(new Float32Array([1, -2.5, 3, 0.1, 1e30, -0])),
-    });
-    const back = decodeInputs(plan, encoded, []);
-    for (const [name, tensor] of tensors) assert.ok(back.get(name)!.data.equals(tensor.data), name);
-  });
-
-  void test('unsigned, small and 64-bit float types use their protocol fields', () => {
-    const t = (datatype: Tensor['datatype'], data: Buffer, n: number): Tensor => ({
-      name: 't',
-      datatype,
-      shape: [n],
-      data,
-    });
-    assert.deepEqual(encodeContents(t('UINT8', Buffer.from([0, 255]), 2)), { uint_contents: [0, 255] });
-    assert.deepEqual(encodeContents(t('INT8', Buffer.from([0xff]), 1)), { int_contents: [-1] });
-    const u64 = Buffer.alloc(8);
-    u64.writeBigUInt64LE(2n ** 64n - 1n);
-    assert.deepEqual(encodeContents(t('UINT64', u64, 1)), { uint64_contents: ['18446744073709551615'] });
-    assert.deepEqual(encodeContents(t('FP64', Buffer.from(new Float64Array([0.1]).buffer), 1)), {
-      fp64_contents: [0.1],
-    });
-  });
-
-  void test('FP16 has no typed contents', () => {
-    assert.throws(() => encodeContents({ name: 'h', datatype: 'FP16', shape: [1], data: Buffer.alloc(2) }), {
-      name: 'TypeError',
-      message: 'FP16 has no typed contents',
-    });
   });
 });

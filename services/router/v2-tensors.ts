@@ -24,13 +24,6 @@ export interface WireInputTensor {
   contents?: WireContents | null;
 }
 
-export interface WireOutputTensor {
-  name: string;
-  datatype: string;
-  shape: number[];
-  contents?: WireContents;
-}
-
 /** Which typed list carries each datatype, as the protocol assigns them. */
 const CONTENTS_FIELD: Partial<Record<Datatype, keyof WireContents>> = {
   BOOL: 'bool_contents',
@@ -73,36 +66,6 @@ function writeElement(buffer: Buffer, datatype: Datatype, i: number, value: unkn
       return void buffer.writeDoubleLE(Number(value), at);
     case 'FP16':
       throw invalidArgument('FP16 tensors must travel in raw_input_contents');
-  }
-}
-
-function readElement(buffer: Buffer, datatype: Datatype, i: number): number | boolean | string {
-  const at = i * bytesPerElement(datatype);
-  switch (datatype) {
-    case 'BOOL':
-      return buffer.readUInt8(at) !== 0;
-    case 'INT8':
-      return buffer.readInt8(at);
-    case 'INT16':
-      return buffer.readInt16LE(at);
-    case 'INT32':
-      return buffer.readInt32LE(at);
-    case 'INT64':
-      return buffer.readBigInt64LE(at).toString();
-    case 'UINT8':
-      return buffer.readUInt8(at);
-    case 'UINT16':
-      return buffer.readUInt16LE(at);
-    case 'UINT32':
-      return buffer.readUInt32LE(at);
-    case 'UINT64':
-      return buffer.readBigUInt64LE(at).toString();
-    case 'FP32':
-      return buffer.readFloatLE(at);
-    case 'FP64':
-      return buffer.readDoubleLE(at);
-    case 'FP16':
-      throw new TypeError('FP16 has no typed contents');
   }
 }
 
@@ -201,6 +164,10 @@ function rawData(spec: TensorSpec, data: Buffer): Buffer {
 
 function typedData(spec: TensorSpec, contents: WireContents | null | undefined): Buffer {
   const field = CONTENTS_FIELD[spec.datatype];
+  if (!field)
+    throw invalidArgument(
+      `input ${quote(spec.name)}: ${spec.datatype} has no typed contents; send it in raw_input_contents`,
+    );
   const values = (field && (contents?.[field] as unknown[] | undefined)) ?? [];
   const count = elementCount(spec.shape);
   if (values.length !== count) {
@@ -220,14 +187,4 @@ function typedData(spec: TensorSpec, contents: WireContents | null | undefined):
     }
   });
   return data;
-}
-
-/** Typed contents for a response, used when the client sent typed contents (grpcurl, JSON users). */
-export function encodeContents(tensor: Tensor): WireContents {
-  const field = CONTENTS_FIELD[tensor.datatype];
-  if (!field) throw new TypeError(`${tensor.datatype} has no typed contents`);
-  const values = Array.from({ length: elementCount(tensor.shape) }, (_, i) =>
-    readElement(tensor.data, tensor.datatype, i),
-  );
-  return { [field]: values };
 }
