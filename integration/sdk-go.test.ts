@@ -33,7 +33,7 @@ describe('Go SDK (sdk/go)', () => {
     const version = await go(['version'], 30_000);
     if (version.code !== 0)
       throw new Error(
-        `the Go toolchain is missing (\`go version\`: ${version.stderr.trim()}): install Go 1.26 or later (https://go.dev/dl/); the Go SDK's tests need it`,
+        `the Go toolchain is missing (\`go version\`: ${version.stderr.trim() || `exit ${version.code}, not on PATH?`}): install Go 1.26 or later (https://go.dev/dl/); the Go SDK's tests need it`,
       );
     models = await prepareTestModels();
     certs = await makeCertificates([
