@@ -3,6 +3,12 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import {
+  DEV_TOKEN_AUDIENCE,
+  DEV_TOKEN_ISSUER,
+  ensureDevTokenKeys,
+  signDevToken,
+} from '../certs/dev-tokens.js';
 import { PACKAGE_ROOT } from '../cli/paths.js';
 import type { PreparedRepository } from '../partition/models/demo-models.js';
 import { relativeMaxError, runModel } from '../partition/verify/verify.js';
@@ -19,15 +25,16 @@ const go = (args: readonly string[], timeoutMs = GO_BUILD_TIMEOUT_MS): Promise<T
   runTool('go', args, timeoutMs, { cwd: SDK, env: { ...process.env, GOTOOLCHAIN: 'local' } });
 
 /**
- * sdk/go: `go vet` and `go test` clean, its committed generated code what proto/ generates, and
- * its README example run against a live mesh with mutual TLS, matching ONNX Runtime on the
- * unsplit demo model.
+ * sdk/go: `go vet` and `go test` clean, its committed generated code what proto/ generates, its
+ * client's calls against a live mesh (mutual TLS and a bearer token), and its README example run
+ * against that mesh with mutual TLS, matching ONNX Runtime on the unsplit demo model.
  */
 describe('Go SDK (sdk/go)', () => {
   let certs: Awaited<ReturnType<typeof makeCertificates>>;
   let work: string;
   let mesh: Mesh;
   let models: PreparedRepository;
+  let token: string;
 
   before(async () => {
     const version = await go(['version'], 30_000);
@@ -42,10 +49,20 @@ describe('Go SDK (sdk/go)', () => {
       ['shard', 'shard-0'],
       ['shard', 'shard-1'],
     ]);
+    const { jwksFile } = await ensureDevTokenKeys(certs.dir);
+    token = await signDevToken(certs.dir, { subject: 'sdk-go', ttlSeconds: 600 });
     work = await mkdtemp(path.join(tmpdir(), 'shardmesh-sdk-go-'));
     mesh = await startMesh({
       registryUrl: `embedded:${path.join(work, 'registry')}`,
       certsDir: certs.dir,
+      routerArgs: [
+        '--jwks',
+        jwksFile,
+        '--token-issuer',
+        DEV_TOKEN_ISSUER,
+        '--token-audience',
+        DEV_TOKEN_AUDIENCE,
+      ],
       shards: [
         { name: 'shard-0', serve: ['*/*/*/0'] },
         { name: 'shard-1', serve: ['*/*/*/1'] },
@@ -65,6 +82,26 @@ describe('Go SDK (sdk/go)', () => {
     assert.equal(vet.code, 0, vet.stderr);
     const unit = await go(['test', './...']);
     assert.equal(unit.code, 0, unit.stdout + unit.stderr);
+  });
+
+  test('the client against the live mesh: health, metadata, mTLS and bearer-token inference, statuses', async () => {
+    const live = await runTool(
+      'go',
+      ['test', '-count=1', '-run', '^TestLiveMesh$', '-v', './shardmesh'],
+      GO_BUILD_TIMEOUT_MS,
+      {
+        cwd: SDK,
+        env: {
+          ...process.env,
+          GOTOOLCHAIN: 'local',
+          SHARDMESH_LIVE_ADDRESS: mesh.address,
+          SHARDMESH_LIVE_CERTS: certs.dir,
+          SHARDMESH_LIVE_TOKEN: token,
+        },
+      },
+    );
+    assert.equal(live.code, 0, live.stdout + live.stderr);
+    assert.match(live.stdout, /--- PASS: TestLiveMesh/, 'the live test ran rather than skipped');
   });
 
   test('the committed generated code is what generate.sh writes from proto/', async (t) => {
