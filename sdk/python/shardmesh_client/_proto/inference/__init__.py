@@ -1,0 +1,1 @@
+"""Generated; see sdk/python/generate.py."""
