@@ -13,6 +13,8 @@ import { parseRegistryUrl } from '../../registry/open-registry.js';
 import { startLocalMesh, type LocalMesh } from '../local-mesh.js';
 import { demoRequestJson } from '../demo-request.js';
 import { parseCount, parsePort, parseRegistry } from '../option-parsers.js';
+import { parseKeyFileOption } from '../key-file-option.js';
+import type { KeyEncryptionKey } from '../../lib/seal/key-file.js';
 import { DEFAULT_CERTS_DIR, DEFAULT_MODELS_DIR, DEFAULT_REGISTRY_URL, STATE_DIR } from '../paths.js';
 import { portInUseMessage } from '../port-owner.js';
 import { reapPreviousRun, removeRunRecord, writeRunRecord } from '../up-run-record.js';
@@ -53,7 +55,12 @@ export function registerUpCommand(program: Command): void {
     )
     .option('--port <port>', 'router port; 0 picks a free one', parsePort, 8001)
     .option('--partitions <n>', 'partitions per demo model, one shard process each', parseCount, 2)
-    .action(async (o: { registry: string; port: number; partitions: number }) => {
+    .option(
+      '--key-file <file>',
+      'key-encryption key handed to every shard, for sealed partitions in the repository',
+      parseKeyFileOption,
+    )
+    .action(async (o: { registry: string; port: number; partitions: number; keyFile?: KeyEncryptionKey }) => {
       const partitions = o.partitions;
       const location = parseRegistryUrl(o.registry);
       await mkdir(STATE_DIR, { recursive: true });
@@ -118,6 +125,8 @@ export function registerUpCommand(program: Command): void {
           shards: Array.from({ length: partitions }, (_, p) => ({
             name: `shard-${p}`,
             serve: [`*/*/*/${p}`],
+            // The path, checked already: each shard reads and checks the key itself.
+            args: o.keyFile ? ['--key-file', o.keyFile.file] : [],
           })),
         });
         const children = [mesh.router, ...mesh.shards.values()];
