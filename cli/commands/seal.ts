@@ -3,6 +3,7 @@ import path from 'node:path';
 import { generateKeyFile, KeyFileError, type KeyEncryptionKey } from '../../lib/seal/key-file.js';
 import { sealVersion, SealVersionError } from '../../lib/seal/seal-version.js';
 import { parseKeyFileOption } from '../key-file-option.js';
+import { splitTestPause } from '../split-test-pause.js';
 
 interface SealFlags {
   keyFile?: KeyEncryptionKey;
@@ -48,7 +49,9 @@ export function registerSealCommand(program: Command): void {
         command.error("error: missing argument 'dir' (or give --generate-key-file FILE)");
       if (!flags.keyFile) command.error("error: required option '--key-file <file>' not specified");
       try {
-        const plan = await sealVersion(dir, flags.keyFile);
+        // The split's kill-test seam pauses seal's version swap too (cli/split-test-pause.ts).
+        const pause = splitTestPause();
+        const plan = await sealVersion(dir, flags.keyFile, pause ? { onStep: pause } : {});
         const files = plan.stages.reduce((n, s) => n + s.partitions.length, 0);
         console.log(
           `sealed ${plan.name}/${plan.version}: ${files} partition files under key id ${flags.keyFile.keyId}`,

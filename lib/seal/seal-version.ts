@@ -1,4 +1,4 @@
-import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { loadPlan } from '../plan/repository.js';
 import type { Plan } from '../plan/schema.js';
@@ -58,5 +58,21 @@ export async function sealVersion(
     },
     options,
   );
+  await removeClearFolder(dir, loaded.dir);
   return sealed!;
+}
+
+/**
+ * Removes the clear version's folder once the sealed one is in place. replaceVersion leaves a
+ * replaced `.data-<pid>-…` folder alone while a process of that pid lives (it may be a writer
+ * still filling it); for a clear folder that is the wrong way round, since the pid may be the
+ * long-lived process that split it, or a reused one. A shard loading from it meanwhile reads the
+ * plans again (services/shard/shard-server.ts) and gets the sealed version.
+ */
+async function removeClearFolder(dir: string, clearDir: string): Promise<void> {
+  const now = await realpath(dir);
+  const version = path.basename(path.resolve(dir));
+  const sibling = path.dirname(clearDir) === path.dirname(now);
+  if (now !== clearDir && sibling && path.basename(clearDir).startsWith(`.${version}.data-`))
+    await rm(clearDir, { recursive: true, force: true });
 }
