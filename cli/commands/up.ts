@@ -43,6 +43,22 @@ const parseUpRegistry = (value: string): string => {
   return value;
 };
 
+/**
+ * One shard process per partition number, each serving that partition of every model; given a
+ * key-encryption key, each gets `--key-file` (the path, checked already: each shard reads and
+ * checks the key itself) so sealed models in the repository are served too.
+ */
+export function upShards(
+  partitions: number,
+  keyFile?: KeyEncryptionKey,
+): { name: string; serve: string[]; args: string[] }[] {
+  return Array.from({ length: partitions }, (_, p) => ({
+    name: `shard-${p}`,
+    serve: [`*/*/*/${p}`],
+    args: keyFile ? ['--key-file', keyFile.file] : [],
+  }));
+}
+
 export function registerUpCommand(program: Command): void {
   program
     .command('up')
@@ -122,12 +138,7 @@ export function registerUpCommand(program: Command): void {
           logs: 'inherit',
           logLevel: 'info',
           stopGraceMs: 35_000,
-          shards: Array.from({ length: partitions }, (_, p) => ({
-            name: `shard-${p}`,
-            serve: [`*/*/*/${p}`],
-            // The path, checked already: each shard reads and checks the key itself.
-            args: o.keyFile ? ['--key-file', o.keyFile.file] : [],
-          })),
+          shards: upShards(partitions, o.keyFile),
         });
         const children = [mesh.router, ...mesh.shards.values()];
         await writeRunRecord(
