@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import path from 'node:path';
+import { PlanError } from '../../lib/plan/validate.js';
 import { generateKeyFile, KeyFileError, type KeyEncryptionKey } from '../../lib/seal/key-file.js';
 import { sealVersion, SealVersionError } from '../../lib/seal/seal-version.js';
 import { parseKeyFileOption } from '../key-file-option.js';
@@ -57,13 +58,9 @@ export function registerSealCommand(program: Command): void {
           `sealed ${plan.name}/${plan.version}: ${files} partition files under key id ${flags.keyFile.keyId}`,
         );
       } catch (error) {
+        // The version's own problems exit 1; anything else is a crash, with its stack (main.ts).
         const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
-        if (
-          !(error instanceof SealVersionError) &&
-          !missing &&
-          !(error instanceof Error && error.name === 'PlanError')
-        )
-          throw error;
+        if (!(error instanceof SealVersionError || error instanceof PlanError || missing)) throw error;
         console.error(
           `shardmesh seal: ${missing ? `${dir} holds no model version (no plan.json)` : (error as Error).message}`,
         );
