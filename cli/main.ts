@@ -4,6 +4,7 @@ import { registerCertsCommand } from './commands/certs.js';
 import { registerInferCommand } from './commands/infer.js';
 import { registerPolicyCommand } from './commands/policy.js';
 import { registerRouterCommand } from './commands/router.js';
+import { registerSealCommand } from './commands/seal.js';
 import { registerShardCommand } from './commands/shard.js';
 import { registerSplitCommand } from './commands/split.js';
 import { registerGenerateCommand } from './commands/generate.js';
@@ -31,6 +32,7 @@ registerInferCommand(program);
 registerSplitCommand(program);
 registerGenerateCommand(program);
 registerPolicyCommand(program);
+registerSealCommand(program);
 
 program.parseAsync().catch((error: unknown) => {
   console.error(`shardmesh: ${error instanceof Error ? error.message : String(error)}`);

@@ -6,7 +6,7 @@ const STEPS: readonly SwapStep[] = ['writing', 'written', 'linked', 'swapped'];
 
 /**
  * TEST ONLY. With SHARDMESH_TEST_SPLIT_PAUSE_AT=STEP (writing | written | linked | swapped),
- * `shardmesh split` stops at that step of replacing the version folder, says so on stderr and waits
+ * `shardmesh split` (and `shardmesh seal`) stops at that step of replacing the version folder, says so on stderr and waits
  * to be killed, so integration tests can SIGKILL it at an exact point of the swap
  * (lib/plan/version-swap.ts). Unset, as in production, it does nothing.
  */

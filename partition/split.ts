@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Plan } from '../lib/plan/schema.js';
+import type { KeyEncryptionKey } from '../lib/seal/key-file.js';
 import { PlanError } from '../lib/plan/validate.js';
 import type { TensorDifference } from './verify/compare.js';
 import { loadModel, type ModelProto } from './onnx/graph.js';
@@ -54,6 +55,11 @@ export interface SplitCommandOptions {
   readonly tolerance?: number;
   /** Seed of the verification inputs. @default 1 */
   readonly seed?: number;
+  /**
+   * Seal the partitions under a fresh data key wrapped with this key-encryption key
+   * (`split --seal --key-file`, lib/seal); `verify` then opens them in memory. @default clear
+   */
+  readonly seal?: KeyEncryptionKey;
   /** Called as each step starts. */
   readonly onStep?: (step: SplitStep) => void;
   /** Awaited at each step of replacing `out` (lib/plan/version-swap.ts): a seam for kill tests. */
@@ -245,12 +251,10 @@ export async function runSplitCommand(o: SplitCommandOptions): Promise<SplitComm
       ...(o.dynamicBatching ? { dynamicBatching: o.dynamicBatching } : {}),
     };
     plan = await step('write', () =>
-      writePartitionedModel(
-        o.out,
-        { ...result.split.plan, ...batching },
-        result.split.models,
-        o.onWriteStep ? { onStep: o.onWriteStep } : {},
-      ),
+      writePartitionedModel(o.out, { ...result.split.plan, ...batching }, result.split.models, {
+        ...(o.onWriteStep ? { onStep: o.onWriteStep } : {}),
+        ...(o.seal ? { seal: o.seal } : {}),
+      }),
     );
   } catch (error) {
     if (isRefusal(error)) return refused(error.message);
@@ -263,7 +267,9 @@ export async function runSplitCommand(o: SplitCommandOptions): Promise<SplitComm
   const tolerance = o.tolerance ?? 1e-5;
   const seed = o.seed ?? 1;
   const batch = verifyBatch(plan);
-  const report = await step('verify', () => verifySplit(o.model, o.out, { seed, batch }));
+  const report = await step('verify', () =>
+    verifySplit(o.model, o.out, { seed, batch, ...(o.seal ? { kek: o.seal } : {}) }),
+  );
   const outputs = report.outputs.map((d) => ({ ...d, ok: d.maxRel <= tolerance }));
   return {
     exitCode: outputs.every((d) => d.ok) ? 0 : 1,

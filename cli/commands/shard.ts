@@ -16,6 +16,8 @@ import {
   sizeBetween,
 } from '../option-parsers.js';
 import { stopOnSignals } from '../signals.js';
+import { parseKeyFileOption } from '../key-file-option.js';
+import type { KeyEncryptionKey } from '../../lib/seal/key-file.js';
 
 /** The shard's own bounds on `chunkBytes` (services/shard/shard-options.ts), checked here to name the option. */
 const parseChunkBytes = sizeBetween(8, 3 << 20);
@@ -58,6 +60,11 @@ export function registerShardCommand(program: Command): void {
       parseDurationOrZeroMs,
       30_000,
     )
+    .option(
+      '--key-file <file>',
+      'key-encryption key for sealed partitions (base64, mode 0600); they are decrypted in memory only',
+      parseKeyFileOption,
+    )
     .action(
       async (o: {
         serve: PartitionSelector[];
@@ -71,6 +78,7 @@ export function registerShardCommand(program: Command): void {
         chunkBytes: number;
         drainTimeout: number;
         maxInflightBytes: number;
+        keyFile?: KeyEncryptionKey;
       }) => {
         const log = createLogger(`shard:${o.name}`);
         const registry = openRegistry(o.registry, {
@@ -88,6 +96,7 @@ export function registerShardCommand(program: Command): void {
             chunkBytes: o.chunkBytes,
             drainTimeoutMs: o.drainTimeout,
             maxInflightBytes: o.maxInflightBytes,
+            ...(o.keyFile ? { keyEncryptionKey: o.keyFile } : {}),
           },
           registry,
           log,

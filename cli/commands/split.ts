@@ -1,5 +1,7 @@
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
+import type { KeyEncryptionKey } from '../../lib/seal/key-file.js';
+import { parseKeyFileOption } from '../key-file-option.js';
 import {
   parseChoice,
   parseCount,
@@ -28,6 +30,8 @@ interface SplitFlags {
   verify: boolean;
   tolerance: number;
   seed: number;
+  seal: boolean;
+  keyFile?: KeyEncryptionKey;
 }
 
 /** A stderr progress bar over the steps, drawn only on a terminal. */
@@ -79,7 +83,15 @@ export function registerSplitCommand(program: Command): void {
     .option('--verify', 'run the partitions against the unsplit model on seeded inputs', false)
     .option('--tolerance <x>', 'largest max-relative difference --verify accepts', parseNonNegative, 1e-5)
     .option('--seed <n>', 'seed of the --verify inputs', parseSeed, 1)
-    .action(async (model: string, flags: SplitFlags) => {
+    .option(
+      '--seal',
+      'seal the partitions (AES-256-GCM) under a fresh data key wrapped with --key-file',
+      false,
+    )
+    .option('--key-file <file>', '--seal: the key-encryption key (base64, mode 0600)', parseKeyFileOption)
+    .action(async (model: string, flags: SplitFlags, command: Command) => {
+      if (flags.seal && !flags.keyFile) command.error("error: option '--seal' needs --key-file <file>");
+      if (flags.keyFile && !flags.seal) command.error("error: option '--key-file' applies with --seal only");
       const steps: SplitStep[] = flags.verify
         ? ['load', 'split', 'write', 'verify']
         : ['load', 'split', 'write'];
@@ -105,6 +117,7 @@ export function registerSplitCommand(program: Command): void {
               },
             }
           : {}),
+        ...(flags.seal && flags.keyFile ? { seal: flags.keyFile } : {}),
         ...(flags.name !== undefined ? { name: flags.name } : {}),
         ...(flags.version !== undefined ? { version: flags.version } : {}),
         ...(bar.onStep ? { onStep: bar.onStep } : {}),

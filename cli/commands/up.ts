@@ -13,6 +13,8 @@ import { parseRegistryUrl } from '../../registry/open-registry.js';
 import { startLocalMesh, type LocalMesh } from '../local-mesh.js';
 import { demoRequestJson } from '../demo-request.js';
 import { parseCount, parsePort, parseRegistry } from '../option-parsers.js';
+import { parseKeyFileOption } from '../key-file-option.js';
+import type { KeyEncryptionKey } from '../../lib/seal/key-file.js';
 import { DEFAULT_CERTS_DIR, DEFAULT_MODELS_DIR, DEFAULT_REGISTRY_URL, STATE_DIR } from '../paths.js';
 import { portInUseMessage } from '../port-owner.js';
 import { reapPreviousRun, removeRunRecord, writeRunRecord } from '../up-run-record.js';
@@ -41,6 +43,22 @@ const parseUpRegistry = (value: string): string => {
   return value;
 };
 
+/**
+ * One shard process per partition number, each serving that partition of every model; given a
+ * key-encryption key, each gets `--key-file` (the path, checked already: each shard reads and
+ * checks the key itself) so sealed models in the repository are served too.
+ */
+export function upShards(
+  partitions: number,
+  keyFile?: KeyEncryptionKey,
+): { name: string; serve: string[]; args: string[] }[] {
+  return Array.from({ length: partitions }, (_, p) => ({
+    name: `shard-${p}`,
+    serve: [`*/*/*/${p}`],
+    args: keyFile ? ['--key-file', keyFile.file] : [],
+  }));
+}
+
 export function registerUpCommand(program: Command): void {
   program
     .command('up')
@@ -53,7 +71,12 @@ export function registerUpCommand(program: Command): void {
     )
     .option('--port <port>', 'router port; 0 picks a free one', parsePort, 8001)
     .option('--partitions <n>', 'partitions per demo model, one shard process each', parseCount, 2)
-    .action(async (o: { registry: string; port: number; partitions: number }) => {
+    .option(
+      '--key-file <file>',
+      'key-encryption key handed to every shard, for sealed partitions in the repository',
+      parseKeyFileOption,
+    )
+    .action(async (o: { registry: string; port: number; partitions: number; keyFile?: KeyEncryptionKey }) => {
       const partitions = o.partitions;
       const location = parseRegistryUrl(o.registry);
       await mkdir(STATE_DIR, { recursive: true });
@@ -115,10 +138,7 @@ export function registerUpCommand(program: Command): void {
           logs: 'inherit',
           logLevel: 'info',
           stopGraceMs: 35_000,
-          shards: Array.from({ length: partitions }, (_, p) => ({
-            name: `shard-${p}`,
-            serve: [`*/*/*/${p}`],
-          })),
+          shards: upShards(partitions, o.keyFile),
         });
         const children = [mesh.router, ...mesh.shards.values()];
         await writeRunRecord(

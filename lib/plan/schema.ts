@@ -44,11 +44,53 @@ export const gatherSchema = z.discriminatedUnion('kind', [
   }),
 ]);
 
+/** Canonical base64 (with padding) of exactly `bytes` bytes. */
+const base64Of = (bytes: number): z.ZodType<string> =>
+  z.string().refine((text) => {
+    const decoded = Buffer.from(text, 'base64');
+    return decoded.length === bytes && decoded.toString('base64') === text;
+  }, `must be base64 of ${bytes} bytes`);
+
+/**
+ * How one partition file was sealed (lib/seal/seal-file.ts): AES-256-GCM under the version's data
+ * key, with the file name of the partition as additional authenticated data. The file holds the
+ * ciphertext only; its size and SHA-256 let a shard say "truncated" or "changed" before it
+ * decrypts, and GCM's tag refuses whatever else does not belong together.
+ */
+export const sealedFileSchema = z
+  .object({
+    /** 12 random bytes, fresh for every file. */
+    nonce: base64Of(12),
+    /** GCM's 16-byte authentication tag. */
+    tag: base64Of(16),
+    /** SHA-256 of the sealed file as it is on disk, lowercase hex. */
+    sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits'),
+    /** Size of the sealed file. */
+    bytes: z.number().int().min(0),
+  })
+  .strict();
+
+/**
+ * A sealed version's data key (lib/seal/data-key.ts): 32 random bytes made for this model version,
+ * wrapped with AES-256-GCM under the operator's key-encryption key. Only shards given that key
+ * open it; the router never needs it.
+ */
+export const sealingSchema = z
+  .object({
+    algorithm: z.literal('AES-256-GCM'),
+    /** First 16 hex digits of the SHA-256 of the key-encryption key (lib/seal/key-file.ts). */
+    keyId: z.string().regex(/^[0-9a-f]{16}$/, 'must be 16 lowercase hex digits'),
+    wrappedKey: z.object({ nonce: base64Of(12), ciphertext: base64Of(32), tag: base64Of(16) }).strict(),
+  })
+  .strict();
+
 export const partitionSchema = z.object({
-  /** Path of the partition's ONNX file, relative to the plan's folder. */
+  /** Path of the partition's ONNX file, relative to the plan's folder (`….onnx.sealed` when sealed). */
   file: z.string().min(1),
   /** Bytes of weights the partition holds; informational (scheduling, reports). */
   weightBytes: z.number().int().min(0).optional(),
+  /** Present exactly when the plan has `sealing`: how this file was sealed. */
+  sealed: sealedFileSchema.optional(),
 });
 
 export const stageSchema = z.object({
@@ -91,6 +133,8 @@ export const planSchema = z.object({
   stages: z.array(stageSchema).min(1),
   /** Absent: every request runs on its own (the default). */
   dynamicBatching: dynamicBatchingSchema.optional(),
+  /** Absent: the partition files are clear ONNX (the default). See docs/sealed-partitions.md. */
+  sealing: sealingSchema.optional(),
 });
 
 export type TensorSpecJson = z.infer<typeof tensorSpecSchema>;
@@ -99,3 +143,6 @@ export type Gather = z.infer<typeof gatherSchema>;
 export type StagePlan = z.infer<typeof stageSchema>;
 export type DynamicBatching = z.infer<typeof dynamicBatchingSchema>;
 export type Plan = z.infer<typeof planSchema>;
+export type PartitionPlan = z.infer<typeof partitionSchema>;
+export type SealedFile = z.infer<typeof sealedFileSchema>;
+export type Sealing = z.infer<typeof sealingSchema>;

@@ -84,9 +84,26 @@ export function validatePlan(json: unknown): Plan {
         `${plan.maxRequestBytes} is less than the ${smallest} bytes the smallest request of these inputs holds`,
       );
   }
+  checkSealing(plan);
   if (plan.dynamicBatching) {
     const problem = batchAxisProblem(plan);
     if (problem) throw new PlanError(problem.path, problem.message);
   }
   return plan;
+}
+
+/**
+ * A plan is sealed as a whole or not at all: with `sealing`, every partition has its `sealed`
+ * record; without it, none has. A shard never loads a half-sealed version as clear.
+ */
+function checkSealing(plan: Plan): void {
+  plan.stages.forEach((stage, s) =>
+    stage.partitions.forEach((partition, p) => {
+      const where = `stages[${s}].partitions[${p}].sealed`;
+      if (plan.sealing && !partition.sealed)
+        throw new PlanError(where, 'is missing: the plan has sealing, so every partition must be sealed');
+      if (!plan.sealing && partition.sealed)
+        throw new PlanError(where, 'is set but the plan has no sealing record (key id, wrapped data key)');
+    }),
+  );
 }

@@ -7,6 +7,8 @@ import { bytesPerElement, DATATYPES, datatypeFromOrt } from '../../lib/tensor/dt
 import { splitTensor } from '../../lib/tensor/scatter.js';
 import { elementCount, type Tensor, type TensorSpec } from '../../lib/tensor/tensor.js';
 import { bytesOf, typedView, type TypedArray } from '../../lib/tensor/typed-view.js';
+import type { KeyEncryptionKey } from '../../lib/seal/key-file.js';
+import { readSealedPartition } from '../../lib/seal/read-sealed.js';
 import { compareTensors, type TensorDifference } from './compare.js';
 import { encodeModel, graphProto, loadModel, onnx, withGraph, type ModelProto } from '../onnx/graph.js';
 import type { PartitionedModel } from '../onnx/partitioned-model.js';
@@ -136,6 +138,8 @@ export interface VerifySplitOptions {
   readonly dynamicDim?: number;
   /** Session options for both runs. @default SESSION_OPTIONS, the shard's */
   readonly sessionOptions?: ort.InferenceSession.SessionOptions;
+  /** The key-encryption key of a sealed plan (`split --seal --verify`): partitions are opened in memory. */
+  readonly kek?: KeyEncryptionKey;
 }
 
 export interface VerifySplitReport {
@@ -184,15 +188,26 @@ export async function verifySplit(
   const loaded = await loadPlan(planDir);
   const inputs = verificationInputs(loaded.plan.inputs, options);
   const session = options.sessionOptions ?? SESSION_OPTIONS;
-  const actual = await runPlan(
-    loaded.plan,
-    (s, p) => path.join(loaded.dir, loaded.plan.stages[s]!.partitions[p]!.file),
-    inputs,
-    session,
-  );
+  const actual = await runPlan(loaded.plan, await partitionSources(loaded, options.kek), inputs, session);
   const expected = await referenceOutputs(originalFile, loaded.plan, inputs, session);
   const outputs = loaded.plan.outputs.map((spec, o) => compareTensors(actual[o]!, expected.get(spec.name)!));
   return { inputs: inputs.map(({ name, datatype, shape }) => ({ name, datatype, shape })), outputs };
+}
+
+/** Each partition's file, or, for a sealed plan, its bytes decrypted in memory (lib/seal). */
+async function partitionSources(
+  loaded: LoadedPlan,
+  kek: KeyEncryptionKey | undefined,
+): Promise<PartitionLoader> {
+  const { plan, dir } = loaded;
+  if (!plan.sealing) return (s, p) => path.join(dir, plan.stages[s]!.partitions[p]!.file);
+  const sealing = plan.sealing;
+  const opened = await Promise.all(
+    plan.stages.map((stage) =>
+      Promise.all(stage.partitions.map((partition) => readSealedPartition(dir, sealing, partition, kek))),
+    ),
+  );
+  return (s, p) => opened[s]![p]!;
 }
 
 /** The plan's top-k outputs by name: the logits each is the top-k of, by the head strategy's top-k naming. */

@@ -40,13 +40,27 @@ export class OrtRunner implements ModelRunner {
     },
   ) {}
 
-  static async load(file: string, weightBytes: number, options: OrtRunnerOptions = {}): Promise<OrtRunner> {
-    const session = await ort.InferenceSession.create(file, {
+  /**
+   * Opens the partition in `file`, or, given `bytes` (a sealed partition decrypted in memory), a
+   * session made from those bytes, with `file` only naming it in messages. ONNX Runtime copies the
+   * bytes into its own graph while creating the session, so the caller may zero them once this
+   * resolves.
+   */
+  static async load(
+    file: string,
+    weightBytes: number,
+    options: OrtRunnerOptions = {},
+    bytes?: Uint8Array,
+  ): Promise<OrtRunner> {
+    const sessionOptions: ort.InferenceSession.SessionOptions = {
       intraOpNumThreads: options.intraOpThreads ?? 1,
       interOpNumThreads: 1,
       executionMode: 'sequential',
       enableCpuMemArena: options.cpuMemArena ?? false,
-    });
+    };
+    const session = bytes
+      ? await ort.InferenceSession.create(bytes, sessionOptions)
+      : await ort.InferenceSession.create(file, sessionOptions);
     const inputs = session.inputNames.map((name, i) => {
       const meta = session.inputMetadata[i];
       if (!meta || !meta.isTensor) throw new TypeError(`${file}: input ${name} is not a tensor`);

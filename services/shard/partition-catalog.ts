@@ -1,5 +1,7 @@
 import path from 'node:path';
 import { loadRepository } from '../../lib/plan/repository.js';
+import type { PartitionPlan, Sealing } from '../../lib/plan/schema.js';
+import { SealError } from '../../lib/seal/seal-error.js';
 import type { ModelRunner } from './model-runner.js';
 
 /** Which partitions a shard serves: `model/version/stage/partition`, any part may be `*`. */
@@ -29,6 +31,17 @@ export interface ServedPartition {
   readonly partitionCount: number;
   readonly file: string;
   readonly weightBytes: number;
+  /**
+   * Set when the plan is sealed: what opening the file in memory needs (lib/seal/read-sealed.ts).
+   * Absent: `file` is clear ONNX.
+   */
+  readonly sealed?: { readonly dir: string; readonly sealing: Sealing; readonly partition: PartitionPlan };
+}
+
+/** A selected partition the shard would not load, and why (the file and reason are in `error`). */
+export interface RefusedPartition {
+  readonly partition: ServedPartition;
+  readonly error: SealError;
 }
 
 export function partitionKey(p: Pick<ServedPartition, 'model' | 'version' | 'stage' | 'partition'>): string {
@@ -60,6 +73,7 @@ export async function selectPartitions(
           partitionCount: stage.partitions.length,
           file: path.join(dir, partition.file),
           weightBytes: partition.weightBytes ?? 0,
+          ...(plan.sealing ? { sealed: { dir, sealing: plan.sealing, partition } } : {}),
         });
       });
     }
@@ -70,11 +84,38 @@ export async function selectPartitions(
 /** Loaded runners by partition key; the shard's model state lives here and nowhere else. */
 export class PartitionCatalog {
   readonly #runners = new Map<string, ModelRunner>();
+  readonly #served: ServedPartition[] = [];
+  readonly #refused: RefusedPartition[] = [];
 
-  constructor(readonly partitions: readonly ServedPartition[]) {}
+  constructor(readonly selected: readonly ServedPartition[]) {}
 
+  /** The selected partitions that loaded: the ones the shard registers and serves. */
+  get partitions(): readonly ServedPartition[] {
+    return this.#served;
+  }
+
+  /** Sealed partitions refused at load (tampered, truncated, wrong or no key): never registered. */
+  get refused(): readonly RefusedPartition[] {
+    return this.#refused;
+  }
+
+  /**
+   * Opens every selected partition. A SealError refuses that partition alone, which is then
+   * neither served nor registered; any other error rejects (the caller closes what was opened).
+   */
   async load(open: (p: ServedPartition) => Promise<ModelRunner>): Promise<void> {
-    for (const p of this.partitions) this.#runners.set(partitionKey(p), await open(p));
+    for (const p of this.selected) {
+      let runner: ModelRunner;
+      try {
+        runner = await open(p);
+      } catch (error) {
+        if (!(error instanceof SealError)) throw error;
+        this.#refused.push({ partition: p, error });
+        continue;
+      }
+      this.#runners.set(partitionKey(p), runner);
+      this.#served.push(p);
+    }
   }
 
   runner(key: string): ModelRunner | undefined {

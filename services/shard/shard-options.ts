@@ -1,4 +1,5 @@
 import type { TlsFiles } from '../../certs/credentials.js';
+import type { KeyEncryptionKey } from '../../lib/seal/key-file.js';
 import { DEFAULT_CHUNK_BYTES } from '../../lib/tensor/chunks.js';
 import type { PartitionSelector } from './partition-catalog.js';
 
@@ -32,6 +33,12 @@ export interface ShardOptions {
   readonly maxInflightBytes?: number;
   /** ONNX Runtime's CPU memory arena (see `OrtRunnerOptions.cpuMemArena`). @default false */
   readonly ortCpuMemArena?: boolean;
+  /**
+   * The operator's key-encryption key, for sealed partitions (docs/sealed-partitions.md): they are
+   * decrypted in memory only. Without it a sealed partition is refused ("sealed; start the shard
+   * with --key-file") and the others are served. @default none
+   */
+  readonly keyEncryptionKey?: KeyEncryptionKey;
   /** Registry heartbeat TTL. @default 5000 */
   readonly registrationTtlMs?: number;
   /**

@@ -18,7 +18,7 @@ import type { Registration, Registry } from '../../registry/registry.js';
 import { DelayedRunner } from './delayed-runner.js';
 import { ShardStream, type InferStream } from './shard-stream.js';
 import type { ModelRunner } from './model-runner.js';
-import { OrtRunner } from './ort-runner.js';
+import { openPartition } from './open-partition.js';
 import {
   PartitionCatalog,
   partitionKey,
@@ -66,11 +66,11 @@ export async function startShard(
   const open =
     seams.openRunner ??
     ((p: ServedPartition) =>
-      OrtRunner.load(p.file, p.weightBytes, {
+      openPartition(p, o.keyEncryptionKey, {
         intraOpThreads: o.intraOpThreads,
         cpuMemArena: o.ortCpuMemArena,
       }));
-  const catalog = await loadServedPartitions(o, async (p) => {
+  const catalog = await loadServedPartitions(o, log, async (p) => {
     const runner = await open(p);
     return o.testRunDelayMs > 0 ? new DelayedRunner(runner, o.testRunDelayMs) : runner;
   });
@@ -209,9 +209,15 @@ const LOAD_ATTEMPTS = 3;
  * (lib/plan/version-swap.ts): then some selected file is gone, and the shard reads the plans again
  * and loads the new version, rather than exiting. It never serves a mix: each attempt loads one
  * selection, and a failed attempt's runners are closed.
+ *
+ * A sealed partition that cannot be opened (no or wrong key, truncated, changed, unauthentic file)
+ * is refused alone: one error line names its file and the reason, and the shard serves and
+ * registers the others. If every selected partition is refused, the shard has nothing to serve
+ * and fails to start, naming them all.
  */
 async function loadServedPartitions(
   o: { readonly modelRepository: string; readonly serve: readonly object[] },
+  log: Logger,
   open: (p: ServedPartition) => Promise<ModelRunner>,
 ): Promise<PartitionCatalog> {
   for (let attempt = 1; ; attempt++) {
@@ -223,7 +229,6 @@ async function loadServedPartitions(
     const catalog = new PartitionCatalog(served);
     try {
       await catalog.load(open);
-      return catalog;
     } catch (error) {
       await catalog.close();
       const replaced = await Promise.all(
@@ -237,5 +242,20 @@ async function loadServedPartitions(
       if (attempt < LOAD_ATTEMPTS && replaced.some(Boolean)) continue;
       throw error;
     }
+    for (const { partition, error } of catalog.refused)
+      log.error(
+        {
+          partition: partitionKey(partition),
+          file: error.file,
+          failure: error.failure,
+          reason: error.reason,
+        },
+        'partition refused',
+      );
+    if (catalog.partitions.length === 0)
+      throw new Error(
+        `every partition --serve selects was refused: ${catalog.refused.map((r) => r.error.message).join('; ')}`,
+      );
+    return catalog;
   }
 }
