@@ -309,6 +309,46 @@ describe('authentication at the router', () => {
     assert.match(withToken.messages[0] ?? '', /^NOT_FOUND/);
   });
 
+  test('a stream opened with a token ends UNAUTHENTICATED at its first message after the token expires', async () => {
+    // Expired 27 s ago: inside the router's 30 s clock skew when the stream opens, outside it 3 s later.
+    const token = await sign('a', { exp: Math.floor(Date.now() / 1000) - 27 });
+    const client = new Service(`127.0.0.1:${tokenRouter.port}`, channel(undefined)) as unknown as V2Client;
+    const metadata = new Metadata();
+    metadata.set('authorization', `Bearer ${token}`);
+    const call = client.ModelStreamInfer(metadata);
+    const messages: string[] = [];
+    const request = (id: string): object => ({
+      model_name: 'no-such-model',
+      id,
+      inputs: [],
+      outputs: [],
+      raw_input_contents: [],
+    });
+    const ended = new Promise<{ code: Status; details: string }>((resolve) => {
+      call.on('error', (e: { code: Status; details: string }) => resolve(e));
+      call.on('status', (s: { code: Status; details: string }) => resolve(s));
+    });
+    const answered = new Promise<void>((resolve) =>
+      call.on('data', (m: { error_message: string }) => {
+        messages.push(m.error_message);
+        resolve();
+      }),
+    );
+    call.write(request('before'));
+    await answered;
+    await new Promise((r) => setTimeout(r, 3_500));
+    call.write(request('after'));
+    const status = await ended;
+    client.close();
+    matrix.push([
+      'stream, token expires mid-stream',
+      `${Status[status.code]} ${status.details.slice(0, 80)}`,
+    ]);
+    assert.equal(messages.length, 1, 'the message before expiry was answered, the one after was not');
+    assert.match(messages[0]!, /^NOT_FOUND/);
+    refused(status, /expired during the stream/);
+  });
+
   test('a rotated JWKS file takes effect while running; an invalid one keeps the keys', async () => {
     const none = channel(undefined);
     const tokenA = await sign('a');

@@ -65,6 +65,21 @@ export class Authenticator {
     }
   }
 
+  /**
+   * For a call that outlives its credentials (a ModelStreamInfer stream): throws UNAUTHENTICATED
+   * once a token principal's `exp` (plus the clock skew allowed at verification) has passed. A
+   * certificate's validity was checked by the handshake of the connection the call runs on.
+   */
+  checkStillValid(principal: Principal, nowMs = Date.now()): void {
+    if (principal.kind !== 'token') return;
+    const exp = principal.claims['exp'];
+    const toleranceSeconds = this.options.tokens?.clockToleranceSeconds ?? DEFAULT_CLOCK_TOLERANCE_SECONDS;
+    if (typeof exp === 'number' && nowMs > (exp + toleranceSeconds) * 1000)
+      throw unauthenticated(
+        'the bearer token expired during the stream; open a new stream with a fresh token',
+      );
+  }
+
   async #fromToken(header: readonly (string | Buffer)[]): Promise<Principal> {
     const tokens = this.options.tokens;
     if (tokens === undefined)

@@ -32,6 +32,8 @@ export function guardUnary<Req, Res>(
 /**
  * For a bidirectional stream: authenticates it once (ending the stream with UNAUTHENTICATED if
  * that fails) and returns the check for each message, which resolves to the message's release.
+ * A stream opened with a bearer token ends with UNAUTHENTICATED at its first message after the
+ * token expires: a stream may live for hours, its token only minutes.
  */
 export function guardStream<Req>(
   access: AccessControl,
@@ -39,7 +41,22 @@ export function guardStream<Req>(
   scopeOf: (request: Req) => CallScope,
   onUnexpected: (error: unknown) => void,
 ): (request: Req) => Promise<() => void> {
+  let ended = false;
+  const end = (error: unknown): void => {
+    if (ended) return;
+    ended = true;
+    call.emit('error', toStatus(error, onUnexpected));
+  };
   const principal: Promise<Principal> = access.authenticator.authenticate(call);
-  principal.catch((error: unknown) => call.emit('error', toStatus(error, onUnexpected)));
-  return (request) => principal.then((p) => authorizeAndAdmit(access, p, scopeOf(request)));
+  principal.catch(end);
+  return (request) =>
+    principal.then((p) => {
+      try {
+        access.authenticator.checkStillValid(p);
+      } catch (error) {
+        end(error);
+        throw error;
+      }
+      return authorizeAndAdmit(access, p, scopeOf(request));
+    });
 }
