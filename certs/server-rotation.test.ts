@@ -78,6 +78,7 @@ async function handshake(
   const socket = tls.connect({
     host: '127.0.0.1',
     port,
+    servername: 'localhost',
     ca: ca.certPem,
     ...(options.withCert === false ? {} : { cert: router.certPem, key: router.keyPem }),
     maxVersion: options.maxVersion ?? 'TLSv1.3',
