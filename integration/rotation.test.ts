@@ -30,7 +30,8 @@ const SHARDS = ['shard-0', 'shard-1'] as const;
 const RUN_DELAY_MS = 40;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-const serialOf = async (file: string): Promise<string> => new X509Certificate(await readFile(file)).serialNumber;
+const serialOf = async (file: string): Promise<string> =>
+  new X509Certificate(await readFile(file)).serialNumber;
 
 /** The certificate a fresh TLS connection to `port` is shown, as its serial number. */
 async function presentedSerial(port: number, material: TlsMaterial): Promise<string> {
@@ -104,37 +105,55 @@ describe('certificate rotation under steady load (real router, shards and client
     for (const name of SHARDS) seen[name] = await presentedSerial(port(name), await material('router'));
     return seen;
   };
-  const reloadOf = (serial: string) => (l: LogLine) => l.msg === 'certificate reloaded' && l['serialNumber'] === serial;
+  const reloadOf = (serial: string) => (l: LogLine) =>
+    l.msg === 'certificate reloaded' && l['serialNumber'] === serial;
 
   test('`certs renew` under load: 0 failed, calls across the swap finish, new connections present the new certificates', async () => {
     const files = ['router', ...SHARDS].map((name) => storeTlsFiles(certs.dir, name).certFile);
     const before = await presented();
     assert.deepEqual(Object.values(before), await Promise.all(files.map(serialOf)));
 
-    const load = new LoadGenerator({ client: mesh.client, cases, seed: 7, concurrency: 4, deadlineMs: 10_000 });
-    await sleep(2_000);
-    const { stdout } = await promisify(execFile)(process.execPath, [
-      CLI_ENTRY,
-      ...['certs', 'renew', '--dir', certs.dir, '--within', '8d'],
-    ]);
-    assert.equal(stdout.split('\n').filter((l) => l.startsWith('renewed ')).length, 4, stdout);
-    const renewed = Object.fromEntries(
-      await Promise.all(['router', ...SHARDS].map(async (n, i) => [n, await serialOf(files[i]!)] as const)),
-    );
-
-    // Each process logs the reload of its own new certificate ...
+    const mark = logs.get('router')!.lines.length;
+    const load = new LoadGenerator({
+      client: mesh.client,
+      cases,
+      seed: 7,
+      concurrency: 4,
+      deadlineMs: 10_000,
+    });
+    // Stopped however the test ends: a generator left running keeps this process alive.
+    let renewed: Record<string, string> = {};
     const reloads: Record<string, LogLine> = {};
-    for (const [name, serial] of Object.entries(renewed))
-      reloads[name] = await logs.get(name)!.waitFor(`${name} reloading ${serial}`, reloadOf(serial), 15_000);
-    // ... and the router's next connections to the shards present its new certificate.
-    for (const name of SHARDS)
-      await logs.get(name)!.waitFor(
-        `a router stream with the renewed router certificate on ${name}`,
-        (l) => l.msg === 'router stream opened' && l['serialNumber'] === renewed['router'],
-        15_000,
+    let counts: Awaited<ReturnType<LoadGenerator['stop']>>;
+    try {
+      await sleep(2_000);
+      const { stdout } = await promisify(execFile)(process.execPath, [
+        CLI_ENTRY,
+        ...['certs', 'renew', '--dir', certs.dir, '--within', '8d'],
+      ]);
+      assert.equal(stdout.split('\n').filter((l) => l.startsWith('renewed ')).length, 4, stdout);
+      renewed = Object.fromEntries(
+        await Promise.all(['router', ...SHARDS].map(async (n, i) => [n, await serialOf(files[i]!)] as const)),
       );
-    await sleep(2_000);
-    const counts = await load.stop();
+
+      // Each process logs the reload of its own new certificate ...
+      for (const [name, serial] of Object.entries(renewed))
+        reloads[name] = await logs
+          .get(name)!
+          .waitFor(`${name} reloading ${serial}`, reloadOf(serial), 15_000);
+      // ... and the router's next connections to the shards present its new certificate.
+      for (const name of SHARDS)
+        await logs
+          .get(name)!
+          .waitFor(
+            `a router stream with the renewed router certificate on ${name}`,
+            (l) => l.msg === 'router stream opened' && l['serialNumber'] === renewed['router'],
+            15_000,
+          );
+      await sleep(2_000);
+    } finally {
+      counts = await load.stop();
+    }
 
     const after = await presented();
     console.log(JSON.stringify({ ...counts, before, after, renewed }));
@@ -142,8 +161,16 @@ describe('certificate rotation under steady load (real router, shards and client
     assert.deepEqual(counts.failed, {});
     assert.equal(counts.refused, 0);
     assert.equal(counts.wrong, 0);
+    // Nor were failures hidden by the router's retries: no attempt failed at all.
+    const attemptFailures = logs
+      .get('router')!
+      .lines.slice(mark)
+      .filter((l) => /attempt failed/.test(l.msg));
+    assert.deepEqual(attemptFailures, []);
     const swapMs = Number(reloads['router']!['time']);
-    const across = load.outcomes.filter((o) => o.startedAtMs < swapMs && o.startedAtMs + o.latencyMs > swapMs);
+    const across = load.outcomes.filter(
+      (o) => o.startedAtMs < swapMs && o.startedAtMs + o.latencyMs > swapMs,
+    );
     assert.ok(across.length > 0, 'calls were in flight when the router swapped its certificate');
     assert.ok(across.every((o) => o.result === 'OK'));
     assert.ok(counts.ok > 20, `only ${counts.ok} answers`);
@@ -163,7 +190,12 @@ describe('certificate rotation under steady load (real router, shards and client
     await writeKeyPair(files, expired.keyPem, expired.certPem);
     const refused = await logs
       .get('router')!
-      .waitFor('the refusal', (l) => l.msg === 'new certificate files refused; keeping the certificate in use', 15_000, mark);
+      .waitFor(
+        'the refusal',
+        (l) => l.msg === 'new certificate files refused; keeping the certificate in use',
+        15_000,
+        mark,
+      );
     assert.match(String(refused['err']), /the certificate expired at/);
     assert.equal(await presentedSerial(port('router'), await material('client')), inUse);
     assert.equal((await mesh.client.call<{ live: boolean }>('ServerLive', {})).live, true);
@@ -192,7 +224,10 @@ describe('certificate rotation under steady load (real router, shards and client
         const client = await InferenceClient.connect(mesh.address, storeTlsFiles(clientDir, 'client'));
         await assert.rejects(client.call('ServerLive', {}, 5_000), { code: Status.UNAVAILABLE });
         client.close();
-        const probe = await probeShard(port('shard-0'), await loadTlsFiles(storeTlsFiles(routerDir, 'router')));
+        const probe = await probeShard(
+          port('shard-0'),
+          await loadTlsFiles(storeTlsFiles(routerDir, 'router')),
+        );
         assert.equal(probe.code, Status.UNAVAILABLE, probe.details);
         // And a router does not start on it.
         await assert.rejects(
