@@ -147,11 +147,14 @@ describe('client → router: both ends refuse a leaf outside its validity window
   for (const w of ['expired', 'early'] as const) {
     test(`a client refuses a router certificate that is ${w}`, async () => {
       const server = await startServer(leaves.get(`router-${w}`)!, true);
-      await assert.rejects(whoAmI(server.address, channelCredentials(material('client-valid'))), (error: grpc.ServiceError) => {
-        assert.equal(error.code, grpc.status.UNAVAILABLE);
-        assert.match(error.details, OPENSSL_WHY[w]);
-        return true;
-      });
+      await assert.rejects(
+        whoAmI(server.address, channelCredentials(material('client-valid'))),
+        (error: grpc.ServiceError) => {
+          assert.equal(error.code, grpc.status.UNAVAILABLE);
+          assert.match(error.details, OPENSSL_WHY[w]);
+          return true;
+        },
+      );
       assert.equal(server.calls(), 0);
     });
 

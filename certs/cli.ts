@@ -8,7 +8,12 @@ import { X509Certificate } from 'node:crypto';
 import { formatSpiffeId, formatTrustDomainId, isRole, ROLES } from './identity.js';
 import type { StoredAuthority, StoredCertificate } from './store.js';
 import { renewStore, type LeafRenewal } from './renew.js';
-import { DEFAULT_CERTS_DIR, initCertificateAuthority, issueToStore, loadCertificateAuthority } from './store.js';
+import {
+  DEFAULT_CERTS_DIR,
+  initCertificateAuthority,
+  issueToStore,
+  loadCertificateAuthority,
+} from './store.js';
 import { DAY_MS } from './x509.js';
 
 export type Print = (line: string) => void;

@@ -99,9 +99,9 @@ export function updateServerCredentials(
   };
   createSecureContext(options);
   // Protected in grpc-js's typings; it is how its own certificate-provider credentials update a server.
-  (credentials as unknown as { updateSecureContextOptions(o: SecureContextOptions): void }).updateSecureContextOptions(
-    options,
-  );
+  (
+    credentials as unknown as { updateSecureContextOptions(o: SecureContextOptions): void }
+  ).updateSecureContextOptions(options);
 }
 
 /**

@@ -17,7 +17,11 @@ import { initCertificateAuthority, issueToStore, loadCertificateAuthority, store
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** A logger that keeps its lines, and waits for one with a given message. */
-function memoryLogger(): { log: Logger; lines: Record<string, unknown>[]; next(msg: string): Promise<Record<string, unknown>> } {
+function memoryLogger(): {
+  log: Logger;
+  lines: Record<string, unknown>[];
+  next(msg: string): Promise<Record<string, unknown>>;
+} {
   const lines: Record<string, unknown>[] = [];
   const waiters: { msg: string; resolve: (line: Record<string, unknown>) => void }[] = [];
   const log = pino(
@@ -50,7 +54,9 @@ after(async () => {
 const serialOf = (pem: string | Buffer): string => new X509Certificate(pem).serialNumber;
 
 /** A watcher on `name`'s pair that polls only rarely, so the folder watch is what a test sees. */
-async function open(name: string): Promise<{ watcher: KeyPairWatcher; logs: ReturnType<typeof memoryLogger> }> {
+async function open(
+  name: string,
+): Promise<{ watcher: KeyPairWatcher; logs: ReturnType<typeof memoryLogger> }> {
   const logs = memoryLogger();
   const watcher = await KeyPairWatcher.open(storeTlsFiles(dir, name), logs.log, { pollIntervalMs: 60_000 });
   watchers.push(watcher);

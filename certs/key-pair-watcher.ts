@@ -146,7 +146,11 @@ export class KeyPairWatcher {
       leaf = checkLeaf(material, this.#leaf.identity);
     } catch (error) {
       this.log.warn(
-        { certFile: this.files.certFile, err: (error as Error).message, serialNumber: this.#leaf.serialNumber },
+        {
+          certFile: this.files.certFile,
+          err: (error as Error).message,
+          serialNumber: this.#leaf.serialNumber,
+        },
         'new certificate files refused; keeping the certificate in use',
       );
       return false;

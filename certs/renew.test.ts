@@ -69,7 +69,7 @@ void test('by default, leaves in the last third of their lifetime (or past it) a
   const aging = results.find((r) => r.identity.name === 'aging')!;
   // A renewed leaf keeps its lifetime: 7 days from now.
   assert.ok(Math.abs(aging.newNotAfter.getTime() - Date.now() - 7 * DAY_MS) < 60_000);
-  assert.equal(Math.round(aging.withinMs / DAY_MS * 3), 7, 'a third of 7 days');
+  assert.equal(Math.round((aging.withinMs / DAY_MS) * 3), 7, 'a third of 7 days');
 });
 
 void test('--within renews everything inside the window, keeps names, and --days sets the new lifetime', async () => {
@@ -84,7 +84,10 @@ void test('--within renews everything inside the window, keeps names, and --days
   assert.ok(Math.abs(Date.parse(wide.validTo) - Date.now() - 2 * DAY_MS) < 60_000);
 
   const none = await renewStore(dir, { withinMs: 0 });
-  assert.ok(none.every((r) => r.action === 'kept'), 'nothing expires now');
+  assert.ok(
+    none.every((r) => r.action === 'kept'),
+    'nothing expires now',
+  );
 });
 
 void test('certs renew prints one line per leaf, and warns when the CA itself runs out', async () => {
@@ -92,9 +95,15 @@ void test('certs renew prints one line per leaf, and warns when the CA itself ru
   const lines: string[] = [];
   await runCertsRenew({ dir, withinMs: 2 * DAY_MS }, (line) => lines.push(line));
   assert.equal(lines.length, 4);
-  assert.match(lines[0]!, /^renewed spiffe:\/\/shardmesh\.local\/shard\/aging {2}\S+aging\.pem {2}expires \S+ \(was \S+\)$/);
+  assert.match(
+    lines[0]!,
+    /^renewed spiffe:\/\/shardmesh\.local\/shard\/aging {2}\S+aging\.pem {2}expires \S+ \(was \S+\)$/,
+  );
   assert.match(lines[1]!, /^renewed spiffe:\/\/shardmesh\.local\/client\/expired /);
-  assert.match(lines[2]!, /^kept {4}spiffe:\/\/shardmesh\.local\/router\/fresh {2}\S+ {2}expires \S+ \(7\.0 days left; renews within 2\.0 days\)$/);
+  assert.match(
+    lines[2]!,
+    /^kept {4}spiffe:\/\/shardmesh\.local\/router\/fresh {2}\S+ {2}expires \S+ \(7\.0 days left; renews within 2\.0 days\)$/,
+  );
   assert.match(lines[3]!, /^kept {4}spiffe:\/\/shardmesh\.local\/shard\/wide /);
 
   const shortCa = join(root, 'short-ca');
@@ -102,7 +111,11 @@ void test('certs renew prints one line per leaf, and warns when the CA itself ru
   await issueToStore(shortCa, { role: 'router', name: 'r' });
   lines.length = 0;
   await runCertsRenew({ dir: shortCa, withinMs: 2 * DAY_MS }, (line) => lines.push(line));
-  assert.match(lines[0]!, /^renewed spiffe:\/\/shardmesh\.local\/router\/r /, 'a leaf capped at the CA expiry');
+  assert.match(
+    lines[0]!,
+    /^renewed spiffe:\/\/shardmesh\.local\/router\/r /,
+    'a leaf capped at the CA expiry',
+  );
   assert.match(lines.at(-1)!, /^warning: the CA expires \S+; leaves cannot outlive it/);
 });
 

@@ -9,7 +9,11 @@ import * as grpc from '@grpc/grpc-js';
 import type { CertificateAuthority } from './authority.js';
 import { createCertificateAuthority } from './authority.js';
 import type { TlsMinVersion } from './credentials.js';
-import { channelCredentialsCheckingIdentity, serverCredentials, updateServerCredentials } from './credentials.js';
+import {
+  channelCredentialsCheckingIdentity,
+  serverCredentials,
+  updateServerCredentials,
+} from './credentials.js';
 import type { IssuedCertificate } from './issue.js';
 import { issueCertificate } from './issue.js';
 
@@ -118,7 +122,10 @@ void test('after an update new connections get the new certificate; a call in fl
   const { port, credentials } = await startServer(first);
   const client = new SlowClient(
     `127.0.0.1:${port}`,
-    channelCredentialsCheckingIdentity({ caPem: ca.certPem, certPem: router.certPem, keyPem: router.keyPem }, first.identity),
+    channelCredentialsCheckingIdentity(
+      { caPem: ca.certPem, certPem: router.certPem, keyPem: router.keyPem },
+      first.identity,
+    ),
   );
   clients.push(client);
   assert.equal(await slowCall(client, 0), 'done');
@@ -131,20 +138,35 @@ void test('after an update new connections get the new certificate; a call in fl
 
   assert.equal(await handshake(port), serial(second.certPem), 'a fresh connection sees the new certificate');
   assert.equal(await inFlight, 'done', 'the call open during the update finished');
-  assert.equal(await slowCall(client, 0), 'done', 'the connection made before the update still carries calls');
+  assert.equal(
+    await slowCall(client, 0),
+    'done',
+    'the connection made before the update still carries calls',
+  );
 });
 
 void test('an update keeps the TLS floor and the client-certificate requirement', async () => {
   const first = await issueCertificate(ca, { role: 'shard', name: 'shard-1' });
   const second = await issueCertificate(ca, { role: 'shard', name: 'shard-1' });
   const strict = await startServer(first);
-  updateServerCredentials(strict.credentials, { caPem: ca.certPem, certPem: second.certPem, keyPem: second.keyPem });
+  updateServerCredentials(strict.credentials, {
+    caPem: ca.certPem,
+    certPem: second.certPem,
+    keyPem: second.keyPem,
+  });
   assert.equal(await handshake(strict.port), serial(second.certPem));
-  assert.match(await handshake(strict.port, { maxVersion: 'TLSv1.2' }), /^refused: .*(protocol version|alert)/i);
+  assert.match(
+    await handshake(strict.port, { maxVersion: 'TLSv1.2' }),
+    /^refused: .*(protocol version|alert)/i,
+  );
   assert.match(await handshake(strict.port, { withCert: false }), /^refused(: .*certificate required)?/);
 
   const lenient = await startServer(first, 'TLSv1.2');
-  updateServerCredentials(lenient.credentials, { caPem: ca.certPem, certPem: second.certPem, keyPem: second.keyPem });
+  updateServerCredentials(lenient.credentials, {
+    caPem: ca.certPem,
+    certPem: second.certPem,
+    keyPem: second.keyPem,
+  });
   assert.equal(await handshake(lenient.port, { maxVersion: 'TLSv1.2' }), serial(second.certPem));
 });
 
@@ -153,7 +175,12 @@ void test('a mismatched pair throws and changes nothing', async () => {
   const other = await issueCertificate(ca, { role: 'shard', name: 'shard-2' });
   const { port, credentials } = await startServer(first);
   assert.throws(
-    () => updateServerCredentials(credentials, { caPem: ca.certPem, certPem: other.certPem, keyPem: first.keyPem }),
+    () =>
+      updateServerCredentials(credentials, {
+        caPem: ca.certPem,
+        certPem: other.certPem,
+        keyPem: first.keyPem,
+      }),
     /key values mismatch/,
   );
   assert.equal(await handshake(port), serial(first.certPem));

@@ -3,7 +3,13 @@ import { runCertsInit, runCertsIssue, runCertsRenew } from '../../certs/cli.js';
 import { ensureDevTokenKeys, signDevToken } from '../../certs/dev-tokens.js';
 import { ROLES, type Role } from '../../certs/identity.js';
 import { DEFAULT_LEAF_VALIDITY_DAYS } from '../../certs/issue.js';
-import { collectDnsNames, collectIps, parseChoice, parseCount, parseDurationOrZeroMs } from '../option-parsers.js';
+import {
+  collectDnsNames,
+  collectIps,
+  parseChoice,
+  parseCount,
+  parseDurationOrZeroMs,
+} from '../option-parsers.js';
 import { DEFAULT_CERTS_DIR } from '../paths.js';
 
 export function registerCertsCommand(program: Command): void {
@@ -25,7 +31,12 @@ export function registerCertsCommand(program: Command): void {
     .option('--dir <dir>', 'certificate store', DEFAULT_CERTS_DIR)
     .option('--dns <names>', 'DNS SANs, comma separated', collectDnsNames)
     .option('--ip <addresses>', 'IP SANs, comma separated', collectIps)
-    .option('--days <n>', 'validity in days (renew before it ends: `certs renew`)', parseCount, DEFAULT_LEAF_VALIDITY_DAYS)
+    .option(
+      '--days <n>',
+      'validity in days (renew before it ends: `certs renew`)',
+      parseCount,
+      DEFAULT_LEAF_VALIDITY_DAYS,
+    )
     .action(
       async (o: { role: Role; name: string; dir: string; dns?: string[]; ip?: string[]; days: number }) => {
         await runCertsIssue({
@@ -49,7 +60,11 @@ export function registerCertsCommand(program: Command): void {
       "renew leaves with at most this long left, e.g. 2d, 12h (default: a third of each leaf's lifetime)",
       parseDurationOrZeroMs,
     )
-    .option('--days <n>', "validity of the new leaves in days (default: each leaf's current lifetime)", parseCount)
+    .option(
+      '--days <n>',
+      "validity of the new leaves in days (default: each leaf's current lifetime)",
+      parseCount,
+    )
     .action(async (o: { dir: string; within?: number; days?: number }) => {
       await runCertsRenew({ dir: o.dir, withinMs: o.within, validityDays: o.days });
     });

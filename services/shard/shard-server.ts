@@ -115,7 +115,10 @@ export async function startShard(
       if (identity.role === 'router' && identity.trustDomain === ownIdentity.trustDomain) {
         // Streams are long-lived (a few per router connection): which router certificate each
         // connection presented is worth a line, e.g. to see a renewed one in use.
-        log.info({ peer: formatSpiffeId(identity), serialNumber: peer?.serialNumber }, 'router stream opened');
+        log.info(
+          { peer: formatSpiffeId(identity), serialNumber: peer?.serialNumber },
+          'router stream opened',
+        );
         return undefined;
       }
       return new ServiceError(
