@@ -73,6 +73,8 @@ export class KeyPairWatcher {
         watcher.on('error', (error) =>
           log.warn({ err: error.message, dir }, 'certificate watch failed; polling only'),
         );
+        // Never what keeps a process alive: one whose start fails after this must still exit.
+        watcher.unref();
         this.#watchers.push(watcher);
       } catch (error) {
         log.warn({ err: (error as Error).message, dir }, 'cannot watch the certificate folder; polling only');

@@ -34,8 +34,13 @@ const serialOf = async (file: string): Promise<string> =>
   new X509Certificate(await readFile(file)).serialNumber;
 
 /** The certificate a fresh TLS connection to `port` is shown, as its serial number. */
-async function presentedSerial(port: number, material: TlsMaterial): Promise<string> {
+async function presentedSerial(
+  port: number,
+  material: TlsMaterial,
+  maxVersion: 'TLSv1.2' | 'TLSv1.3' = 'TLSv1.3',
+): Promise<string> {
   const socket = tls.connect({
+    maxVersion,
     host: '127.0.0.1',
     port,
     servername: 'localhost',
@@ -158,6 +163,16 @@ describe('certificate rotation under steady load (real router, shards and client
     const after = await presented();
     console.log(JSON.stringify({ ...counts, before, after, renewed }));
     assert.deepEqual(after, renewed, 'fresh connections see the renewed certificates');
+    // The new contexts keep TLS 1.3 only, on the router and on the shards.
+    for (const [name, peer] of [
+      ['router', 'client'],
+      ['shard-0', 'router'],
+    ] as const)
+      await assert.rejects(
+        presentedSerial(port(name), await material(peer), 'TLSv1.2'),
+        /protocol version/,
+        name,
+      );
     assert.deepEqual(counts.failed, {});
     assert.equal(counts.refused, 0);
     assert.equal(counts.wrong, 0);
