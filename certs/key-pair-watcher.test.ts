@@ -37,7 +37,13 @@ function memoryLogger(): {
       },
     },
   );
-  return { log, lines, next: (msg) => new Promise((resolve) => waiters.push({ msg, resolve })) };
+  // The timer also keeps this process alive while it waits: the watcher's own handles are unref'd.
+  const next = (msg: string): Promise<Record<string, unknown>> =>
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no "${msg}" line within 20 s`)), 20_000);
+      waiters.push({ msg, resolve: (line) => (clearTimeout(timer), resolve(line)) });
+    });
+  return { log, lines, next };
 }
 
 let dir: string;
