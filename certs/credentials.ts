@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { checkServerIdentity, createSecureContext } from 'node:tls';
-import type { PeerCertificate } from 'node:tls';
+import type { PeerCertificate, SecureContextOptions } from 'node:tls';
 
 import * as grpc from '@grpc/grpc-js';
 
@@ -75,6 +75,33 @@ export function serverCredentials(options: ServerTlsOptions): grpc.ServerCredent
     rejectUnauthorized: options.requireClientCert,
     minVersion: options.minVersion ?? 'TLSv1.3',
   });
+}
+
+/**
+ * Puts a new pair (and CA bundle) into server credentials already bound to a port: grpc-js hands
+ * it to `setSecureContext` of the port's listener, so connections accepted from now on handshake
+ * with it while open ones (and the calls on them) keep theirs. Node's `setSecureContext` resets
+ * every option it is not given, so the TLS floor and ciphers go in again; and a context grpc-js
+ * fails to build would make the listener drop every new connection, so it is built here first
+ * and a bad pair throws before anything changes.
+ */
+export function updateServerCredentials(
+  credentials: grpc.ServerCredentials,
+  material: TlsMaterial & { certPem: string | Buffer; keyPem: string | Buffer },
+): void {
+  const { minVersion, ciphers } = (credentials._getConstructorOptions() ?? {}) as SecureContextOptions;
+  const options: SecureContextOptions = {
+    ca: toBuffer(material.caPem),
+    cert: [toBuffer(material.certPem)],
+    key: [toBuffer(material.keyPem)],
+    ...(minVersion === undefined ? {} : { minVersion }),
+    ...(ciphers === undefined ? {} : { ciphers }),
+  };
+  createSecureContext(options);
+  // Protected in grpc-js's typings; it is how its own certificate-provider credentials update a server.
+  (
+    credentials as unknown as { updateSecureContextOptions(o: SecureContextOptions): void }
+  ).updateSecureContextOptions(options);
 }
 
 /**

@@ -45,7 +45,7 @@ void test('router, shard and client certificates carry their identities back', a
     assert.equal(x509.checkIssued(new X509Certificate(ca.certPem)), true);
     assert.equal(x509.verify(new X509Certificate(ca.certPem).publicKey), true);
     const lifetimeMs = Date.parse(x509.validTo) - Date.now();
-    assert.ok(Math.abs(lifetimeMs - 30 * DAY_MS) < 60_000, `30 days by default, got ${lifetimeMs} ms`);
+    assert.ok(Math.abs(lifetimeMs - 7 * DAY_MS) < 60_000, `7 days by default, got ${lifetimeMs} ms`);
     assert.equal(issued.notAfter.getTime(), Date.parse(x509.validTo));
   }
 });
@@ -66,6 +66,24 @@ void test('serials are random and SANs follow the options', async () => {
       'IP Address:FE80:0:0:0:0:0:1:2, IP Address:0:0:0:0:0:FFFF:C000:201',
   );
   assert.equal(xb.subjectAltName, 'URI:spiffe://test.shardmesh.local/shard/s');
+});
+
+void test('leaves default to 7 days, the CA to ten years', async () => {
+  const leaf = new X509Certificate((await issueCertificate(ca, { role: 'shard', name: 's' })).certPem);
+  const root = new X509Certificate(ca.certPem);
+  const days = (x: X509Certificate): number => (Date.parse(x.validTo) - Date.now()) / DAY_MS;
+  assert.equal(Math.round(days(leaf)), 7);
+  assert.equal(Math.round(days(root)), 3650);
+});
+
+void test('validFrom issues ahead of time (or, for tests, already expired)', async () => {
+  const start = new Date(Date.now() + 2 * DAY_MS);
+  const later = new X509Certificate(
+    (await issueCertificate(ca, { role: 'shard', name: 's', validFrom: start, validityDays: 1 })).certPem,
+  );
+  // Back-dated by the 5 minutes of clock skew every certificate allows.
+  assert.equal(Date.parse(later.validFrom), Math.floor(start.getTime() / 1000) * 1000 - 5 * 60_000);
+  assert.equal(Date.parse(later.validTo), Math.floor(start.getTime() / 1000) * 1000 + DAY_MS);
 });
 
 void test('a leaf never outlives its CA', async () => {

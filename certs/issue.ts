@@ -20,8 +20,13 @@ export interface IssueOptions {
   dnsNames?: string[];
   /** Peers dial by address, so the default covers loopback. @default ['127.0.0.1', '::1'] */
   ipAddresses?: string[];
-  /** Capped at the CA's own expiry. @default 30 */
+  /**
+   * Capped at the CA's own expiry. Short, so a leaked key is good for days, not months; routers
+   * and shards reload renewed files while running (`shardmesh certs renew`). @default 7
+   */
   validityDays?: number;
+  /** Start of validity, for certificates issued ahead of time. @default now (less 5 minutes of clock skew) */
+  validFrom?: Date;
 }
 
 export interface IssuedCertificate {
@@ -34,7 +39,7 @@ export interface IssuedCertificate {
 
 export const DEFAULT_DNS_NAMES: readonly string[] = ['localhost'];
 export const DEFAULT_IP_ADDRESSES: readonly string[] = ['127.0.0.1', '::1'];
-export const DEFAULT_LEAF_VALIDITY_DAYS = 30;
+export const DEFAULT_LEAF_VALIDITY_DAYS = 7;
 
 export async function issueCertificate(
   ca: CertificateAuthority,
@@ -58,6 +63,7 @@ export async function issueCertificate(
     options.validityDays ?? DEFAULT_LEAF_VALIDITY_DAYS,
     'validityDays',
     authority.cert.validity.notAfter,
+    options.validFrom,
   );
   const keys = await generateRsaKeyPair();
 

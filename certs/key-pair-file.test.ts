@@ -50,3 +50,18 @@ void describe('a key and certificate replaced by a writer killed between its ste
     });
   }
 });
+
+void test('a reader that settles the pair while the writer is between its renames does not fail the writer', async () => {
+  const name = 'router-racing';
+  const files = storeTlsFiles(dir, name);
+  await issueToStore(dir, { role: 'router', name });
+  const fresh = await issueCertificate(await loadCertificateAuthority(dir), { role: 'router', name });
+  // A running router's watcher reloads right after the key's rename, before the writer's last step.
+  const readerFirst = async (s: KeyPairStep): Promise<void> => {
+    if (s === 'key-replaced') assert.ok(matches(await loadTlsFiles(files)));
+  };
+  await writeKeyPair(files, fresh.keyPem, fresh.certPem, readerFirst);
+  const loaded = await loadTlsFiles(files);
+  assert.equal(loaded.certPem?.toString(), fresh.certPem);
+  assert.ok(matches(loaded));
+});

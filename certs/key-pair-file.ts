@@ -35,7 +35,14 @@ export async function writeKeyPair(
   await afterStep('staged');
   await replaceFile(files.keyFile, keyPem, 0o600);
   await afterStep('key-replaced');
-  await rename(stagedCertificate(files.certFile), files.certFile);
+  try {
+    await rename(stagedCertificate(files.certFile), files.certFile);
+  } catch (error) {
+    // A running router or shard reloading right after the key's rename settles the pair itself
+    // (loadTlsFiles): the staged certificate is then already in place, which is this write done.
+    const settled = await readFile(files.certFile, 'utf8').catch(() => undefined);
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || settled !== certPem) throw error;
+  }
 }
 
 /** Finishes or undoes a `writeKeyPair` that was stopped between its renames; nothing to do otherwise. */

@@ -117,7 +117,7 @@ void test('re-issuing rotates the pair and tightens a loose key file', async () 
   const first = await issueToStore(dir, { role: 'router', name: 'r' });
   const firstKey = await readFile(first.keyFile, 'utf8');
   if (modesApply) await chmod(first.keyFile, 0o644);
-  const second = await issueToStore(dir, { role: 'router', name: 'r', validityDays: 7 });
+  const second = await issueToStore(dir, { role: 'router', name: 'r', validityDays: 2 });
   assert.notEqual(await readFile(second.keyFile, 'utf8'), firstKey);
   if (modesApply) assert.equal(await mode(second.keyFile), 0o600);
   assert.ok(second.notAfter < first.notAfter);

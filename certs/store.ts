@@ -1,8 +1,8 @@
 /**
  * The certificates on disk: one directory holding `ca.pem`, `ca-key.pem`,
- * `<name>.pem` and `<name>-key.pem`; private keys 0600. A pair is replaced key
- * first, then certificate, so a process reloading in between may briefly see a
- * new key with the old certificate and should retry a mismatch.
+ * `<name>.pem` and `<name>-key.pem`; private keys 0600. A pair is replaced
+ * through `writeKeyPair` (key-pair-file.ts), so a running router or shard that
+ * reloads it (key-pair-watcher.ts) never finds a new key beside an old certificate.
  */
 import { X509Certificate } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';

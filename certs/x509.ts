@@ -14,8 +14,8 @@ const generateKeyPairAsync = promisify(generateKeyPair);
 
 // Peers' clocks drift; a certificate issued "now" must not be rejected as
 // not-yet-valid by a machine a little behind.
-const CLOCK_SKEW_MS = 5 * 60 * 1000;
-const DAY_MS = 24 * 60 * 60 * 1000;
+export const CLOCK_SKEW_MS = 5 * 60 * 1000;
+export const DAY_MS = 24 * 60 * 60 * 1000;
 
 export interface KeyPair {
   /** PKCS#8, unencrypted: what OpenSSL, grpc-js and forge all read. */
@@ -48,20 +48,27 @@ export function randomSerialNumber(): string {
   return bytes.toString('hex');
 }
 
+/**
+ * `validityDays` from `start` (default now), back-dated by the clock skew allowance.
+ * A `start` other than now is for certificates issued ahead of time (and for tests that need one
+ * already expired or not yet valid).
+ */
 export function validityWindow(
   validityDays: number,
   option: string,
   notAfterCap?: Date,
+  start: Date = new Date(),
 ): { notBefore: Date; notAfter: Date } {
   if (!Number.isFinite(validityDays) || validityDays <= 0) {
     throw new TypeError(`${option} must be a positive number of days; got ${validityDays}`);
   }
+  if (Number.isNaN(start.getTime())) throw new TypeError(`${option}: the start of validity is not a date`);
   // Whole seconds, as the certificate stores them, so the returned dates equal
   // what a peer will read.
-  const now = Math.floor(Date.now() / 1000) * 1000;
-  let notAfter = new Date(now + Math.round(validityDays * DAY_MS));
+  const from = Math.floor(start.getTime() / 1000) * 1000;
+  let notAfter = new Date(from + Math.round(validityDays * DAY_MS));
   if (notAfterCap !== undefined && notAfter > notAfterCap) notAfter = notAfterCap;
-  return { notBefore: new Date(now - CLOCK_SKEW_MS), notAfter };
+  return { notBefore: new Date(from - CLOCK_SKEW_MS), notAfter };
 }
 
 /**

@@ -73,11 +73,12 @@ void describe('option parsers', () => {
     assert.equal(parseDurationMs('30s'), 30_000);
     assert.equal(parseDurationMs('1.5s'), 1500);
     assert.equal(parseDurationMs('2m'), 120_000);
-    for (const bad of ['0', '0s', 'soon', '-5', '5d', '']) rejects(parseDurationMs, bad, /positive duration/);
+    assert.equal(parseDurationMs('2d'), 2 * 86_400_000);
+    for (const bad of ['0', '0s', 'soon', '-5', '5w', '']) rejects(parseDurationMs, bad, /positive duration/);
     assert.equal(parseDurationOrZeroMs('0'), 0);
     assert.equal(parseDurationOrZeroMs('0s'), 0);
     assert.equal(parseDurationOrZeroMs('30s'), 30_000);
-    for (const bad of ['soon', '-5', '5d', '']) rejects(parseDurationOrZeroMs, bad, /duration such as 0/);
+    for (const bad of ['soon', '-5', '5w', '']) rejects(parseDurationOrZeroMs, bad, /duration such as 0/);
   });
 
   void it('choices accept only their words and list them', () => {

@@ -83,12 +83,12 @@ export const parseFraction: OptionParser<number> = (value) => {
   return n;
 };
 
-const DURATION_UNITS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
+const DURATION_UNITS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
-/** A duration in whole milliseconds of at least `least`: a bare number is ms; `500ms`, `30s`, `2m`. */
+/** A duration in whole milliseconds of at least `least`: a bare number is ms; `500ms`, `30s`, `2m`, `12h`, `2d`. */
 function durationAtLeast(least: number, expected: string): OptionParser<number> {
   return (value) => {
-    const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/.exec(value.trim());
+    const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/.exec(value.trim());
     const ms = match
       ? Math.round(Number(match[1]) * DURATION_UNITS[(match[2] ?? 'ms') as keyof typeof DURATION_UNITS])
       : NaN;

@@ -1,8 +1,15 @@
 import type { Command } from 'commander';
-import { runCertsInit, runCertsIssue } from '../../certs/cli.js';
+import { runCertsInit, runCertsIssue, runCertsRenew } from '../../certs/cli.js';
 import { ensureDevTokenKeys, signDevToken } from '../../certs/dev-tokens.js';
 import { ROLES, type Role } from '../../certs/identity.js';
-import { collectDnsNames, collectIps, parseChoice, parseCount } from '../option-parsers.js';
+import { DEFAULT_LEAF_VALIDITY_DAYS } from '../../certs/issue.js';
+import {
+  collectDnsNames,
+  collectIps,
+  parseChoice,
+  parseCount,
+  parseDurationOrZeroMs,
+} from '../option-parsers.js';
 import { DEFAULT_CERTS_DIR } from '../paths.js';
 
 export function registerCertsCommand(program: Command): void {
@@ -24,7 +31,12 @@ export function registerCertsCommand(program: Command): void {
     .option('--dir <dir>', 'certificate store', DEFAULT_CERTS_DIR)
     .option('--dns <names>', 'DNS SANs, comma separated', collectDnsNames)
     .option('--ip <addresses>', 'IP SANs, comma separated', collectIps)
-    .option('--days <n>', 'validity in days', parseCount, 30)
+    .option(
+      '--days <n>',
+      'validity in days (renew before it ends: `certs renew`)',
+      parseCount,
+      DEFAULT_LEAF_VALIDITY_DAYS,
+    )
     .action(
       async (o: { role: Role; name: string; dir: string; dns?: string[]; ip?: string[]; days: number }) => {
         await runCertsIssue({
@@ -37,6 +49,25 @@ export function registerCertsCommand(program: Command): void {
         });
       },
     );
+  certs
+    .command('renew')
+    .description(
+      'reissue the leaf certificates in --dir that expire within --within (new key, same identity and names); running routers and shards load them without a restart. Run it from a timer more often than the window',
+    )
+    .option('--dir <dir>', 'certificate store', DEFAULT_CERTS_DIR)
+    .option(
+      '--within <duration>',
+      "renew leaves with at most this long left, e.g. 2d, 12h (default: a third of each leaf's lifetime)",
+      parseDurationOrZeroMs,
+    )
+    .option(
+      '--days <n>',
+      "validity of the new leaves in days (default: each leaf's current lifetime)",
+      parseCount,
+    )
+    .action(async (o: { dir: string; within?: number; days?: number }) => {
+      await runCertsRenew({ dir: o.dir, withinMs: o.within, validityDays: o.days });
+    });
   certs
     .command('token')
     .description(

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import path from 'node:path';
+import { TLS_MIN_VERSIONS, type TlsMinVersion } from '../../certs/credentials.js';
 import { storeTlsFiles } from '../../certs/store.js';
 import { createLogger } from '../../lib/log.js';
 import { openRegistry } from '../../registry/open-registry.js';
@@ -8,6 +9,7 @@ import { startShard } from '../../services/shard/shard-server.js';
 import { DEFAULT_CERTS_DIR, DEFAULT_MODELS_DIR, DEFAULT_REGISTRY_URL } from '../paths.js';
 import {
   collectSelector,
+  parseChoice,
   parseCount,
   parseDurationOrZeroMs,
   parseHost,
@@ -41,6 +43,12 @@ export function registerShardCommand(program: Command): void {
     .option('--registry <url>', 'consul://HOST:PORT or embedded:DIR', parseRegistry, DEFAULT_REGISTRY_URL)
     .option('--host <host>', 'address to listen on', parseHost, '127.0.0.1')
     .option('--port <port>', 'port to listen on; 0 picks a free one', parsePort, 0)
+    .option(
+      '--tls-min-version <version>',
+      'oldest TLS version callers may use: TLSv1.3, or TLSv1.2 for callers that cannot do 1.3 (the router always uses 1.3)',
+      parseChoice(TLS_MIN_VERSIONS),
+      'TLSv1.3',
+    )
     .option('--threads <n>', 'ONNX Runtime threads per operator', parseCount, 1)
     .option(
       '--chunk-bytes <size>',
@@ -79,6 +87,7 @@ export function registerShardCommand(program: Command): void {
         drainTimeout: number;
         maxInflightBytes: number;
         keyFile?: KeyEncryptionKey;
+        tlsMinVersion: TlsMinVersion;
       }) => {
         const log = createLogger(`shard:${o.name}`);
         const registry = openRegistry(o.registry, {
@@ -97,6 +106,7 @@ export function registerShardCommand(program: Command): void {
             drainTimeoutMs: o.drainTimeout,
             maxInflightBytes: o.maxInflightBytes,
             ...(o.keyFile ? { keyEncryptionKey: o.keyFile } : {}),
+            tlsMinVersion: o.tlsMinVersion,
           },
           registry,
           log,

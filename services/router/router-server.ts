@@ -1,7 +1,7 @@
 import { Server } from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
-import { loadTlsFiles, serverCredentials } from '../../certs/credentials.js';
-import { identityFromCertificate } from '../../certs/identity.js';
+import { serverCredentials, updateServerCredentials } from '../../certs/credentials.js';
+import { KeyPairWatcher } from '../../certs/key-pair-watcher.js';
 import { ByteBudget } from '../../lib/byte-budget.js';
 import { HealthStatus } from '../../lib/grpc/health-service.js';
 import { INFERENCE_SERVICE, loadHealthPackage, routerReflectionDefinition } from '../../lib/grpc/protos.js';
@@ -45,12 +45,16 @@ export async function startRouter(
   version: string,
 ): Promise<RunningRouter> {
   const o = withRouterDefaults(options);
-  const tls = await loadTlsFiles(o.tls);
-  const identity = identityFromCertificate(tls.certPem as Buffer);
-  if (identity.role !== 'router')
+  // The router's own pair, reloaded when it changes on disk (`shardmesh certs renew`).
+  const certificates = await KeyPairWatcher.open(o.tls, log);
+  const tls = certificates.current;
+  const identity = certificates.leaf.identity;
+  if (identity.role !== 'router') {
+    certificates.close();
     throw new TypeError(
       `--cert carries ${identity.role} identity "${identity.name}"; the router needs a router certificate`,
     );
+  }
   const jwks = o.tokens && new JwksFile(o.tokens.jwksFile, log);
   const authenticator = new Authenticator({
     trustDomain: identity.trustDomain,
@@ -136,18 +140,20 @@ export async function startRouter(
   );
   server.addService(loadHealthPackage().service.service, health.implementation());
   new ReflectionService(routerReflectionDefinition()).addToServer(server);
+  const credentials = serverCredentials({
+    ...tls,
+    // Token-only clients must be able to connect; the authenticator then refuses calls without either.
+    requireClientCert: o.tokens === undefined,
+    minVersion: o.tlsMinVersion,
+  });
+  // A renewed pair: new client connections and new shard channels present it; open ones finish.
+  certificates.onChange((material) => {
+    updateServerCredentials(credentials, material);
+    clients.updateTls(material);
+  });
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(
-      `${o.host}:${o.port}`,
-      serverCredentials({
-        ...tls,
-        certPem: tls.certPem!,
-        keyPem: tls.keyPem!,
-        // Token-only clients must be able to connect; the authenticator then refuses calls without either.
-        requireClientCert: o.tokens === undefined,
-        minVersion: o.tlsMinVersion,
-      }),
-      (error, bound) => (error ? reject(error) : resolve(bound)),
+    server.bindAsync(`${o.host}:${o.port}`, credentials, (error, bound) =>
+      error ? reject(error) : resolve(bound),
     ),
   );
   log.info(
@@ -164,6 +170,7 @@ export async function startRouter(
     table: () => table,
     close: async () => {
       watch.close();
+      certificates.close();
       health.set('NOT_SERVING');
       health.close();
       await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));

@@ -14,6 +14,16 @@ const STREAMS_PER_CONNECTION = 2;
 
 type ShardClient = Client & { Infer(): InferDuplex };
 
+/** How often channels retired by a certificate reload are checked for their last call's end. */
+const RETIRED_CHECK_MS = 250;
+
+interface ShardChannel {
+  readonly client: ShardClient;
+  readonly pool: ShardStreamPool;
+  /** Streams handed out, to count the calls still open on a retired channel. */
+  readonly picked: Set<MuxStream>;
+}
+
 /**
  * One gRPC channel per shard endpoint and claimed identity, with a small pool of long-lived
  * multiplexed `Shard.Infer` streams over it. A channel's TLS handshake fails unless the shard's
@@ -21,9 +31,24 @@ type ShardClient = Client & { Infer(): InferDuplex };
  * attract traffic; that check runs once per connection, not per call.
  */
 export class ShardClients {
-  readonly #channels = new Map<string, { client: ShardClient; pool: ShardStreamPool }>();
+  readonly #channels = new Map<string, ShardChannel>();
+  /** Channels made with an older certificate: no new calls; closed once their open calls end. */
+  #retired: ShardChannel[] = [];
+  #retiredCheck: NodeJS.Timeout | undefined;
 
-  constructor(private readonly tls: TlsMaterial) {}
+  constructor(private tls: TlsMaterial) {}
+
+  /**
+   * The router's certificate (or CA bundle) changed: calls from now on go over new channels that
+   * present it; the old channels finish the calls open on them and then close. A stream is not
+   * half-closed under a call still sending its inputs.
+   */
+  updateTls(material: TlsMaterial): void {
+    this.tls = material;
+    this.#retired.push(...this.#channels.values());
+    this.#channels.clear();
+    this.#closeIdleRetired();
+  }
 
   static key(instance: ShardInstance): string {
     return `${instance.address}:${instance.port}|${instance.identity}`;
@@ -51,10 +76,16 @@ export class ShardClients {
         // HTTP/2's default 64 KiB window makes a shard wait for a WINDOW_UPDATE every 64 KiB of output.
         'grpc-node.flow_control_window': FLOW_CONTROL_WINDOW_BYTES,
       }) as unknown as ShardClient;
-      channel = { client, pool: new ShardStreamPool(() => client.Infer(), STREAMS_PER_CONNECTION) };
+      const pool = new ShardStreamPool(() => client.Infer(), STREAMS_PER_CONNECTION);
+      channel = { client, pool, picked: new Set() };
       this.#channels.set(key, channel);
     }
-    return channel.pool.pick();
+    const stream = channel.pool.pick();
+    if (!channel.picked.has(stream)) {
+      for (const s of channel.picked) if (s.dead) channel.picked.delete(s);
+      channel.picked.add(stream);
+    }
+    return stream;
   }
 
   /** Closes channels to endpoints that left the routing table, once their open calls end. */
@@ -70,10 +101,28 @@ export class ShardClients {
   }
 
   close(): void {
-    for (const channel of this.#channels.values()) {
+    for (const channel of [...this.#channels.values(), ...this.#retired]) {
       channel.pool.end();
       channel.client.close();
     }
     this.#channels.clear();
+    this.#retired = [];
+    clearInterval(this.#retiredCheck);
+    this.#retiredCheck = undefined;
+  }
+
+  #closeIdleRetired(): void {
+    this.#retired = this.#retired.filter((channel) => {
+      if ([...channel.picked].some((s) => s.openCalls > 0)) return true;
+      channel.pool.end();
+      channel.client.close();
+      return false;
+    });
+    if (this.#retired.length === 0) {
+      clearInterval(this.#retiredCheck);
+      this.#retiredCheck = undefined;
+    } else {
+      this.#retiredCheck ??= setInterval(() => this.#closeIdleRetired(), RETIRED_CHECK_MS).unref();
+    }
   }
 }

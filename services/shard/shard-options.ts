@@ -1,4 +1,4 @@
-import type { TlsFiles } from '../../certs/credentials.js';
+import { TLS_MIN_VERSIONS, type TlsFiles, type TlsMinVersion } from '../../certs/credentials.js';
 import type { KeyEncryptionKey } from '../../lib/seal/key-file.js';
 import { DEFAULT_CHUNK_BYTES } from '../../lib/tensor/chunks.js';
 import type { PartitionSelector } from './partition-catalog.js';
@@ -18,6 +18,11 @@ export interface ShardOptions {
   readonly advertiseAddress?: string;
   /** CA, certificate and key; the certificate must carry a shard identity. */
   readonly tls: Required<TlsFiles>;
+  /**
+   * Oldest TLS version a caller may use. The router dials with TLS 1.3 only; 1.2 is for callers
+   * generated from shard.proto by stacks that cannot do 1.3. @default 'TLSv1.3'
+   */
+  readonly tlsMinVersion?: TlsMinVersion;
   /** Largest chunk payload sent back. @default 1 MiB */
   readonly chunkBytes?: number;
   /** ONNX Runtime threads per operator. @default 1 */
@@ -59,6 +64,7 @@ type Defaulted =
   | 'registrationTtlMs'
   | 'maxInflightBytes'
   | 'ortCpuMemArena'
+  | 'tlsMinVersion'
   | 'testRunDelayMs';
 
 /** The one place the shard reads its test-only run delay from the environment. */
@@ -86,6 +92,7 @@ export function withShardDefaults(
     registrationTtlMs: 5_000,
     maxInflightBytes: 2 ** 31,
     ortCpuMemArena: false,
+    tlsMinVersion: 'TLSv1.3' as TlsMinVersion,
     ...options,
     testRunDelayMs: options.testRunDelayMs ?? testRunDelayFromEnv(),
   };
@@ -96,5 +103,7 @@ export function withShardDefaults(
     throw new TypeError(`drainTimeoutMs ${o.drainTimeoutMs}: must be 0 or more milliseconds`);
   if (!(Number.isSafeInteger(o.maxInflightBytes) && o.maxInflightBytes > 0))
     throw new TypeError(`maxInflightBytes ${o.maxInflightBytes}: must be a positive whole number of bytes`);
+  if (!TLS_MIN_VERSIONS.includes(o.tlsMinVersion))
+    throw new TypeError(`tlsMinVersion ${o.tlsMinVersion}: must be one of ${TLS_MIN_VERSIONS.join(', ')}`);
   return o;
 }

@@ -2,12 +2,9 @@ import { MAX_SHARD_MESSAGE_BYTES } from '../../lib/grpc/shard-messages.js';
 import { randomUUID } from 'node:crypto';
 import { access } from 'node:fs/promises';
 import { Server, status as Status } from '@grpc/grpc-js';
-import {
-  formatSpiffeId,
-  identityFromCertificate,
-  identityFromPeerCertificate,
-} from '../../certs/identity.js';
-import { loadTlsFiles, serverCredentials, type TlsFiles } from '../../certs/credentials.js';
+import { formatSpiffeId, identityFromPeerCertificate } from '../../certs/identity.js';
+import { serverCredentials, updateServerCredentials, type TlsFiles } from '../../certs/credentials.js';
+import { KeyPairWatcher } from '../../certs/key-pair-watcher.js';
 import { ByteBudget } from '../../lib/byte-budget.js';
 import { HealthStatus } from '../../lib/grpc/health-service.js';
 import { loadHealthPackage, SHARD_SERVICE } from '../../lib/grpc/protos.js';
@@ -61,8 +58,9 @@ export async function startShard(
   seams: ShardSeams = {},
 ): Promise<RunningShard> {
   const o = withShardDefaults(options);
-  const tls = await loadTlsFiles(o.tls as TlsFiles);
-  const ownIdentity = identityFromCertificate(tls.certPem as Buffer);
+  // The shard's own pair, reloaded when it changes on disk (`shardmesh certs renew`).
+  const certificates = await KeyPairWatcher.open(o.tls as Required<TlsFiles>, log);
+  const ownIdentity = certificates.leaf.identity;
   const open =
     seams.openRunner ??
     ((p: ServedPartition) =>
@@ -112,8 +110,17 @@ export async function startShard(
   /** Why a stream's peer may not call this shard, or undefined for a router of its trust domain. */
   function refuseStream(call: InferStream): ServiceError | undefined {
     try {
-      const identity = identityFromPeerCertificate(call.getAuthContext()?.sslPeerCertificate);
-      if (identity.role === 'router' && identity.trustDomain === ownIdentity.trustDomain) return undefined;
+      const peer = call.getAuthContext()?.sslPeerCertificate;
+      const identity = identityFromPeerCertificate(peer);
+      if (identity.role === 'router' && identity.trustDomain === ownIdentity.trustDomain) {
+        // Streams are long-lived (a few per router connection): which router certificate each
+        // connection presented is worth a line, e.g. to see a renewed one in use.
+        log.info(
+          { peer: formatSpiffeId(identity), serialNumber: peer?.serialNumber },
+          'router stream opened',
+        );
+        return undefined;
+      }
       return new ServiceError(
         Status.PERMISSION_DENIED,
         `${formatSpiffeId(identity)} is not a router of ${ownIdentity.trustDomain}; shards serve routers only`,
@@ -125,11 +132,16 @@ export async function startShard(
       );
     }
   }
+  const credentials = serverCredentials({
+    ...certificates.current,
+    requireClientCert: true,
+    minVersion: o.tlsMinVersion,
+  });
+  // A renewed pair: routers' new connections get it; open streams and their calls keep theirs.
+  certificates.onChange((material) => updateServerCredentials(credentials, material));
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(
-      `${o.host}:${o.port}`,
-      serverCredentials({ ...tls, certPem: tls.certPem!, keyPem: tls.keyPem!, requireClientCert: true }),
-      (error, bound) => (error ? reject(error) : resolve(bound)),
+    server.bindAsync(`${o.host}:${o.port}`, credentials, (error, bound) =>
+      error ? reject(error) : resolve(bound),
     ),
   );
   const address = o.advertiseAddress ?? o.host;
@@ -195,6 +207,7 @@ export async function startShard(
     const closed = new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
     if (!(await settledWithin([closed], STATUS_FLUSH_MS))) server.forceShutdown();
     await catalog.close();
+    certificates.close();
     log.info({ cutOff: !allEnded }, 'shard stopped');
   };
   return { address, port, instanceId, drain: () => (drained ??= drain()) };
