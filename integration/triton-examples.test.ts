@@ -77,7 +77,8 @@ describe("Triton's Python example clients against `simple`", () => {
 
     test(`${client}: channel_args as the custom-args example sets them, request parameters, client timeout`, async () => {
       const said = await example<
-        SumDifference | { channel_args: SumDifference; parameters: SumDifference; expired: { status: string } }
+        | SumDifference
+        | { channel_args: SumDifference; parameters: SumDifference; expired: { status: string } }
       >(script, 'custom_args');
       if ('channel_args' in said) {
         assertSumDifference(said.channel_args);
@@ -173,10 +174,12 @@ describe("Triton's Python example clients against `simple`", () => {
   });
 
   test('tritonclient.grpc.aio: health and metadata', async () => {
-    const said = await example<{ server_name: string; platform: string; max_batch_size: number; unknown: string }>(
-      'triton_aio_examples.py',
-      'health_metadata',
-    );
+    const said = await example<{
+      server_name: string;
+      platform: string;
+      max_batch_size: number;
+      unknown: string;
+    }>('triton_aio_examples.py', 'health_metadata');
     assert.deepEqual(
       [said.server_name, said.platform, said.max_batch_size],
       ['shardmesh', 'onnxruntime_onnx', 8],

@@ -271,7 +271,8 @@ export async function runSplitCommand(o: SplitCommandOptions): Promise<SplitComm
     batchDimension,
     originalWeightBytes,
     stepMs,
-    ...(result.choice ? { choice: result.choice } : {}) };
+    ...(result.choice ? { choice: result.choice } : {}),
+  };
   if (!o.verify) return { exitCode: 0, ...done };
   const tolerance = o.tolerance ?? 1e-5;
   const seed = o.seed ?? 1;
