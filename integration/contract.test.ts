@@ -276,7 +276,7 @@ describe('the public contract, on a real router and shards', () => {
       assert.equal(byId.get(id)!.infer_response.raw_output_contents.length, 1);
     }
     const expected: [string, RegExp][] = [
-      ['unknown', /^NOT_FOUND: model "no-such-model"/],
+      ['unknown', /^NOT_FOUND: Request for unknown model: 'no-such-model' is not found/],
       ['no-replica', /^UNAVAILABLE: .*no healthy replica.*\(request id "no-replica"\)$/],
       ['budget', /^RESOURCE_EXHAUSTED: .*byte budget.*\(request id "budget"\)$/],
     ];
