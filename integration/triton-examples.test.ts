@@ -104,6 +104,7 @@ describe("Triton's Python example clients against `simple`", () => {
     assert.deepEqual(said.typed_contents, [false, false]);
     assert.deepEqual([said.OUTPUT0, said.OUTPUT1], [SUM, DIFFERENCE]);
     assert.equal(said.mixed_refusal.code, 'INVALID_ARGUMENT');
+    assert.match(said.mixed_refusal.details, /raw_input_contents/);
   });
 
   test('tritonclient.grpc: async_infer with a callback', async () => {

@@ -5,11 +5,11 @@ import { fileURLToPath } from 'node:url';
 import { planDir } from '../../lib/plan/repository.js';
 import { decodeModel, encodeModel, type ModelProto } from '../onnx/graph.js';
 import type { PartitionedModel } from '../onnx/partitioned-model.js';
-import { chooseMaxBatchSize } from '../batch-dimension.js';
+import { chooseMaxBatchSize, DEFAULT_MAX_BATCH_SIZE } from '../batch-dimension.js';
 import { splitBatch } from '../strategies/batch/batch.js';
 import { splitHead } from '../strategies/head/head.js';
 import { splitTensorParallel } from '../strategies/tensor/tensor.js';
-import { simpleModel } from './simple.js';
+import { SIMPLE_RECIPE, simpleModel } from './simple.js';
 import { mlp, outer, type MlpOptions } from './synthetic.js';
 import { writePartitionedModel } from '../onnx/write.js';
 
@@ -147,7 +147,13 @@ export async function prepareModelRepository(
   const simple = await prepare(root, {
     name: 'simple',
     version: '1',
-    params: { strategy: 'batch', partitions: 1, maxBatchSize: 'detected' },
+    // The model's own recipe is in the params, so a change to simple.ts rebuilds it.
+    params: {
+      model: SIMPLE_RECIPE,
+      strategy: 'batch',
+      partitions: 1,
+      maxBatchSize: { detected: DEFAULT_MAX_BATCH_SIZE },
+    },
     original: async () => encodeModel(simpleModel()),
     split: async (model) => {
       const split = splitBatch(model, { name: 'simple', version: '1', partitions: 1 });

@@ -12,6 +12,9 @@ const INT32 = onnx.TensorProto.DataType.INT32;
 /** Elements per row, as in Triton's examples. */
 export const SIMPLE_WIDTH = 16;
 
+/** What the model is made of, for the demo repository's stamp: change it with the graph below. */
+export const SIMPLE_RECIPE = { width: SIMPLE_WIDTH, OUTPUT0: 'Add', OUTPUT1: 'Sub', opset: 13 };
+
 export function simpleModel(): ModelProto {
   const dims = ['batch', SIMPLE_WIDTH];
   const graph = graphProto({
