@@ -107,6 +107,16 @@ describe("Triton's Python example clients against `simple`", () => {
     assert.match(said.mixed_refusal.details, /raw_input_contents/);
   });
 
+  test('max_batch_size 8: a batch of 8 runs, a batch of 9 is INVALID_ARGUMENT naming the limit', async () => {
+    const said = await example<{ rows: number; nine: { status: string; message: string } }>(
+      'triton_examples.py',
+      'batch_limit',
+    );
+    assert.equal(said.rows, 8);
+    assert.equal(said.nine.status, 'StatusCode.INVALID_ARGUMENT');
+    assert.match(said.nine.message, /batch 9 exceeds the model's max_batch_size 8/);
+  });
+
   test('tritonclient.grpc: async_infer with a callback', async () => {
     assertSumDifference(await example<SumDifference>('triton_examples.py', 'async_infer'));
   });

@@ -1,7 +1,7 @@
 """The calls Triton's published Python examples make with tritonclient.grpc, against `simple`.
 
 Usage: triton_examples.py ADDRESS CERTS_DIR CASE
-CASE: infer | explicit_int | async_infer | stream | custom_args | keepalive | health_metadata
+CASE: infer | batch_limit | explicit_int | async_infer | stream | custom_args | keepalive | health_metadata
 
 Each case makes the calls of one of Triton's examples (simple_grpc_infer_client.py,
 grpc_explicit_int_content_client.py, ...) the way it makes them, adding only the address and the
@@ -275,8 +275,22 @@ def case_health_metadata(address, certs):
     }
 
 
+def case_batch_limit(address, certs):
+    """Not one of Triton's examples: max_batch_size 8 lets a batch of 8 run and refuses 9."""
+    client = grpcclient.InferenceServerClient(url=address, **tls(certs))
+    inputs, input0, input1 = example_inputs(batch=8)
+    eight = check_sum_difference(client.infer(MODEL, inputs), input0, input1)
+    try:
+        client.infer(MODEL, example_inputs(batch=9)[0])
+        fail("a batch of 9 ran")
+    except InferenceServerException as error:
+        refused = {"status": error.status(), "message": error.message()}
+    return {"rows": len(eight["OUTPUT0"]), "nine": refused}
+
+
 CASES = {
     "infer": case_infer,
+    "batch_limit": case_batch_limit,
     "explicit_int": case_explicit_int,
     "async_infer": case_async_infer,
     "stream": case_stream,
