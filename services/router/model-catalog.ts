@@ -3,6 +3,10 @@ import type { Plan } from '../../lib/plan/schema.js';
 import { notFound } from '../../lib/grpc/service-error.js';
 import { clip, MAX_QUOTED_BYTES } from '../../lib/grpc/status-text.js';
 
+/** Triton's words for a model it does not know, the name cut to MAX_QUOTED_BYTES. */
+const unknownModel = (name: string): string =>
+  `Request for unknown model: '${clip(String(name), MAX_QUOTED_BYTES)}'`;
+
 /**
  * The plans the router knows, read from the model repository's `plan.json` files (the partition
  * files themselves live with the shards). Replaced whole on reload, like the routing table.
@@ -27,16 +31,15 @@ export class ModelCatalog {
    */
   resolve(name: string, version: string): Plan {
     const versions = this.#plans.filter((p) => p.name === name);
-    const model = `Request for unknown model: '${clip(String(name), MAX_QUOTED_BYTES)}'`;
     if (versions.length === 0) {
       const known = [...new Set(this.#plans.map((p) => p.name))].join(', ') || 'none';
-      throw notFound(`${model} is not found (models: ${known})`);
+      throw notFound(`${unknownModel(name)} is not found (models: ${known})`);
     }
     if (version === '') return versions.reduce((a, b) => (Number(b.version) > Number(a.version) ? b : a));
     const plan = versions.find((p) => p.version === version);
     if (!plan)
       throw notFound(
-        `${model} version ${clip(String(version), MAX_QUOTED_BYTES)} is not found (versions: ${versions.map((p) => p.version).join(', ')})`,
+        `${unknownModel(name)} version ${clip(String(version), MAX_QUOTED_BYTES)} is not found (versions: ${versions.map((p) => p.version).join(', ')})`,
       );
     return plan;
   }
