@@ -50,7 +50,8 @@ describe("Triton's Python example clients against `simple`", () => {
   async function example<T>(script: string, name: string): Promise<T> {
     const result = await runTool(
       toolPath('venv/bin/python'),
-      [path.join(PACKAGE_ROOT, 'integration', 'clients', script), mesh.address, certs.dir, name],
+      // -B: the aio script imports triton_examples, and no __pycache__ belongs in the checkout.
+      ['-B', path.join(PACKAGE_ROOT, 'integration', 'clients', script), mesh.address, certs.dir, name],
       120_000,
     );
     assert.equal(result.code, 0, `${script} ${name}: ${result.stderr}`);
