@@ -60,7 +60,7 @@ void describe('startLocalMesh', () => {
       startLocalMesh({ certsDir: certs.dir, modelsDir, shards: [], models: ['absent'] }),
       (error: unknown) => {
         assert.ok(error instanceof ModelWaitError, String(error));
-        assert.match(error.message, /model "absent" is not in the repository/);
+        assert.match(error.message, /Request for unknown model: 'absent' is not found/);
         return true;
       },
     );

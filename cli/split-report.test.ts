@@ -99,6 +99,12 @@ void describe('shardmesh split: what it prints and exits with', () => {
     assert.ok(cut, lines[2]);
     assert.match(lines[3]!, new RegExp(`^0\\s+1\\s+[\\d,]+ \\(.+\\)\\s+${cut}\\s+y$`));
     assert.match(stdout, /y\s+\[1, 8\]\s+0\.000e\+0\s+0\.000e\+0\s+yes\s+ok/);
+    assert.ok(
+      lines.includes(
+        'batch dimension detected on dim 0; max_batch_size 8; override with --max-batch-size N, 0 to turn off',
+      ),
+      stdout,
+    );
     const refused = await promisify(execFile)(process.execPath, [
       cli,
       'split',

@@ -1,4 +1,5 @@
 import type { Gather, StagePlan } from '../lib/plan/schema.js';
+import { describeBatchDimension } from '../partition/batch-dimension.js';
 import { formatBytes } from '../partition/format-bytes.js';
 import type { SplitCommandResult } from '../partition/split.js';
 
@@ -101,6 +102,7 @@ export function formatSplitReport(result: SplitCommandResult): string {
   lines.push(
     `total ${bytesCell(total)} of weights; the unsplit model holds ${bytesCell(result.originalWeightBytes ?? 0)}`,
   );
+  if (result.batchDimension) lines.push(describeBatchDimension(result.batchDimension));
   const v = result.verification;
   if (v) {
     lines.push(

@@ -135,7 +135,8 @@ describe('model and repository API through Consul', () => {
       await assert.rejects(
         call(),
         (error: GrpcError) =>
-          error.code === Status.NOT_FOUND && /no version "3" \(versions: 1, 2\)/.test(error.details),
+          error.code === Status.NOT_FOUND &&
+          /^Request for unknown model: 'mlp' version 3 is not found \(versions: 1, 2\)/.test(error.details),
       );
   });
 

@@ -151,7 +151,7 @@ describe('the public contract, on a real router and shards', () => {
     );
     await assert.rejects(
       mesh.client.call('ModelStatistics', { name: 'no-such-model', version: '' }),
-      refused(Status.NOT_FOUND, /model "no-such-model" is not in the repository/),
+      refused(Status.NOT_FOUND, /Request for unknown model: 'no-such-model' is not found/),
     );
   });
 
@@ -234,11 +234,11 @@ describe('the public contract, on a real router and shards', () => {
     const call = (request: object): Promise<unknown> => mesh.client.call('ModelInfer', request, 30_000);
     await assert.rejects(
       call({ ...rawInferRequest('no-such-model', [x]), id: 'r1' }),
-      refused(Status.NOT_FOUND, /model "no-such-model" is not in the repository/),
+      refused(Status.NOT_FOUND, /Request for unknown model: 'no-such-model' is not found/),
     );
     await assert.rejects(
       call({ ...rawInferRequest('mlp', [x]), model_version: '9', id: 'r2' }),
-      refused(Status.NOT_FOUND, /has no version "9"/),
+      refused(Status.NOT_FOUND, /Request for unknown model: '[^']*' version 9 is not found/),
     );
     await assert.rejects(
       call({ ...rawInferRequest('ocr-rec', [ocrInput]), id: 'no-replica' }),
@@ -276,7 +276,7 @@ describe('the public contract, on a real router and shards', () => {
       assert.equal(byId.get(id)!.infer_response.raw_output_contents.length, 1);
     }
     const expected: [string, RegExp][] = [
-      ['unknown', /^NOT_FOUND: model "no-such-model"/],
+      ['unknown', /^NOT_FOUND: Request for unknown model: 'no-such-model' is not found/],
       ['no-replica', /^UNAVAILABLE: .*no healthy replica.*\(request id "no-replica"\)$/],
       ['budget', /^RESOURCE_EXHAUSTED: .*byte budget.*\(request id "budget"\)$/],
     ];

@@ -150,7 +150,12 @@ describe('a mesh registered in a real Consul agent', () => {
         Status.INVALID_ARGUMENT,
         /input "x".*31 bytes.*needs 32/,
       ],
-      ['unknown model', { ...rawInferRequest('nope', [x]) }, Status.NOT_FOUND, /model "nope"/],
+      [
+        'unknown model',
+        { ...rawInferRequest('nope', [x]) },
+        Status.NOT_FOUND,
+        /Request for unknown model: 'nope' is not found/,
+      ],
       [
         'unknown input',
         {

@@ -8,7 +8,7 @@ import { ocrRecognitionModelPath } from './models/demo-models.js';
 import { encodeModel } from './onnx/graph.js';
 import { SplitOptionError } from './split-error.js';
 import { identityFromOut, runSplitCommand, type Splitter, type SplitStep } from './split.js';
-import { cancellingMlp, mlp } from './models/synthetic.js';
+import { cancellingMlp, mlp, outer } from './models/synthetic.js';
 
 const exists = (file: string) =>
   stat(file).then(
@@ -85,11 +85,43 @@ void describe('shardmesh split (runSplitCommand)', () => {
       out: refusedOut,
       strategy: 'tensor',
       partitions: 2,
+      maxBatchSize: 0,
       dynamicBatching,
     });
     assert.equal(refused.exitCode, 2);
     assert.match(refused.error!, /plan\.json maxBatchSize: dynamicBatching needs a batch dim/);
     assert.equal(await exists(refusedOut), false, 'a refused split writes nothing');
+  });
+
+  void it('a dynamic dim 0 in every input and output is detected as the batch dim: max_batch_size 8 unless given', async () => {
+    const split = (name: string, model: string, extra: { maxBatchSize?: number } = {}) =>
+      runSplitCommand({
+        model,
+        out: path.join(root, 'models', name, '1'),
+        strategy: 'batch',
+        partitions: 2,
+        ...extra,
+      });
+    const detected = await split('mlp-detected', mlpFile);
+    assert.equal(detected.exitCode, 0, detected.error);
+    assert.equal(detected.plan!.maxBatchSize, 8);
+    assert.equal((await loadPlan(path.join(root, 'models', 'mlp-detected', '1'))).plan.maxBatchSize, 8);
+    assert.deepEqual(detected.batchDimension, { detected: true, maxBatchSize: 8, source: 'detected' });
+    const given = await split('mlp-given', mlpFile, { maxBatchSize: 3 });
+    assert.deepEqual([given.plan!.maxBatchSize, given.batchDimension!.source], [3, 'option']);
+    const off = await split('mlp-off', mlpFile, { maxBatchSize: 0 });
+    assert.deepEqual([off.plan!.maxBatchSize, off.batchDimension!.detected], [0, true]);
+    // A fixed dim 0 (outer's rows) is no batch dim: max_batch_size stays 0.
+    const outerFile = path.join(root, 'outer.onnx');
+    await writeFile(outerFile, encodeModel(outer({ rows: 4, cols: 4, seed: 1 })));
+    const fixed = await runSplitCommand({
+      model: outerFile,
+      out: path.join(root, 'models', 'outer-fixed', '1'),
+      strategy: 'tensor',
+      partitions: 2,
+    });
+    assert.equal(fixed.exitCode, 0, fixed.error);
+    assert.deepEqual(fixed.batchDimension, { detected: false, maxBatchSize: 0, source: 'none' });
   });
 
   void it('head --topk on the ocr model verifies the merged top-k against the unsplit logits', async () => {

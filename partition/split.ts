@@ -5,6 +5,7 @@ import { PlanError } from '../lib/plan/validate.js';
 import type { TensorDifference } from './verify/compare.js';
 import { loadModel, type ModelProto } from './onnx/graph.js';
 import { weightBytes } from './onnx/weights.js';
+import { chooseMaxBatchSize, type BatchDimensionChoice } from './batch-dimension.js';
 import type { PartitionedModel } from './onnx/partitioned-model.js';
 import { SplitError, SplitOptionError } from './split-error.js';
 import { splitAuto, type AutoChoice } from './strategies/auto/auto.js';
@@ -45,7 +46,11 @@ export interface SplitCommandOptions {
   readonly name?: string;
   /** @default the last folder of `out` */
   readonly version?: string;
-  /** The plan's maxBatchSize (Triton's max_batch_size). @default what the strategy writes (0) */
+  /**
+   * The plan's maxBatchSize (Triton's max_batch_size); 0 declares no batch dimension.
+   * @default DEFAULT_MAX_BATCH_SIZE (batch-dimension.ts) when dim 0 of every input and output is
+   * dynamic, else 0
+   */
   readonly maxBatchSize?: number;
   /** The plan's dynamicBatching section; the write refuses a plan that cannot batch. @default none */
   readonly dynamicBatching?: Plan['dynamicBatching'];
@@ -108,6 +113,8 @@ export interface SplitCommandResult {
    */
   readonly error?: string;
   readonly plan?: Plan;
+  /** Whether a batch dimension was detected and the max_batch_size written (batch-dimension.ts). */
+  readonly batchDimension?: BatchDimensionChoice;
   /** For `auto`: what it chose and why. */
   readonly choice?: AutoChoice;
   readonly originalWeightBytes?: number;
@@ -245,9 +252,10 @@ export async function runSplitCommand(o: SplitCommandOptions): Promise<SplitComm
     throw error;
   }
   let plan: Plan;
+  const batchDimension = chooseMaxBatchSize(result.split.plan, o.maxBatchSize);
   try {
     const batching = {
-      ...(o.maxBatchSize !== undefined ? { maxBatchSize: o.maxBatchSize } : {}),
+      maxBatchSize: batchDimension.maxBatchSize,
       ...(o.dynamicBatching ? { dynamicBatching: o.dynamicBatching } : {}),
     };
     plan = await step('write', () =>
@@ -262,7 +270,13 @@ export async function runSplitCommand(o: SplitCommandOptions): Promise<SplitComm
     if (isSystemError(error)) return refused(`cannot write ${o.out}: ${error.message}`);
     throw error;
   }
-  const done = { plan, originalWeightBytes, stepMs, ...(result.choice ? { choice: result.choice } : {}) };
+  const done = {
+    plan,
+    batchDimension,
+    originalWeightBytes,
+    stepMs,
+    ...(result.choice ? { choice: result.choice } : {}),
+  };
   if (!o.verify) return { exitCode: 0, ...done };
   const tolerance = o.tolerance ?? 1e-5;
   const seed = o.seed ?? 1;

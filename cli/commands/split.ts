@@ -73,7 +73,11 @@ export function registerSplitCommand(program: Command): void {
     .option('--topk <k>', 'head: gather the head with a top-k of k', parseCount)
     .option('--name <name>', 'model name (default: NAME of --out)')
     .option('--version <v>', 'model version (default: VERSION of --out)')
-    .option('--max-batch-size <n>', "plan's maxBatchSize: the largest dim 0 a request may have", parseCount)
+    .option(
+      '--max-batch-size <n>',
+      'largest dim 0 a request may have; 0: no batch dim (default: 8 when dim 0 is dynamic everywhere)',
+      parseNonNegativeInteger,
+    )
     .option(
       '--dynamic-batching-delay-us <n>',
       'turn on dynamic batching: longest a request waits for others (0: only while a batch runs)',

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadRepository } from '../../lib/plan/repository.js';
 import { DEMO_INPUT_WIDTH, prepareModelRepository, type PreparedRepository } from './demo-models.js';
+import type { Tensor } from '../../lib/tensor/tensor.js';
 import { randomTensor } from './synthetic.js';
 import { relativeMaxError, runLoadedPlan, runModel } from '../verify/verify.js';
 
@@ -24,12 +25,13 @@ void describe('prepareModelRepository', () => {
     await rm(base, { recursive: true, force: true });
   });
 
-  void it('creates mlp, ocr-rec and outer, version 1, with originals outside the repository', async (t) => {
-    assert.deepEqual((await readdir(root)).sort(), ['mlp', 'ocr-rec', 'outer']);
+  void it('creates mlp, ocr-rec, outer and simple, version 1, with originals outside the repository', async (t) => {
+    assert.deepEqual((await readdir(root)).sort(), ['mlp', 'ocr-rec', 'outer', 'simple']);
     assert.deepEqual((await readdir(path.join(base, 'originals'))).sort(), [
       'mlp.onnx',
       'ocr-rec.onnx',
       'outer.onnx',
+      'simple.onnx',
     ]);
     const plans = await loadRepository(root);
     assert.deepEqual(
@@ -45,8 +47,16 @@ void describe('prepareModelRepository', () => {
         ['mlp', '1', 'tensor', [2]],
         ['ocr-rec', '1', 'head', [1, 2, 1]],
         ['outer', '1', 'tensor', [2]],
+        ['simple', '1', 'batch', [1]],
       ],
     );
+    // simple's batch dim is detected as `split` detects it; the others declare none.
+    assert.deepEqual(plans.map(({ plan }) => [plan.name, plan.maxBatchSize]).sort(), [
+      ['mlp', 0],
+      ['ocr-rec', 0],
+      ['outer', 0],
+      ['simple', 8],
+    ]);
     for (const model of Object.values(repo.models)) assert.equal(model.rebuilt, true);
     t.diagnostic(`prepareModelRepository: ${Math.round(coldMs)} ms cold`);
   });
@@ -82,5 +92,27 @@ void describe('prepareModelRepository', () => {
       if (exact) assert.ok(actual!.data.equals(expected!.data), name);
       else assert.ok(relativeMaxError(actual!, expected!) <= 1e-5, name);
     }
+  });
+
+  void it('simple: OUTPUT0 = INPUT0 + INPUT1 and OUTPUT1 = INPUT0 - INPUT1, INT32', async () => {
+    const int32 = (name: string, values: number[]): Tensor => ({
+      name,
+      datatype: 'INT32',
+      shape: [2, 16],
+      data: Buffer.from(Int32Array.from(values).buffer),
+    });
+    const a = Array.from({ length: 32 }, (_, i) => i * 1000 - 7);
+    const b = Array.from({ length: 32 }, (_, i) => 3 - i);
+    const [simple] = (await loadRepository(root)).filter((l) => l.plan.name === 'simple');
+    const outputs = await runLoadedPlan(simple!, [int32('INPUT0', a), int32('INPUT1', b)]);
+    const values = (t: Tensor) =>
+      Array.from(new Int32Array(t.data.buffer, t.data.byteOffset, t.data.length / 4));
+    assert.deepEqual(
+      outputs.map((t) => [t.name, t.datatype, t.shape, values(t)]),
+      [
+        ['OUTPUT0', 'INT32', [2, 16], a.map((x, i) => x + b[i]!)],
+        ['OUTPUT1', 'INT32', [2, 16], a.map((x, i) => x - b[i]!)],
+      ],
+    );
   });
 });

@@ -5,8 +5,11 @@ import { fileURLToPath } from 'node:url';
 import { planDir } from '../../lib/plan/repository.js';
 import { decodeModel, encodeModel, type ModelProto } from '../onnx/graph.js';
 import type { PartitionedModel } from '../onnx/partitioned-model.js';
+import { chooseMaxBatchSize, DEFAULT_MAX_BATCH_SIZE } from '../batch-dimension.js';
+import { splitBatch } from '../strategies/batch/batch.js';
 import { splitHead } from '../strategies/head/head.js';
 import { splitTensorParallel } from '../strategies/tensor/tensor.js';
+import { SIMPLE_RECIPE, simpleModel } from './simple.js';
 import { mlp, outer, type MlpOptions } from './synthetic.js';
 import { writePartitionedModel } from '../onnx/write.js';
 
@@ -38,6 +41,7 @@ export interface PreparedRepository {
     readonly mlp: PreparedModel;
     readonly 'ocr-rec': PreparedModel;
     readonly outer: PreparedModel;
+    readonly simple: PreparedModel;
   };
 }
 
@@ -138,7 +142,26 @@ export async function prepareModelRepository(
     original: async () => encodeModel(outer(outerParams)),
     split: (model) => splitTensorParallel(model, { name: 'outer', partitions }),
   });
-  return { root, models: { mlp: mlpModel, 'ocr-rec': ocr, outer: outerModel } };
+  // Triton's example clients send one row, so one partition (a batch split needs a row per
+  // partition); max_batch_size as `split` detects it.
+  const simple = await prepare(root, {
+    name: 'simple',
+    version: '1',
+    // The model's own recipe is in the params, so a change to simple.ts rebuilds it.
+    params: {
+      model: SIMPLE_RECIPE,
+      strategy: 'batch',
+      partitions: 1,
+      maxBatchSize: { detected: DEFAULT_MAX_BATCH_SIZE },
+    },
+    original: async () => encodeModel(simpleModel()),
+    split: async (model) => {
+      const split = splitBatch(model, { name: 'simple', version: '1', partitions: 1 });
+      const { maxBatchSize } = chooseMaxBatchSize(split.plan, undefined);
+      return { ...split, plan: { ...split.plan, maxBatchSize } };
+    },
+  });
+  return { root, models: { mlp: mlpModel, 'ocr-rec': ocr, outer: outerModel, simple } };
 }
 
 export interface SyntheticMlpOptions extends MlpOptions {

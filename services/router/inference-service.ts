@@ -25,6 +25,14 @@ function versionsOf(catalog: ModelCatalog, name: string, version: string): reado
 /** Extensions served in full, by Triton's names; not `model_repository`: load/unload are UNIMPLEMENTED. */
 export const EXTENSIONS: readonly string[] = ['model_configuration', 'statistics'];
 
+/**
+ * What ModelMetadata and ModelConfig both report, as Triton does for an ONNX model: every
+ * partition runs in ONNX Runtime, and clients (perf_analyzer, Triton's examples, KServe tooling)
+ * read `platform` and `backend` to decide how to treat a model, knowing Triton's names only.
+ */
+export const PLATFORM = 'onnxruntime_onnx';
+export const BACKEND = 'onnxruntime';
+
 const DATA_TYPE = (datatype: string): string => `TYPE_${datatype === 'BYTES' ? 'STRING' : datatype}`;
 
 /** A call's cancellation: `signal` aborts when the client cancels while the call is still open. */
@@ -147,12 +155,15 @@ function unguardedService(ctx: InferenceServiceContext): UntypedServiceImplement
     return Number.isFinite(ms) && ms > 0 ? new Date(ms) : new Date(Date.now() + ctx.defaultDeadlineMs);
   };
 
+  // Triton's ModelMetadata keeps the batch dim in each shape, as -1, when max_batch_size > 0.
+  const withBatch = (plan: Plan, t: Plan['inputs'][number]): object =>
+    plan.maxBatchSize > 0 ? { ...t, shape: [-1, ...t.shape.slice(1)] } : t;
   const metadata = (plan: Plan): object => ({
     name: plan.name,
     versions: [plan.version],
-    platform: 'shardmesh_onnx',
-    inputs: plan.inputs,
-    outputs: plan.outputs,
+    platform: PLATFORM,
+    inputs: plan.inputs.map((t) => withBatch(plan, t)),
+    outputs: plan.outputs.map((t) => withBatch(plan, t)),
   });
 
   return {
@@ -183,8 +194,8 @@ function unguardedService(ctx: InferenceServiceContext): UntypedServiceImplement
       return {
         config: {
           name: plan.name,
-          platform: 'onnxruntime_onnx',
-          backend: 'onnxruntime',
+          platform: PLATFORM,
+          backend: BACKEND,
           max_batch_size: plan.maxBatchSize,
           input: plan.inputs.map((t) => ({
             name: t.name,

@@ -1,7 +1,11 @@
 import { loadRepository } from '../../lib/plan/repository.js';
 import type { Plan } from '../../lib/plan/schema.js';
 import { notFound } from '../../lib/grpc/service-error.js';
-import { quote } from '../../lib/grpc/status-text.js';
+import { clip, MAX_QUOTED_BYTES } from '../../lib/grpc/status-text.js';
+
+/** Triton's words for a model it does not know, the name cut to MAX_QUOTED_BYTES. */
+const unknownModel = (name: string): string =>
+  `Request for unknown model: '${clip(String(name), MAX_QUOTED_BYTES)}'`;
 
 /**
  * The plans the router knows, read from the model repository's `plan.json` files (the partition
@@ -20,18 +24,22 @@ export class ModelCatalog {
     return this.#plans;
   }
 
-  /** The plan for `name` at `version`, or its newest version when `version` is empty. */
+  /**
+   * The plan for `name` at `version`, or its newest version when `version` is empty. NOT_FOUND
+   * otherwise, worded as Triton words it ("Request for unknown model: 'NAME' is not found"), since
+   * clients match on that text (Triton's examples look for "Request for unknown model").
+   */
   resolve(name: string, version: string): Plan {
     const versions = this.#plans.filter((p) => p.name === name);
     if (versions.length === 0) {
       const known = [...new Set(this.#plans.map((p) => p.name))].join(', ') || 'none';
-      throw notFound(`model ${quote(name)} is not in the repository (models: ${known})`);
+      throw notFound(`${unknownModel(name)} is not found (models: ${known})`);
     }
     if (version === '') return versions.reduce((a, b) => (Number(b.version) > Number(a.version) ? b : a));
     const plan = versions.find((p) => p.version === version);
     if (!plan)
       throw notFound(
-        `model ${quote(name)} has no version ${quote(version)} (versions: ${versions.map((p) => p.version).join(', ')})`,
+        `${unknownModel(name)} version ${clip(String(version), MAX_QUOTED_BYTES)} is not found (versions: ${versions.map((p) => p.version).join(', ')})`,
       );
     return plan;
   }
