@@ -14,7 +14,7 @@ import { runTool, toolPath } from './harness/tools.js';
  * `inference_stats.queue.count` grew during a window, and the router reports no queue statistics
  * yet (model-statistics.ts), so perf_analyzer stops with "failed to find the requested model
  * version". Drop `-x 1` once ModelStatistics reports queue counts. perf_analyzer
- * is installed by scripts/bootstrap-bench.sh (scripts/tools/bench/perf-analyzer.sh) at
+ * is installed by scripts/bootstrap.sh (scripts/tools/perf-analyzer.sh) at
  * .tools/bin/perf_analyzer.
  */
 describe('perf_analyzer -m simple', () => {

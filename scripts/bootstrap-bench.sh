@@ -2,10 +2,8 @@
 # Installs what `npm run bench` needs, besides what scripts/bootstrap.sh installs, into .tools/:
 #
 #   step           installs                  by scripts/tools/bench/
-#   perf-analyzer  .tools/bin/perf_analyzer  perf-analyzer.sh: Triton's perf_analyzer 2.60.0 from
-#                                            PyPI; on hosts older than glibc 2.38 it runs through
-#                                            Debian trixie's loader, libc and libstdc++ (apt-get
-#                                            into .tools/bench/)
+#   perf-analyzer  .tools/bin/perf_analyzer  ../perf-analyzer.sh (also a step of bootstrap.sh: the
+#                                            tests run it too); skipped when already installed
 #   mlserver       .tools/bench/mlserver     venv.sh: MLServer 1.7.1 + onnxruntime
 #   kserve         .tools/bench/kserve       venv.sh: KServe 0.21.0 + onnxruntime
 #   chart          .tools/bench/chart        venv.sh: matplotlib
@@ -22,7 +20,7 @@ START=$SECONDS
 pids=()
 for step in $STEPS; do
   case "$step" in
-  perf-analyzer) bash "$ROOT/scripts/tools/bench/perf-analyzer.sh" ;;
+  perf-analyzer) bash "$ROOT/scripts/tools/perf-analyzer.sh" ;;
   # The venvs install side by side: pip waits mostly on the network.
   *)
     bash "$ROOT/scripts/tools/bench/venv.sh" "$step" &

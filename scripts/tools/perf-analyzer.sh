@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # TOOLS/bin/perf_analyzer: Triton's perf_analyzer from the PyPI wheel `perf-analyzer`, for
-# `npm run bench` only.
+# `npm test` (integration/triton-perf-analyzer.test.ts) and `npm run bench`.
 #
 # The wheel holds one binary built for glibc 2.38 and GCC 13's libstdc++ (manylinux_2_38, so pip
 # will not even pick it on older hosts). Debian 12 has glibc 2.36, so there the binary runs
 # through the dynamic loader, libc and libstdc++ of Debian 13 (trixie), fetched with apt-get into
 # a private state folder: the system's apt sources and libraries are left alone.
-# shellcheck source-path=SCRIPTDIR source=../lib.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 PERF_ANALYZER_VERSION=2.60.0
 declare -A PERF_ANALYZER_SHA256=(
