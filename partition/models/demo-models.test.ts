@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { loadRepository } from '../../lib/plan/repository.js';
 import { DEMO_INPUT_WIDTH, prepareModelRepository, type PreparedRepository } from './demo-models.js';
 import { randomTensor } from './synthetic.js';
+import { decodeBytes, encodeBytes } from '../../lib/tensor/bytes.js';
 import { relativeMaxError, runLoadedPlan, runModel } from '../verify/verify.js';
 
 void describe('prepareModelRepository', () => {
@@ -24,12 +25,13 @@ void describe('prepareModelRepository', () => {
     await rm(base, { recursive: true, force: true });
   });
 
-  void it('creates mlp, ocr-rec and outer, version 1, with originals outside the repository', async (t) => {
-    assert.deepEqual((await readdir(root)).sort(), ['mlp', 'ocr-rec', 'outer']);
+  void it('creates mlp, ocr-rec, outer and simple_string, version 1, with originals outside the repository', async (t) => {
+    assert.deepEqual((await readdir(root)).sort(), ['mlp', 'ocr-rec', 'outer', 'simple_string']);
     assert.deepEqual((await readdir(path.join(base, 'originals'))).sort(), [
       'mlp.onnx',
       'ocr-rec.onnx',
       'outer.onnx',
+      'simple_string.onnx',
     ]);
     const plans = await loadRepository(root);
     assert.deepEqual(
@@ -45,6 +47,7 @@ void describe('prepareModelRepository', () => {
         ['mlp', '1', 'tensor', [2]],
         ['ocr-rec', '1', 'head', [1, 2, 1]],
         ['outer', '1', 'tensor', [2]],
+        ['simple_string', '1', 'batch', [2]],
       ],
     );
     for (const model of Object.values(repo.models)) assert.equal(model.rebuilt, true);
@@ -82,5 +85,40 @@ void describe('prepareModelRepository', () => {
       if (exact) assert.ok(actual!.data.equals(expected!.data), name);
       else assert.ok(relativeMaxError(actual!, expected!) <= 1e-5, name);
     }
+  });
+
+  void it('simple_string: BYTES in, sum and difference as decimal strings out, split by rows as unsplit', async () => {
+    const [loaded] = (await loadRepository(root)).filter((l) => l.plan.name === 'simple_string');
+    assert.equal(loaded!.plan.maxBatchSize, 8);
+    assert.deepEqual(loaded!.plan.inputs[0], { name: 'INPUT0', datatype: 'BYTES', shape: [-1, 16] });
+    const rows = 3;
+    const a = Array.from({ length: rows * 16 }, (_, i) => i * 37 - 400);
+    const b = Array.from({ length: rows * 16 }, (_, i) => (i % 5) - 2);
+    const tensor = (name: string, values: number[]) => ({
+      name,
+      datatype: 'BYTES' as const,
+      shape: [rows, 16],
+      data: encodeBytes(values.map(String)),
+    });
+    const inputs = [tensor('INPUT0', a), tensor('INPUT1', b)];
+    const expected = await runModel(repo.models.simple_string.original, inputs);
+    const actual = await runLoadedPlan(loaded!, inputs);
+    const text = (t: { data: Buffer }) => decodeBytes(t.data, rows * 16).map((e) => e.toString());
+    assert.deepEqual(
+      text(expected[0]!),
+      a.map((x, i) => String(x + b[i]!)),
+    );
+    assert.deepEqual(
+      text(expected[1]!),
+      a.map((x, i) => String(x - b[i]!)),
+    );
+    assert.deepEqual(
+      actual.map((t) => [t.name, t.datatype, t.shape]),
+      [
+        ['OUTPUT0', 'BYTES', [rows, 16]],
+        ['OUTPUT1', 'BYTES', [rows, 16]],
+      ],
+    );
+    actual.forEach((t, i) => assert.ok(t.data.equals(expected[i]!.data), t.name));
   });
 });

@@ -5,9 +5,11 @@ import { fileURLToPath } from 'node:url';
 import { planDir } from '../../lib/plan/repository.js';
 import { decodeModel, encodeModel, type ModelProto } from '../onnx/graph.js';
 import type { PartitionedModel } from '../onnx/partitioned-model.js';
+import { splitBatch } from '../strategies/batch/batch.js';
 import { splitHead } from '../strategies/head/head.js';
 import { splitTensorParallel } from '../strategies/tensor/tensor.js';
 import { mlp, outer, type MlpOptions } from './synthetic.js';
+import { simpleString } from './simple-string.js';
 import { writePartitionedModel } from '../onnx/write.js';
 
 /**
@@ -38,6 +40,7 @@ export interface PreparedRepository {
     readonly mlp: PreparedModel;
     readonly 'ocr-rec': PreparedModel;
     readonly outer: PreparedModel;
+    readonly simple_string: PreparedModel;
   };
 }
 
@@ -138,7 +141,18 @@ export async function prepareModelRepository(
     original: async () => encodeModel(outer(outerParams)),
     split: (model) => splitTensorParallel(model, { name: 'outer', partitions }),
   });
-  return { root, models: { mlp: mlpModel, 'ocr-rec': ocr, outer: outerModel } };
+  // Triton's simple_string config: max_batch_size 8, so clients send [batch, 16].
+  const simpleStringModel = await prepare(root, {
+    name: 'simple_string',
+    version: '1',
+    params: { strategy: 'batch', partitions, maxBatchSize: 8 },
+    original: async () => encodeModel(simpleString()),
+    split: async (model) => splitBatch(model, { name: 'simple_string', partitions, maxBatchSize: 8 }),
+  });
+  return {
+    root,
+    models: { mlp: mlpModel, 'ocr-rec': ocr, outer: outerModel, simple_string: simpleStringModel },
+  };
 }
 
 export interface SyntheticMlpOptions extends MlpOptions {
