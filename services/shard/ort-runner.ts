@@ -118,7 +118,6 @@ function toOrt(t: Tensor): ort.Tensor {
 /** An ONNX Runtime output as a tensor; a 'string' output becomes BYTES, its elements UTF-8. */
 function fromOrt(name: string, out: ort.Tensor): Tensor {
   const datatype = datatypeFromOrt(out.type);
-  const data =
-    datatype === 'BYTES' ? encodeBytes(out.data as string[]) : bytesOf(out.data as TypedArray);
+  const data = datatype === 'BYTES' ? encodeBytes(out.data as string[]) : bytesOf(out.data as TypedArray);
   return { name, datatype, shape: out.dims.map(Number), data };
 }
