@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { normalizeAxis, elementCount, type Tensor } from './tensor.js';
 
 /**
@@ -43,6 +44,19 @@ export function decodeBytes(data: Uint8Array, count: number): Buffer[] {
   return Array.from({ length: count }, (_, i) =>
     bytes.subarray(offsets[i]! + LENGTH_PREFIX_BYTES, offsets[i + 1]!),
   );
+}
+
+/**
+ * The index of the first element of a well-formed serialized tensor (`offsets` from
+ * `elementOffsets`) that is not valid UTF-8, or -1. ONNX Runtime's string tensors reach it from
+ * Node as JavaScript strings, so only text survives the trip unchanged.
+ */
+export function firstNonUtf8(data: Uint8Array, offsets: readonly number[]): number {
+  for (let i = 0; i + 1 < offsets.length; i++) {
+    const start = offsets[i]! + LENGTH_PREFIX_BYTES;
+    if (!isUtf8(data.subarray(start, offsets[i + 1]!))) return i;
+  }
+  return -1;
 }
 
 /** Serializes elements (strings as UTF-8) into one buffer of length-prefixed elements. */

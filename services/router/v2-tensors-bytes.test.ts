@@ -103,6 +103,23 @@ void describe('decodeInputs with BYTES', () => {
     );
   });
 
+  test('an element that is not UTF-8 text is refused, naming the input and the element, raw or typed', () => {
+    const binary = [Buffer.from('1'), Buffer.from([0xc3, 0x28]), Buffer.from('é'), Buffer.from([0xff])];
+    const raw = [encodeBytes(digits), encodeBytes(binary)];
+    assert.match(
+      invalid(() => decodeInputs(plan, [spec('INPUT0'), spec('INPUT1')], raw)),
+      /^input "INPUT1": BYTES element 1 is not UTF-8 text/,
+    );
+    const typed = [
+      { ...spec('INPUT0'), contents: { bytes_contents: binary.slice(2).concat(binary.slice(2)) } },
+      { ...spec('INPUT1'), contents: { bytes_contents: digits.map((d) => Buffer.from(d)) } },
+    ];
+    assert.match(
+      invalid(() => decodeInputs(plan, typed, [])),
+      /^input "INPUT0": BYTES element 1 is not UTF-8 text/,
+    );
+  });
+
   test('maxRequestBytes counts the bytes sent, prefixes included', () => {
     const big = encodeBytes(['x'.repeat(2000), 'y'.repeat(2100), '', '']); // 4116 bytes
     assert.match(

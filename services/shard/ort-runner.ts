@@ -100,8 +100,9 @@ export class OrtRunner implements ModelRunner {
 
 /**
  * A tensor as ONNX Runtime takes it. BYTES become a 'string' tensor: onnxruntime-node takes a
- * string[] and hands ORT each string's UTF-8 bytes, so elements that are not valid UTF-8 reach the
- * model with U+FFFD in place of the bad bytes (Node cannot pass raw bytes to a string tensor).
+ * string[] and hands ORT each string's UTF-8 bytes (Node cannot pass raw bytes to a string
+ * tensor), so the router refuses elements that are not UTF-8; any that got here would reach the
+ * model with U+FFFD in place of the bad bytes.
  */
 function toOrt(t: Tensor): ort.Tensor {
   if (!isFixedWidth(t.datatype)) {
