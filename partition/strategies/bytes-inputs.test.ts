@@ -145,6 +145,24 @@ void describe('strategies on models with BYTES (ONNX string) tensors', () => {
       );
     });
 
+    void it('--strategy pipeline and auto on the same model verify bitwise too', async () => {
+      for (const strategy of ['pipeline', 'auto'] as const) {
+        const result = await runSplitCommand({
+          model: path.join(work, 'simple_string.onnx'),
+          out: path.join(work, strategy, 'simple_string', '1'),
+          strategy,
+          partitions: 2,
+          verify: true,
+        });
+        assert.equal(result.error, undefined, strategy);
+        assert.deepEqual(
+          result.verification!.outputs.map((o) => o.bitwise),
+          [true, true],
+          strategy,
+        );
+      }
+    });
+
     void it('an element type still not served is refused naming the tensor and the type', async () => {
       const bf16 = simpleString();
       bf16.graph.input[1] = tensorValueInfo('INPUT1', onnx.TensorProto.DataType.BFLOAT16, ['batch', 16]);
