@@ -1,6 +1,6 @@
 import { bytesPerElement, isDatatype, type Datatype } from '../../lib/tensor/dtype.js';
 import { mismatch } from '../../lib/tensor/conform.js';
-import { elementOffsets, encodeBytes, LENGTH_PREFIX_BYTES } from '../../lib/tensor/bytes.js';
+import { elementOffsets, encodeBytes, firstNonUtf8, LENGTH_PREFIX_BYTES } from '../../lib/tensor/bytes.js';
 import { byteSize, elementCount, type Tensor, type TensorSpec } from '../../lib/tensor/tensor.js';
 import type { Plan } from '../../lib/plan/schema.js';
 import { maxRequestBytes, splitDims } from '../../lib/plan/request-limits.js';
@@ -167,6 +167,19 @@ function sentBytes(raw: Buffer | undefined, contents: WireContents | null | unde
   return (contents?.bytes_contents ?? []).reduce((n, e) => n + LENGTH_PREFIX_BYTES + e.length, 0);
 }
 
+/**
+ * `data` when every BYTES element is UTF-8 text; INVALID_ARGUMENT naming the first that is not,
+ * rather than a model silently seeing U+FFFD where the bytes were (services/shard/ort-runner.ts).
+ */
+function utf8Only(spec: TensorSpec, data: Buffer, offsets: readonly number[]): Buffer {
+  const bad = firstNonUtf8(data, offsets);
+  if (bad >= 0)
+    throw invalidArgument(
+      `input ${quote(spec.name)}: BYTES element ${bad} is not UTF-8 text; models take BYTES as ONNX string tensors, which shardmesh fills with UTF-8 text only`,
+    );
+  return data;
+}
+
 function rawData(spec: TensorSpec, data: Buffer): Buffer {
   if (spec.datatype === 'BYTES') {
     // The size does not follow from the shape: the length prefixes must add up to the shape's elements.
@@ -175,7 +188,7 @@ function rawData(spec: TensorSpec, data: Buffer): Buffer {
       throw invalidArgument(
         `input ${quote(spec.name)}: raw_input_contents is not ${elementCount(spec.shape)} BYTES elements of shape [${spec.shape}] (each a 4-byte little-endian length, then that many bytes): ${problem}`,
       );
-    return data;
+    return utf8Only(spec, data, problem);
   }
   const expected = byteSize(spec);
   if (data.length !== expected) {
@@ -199,7 +212,10 @@ function typedData(spec: TensorSpec, contents: WireContents | null | undefined):
       `input ${quote(spec.name)}: contents.${field ?? 'raw'} has ${values.length} elements, but shape [${spec.shape}] needs ${count}`,
     );
   }
-  if (spec.datatype === 'BYTES') return encodeBytes(values as Uint8Array[]);
+  if (spec.datatype === 'BYTES') {
+    const data = encodeBytes(values as Uint8Array[]);
+    return utf8Only(spec, data, elementOffsets(data, count) as number[]);
+  }
   const data = Buffer.alloc(byteSize(spec));
   values.forEach((v, j) => {
     try {
