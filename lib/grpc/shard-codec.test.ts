@@ -41,6 +41,7 @@ const requests: ShardRequestMessage[] = [
       inputs: [
         { name: 'x', datatype: 'FP32', shape: [1, 3, 48, 320] },
         { name: 'big', datatype: 'INT64', shape: [2 ** 40, 0] },
+        { name: 'text', datatype: 'BYTES', shape: [2, 16], byte_size: 2 ** 33 + 5 },
       ],
       timeout_us: 29_999_123,
     },
@@ -55,7 +56,12 @@ const responses: ShardResponseMessage[] = [
   {
     call_id: 1,
     kind: 'header',
-    header: { outputs: [{ name: 'y', datatype: 'FP16', shape: [1, 120, 6625] }] },
+    header: {
+      outputs: [
+        { name: 'y', datatype: 'FP16', shape: [1, 120, 6625] },
+        { name: 'OUTPUT0', datatype: 'BYTES', shape: [1, 16], byte_size: 95 },
+      ],
+    },
   },
   { call_id: 1, kind: 'header', header: { outputs: [] } },
   { call_id: 300, kind: 'chunk', chunk: { tensor: 0, offset: 128, data } },

@@ -31,7 +31,12 @@ function packedShapeLength(shape: readonly number[]): number {
 
 function specLength(s: WireTensorSpec): number {
   const packed = packedShapeLength(s.shape);
-  return strField(s.name) + strField(s.datatype) + (packed === 0 ? 0 : lenFieldSize(packed));
+  return (
+    strField(s.name) +
+    strField(s.datatype) +
+    (packed === 0 ? 0 : lenFieldSize(packed)) +
+    uintField(s.byte_size ?? 0)
+  );
 }
 
 function writeSpec(w: ProtoWriter, field: number, s: WireTensorSpec): void {
@@ -43,6 +48,7 @@ function writeSpec(w: ProtoWriter, field: number, s: WireTensorSpec): void {
     w.begin(3, packed);
     for (const d of s.shape) w.varint(d);
   }
+  w.uintField(4, s.byte_size ?? 0);
 }
 
 const specsLength = (field: readonly WireTensorSpec[]): number =>
@@ -146,6 +152,7 @@ function readSpec(r: ProtoReader): WireTensorSpec {
       const packed = new ProtoReader(sub.buf, start, end);
       while (!packed.done) spec.shape.push(packed.varint());
     } else if (n === 3) spec.shape.push(sub.varint());
+    else if (n === 4) spec.byte_size = sub.varint();
     else sub.skip(wire);
   });
   return spec;

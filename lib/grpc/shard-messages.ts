@@ -11,6 +11,8 @@ export interface WireTensorSpec {
   name: string;
   datatype: string;
   shape: number[];
+  /** BYTES tensors: their serialized size in bytes; 0 (or absent) for other datatypes. */
+  byte_size?: number;
 }
 
 export interface WireChunk {
@@ -70,11 +72,23 @@ export function specFromWire(spec: WireTensorSpec, where: string): TensorSpec {
   if (spec.shape.some((d) => !Number.isSafeInteger(d) || d < 0)) {
     throw invalidArgument(`${where}: shape [${spec.shape}] must hold non-negative integers`);
   }
-  return { name: spec.name, datatype: spec.datatype, shape: spec.shape.map(Number) };
+  const shape = spec.shape.map(Number);
+  if (spec.datatype !== 'BYTES') return { name: spec.name, datatype: spec.datatype, shape };
+  const byteLength = spec.byte_size ?? 0;
+  // Every BYTES element takes at least its 4-byte length prefix.
+  const least = shape.reduce((n, d) => n * d, 1) * 4;
+  if (!Number.isSafeInteger(byteLength) || byteLength < least)
+    throw invalidArgument(
+      `${where}: byte_size ${byteLength} is less than the ${least} bytes the length prefixes of shape [${shape}] take`,
+    );
+  return { name: spec.name, datatype: spec.datatype, shape, byteLength };
 }
 
-export function specToWire(spec: TensorSpec): WireTensorSpec {
-  return { name: spec.name, datatype: spec.datatype, shape: [...spec.shape] };
+/** A spec for the wire; a BYTES tensor's size comes from its bytes, or its spec's `byteLength`. */
+export function specToWire(spec: TensorSpec & { data?: Uint8Array }): WireTensorSpec {
+  const wire: WireTensorSpec = { name: spec.name, datatype: spec.datatype, shape: [...spec.shape] };
+  if (spec.datatype === 'BYTES') wire.byte_size = spec.data?.length ?? spec.byteLength ?? 0;
+  return wire;
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { Gather, StagePlan } from './schema.js';
 import { ConcatMerger, SumMerger, type Merger } from '../tensor/merge.js';
+import { BytesConcatMerger } from '../tensor/bytes-merge.js';
 import { mergeTopk } from '../tensor/topk.js';
 import { ChunkAssembler } from '../tensor/chunks.js';
 import { byteSize, type Tensor, type TensorSpec } from '../tensor/tensor.js';
@@ -51,7 +52,8 @@ export class StageGather {
    */
   sink(p: number): PartitionSink {
     this.#pending[p] = [];
-    for (const m of this.#mergers ?? []) if (m instanceof ConcatMerger) m.restart(p);
+    for (const m of this.#mergers ?? [])
+      if (m instanceof ConcatMerger || m instanceof BytesConcatMerger) m.restart(p);
     // A late message of an abandoned attempt must not count towards (or land in) this one's.
     const attempt = ++this.#attempts[p]!;
     const current = (): boolean => this.#attempts[p] === attempt;
@@ -95,6 +97,12 @@ export class StageGather {
       const g = output.gather;
       // A top-k's indices output is merged with its values, whatever gather the plan gives it.
       const ofTopk = this.#isIndicesOfTopk(output.name);
+      if (g.kind === 'concat' && !ofTopk && datatype === 'BYTES')
+        return new BytesConcatMerger(
+          output.name,
+          this.#shapes.map((s) => s![i]!),
+          g.axis,
+        );
       if (g.kind === 'concat' && !ofTopk) return new ConcatMerger(output.name, datatype, shapes, g.axis);
       if ((g.kind === 'sum' || g.kind === 'mean') && !ofTopk)
         return new SumMerger(output.name, datatype, shapes, g.kind === 'mean');

@@ -100,6 +100,19 @@ void describe('validatePlan', () => {
     assert.equal(planError((p) => void (p['maxRequestBytes'] = 0)).path, 'maxRequestBytes');
   });
 
+  void test('maxRequestBytes of BYTES inputs counts each element as at least its 4-byte length prefix', () => {
+    const text = (maxRequestBytes: number) => ({
+      ...pipelinePlan(),
+      inputs: [{ name: 'tokens', datatype: 'BYTES', shape: [-1, 16] }],
+      maxRequestBytes,
+    });
+    assert.equal(validatePlan(text(64)).maxRequestBytes, 64);
+    assert.throws(() => validatePlan(text(63)), {
+      name: 'PlanError',
+      message: /63 is less than the 64 bytes/,
+    });
+  });
+
   void test('a top-k stage may list its indices before or after the values', () => {
     const json = pipelinePlan();
     stage(json, 2).outputs.reverse();

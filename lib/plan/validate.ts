@@ -1,4 +1,5 @@
 import { bytesPerElement } from '../tensor/dtype.js';
+import { LENGTH_PREFIX_BYTES } from '../tensor/bytes.js';
 import { batchAxisProblem } from './batch-axis.js';
 import { planSchema, type Plan } from './schema.js';
 
@@ -73,9 +74,12 @@ export function validatePlan(json: unknown): Plan {
     }
   });
   if (plan.maxRequestBytes !== undefined) {
-    // A dim of -1 takes 1 at the least: below that no request of this model could ever be served.
+    // A dim of -1 takes 1 at the least, a BYTES element its 4-byte length prefix: below that no
+    // request of this model could ever be served.
+    const width = (t: Plan['inputs'][number]): number =>
+      t.datatype === 'BYTES' ? LENGTH_PREFIX_BYTES : bytesPerElement(t.datatype);
     const smallest = plan.inputs.reduce(
-      (n, t) => n + t.shape.reduce((e, d) => e * Math.max(d, 1), 1) * bytesPerElement(t.datatype),
+      (n, t) => n + t.shape.reduce((e, d) => e * Math.max(d, 1), 1) * width(t),
       0,
     );
     if (plan.maxRequestBytes < smallest)

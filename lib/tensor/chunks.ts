@@ -1,18 +1,20 @@
-import { bytesPerElement, type Datatype } from './dtype.js';
+import { bytesPerElement, isFixedWidth, type Datatype } from './dtype.js';
 
 /** Largest chunk payload on the router–shard path: 1 MiB, a quarter of gRPC's default message limit. */
 export const DEFAULT_CHUNK_BYTES = 1 << 20;
 
 /**
  * Yields [offset, bytes] runs of at most `chunkBytes`, each holding whole elements, so a receiver
- * that adds chunks element-wise never sees half an element.
+ * that adds chunks element-wise never sees half an element. BYTES runs are cut at any byte: their
+ * receivers (ChunkAssembler on a shard, BytesConcatMerger on the router) hold a tensor's whole byte
+ * stream before decoding any element, and nothing adds BYTES element-wise.
  */
 export function* chunkRanges(
   byteLength: number,
   datatype: Datatype,
   chunkBytes: number,
 ): Generator<[number, number]> {
-  const width = bytesPerElement(datatype);
+  const width = isFixedWidth(datatype) ? bytesPerElement(datatype) : 1;
   const step = Math.max(width, chunkBytes - (chunkBytes % width));
   for (let offset = 0; offset < byteLength; offset += step)
     yield [offset, Math.min(step, byteLength - offset)];

@@ -1,4 +1,5 @@
-import { bytesPerElement, type Datatype } from './dtype.js';
+import { bytesPerElement, isFixedWidth, type Datatype, type FixedDatatype } from './dtype.js';
+import { concatBytesTensors } from './bytes.js';
 import { byteSize, normalizeAxis, strideBytes, type Tensor, type TensorSpec } from './tensor.js';
 import { bytesOf, typedView } from './typed-view.js';
 import { allocateOutput } from './output-buffers.js';
@@ -116,7 +117,7 @@ export class ConcatMerger implements Merger {
 }
 
 // FP16 is read as its raw bits and BOOL as bytes: adding those would be wrong, not just lossy.
-const NOT_ADDABLE: ReadonlySet<Datatype> = new Set(['FP16', 'BOOL']);
+const NOT_ADDABLE: ReadonlySet<Datatype> = new Set(['FP16', 'BOOL', 'BYTES']);
 
 /**
  * Element-wise sum (or mean) of equally shaped partition outputs. Float addition is commutative, so
@@ -125,6 +126,7 @@ const NOT_ADDABLE: ReadonlySet<Datatype> = new Set(['FP16', 'BOOL']);
  */
 export class SumMerger implements Merger {
   readonly spec: TensorSpec;
+  readonly #datatype: FixedDatatype;
   readonly #data: Buffer;
   readonly #partitions: number;
   readonly #mean: boolean;
@@ -138,7 +140,9 @@ export class SumMerger implements Merger {
         );
       }
     });
-    if (NOT_ADDABLE.has(datatype)) throw new TypeError(`${name}: cannot add ${datatype} tensors`);
+    if (NOT_ADDABLE.has(datatype) || !isFixedWidth(datatype))
+      throw new TypeError(`${name}: cannot add ${datatype} tensors`);
+    this.#datatype = datatype;
     if (mean && datatype !== 'FP32' && datatype !== 'FP64')
       throw new TypeError(`${name}: mean needs FP32 or FP64, not ${datatype}`);
     this.spec = { name, datatype, shape: [...first] };
@@ -148,7 +152,7 @@ export class SumMerger implements Merger {
   }
 
   accept(_partition: number, offset: number, data: Uint8Array): void {
-    const width = bytesPerElement(this.spec.datatype);
+    const width = bytesPerElement(this.#datatype);
     if (offset % width !== 0 || data.length % width !== 0) {
       throw new RangeError(
         `${this.spec.name}: chunk at byte ${offset} (${data.length} bytes) splits an element`,
@@ -160,8 +164,8 @@ export class SumMerger implements Merger {
       );
     }
     // #data is ours and aligned, so `into` writes through; `from` may be a copy of an unaligned chunk.
-    const into = typedView(this.spec.datatype, this.#data.subarray(offset, offset + data.length));
-    const from = typedView(this.spec.datatype, data);
+    const into = typedView(this.#datatype, this.#data.subarray(offset, offset + data.length));
+    const from = typedView(this.#datatype, data);
     if (into instanceof BigInt64Array || into instanceof BigUint64Array) {
       const src = from as BigInt64Array | BigUint64Array;
       for (let i = 0; i < into.length; i++) into[i]! += src[i]!;
@@ -174,7 +178,7 @@ export class SumMerger implements Merger {
   /** The sum, or the mean; the sum is kept, so every call gives the same tensor. */
   result(): Tensor {
     if (!this.#mean) return { ...this.spec, data: this.#data };
-    const sums = typedView(this.spec.datatype, this.#data) as Float32Array | Float64Array;
+    const sums = typedView(this.#datatype, this.#data) as Float32Array | Float64Array;
     const means = sums.map((sum) => sum / this.#partitions);
     return { ...this.spec, data: bytesOf(means) };
   }
@@ -183,6 +187,19 @@ export class SumMerger implements Merger {
 /** Whole-tensor convenience over the streaming mergers, for in-process verification. */
 export function concatTensors(parts: readonly Tensor[], axis: number): Tensor {
   const first = parts[0]!;
+  if (first.datatype === 'BYTES') {
+    const shape = concatShape(
+      first.name,
+      parts.map((p) => p.shape),
+      axis,
+    );
+    return {
+      name: first.name,
+      datatype: 'BYTES',
+      shape,
+      data: concatBytesTensors(first.name, parts, shape, axis),
+    };
+  }
   const merger = new ConcatMerger(
     first.name,
     first.datatype,

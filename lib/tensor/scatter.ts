@@ -1,4 +1,5 @@
 import { normalizeAxis, strideBytes, type Tensor } from './tensor.js';
+import { splitBytesTensor } from './bytes.js';
 
 /** Sizes of N near-equal slices of `length`, larger ones first: numpy's array_split. */
 export function splitSizes(length: number, parts: number): number[] {
@@ -20,10 +21,13 @@ export function splitOffsets(length: number, parts: number): number[] {
 
 /**
  * Cuts a tensor into N slices along `axis`. Slices along axis 0 share the tensor's memory; others
- * are copied row by row, since row-major slices along an inner axis are not contiguous.
+ * are copied row by row, since row-major slices along an inner axis are not contiguous. A BYTES
+ * tensor whose prefixes do not add up throws a RangeError naming it (the router checks them first).
  */
 export function splitTensor(tensor: Tensor, axis: number, parts: number): Tensor[] {
   const a = normalizeAxis(axis, tensor.shape.length);
+  // BYTES elements vary in size: cut at element boundaries found by reading the length prefixes.
+  if (tensor.datatype === 'BYTES') return splitBytesTensor(tensor, a, splitSizes(tensor.shape[a]!, parts));
   const length = tensor.shape[a]!;
   const inner = strideBytes(tensor, a);
   const outer = tensor.shape.slice(0, a).reduce((n, d) => n * d, 1);

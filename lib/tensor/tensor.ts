@@ -1,6 +1,9 @@
-import { bytesPerElement, type Datatype } from './dtype.js';
+import { bytesPerElement, isFixedWidth, type Datatype } from './dtype.js';
 
-/** A dense tensor: row-major, little-endian, no padding — the layout of `raw_*_contents`. */
+/**
+ * A dense tensor: row-major, little-endian, no padding — the layout of `raw_*_contents`. BYTES
+ * tensors hold their length-prefixed elements (lib/tensor/bytes.ts).
+ */
 export interface Tensor {
   readonly name: string;
   readonly datatype: Datatype;
@@ -12,14 +15,23 @@ export interface TensorSpec {
   readonly name: string;
   readonly datatype: Datatype;
   readonly shape: readonly number[];
+  /**
+   * BYTES only: the serialized size, which the shape does not fix; set where a spec travels ahead
+   * of its bytes (the shard protocol's headers). Other datatypes leave it out.
+   */
+  readonly byteLength?: number;
 }
 
 export function elementCount(shape: readonly number[]): number {
   return shape.reduce((n, d) => n * d, 1);
 }
 
-export function byteSize(spec: Pick<TensorSpec, 'datatype' | 'shape'>): number {
-  return elementCount(spec.shape) * bytesPerElement(spec.datatype);
+/** The tensor's bytes; for BYTES its `byteLength`, and a TypeError when that is not given. */
+export function byteSize(spec: Pick<TensorSpec, 'datatype' | 'shape' | 'byteLength'>): number {
+  if (isFixedWidth(spec.datatype)) return elementCount(spec.shape) * bytesPerElement(spec.datatype);
+  if (spec.byteLength === undefined)
+    throw new TypeError('the size of a BYTES tensor does not follow from its shape');
+  return spec.byteLength;
 }
 
 /** Resolves a possibly negative axis against a rank, as numpy and ONNX do. */

@@ -1,4 +1,4 @@
-import { bytesPerElement, type Datatype } from './dtype.js';
+import { bytesPerElement, type FixedDatatype } from './dtype.js';
 
 /** The typed array each datatype is read through. FP16 has no typed array in Node 20: its raw bits. */
 const ARRAYS = {
@@ -16,10 +16,10 @@ const ARRAYS = {
   BOOL: Uint8Array,
 } as const;
 
-export type TypedArrayFor<D extends Datatype> = InstanceType<(typeof ARRAYS)[D]>;
+export type TypedArrayFor<D extends FixedDatatype> = InstanceType<(typeof ARRAYS)[D]>;
 
 /** Any typed array a tensor can be viewed as. */
-export type TypedArray = TypedArrayFor<Datatype>;
+export type TypedArray = TypedArrayFor<FixedDatatype>;
 
 /**
  * A typed-array view over the bytes of a tensor (row-major, little-endian), sharing memory with
@@ -30,7 +30,7 @@ export type TypedArray = TypedArrayFor<Datatype>;
  *
  * Throws a RangeError when `bytes` is not a whole number of elements.
  */
-export function typedView<D extends Datatype>(datatype: D, bytes: Uint8Array): TypedArrayFor<D> {
+export function typedView<D extends FixedDatatype>(datatype: D, bytes: Uint8Array): TypedArrayFor<D> {
   const width = bytesPerElement(datatype);
   if (bytes.byteLength % width !== 0)
     throw new RangeError(`${bytes.byteLength} bytes are not a whole number of ${datatype} elements`);

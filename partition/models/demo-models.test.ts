@@ -7,6 +7,7 @@ import { loadRepository } from '../../lib/plan/repository.js';
 import { DEMO_INPUT_WIDTH, prepareModelRepository, type PreparedRepository } from './demo-models.js';
 import type { Tensor } from '../../lib/tensor/tensor.js';
 import { randomTensor } from './synthetic.js';
+import { decodeBytes, encodeBytes } from '../../lib/tensor/bytes.js';
 import { relativeMaxError, runLoadedPlan, runModel } from '../verify/verify.js';
 
 void describe('prepareModelRepository', () => {
@@ -25,13 +26,14 @@ void describe('prepareModelRepository', () => {
     await rm(base, { recursive: true, force: true });
   });
 
-  void it('creates mlp, ocr-rec, outer and simple, version 1, with originals outside the repository', async (t) => {
-    assert.deepEqual((await readdir(root)).sort(), ['mlp', 'ocr-rec', 'outer', 'simple']);
+  void it('creates mlp, ocr-rec, outer, simple and simple_string, version 1, with originals outside the repository', async (t) => {
+    assert.deepEqual((await readdir(root)).sort(), ['mlp', 'ocr-rec', 'outer', 'simple', 'simple_string']);
     assert.deepEqual((await readdir(path.join(base, 'originals'))).sort(), [
       'mlp.onnx',
       'ocr-rec.onnx',
       'outer.onnx',
       'simple.onnx',
+      'simple_string.onnx',
     ]);
     const plans = await loadRepository(root);
     assert.deepEqual(
@@ -48,14 +50,17 @@ void describe('prepareModelRepository', () => {
         ['ocr-rec', '1', 'head', [1, 2, 1]],
         ['outer', '1', 'tensor', [2]],
         ['simple', '1', 'batch', [1]],
+        ['simple_string', '1', 'batch', [2]],
       ],
     );
-    // simple's batch dim is detected as `split` detects it; the others declare none.
+    // simple's batch dim is detected as `split` detects it; simple_string declares Triton's 8; the
+    // others declare none.
     assert.deepEqual(plans.map(({ plan }) => [plan.name, plan.maxBatchSize]).sort(), [
       ['mlp', 0],
       ['ocr-rec', 0],
       ['outer', 0],
       ['simple', 8],
+      ['simple_string', 8],
     ]);
     for (const model of Object.values(repo.models)) assert.equal(model.rebuilt, true);
     t.diagnostic(`prepareModelRepository: ${Math.round(coldMs)} ms cold`);
@@ -114,5 +119,40 @@ void describe('prepareModelRepository', () => {
         ['OUTPUT1', 'INT32', [2, 16], a.map((x, i) => x - b[i]!)],
       ],
     );
+  });
+
+  void it('simple_string: BYTES in, sum and difference as decimal strings out, split by rows as unsplit', async () => {
+    const [loaded] = (await loadRepository(root)).filter((l) => l.plan.name === 'simple_string');
+    assert.equal(loaded!.plan.maxBatchSize, 8);
+    assert.deepEqual(loaded!.plan.inputs[0], { name: 'INPUT0', datatype: 'BYTES', shape: [-1, 16] });
+    const rows = 3;
+    const a = Array.from({ length: rows * 16 }, (_, i) => i * 37 - 400);
+    const b = Array.from({ length: rows * 16 }, (_, i) => (i % 5) - 2);
+    const tensor = (name: string, values: number[]) => ({
+      name,
+      datatype: 'BYTES' as const,
+      shape: [rows, 16],
+      data: encodeBytes(values.map(String)),
+    });
+    const inputs = [tensor('INPUT0', a), tensor('INPUT1', b)];
+    const expected = await runModel(repo.models.simple_string.original, inputs);
+    const actual = await runLoadedPlan(loaded!, inputs);
+    const text = (t: { data: Buffer }) => decodeBytes(t.data, rows * 16).map((e) => e.toString());
+    assert.deepEqual(
+      text(expected[0]!),
+      a.map((x, i) => String(x + b[i]!)),
+    );
+    assert.deepEqual(
+      text(expected[1]!),
+      a.map((x, i) => String(x - b[i]!)),
+    );
+    assert.deepEqual(
+      actual.map((t) => [t.name, t.datatype, t.shape]),
+      [
+        ['OUTPUT0', 'BYTES', [rows, 16]],
+        ['OUTPUT1', 'BYTES', [rows, 16]],
+      ],
+    );
+    actual.forEach((t, i) => assert.ok(t.data.equals(expected[i]!.data), t.name));
   });
 });

@@ -11,6 +11,7 @@ import { splitHead } from '../strategies/head/head.js';
 import { splitTensorParallel } from '../strategies/tensor/tensor.js';
 import { SIMPLE_RECIPE, simpleModel } from './simple.js';
 import { mlp, outer, type MlpOptions } from './synthetic.js';
+import { simpleString } from './simple-string.js';
 import { writePartitionedModel } from '../onnx/write.js';
 
 /**
@@ -42,6 +43,7 @@ export interface PreparedRepository {
     readonly 'ocr-rec': PreparedModel;
     readonly outer: PreparedModel;
     readonly simple: PreparedModel;
+    readonly simple_string: PreparedModel;
   };
 }
 
@@ -161,7 +163,18 @@ export async function prepareModelRepository(
       return { ...split, plan: { ...split.plan, maxBatchSize } };
     },
   });
-  return { root, models: { mlp: mlpModel, 'ocr-rec': ocr, outer: outerModel, simple } };
+  // Triton's simple_string config: max_batch_size 8, so clients send [batch, 16].
+  const simpleStringModel = await prepare(root, {
+    name: 'simple_string',
+    version: '1',
+    params: { strategy: 'batch', partitions, maxBatchSize: 8 },
+    original: async () => encodeModel(simpleString()),
+    split: async (model) => splitBatch(model, { name: 'simple_string', partitions, maxBatchSize: 8 }),
+  });
+  return {
+    root,
+    models: { mlp: mlpModel, 'ocr-rec': ocr, outer: outerModel, simple, simple_string: simpleStringModel },
+  };
 }
 
 export interface SyntheticMlpOptions extends MlpOptions {

@@ -43,11 +43,15 @@ export function tensorSpec(info: ValueInfoProto): TensorSpecJson {
   const dims = valueDims(info);
   if (elemType == null || dims === undefined)
     throw new SplitError(info.name, 'a model input or output needs a tensor type with a known rank');
-  return {
-    name: info.name,
-    datatype: datatypeFromOnnx(elemType),
-    shape: dims.map((d) => (typeof d === 'number' ? d : -1)),
-  };
+  let datatype;
+  try {
+    datatype = datatypeFromOnnx(elemType);
+  } catch (error) {
+    if (error instanceof TypeError)
+      throw new SplitError(info.name, `model input or output: ${error.message}`);
+    throw error;
+  }
+  return { name: info.name, datatype, shape: dims.map((d) => (typeof d === 'number' ? d : -1)) };
 }
 
 /** The plan's header fields for `model`. */

@@ -16,9 +16,9 @@ export interface TensorDifference {
   readonly bitwise: boolean;
 }
 
-/** FP16 has no typed array in Node 20 (typedView gives its raw bits): compared bitwise only. */
+/** FP16 has no typed array in Node 20 (typedView gives its raw bits), BYTES are strings: compared bitwise only. */
 function view(t: Tensor): TypedArray | undefined {
-  return t.datatype === 'FP16' ? undefined : typedView(t.datatype, t.data);
+  return t.datatype === 'FP16' || t.datatype === 'BYTES' ? undefined : typedView(t.datatype, t.data);
 }
 
 /** Compares `actual` with `reference` element by element; NaN matches NaN. */

@@ -9,6 +9,7 @@ import { elementCount, type Tensor, type TensorSpec } from '../../lib/tensor/ten
 import { bytesOf, typedView, type TypedArray } from '../../lib/tensor/typed-view.js';
 import type { KeyEncryptionKey } from '../../lib/seal/key-file.js';
 import { readSealedPartition } from '../../lib/seal/read-sealed.js';
+import { decodeBytes, encodeBytes } from '../../lib/tensor/bytes.js';
 import { compareTensors, type TensorDifference } from './compare.js';
 import { encodeModel, graphProto, loadModel, onnx, withGraph, type ModelProto } from '../onnx/graph.js';
 import type { PartitionedModel } from '../onnx/partitioned-model.js';
@@ -33,17 +34,23 @@ export const SESSION_OPTIONS: ort.InferenceSession.SessionOptions = {
 
 export type ModelSource = string | Uint8Array | ModelProto;
 
+/** As the shard's OrtRunner converts: BYTES to and from 'string' tensors of UTF-8 text. */
 function toOrt(tensor: Tensor): ort.Tensor {
+  if (tensor.datatype === 'BYTES') {
+    const strings = decodeBytes(tensor.data, elementCount(tensor.shape)).map((e) => e.toString('utf8'));
+    return new ort.Tensor('string', strings, [...tensor.shape]);
+  }
   const data = typedView(tensor.datatype, tensor.data);
   return new ort.Tensor(DATATYPES[tensor.datatype].ort as ort.Tensor.Type, data as never, [...tensor.shape]);
 }
 
 function fromOrt(name: string, value: ort.Tensor): Tensor {
+  const datatype = datatypeFromOrt(value.type);
   return {
     name,
-    datatype: datatypeFromOrt(value.type),
+    datatype,
     shape: value.dims.map(Number),
-    data: bytesOf(value.data as TypedArray),
+    data: datatype === 'BYTES' ? encodeBytes(value.data as string[]) : bytesOf(value.data as TypedArray),
   };
 }
 
@@ -106,7 +113,13 @@ export async function runPlan(
       const results = await runModel(load(s, p), feeds, options);
       const outputs = stage.outputs.map(({ name }) => find(results, name));
       const sink = gather.sink(p);
-      sink.header(outputs.map(({ name, datatype, shape }) => ({ name, datatype, shape })));
+      sink.header(
+        outputs.map(({ name, datatype, shape, data }) =>
+          datatype === 'BYTES'
+            ? { name, datatype, shape, byteLength: data.length }
+            : { name, datatype, shape },
+        ),
+      );
       outputs.forEach((tensor, i) => sink.chunk(i, 0, tensor.data));
       gather.partitionDone(p);
     }
@@ -151,7 +164,7 @@ export interface VerifySplitReport {
 
 /**
  * Seeded inputs for `specs`: dynamic dims become `batch` (first dim) or `dynamicDim` (the others).
- * Floats are uniform in [-1, 1); integers and booleans are all 1, a valid token id, mask and type
+ * Floats are uniform in [-1, 1); BYTES are decimal numbers below 100 as text; integers and booleans are all 1, a valid token id, mask and type
  * id for the transformer inputs they usually are (random integers could index past a table).
  */
 export function verificationInputs(
@@ -164,6 +177,11 @@ export function verificationInputs(
     );
     if (spec.datatype === 'FP32') return randomTensor(spec.name, shape, options.seed + i);
     const count = elementCount(shape);
+    // Strings of decimal digits: what a string input is most often cast to a number from.
+    if (spec.datatype === 'BYTES') {
+      const digits = Array.from({ length: count }, (_, j) => String((j * 7 + options.seed + i) % 100));
+      return { name: spec.name, datatype: spec.datatype, shape, data: encodeBytes(digits) };
+    }
     if (spec.datatype === 'FP64') {
       const data = Float64Array.from(randomFloat32(count, options.seed + i));
       return { name: spec.name, datatype: spec.datatype, shape, data: bytesOf(data) };

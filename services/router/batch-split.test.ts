@@ -4,6 +4,7 @@ import { status as Status } from '@grpc/grpc-js';
 import type { Tensor } from '../../lib/tensor/tensor.js';
 import type { ServiceError } from '../../lib/grpc/service-error.js';
 import { concatBatch, splitBatch } from './batch-split.js';
+import { decodeBytes, encodeBytes } from '../../lib/tensor/bytes.js';
 
 /** An FP32 tensor of `rows` × `cols` whose element (r, c) is start + r * cols + c. */
 function counting(name: string, rows: number, cols: number, start: number): Tensor {
@@ -56,4 +57,24 @@ void describe('concatBatch and splitBatch', () => {
       (e: ServiceError) => e.code === Status.INTERNAL && /output "y" of a batch of 3/.test(e.details),
     );
   });
+});
+
+void test('BYTES: requests concatenated by rows and cut back at element boundaries, elements of any length', () => {
+  const words = (name: string, rows: number, first: number): Tensor => ({
+    name,
+    datatype: 'BYTES',
+    shape: [rows, 2],
+    data: encodeBytes(Array.from({ length: rows * 2 }, (_, i) => 'w'.repeat(first + i))),
+  });
+  const text = (t: Tensor): string[] => decodeBytes(t.data, t.shape[0]! * 2).map((b) => b.toString());
+  const batch = concatBatch(
+    [new Map([['s', words('s', 1, 0)]]), new Map([['s', words('s', 2, 5)]])],
+    ['s'],
+  ).get('s')!;
+  assert.deepEqual(batch.shape, [3, 2]);
+  assert.deepEqual(text(batch), ['', 'w', 'wwwww', 'wwwwww', 'wwwwwww', 'wwwwwwww']);
+  const [first, second] = splitBatch(new Map([['s', batch]]), [2, 1], ['s']);
+  assert.deepEqual(text(first!.get('s')!), ['', 'w', 'wwwww', 'wwwwww']);
+  assert.deepEqual(second!.get('s')!.shape, [1, 2]);
+  assert.deepEqual(text(second!.get('s')!), ['wwwwwww', 'wwwwwwww']);
 });

@@ -1,5 +1,6 @@
 import { status as Status } from '@grpc/grpc-js';
-import { ConcatMerger } from '../../lib/tensor/merge.js';
+import { ConcatMerger, concatTensors } from '../../lib/tensor/merge.js';
+import { splitBytesTensor } from '../../lib/tensor/bytes.js';
 import { strideBytes, type Tensor } from '../../lib/tensor/tensor.js';
 import { ServiceError } from '../../lib/grpc/service-error.js';
 
@@ -17,6 +18,7 @@ export function concatBatch(
   return new Map(
     names.map((name) => {
       const parts = members.map((m) => m.get(name)!);
+      if (parts[0]!.datatype === 'BYTES') return [name, concatTensors(parts, 0)];
       const merger = new ConcatMerger(
         name,
         parts[0]!.datatype,
@@ -48,6 +50,10 @@ export function splitBatch(
         Status.INTERNAL,
         `output "${name}" of a batch of ${total} has shape [${tensor.shape}]; its dim 0 is not the batch`,
       );
+    if (tensor.datatype === 'BYTES') {
+      splitBytesTensor(tensor, 0, sizes).forEach((part, m) => perMember[m]!.set(name, part));
+      continue;
+    }
     const row = strideBytes(tensor, 0);
     let at = 0;
     sizes.forEach((size, m) => {

@@ -118,7 +118,7 @@ void describe('decodeInputs', () => {
     );
     assert.match(
       invalid(() => decodeInputs(plan, withInput('x', { datatype: 'BYTES' }), []), 'x'),
-      /"BYTES" is not supported/,
+      /datatype BYTES given, the model takes FP32/,
     );
     assert.match(
       invalid(

@@ -1,5 +1,6 @@
 import { bytesPerElement, isDatatype, type Datatype } from '../../lib/tensor/dtype.js';
 import { mismatch } from '../../lib/tensor/conform.js';
+import { elementOffsets, encodeBytes, firstNonUtf8, LENGTH_PREFIX_BYTES } from '../../lib/tensor/bytes.js';
 import { byteSize, elementCount, type Tensor, type TensorSpec } from '../../lib/tensor/tensor.js';
 import type { Plan } from '../../lib/plan/schema.js';
 import { maxRequestBytes, splitDims } from '../../lib/plan/request-limits.js';
@@ -15,6 +16,8 @@ export interface WireContents {
   uint64_contents?: (number | string)[];
   fp32_contents?: number[];
   fp64_contents?: number[];
+  /** BYTES: one entry per element, as proto-loader decodes `bytes` (a Buffer). */
+  bytes_contents?: Uint8Array[];
 }
 
 export interface WireInputTensor {
@@ -37,9 +40,11 @@ const CONTENTS_FIELD: Partial<Record<Datatype, keyof WireContents>> = {
   UINT64: 'uint64_contents',
   FP32: 'fp32_contents',
   FP64: 'fp64_contents',
+  BYTES: 'bytes_contents',
 };
 
 function writeElement(buffer: Buffer, datatype: Datatype, i: number, value: unknown): void {
+  if (datatype === 'BYTES') throw new TypeError('BYTES elements are not fixed-width; typedData encodes them');
   const at = i * bytesPerElement(datatype);
   switch (datatype) {
     case 'BOOL':
@@ -105,7 +110,11 @@ export function decodeInputs(
     throw invalidArgument(
       `input${missing.length > 1 ? 's' : ''} "${missing.join('", "')}" missing for model "${plan.name}"`,
     );
-  const total = specs.reduce((n, spec) => n + byteSize(spec), 0);
+  // BYTES sizes come from the bytes sent; whether they hold the shape's elements is checked below.
+  const total = specs.reduce(
+    (n, spec, i) => n + (spec.datatype === 'BYTES' ? sentBytes(raw[i], inputs[i]!.contents) : byteSize(spec)),
+    0,
+  );
   const limit = maxRequestBytes(plan);
   if (!(total <= limit))
     throw invalidArgument(
@@ -152,7 +161,35 @@ function checkSpec(plan: Plan, input: WireInputTensor): TensorSpec {
   return { name: input.name, datatype: input.datatype, shape };
 }
 
+/** A BYTES input's size as sent: its raw bytes, or its typed elements with their length prefixes. */
+function sentBytes(raw: Buffer | undefined, contents: WireContents | null | undefined): number {
+  if (raw) return raw.length;
+  return (contents?.bytes_contents ?? []).reduce((n, e) => n + LENGTH_PREFIX_BYTES + e.length, 0);
+}
+
+/**
+ * `data` when every BYTES element is UTF-8 text; INVALID_ARGUMENT naming the first that is not,
+ * rather than a model silently seeing U+FFFD where the bytes were (services/shard/ort-runner.ts).
+ */
+function utf8Only(spec: TensorSpec, data: Buffer, offsets: readonly number[]): Buffer {
+  const bad = firstNonUtf8(data, offsets);
+  if (bad >= 0)
+    throw invalidArgument(
+      `input ${quote(spec.name)}: BYTES element ${bad} is not UTF-8 text; models take BYTES as ONNX string tensors, which shardmesh fills with UTF-8 text only`,
+    );
+  return data;
+}
+
 function rawData(spec: TensorSpec, data: Buffer): Buffer {
+  if (spec.datatype === 'BYTES') {
+    // The size does not follow from the shape: the length prefixes must add up to the shape's elements.
+    const problem = elementOffsets(data, elementCount(spec.shape));
+    if (typeof problem === 'string')
+      throw invalidArgument(
+        `input ${quote(spec.name)}: raw_input_contents is not ${elementCount(spec.shape)} BYTES elements of shape [${spec.shape}] (each a 4-byte little-endian length, then that many bytes): ${problem}`,
+      );
+    return utf8Only(spec, data, problem);
+  }
   const expected = byteSize(spec);
   if (data.length !== expected) {
     throw invalidArgument(
@@ -174,6 +211,10 @@ function typedData(spec: TensorSpec, contents: WireContents | null | undefined):
     throw invalidArgument(
       `input ${quote(spec.name)}: contents.${field ?? 'raw'} has ${values.length} elements, but shape [${spec.shape}] needs ${count}`,
     );
+  }
+  if (spec.datatype === 'BYTES') {
+    const data = encodeBytes(values as Uint8Array[]);
+    return utf8Only(spec, data, elementOffsets(data, count) as number[]);
   }
   const data = Buffer.alloc(byteSize(spec));
   values.forEach((v, j) => {

@@ -3,7 +3,8 @@ import type { ByteBudget, Reservation } from '../../lib/byte-budget.js';
 import type { Logger } from '../../lib/log.js';
 import { ChunkAssembler, chunkRanges } from '../../lib/tensor/chunks.js';
 import { mismatch } from '../../lib/tensor/conform.js';
-import { byteSize, type Tensor, type TensorSpec } from '../../lib/tensor/tensor.js';
+import { byteSize, elementCount, type Tensor, type TensorSpec } from '../../lib/tensor/tensor.js';
+import { elementOffsets } from '../../lib/tensor/bytes.js';
 import { invalidArgument, ServiceError, toStatus } from '../../lib/grpc/service-error.js';
 import {
   specFromWire,
@@ -106,6 +107,11 @@ class PendingInputs {
     return this.specs.map((spec, i) => {
       const data = this.#whole[i] ?? (this.#assemblers[i]?.complete ? this.#assemblers[i].data : undefined);
       if (!data) throw invalidArgument(`input "${spec.name}": the stream ended before all its bytes arrived`);
+      if (spec.datatype === 'BYTES') {
+        // Decoded only now, whole: a chunk may have ended inside an element.
+        const problem = elementOffsets(data, elementCount(spec.shape));
+        if (typeof problem === 'string') throw invalidArgument(`input "${spec.name}" (BYTES): ${problem}`);
+      }
       return { ...spec, data };
     });
   }

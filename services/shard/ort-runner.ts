@@ -1,6 +1,7 @@
 import * as ort from 'onnxruntime-node';
-import { datatypeFromOrt, DATATYPES } from '../../lib/tensor/dtype.js';
-import type { Tensor, TensorSpec } from '../../lib/tensor/tensor.js';
+import { datatypeFromOrt, DATATYPES, isFixedWidth } from '../../lib/tensor/dtype.js';
+import { elementCount, type Tensor, type TensorSpec } from '../../lib/tensor/tensor.js';
+import { decodeBytes, encodeBytes } from '../../lib/tensor/bytes.js';
 import { bytesOf, typedView, type TypedArray } from '../../lib/tensor/typed-view.js';
 import type { ModelRunner } from './model-runner.js';
 
@@ -101,26 +102,37 @@ export class OrtRunner implements ModelRunner {
 
   async run(inputs: readonly Tensor[]): Promise<Tensor[]> {
     const feeds: Record<string, ort.Tensor> = {};
-    for (const t of inputs) {
-      feeds[t.name] = new ort.Tensor(
-        DATATYPES[t.datatype].ort as ort.Tensor.Type,
-        typedView(t.datatype, t.data) as never,
-        [...t.shape],
-      );
-    }
+    for (const t of inputs) feeds[t.name] = toOrt(t);
     const results = await this.session.run(feeds);
-    return this.outputNames.map((name) => {
-      const out = results[name]!;
-      return {
-        name,
-        datatype: datatypeFromOrt(out.type),
-        shape: out.dims.map(Number),
-        data: bytesOf(out.data as TypedArray),
-      };
-    });
+    return this.outputNames.map((name) => fromOrt(name, results[name]!));
   }
 
   async close(): Promise<void> {
     await this.session.release();
   }
+}
+
+/**
+ * A tensor as ONNX Runtime takes it. BYTES become a 'string' tensor: onnxruntime-node takes a
+ * string[] and hands ORT each string's UTF-8 bytes (Node cannot pass raw bytes to a string
+ * tensor), so the router refuses elements that are not UTF-8; any that got here would reach the
+ * model with U+FFFD in place of the bad bytes.
+ */
+function toOrt(t: Tensor): ort.Tensor {
+  if (!isFixedWidth(t.datatype)) {
+    const strings = decodeBytes(t.data, elementCount(t.shape)).map((e) => e.toString('utf8'));
+    return new ort.Tensor('string', strings, [...t.shape]);
+  }
+  return new ort.Tensor(
+    DATATYPES[t.datatype].ort as ort.Tensor.Type,
+    typedView(t.datatype, t.data) as never,
+    [...t.shape],
+  );
+}
+
+/** An ONNX Runtime output as a tensor; a 'string' output becomes BYTES, its elements UTF-8. */
+function fromOrt(name: string, out: ort.Tensor): Tensor {
+  const datatype = datatypeFromOrt(out.type);
+  const data = datatype === 'BYTES' ? encodeBytes(out.data as string[]) : bytesOf(out.data as TypedArray);
+  return { name, datatype, shape: out.dims.map(Number), data };
 }
