@@ -226,7 +226,10 @@ describe('the public contract, on a real router and shards', () => {
     request.inputs[0] = { ...request.inputs[0], contents: { fp32_contents: [1] } };
     await assert.rejects(
       mesh.client.call('ModelInfer', request),
-      refused(Status.INVALID_ARGUMENT, /input "x" sets contents while raw_input_contents is used/),
+      refused(
+        Status.INVALID_ARGUMENT,
+        /contents field must not be specified when using raw_input_contents for "x" for model "mlp"/,
+      ),
     );
   });
 

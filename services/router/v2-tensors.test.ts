@@ -213,7 +213,7 @@ void describe('decodeInputs', () => {
     inputs[2] = { ...inputs[2]!, contents: { bool_contents: [true, false, true] } };
     assert.match(
       invalid(() => decodeInputs(plan, inputs, raw), 'mask'),
-      /sets contents while raw_input_contents/,
+      /contents field must not be specified when using raw_input_contents for "mask"/,
     );
     // An empty contents message is no contents.
     inputs[2] = { ...inputs[2], contents: { bool_contents: [] } };

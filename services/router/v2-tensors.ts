@@ -87,17 +87,18 @@ export function decodeInputs(
   inputs: readonly WireInputTensor[],
   raw: readonly Buffer[],
 ): Map<string, Tensor> {
-  if (raw.length > 0 && raw.length !== inputs.length) {
-    throw invalidArgument(
-      `raw_input_contents has ${raw.length} entries for ${inputs.length} inputs; send raw bytes for all inputs or none`,
-    );
-  }
   if (raw.length > 0) {
     const typed = inputs.find((input) => hasContents(input.contents));
     if (typed)
       throw invalidArgument(
-        `input ${quote(typed.name)} sets contents while raw_input_contents is used; send one form for all inputs`,
+        // Triton's wording (its clients' examples match on it), then what to do.
+        `contents field must not be specified when using raw_input_contents for ${quote(typed.name)} for model ${quote(plan.name)}; send one form for all inputs`,
       );
+  }
+  if (raw.length > 0 && raw.length !== inputs.length) {
+    throw invalidArgument(
+      `raw_input_contents has ${raw.length} entries for ${inputs.length} inputs; send raw bytes for all inputs or none`,
+    );
   }
   const specs = inputs.map((input) => checkSpec(plan, input));
   const names = new Set<string>();
