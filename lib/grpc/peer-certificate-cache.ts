@@ -8,10 +8,8 @@
 // Installed only on the grpc-js version it was checked against, and only when the method reads
 // as expected; otherwise nothing changes (`installPeerCertificateCache` says which).
 
-import { createRequire } from 'node:module';
 import { TLSSocket, type PeerCertificate } from 'node:tls';
-
-const GRPC_JS_VERSION = '1.14.7';
+import { serverCallPrototype } from './server-call-internals.js';
 
 /** grpc-js's AuthContext: what getAuthContext() returns. Callers only read it. */
 interface AuthContext {
@@ -32,16 +30,9 @@ let installed: boolean | undefined;
 export function installPeerCertificateCache(): boolean {
   if (installed !== undefined) return installed;
   installed = false;
-  const require = createRequire(import.meta.url);
-  const version = (require('@grpc/grpc-js/package.json') as { version: string }).version;
-  if (version !== GRPC_JS_VERSION) return false;
-  const { BaseServerInterceptingCall } = require('@grpc/grpc-js/build/src/server-interceptors.js') as {
-    BaseServerInterceptingCall?: { prototype: Call };
-  };
-  const proto = BaseServerInterceptingCall?.prototype;
-  const original = proto?.getAuthContext;
-  if (!proto || typeof original !== 'function' || !/getPeerCertificate\(\)/.test(original.toString()))
-    return false;
+  const proto = serverCallPrototype<Call>('getAuthContext', /getPeerCertificate\(\)/);
+  if (!proto) return false;
+  const original = proto.getAuthContext;
   proto.getAuthContext = function (this: Call): AuthContext {
     const socket = this.stream.session?.socket;
     if (!(socket instanceof TLSSocket) || socket.getProtocol() !== 'TLSv1.3') return original.call(this);

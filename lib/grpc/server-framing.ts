@@ -11,10 +11,7 @@
 // grpc-js version it was written against and only when the methods look as expected; otherwise
 // nothing is patched and every message is copied as before (`installServerFraming` says which).
 
-import { createRequire } from 'node:module';
-
-/** grpc-js release whose private serializeMessage/sendMessage this was checked against. */
-const GRPC_JS_VERSION = '1.14.7';
+import { serverCallPrototype } from './server-call-internals.js';
 
 interface Call {
   handler: { serialize(value: unknown): Buffer };
@@ -42,16 +39,9 @@ let installed: boolean | undefined;
 export function installServerFraming(): boolean {
   if (installed !== undefined) return installed;
   installed = false;
-  const require = createRequire(import.meta.url);
-  const version = (require('@grpc/grpc-js/package.json') as { version: string }).version;
-  if (version !== GRPC_JS_VERSION) return false;
-  const { BaseServerInterceptingCall } = require('@grpc/grpc-js/build/src/server-interceptors.js') as {
-    BaseServerInterceptingCall?: { prototype: Call };
-  };
-  const proto = BaseServerInterceptingCall?.prototype;
-  const original = proto?.sendMessage;
-  if (!proto || typeof original !== 'function' || !/this\.serializeMessage\(/.test(original.toString()))
-    return false;
+  const proto = serverCallPrototype<Call>('sendMessage', /this\.serializeMessage\(/);
+  if (!proto) return false;
+  const original = proto.sendMessage;
   proto.sendMessage = function (this: Call, message: unknown, callback: () => void): void {
     const slot: { afterWrite?: () => void } = {};
     this[SLOT] = slot;
