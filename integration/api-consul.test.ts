@@ -28,7 +28,14 @@ interface Statistics {
   last_inference: number;
   inference_count: number;
   execution_count: number;
-  inference_stats: { success: Duration; fail: Duration };
+  inference_stats: {
+    success: Duration;
+    fail: Duration;
+    queue: Duration;
+    compute_input: Duration;
+    compute_infer: Duration;
+    compute_output: Duration;
+  };
 }
 interface TensorConfig {
   name: string;
@@ -207,6 +214,16 @@ describe('model and repository API through Consul', () => {
     assert.equal(s(after1!).fail.count - s(before1!).fail.count, 1);
     assert.ok(s(after1!).success.ns > s(before1!).success.ns, 'success time grew');
     assert.ok(s(after1!).fail.ns > s(before1!).fail.ns, 'failure time grew');
+    // Each success counts once in every phase (what perf_analyzer reads to find the version and
+    // to break down server time); the phases add up to no more than the requests took.
+    const phases = ['queue', 'compute_input', 'compute_infer', 'compute_output'] as const;
+    for (const phase of phases) assert.equal(s(after1!)[phase].count - s(before1!)[phase].count, 2, phase);
+    assert.ok(s(after1!).compute_infer.ns > s(before1!).compute_infer.ns, 'the shards ran');
+    const phaseNs = (x: Statistics): number => phases.reduce((sum, p) => sum + Number(s(x)[p].ns), 0);
+    assert.ok(
+      phaseNs(after1!) - phaseNs(before1!) <= s(after1!).success.ns - s(before1!).success.ns,
+      'phases within the requests’ time',
+    );
     assert.ok(
       after1!.last_inference >= startedMs,
       `last_inference ${after1!.last_inference} >= ${startedMs}`,

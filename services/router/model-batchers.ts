@@ -3,7 +3,7 @@ import type { Plan } from '../../lib/plan/schema.js';
 import type { Tensor } from '../../lib/tensor/tensor.js';
 import type { Logger } from '../../lib/log.js';
 import type { RoutingTable } from './routing-table.js';
-import type { ModelStatisticsBook } from './model-statistics.js';
+import type { ExecutionTiming, ModelStatisticsBook } from './model-statistics.js';
 import { executePlan, type ExecutionContext } from './plan-executor.js';
 import { DynamicBatcher, systemBatchClock, type BatchClock, type BatchMember } from './dynamic-batcher.js';
 import { concatBatch, splitBatch } from './batch-split.js';
@@ -13,6 +13,8 @@ export interface BatchableRequest {
   readonly requestId: string;
   readonly inputs: ReadonlyMap<string, Tensor>;
   readonly requested: readonly string[];
+  /** Filled with when the batch it joins runs, for the request's statistics. */
+  readonly timing?: ExecutionTiming;
 }
 
 export interface ModelBatchersOptions {
@@ -117,12 +119,10 @@ export class ModelBatchers {
       signal,
       log,
     });
-    this.#o.statistics.recordExecution(
-      plan.name,
-      plan.version,
-      batchSize,
-      Number(process.hrtime.bigint() - started),
-    );
+    const ended = process.hrtime.bigint();
+    this.#o.statistics.recordExecution(plan.name, plan.version, batchSize, Number(ended - started));
+    for (const { item } of members)
+      if (item.timing) Object.assign(item.timing, { startedNs: started, endedNs: ended });
     return splitBatch(outputs, sizes, members[0]!.item.requested);
   }
 }

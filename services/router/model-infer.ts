@@ -8,7 +8,7 @@ import { undecodable } from '../../lib/grpc/v2-codec.js';
 import type { Logger } from '../../lib/log.js';
 import type { RoutingTable } from './routing-table.js';
 import type { ModelCatalog } from './model-catalog.js';
-import type { ModelStatisticsBook } from './model-statistics.js';
+import type { ExecutionTiming, ModelStatisticsBook } from './model-statistics.js';
 import { executePlan, type ExecutionContext } from './plan-executor.js';
 import type { ModelBatchers } from './model-batchers.js';
 import { decodeInputs, type WireInputTensor } from './v2-tensors.js';
@@ -86,13 +86,27 @@ export async function runInference(
     // Triton counts batch elements in inference_count; a model without a batch dim counts 1.
     const batch = plan.maxBatchSize > 0 ? (inputs.get(plan.inputs[0]!.name)?.shape[0] ?? 1) : 1;
     reservation?.grow(expectedBytes(plan, inputs, requested, batch));
-    const batched = ctx.batchers?.run(plan, { requestId, inputs, requested }, deadline, signal);
+    const checked = process.hrtime.bigint();
+    const timing: ExecutionTiming = { startedNs: checked, endedNs: checked };
+    const batched = ctx.batchers?.run(plan, { requestId, inputs, requested, timing }, deadline, signal);
     const results = batched
       ? await batched
-      : await executeAlone(ctx, plan, inputs, batch, { ...ctx.execution, requestId, deadline, signal, log });
+      : await executeAlone(ctx, plan, inputs, batch, timing, {
+          ...ctx.execution,
+          requestId,
+          deadline,
+          signal,
+          log,
+        });
     const tensors = requested.map((name) => results.get(name)!);
     reservation?.resize(heldBytes(inputs, tensors));
-    ctx.statistics.record(plan.name, plan.version, true, Number(process.hrtime.bigint() - started), batch);
+    const answered = process.hrtime.bigint();
+    ctx.statistics.record(plan.name, plan.version, true, Number(answered - started), batch, {
+      computeInput: Number(checked - started),
+      queue: Number(timing.startedNs - checked),
+      computeInfer: Number(timing.endedNs - timing.startedNs),
+      computeOutput: Number(answered - timing.endedNs),
+    });
     return {
       model_name: plan.name,
       model_version: plan.version,
@@ -148,10 +162,12 @@ async function executeAlone(
   plan: Plan,
   inputs: ReadonlyMap<string, Tensor>,
   batch: number,
+  timing: ExecutionTiming,
   execution: ExecutionContext,
 ): Promise<Map<string, Tensor>> {
-  const started = process.hrtime.bigint();
+  timing.startedNs = process.hrtime.bigint();
   const results = await executePlan(plan, inputs, execution);
-  ctx.statistics.recordExecution(plan.name, plan.version, batch, Number(process.hrtime.bigint() - started));
+  timing.endedNs = process.hrtime.bigint();
+  ctx.statistics.recordExecution(plan.name, plan.version, batch, Number(timing.endedNs - timing.startedNs));
   return results;
 }

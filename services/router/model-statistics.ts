@@ -4,9 +4,33 @@ interface Duration {
   ns: number;
 }
 
+/**
+ * Where one successful request's time went, in nanoseconds, in the order it passes the phases
+ * (grpc_service.proto, InferStatistics): decoding and checking its inputs (`computeInput`),
+ * waiting for its execution to start (`queue`: a dynamic batch filling, else next to nothing),
+ * the execution of every stage on the shards with scatter and gather (`computeInfer`), and
+ * building the answer (`computeOutput`).
+ */
+export interface RequestPhasesNs {
+  readonly computeInput: number;
+  readonly queue: number;
+  readonly computeInfer: number;
+  readonly computeOutput: number;
+}
+
+/** When a request's execution ran: filled by whoever executes it (alone, or in a batch). */
+export interface ExecutionTiming {
+  startedNs: bigint;
+  endedNs: bigint;
+}
+
+const PHASES = ['queue', 'computeInput', 'computeInfer', 'computeOutput'] as const;
+
 interface Entry {
   success: Duration;
   fail: Duration;
+  /** Successful requests' phases (Triton counts them per request). */
+  phases: Record<(typeof PHASES)[number], Duration>;
   /** Batch elements of successful requests (Triton's inference_count). */
   inferences: number;
   /** Plan executions (Triton's execution_count): fewer than requests when requests batch. */
@@ -23,12 +47,24 @@ export class ModelStatisticsBook {
    * One request, `ok` or failed, that took `ns`; `inferences` is its batch size (1 for a model
    * without a batch dim), counted into inference_count when it succeeded.
    */
-  record(model: string, version: string, ok: boolean, ns: number, inferences = 1): void {
+  record(
+    model: string,
+    version: string,
+    ok: boolean,
+    ns: number,
+    inferences = 1,
+    phases?: RequestPhasesNs,
+  ): void {
     const entry = this.#entry(model, version);
     const d = ok ? entry.success : entry.fail;
     d.count += 1;
     d.ns += ns;
     if (ok) entry.inferences += inferences;
+    if (ok && phases)
+      for (const phase of PHASES) {
+        entry.phases[phase].count += 1;
+        entry.phases[phase].ns += Math.max(0, phases[phase]);
+      }
     entry.lastInferenceMs = Date.now();
   }
 
@@ -49,6 +85,12 @@ export class ModelStatisticsBook {
       entry = {
         success: { count: 0, ns: 0 },
         fail: { count: 0, ns: 0 },
+        phases: {
+          queue: { count: 0, ns: 0 },
+          computeInput: { count: 0, ns: 0 },
+          computeInfer: { count: 0, ns: 0 },
+          computeOutput: { count: 0, ns: 0 },
+        },
         inferences: 0,
         executions: 0,
         batches: new Map(),
@@ -69,7 +111,14 @@ export class ModelStatisticsBook {
         last_inference: e?.lastInferenceMs ?? 0,
         inference_count: e?.inferences ?? 0,
         execution_count: e?.executions ?? 0,
-        inference_stats: { success: e?.success ?? { count: 0, ns: 0 }, fail: e?.fail ?? { count: 0, ns: 0 } },
+        inference_stats: {
+          success: e?.success ?? zero(),
+          fail: e?.fail ?? zero(),
+          queue: e?.phases.queue ?? zero(),
+          compute_input: e?.phases.computeInput ?? zero(),
+          compute_infer: e?.phases.computeInfer ?? zero(),
+          compute_output: e?.phases.computeOutput ?? zero(),
+        },
         batch_stats: [...(e?.batches ?? [])]
           .sort(([a], [b]) => a - b)
           .map(([size, d]) => ({ batch_size: size, compute_infer: { ...d } })),
@@ -77,3 +126,5 @@ export class ModelStatisticsBook {
     });
   }
 }
+
+const zero = (): Duration => ({ count: 0, ns: 0 });

@@ -17,9 +17,16 @@
 // -----------
 // Tensors travel in raw_input_contents / raw_output_contents: one bytes entry
 // per tensor, in the order of `inputs` / `outputs`, row-major, little-endian,
-// densely packed (no stride, no padding). shardmesh serves the fixed-width
-// datatypes only (BOOL, UINT8..UINT64, INT8..INT64, FP16, FP32, FP64): a
-// BYTES or BF16 tensor is INVALID_ARGUMENT ("datatype ... is not supported").
+// densely packed (no stride, no padding). shardmesh serves BOOL,
+// UINT8..UINT64, INT8..INT64, FP16, FP32, FP64 and BYTES (ONNX string
+// tensors); a BF16 tensor is INVALID_ARGUMENT ("datatype ... is not
+// supported"). A BYTES tensor's raw entry holds its elements in row-major
+// order, each a 4-byte little-endian length followed by that many bytes
+// (as Triton and tritonclient lay them out); bytes whose lengths run past
+// the entry, or that hold more or fewer elements than the shape, are
+// INVALID_ARGUMENT naming the input. Elements reach the model as ONNX
+// Runtime string tensors, which shardmesh fills with UTF-8 text: an element
+// that is not valid UTF-8 is INVALID_ARGUMENT naming the input and element.
 // The typed InferTensorContents form is accepted on input as well, but a
 // request uses one form for all its inputs: when raw_input_contents is
 // non-empty, no input may set `contents` (INVALID_ARGUMENT otherwise).
@@ -740,7 +747,7 @@ type InferTensorContents struct {
 	Fp32Contents []float32 `protobuf:"fixed32,6,rep,packed,name=fp32_contents,json=fp32Contents,proto3" json:"fp32_contents,omitempty"`
 	// FP64
 	Fp64Contents []float64 `protobuf:"fixed64,7,rep,packed,name=fp64_contents,json=fp64Contents,proto3" json:"fp64_contents,omitempty"`
-	// BYTES: one entry per element (BYTES tensors are not served)
+	// BYTES: one entry per element, without length prefixes
 	BytesContents [][]byte `protobuf:"bytes,8,rep,name=bytes_contents,json=bytesContents,proto3" json:"bytes_contents,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1274,19 +1281,22 @@ func (x *StatisticDuration) GetNs() uint64 {
 	return 0
 }
 
-// shardmesh counts success and fail (count and total time of each request);
-// the per-phase figures are left zero for now.
+// success and fail: count and total time of each request. The phases count
+// each successful request once, in the order it passes them (which is not
+// Triton's: the router checks inputs before a request may queue for a batch).
 type InferStatistics struct {
 	state   protoimpl.MessageState `protogen:"open.v1"`
 	Success *StatisticDuration     `protobuf:"bytes,1,opt,name=success,proto3" json:"success,omitempty"`
 	Fail    *StatisticDuration     `protobuf:"bytes,2,opt,name=fail,proto3" json:"fail,omitempty"`
-	// Waiting before dispatch to the shards (zero: not measured yet).
+	// From the end of input checks to the start of the request's execution: a
+	// dynamic batch filling, else next to nothing.
 	Queue *StatisticDuration `protobuf:"bytes,3,opt,name=queue,proto3" json:"queue,omitempty"`
-	// Scattering inputs to the partitions (zero: not measured yet).
+	// Decoding and checking the request's inputs.
 	ComputeInput *StatisticDuration `protobuf:"bytes,4,opt,name=compute_input,json=computeInput,proto3" json:"compute_input,omitempty"`
-	// Shards computing (zero: not measured yet).
+	// The execution: every stage's scatter, shard calls and gather (for a
+	// batched request, its batch's execution).
 	ComputeInfer *StatisticDuration `protobuf:"bytes,5,opt,name=compute_infer,json=computeInfer,proto3" json:"compute_infer,omitempty"`
-	// Gathering and merging partition outputs (zero: not measured yet).
+	// Building the answer from the merged outputs.
 	ComputeOutput *StatisticDuration `protobuf:"bytes,6,opt,name=compute_output,json=computeOutput,proto3" json:"compute_output,omitempty"`
 	// Response-cache figures; shardmesh has no cache and leaves them zero.
 	CacheHit      *StatisticDuration `protobuf:"bytes,7,opt,name=cache_hit,json=cacheHit,proto3" json:"cache_hit,omitempty"`

@@ -17,9 +17,16 @@
 // -----------
 // Tensors travel in raw_input_contents / raw_output_contents: one bytes entry
 // per tensor, in the order of `inputs` / `outputs`, row-major, little-endian,
-// densely packed (no stride, no padding). shardmesh serves the fixed-width
-// datatypes only (BOOL, UINT8..UINT64, INT8..INT64, FP16, FP32, FP64): a
-// BYTES or BF16 tensor is INVALID_ARGUMENT ("datatype ... is not supported").
+// densely packed (no stride, no padding). shardmesh serves BOOL,
+// UINT8..UINT64, INT8..INT64, FP16, FP32, FP64 and BYTES (ONNX string
+// tensors); a BF16 tensor is INVALID_ARGUMENT ("datatype ... is not
+// supported"). A BYTES tensor's raw entry holds its elements in row-major
+// order, each a 4-byte little-endian length followed by that many bytes
+// (as Triton and tritonclient lay them out); bytes whose lengths run past
+// the entry, or that hold more or fewer elements than the shape, are
+// INVALID_ARGUMENT naming the input. Elements reach the model as ONNX
+// Runtime string tensors, which shardmesh fills with UTF-8 text: an element
+// that is not valid UTF-8 is INVALID_ARGUMENT naming the input and element.
 // The typed InferTensorContents form is accepted on input as well, but a
 // request uses one form for all its inputs: when raw_input_contents is
 // non-empty, no input may set `contents` (INVALID_ARGUMENT otherwise).
