@@ -31,10 +31,9 @@ export class ModelCatalog {
    */
   resolve(name: string, version: string): Plan {
     const versions = this.#plans.filter((p) => p.name === name);
-    if (versions.length === 0) {
-      const known = [...new Set(this.#plans.map((p) => p.name))].join(', ') || 'none';
-      throw notFound(`${unknownModel(name)} is not found (models: ${known})`);
-    }
+    // Other models' names are not listed: a caller may be allowed on some models only (policy),
+    // and the router does not tell it what else is served.
+    if (versions.length === 0) throw notFound(`${unknownModel(name)} is not found`);
     if (version === '') return versions.reduce((a, b) => (Number(b.version) > Number(a.version) ? b : a));
     const plan = versions.find((p) => p.version === version);
     if (!plan)
