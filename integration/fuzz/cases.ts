@@ -2,6 +2,7 @@ import { loadInferencePackage } from '../../lib/grpc/protos.js';
 import type { Plan, TensorSpecJson } from '../../lib/plan/schema.js';
 import { mulberry32 } from '../../lib/random.js';
 import { DATATYPES } from '../../lib/tensor/dtype.js';
+import { encodeBytes } from '../../lib/tensor/bytes.js';
 import { frame } from '../harness/raw-grpc.js';
 
 /**
@@ -152,14 +153,21 @@ function validRequest(d: Draw, model: FuzzModel, typed: boolean): Request {
     id: `fuzz-${d.int(0, 1e9)}`,
     inputs: inputs.map(({ spec, shape }) => ({ name: spec.name, datatype: spec.datatype, shape })),
   };
+  // BYTES elements are decimal integers, as the BYTES demo model (simple_string) reads them.
+  const decimals = (count: number): string[] =>
+    Array.from({ length: count }, () => String(d.int(0, 2000) - 1000));
   if (typed) {
     request.inputs.forEach((input, i) => {
       const count = inputs[i]!.shape.reduce((n, x) => n * x, 1);
-      input.contents = { fp32_contents: Array.from({ length: count }, () => d.random() - 0.5) };
+      input.contents =
+        input.datatype === 'BYTES'
+          ? { bytes_contents: decimals(count).map((e) => Buffer.from(e)) }
+          : { fp32_contents: Array.from({ length: count }, () => d.random() - 0.5) };
     });
   } else {
     request.raw_input_contents = inputs.map(({ spec, shape }) => {
       const count = shape.reduce((n, x) => n * x, 1);
+      if (spec.datatype === 'BYTES') return encodeBytes(decimals(count));
       const data = Buffer.alloc(count * DATATYPES[spec.datatype].bytes);
       // Small values keep every datatype finite; the bytes need not mean anything.
       for (let i = 0; i < data.length; i += 4) data[i] = d.int(0, 63);
@@ -330,7 +338,8 @@ export function fuzzCase(
     const input = request.inputs[0]!;
     const spec = model.plan.inputs[0]!;
     const dynamic = spec.shape.indexOf(-1);
-    const width = DATATYPES[spec.datatype].bytes;
+    // A BYTES element is at least its 4-byte length prefix (zeros: an empty element).
+    const width = DATATYPES[spec.datatype].bytes || 4;
     if (dynamic >= 0) {
       const rest = input.shape.reduce((n, x, i) => (i === dynamic ? n : n * x), width);
       input.shape[dynamic] = Math.ceil(limits.hugeInputBytes / rest);

@@ -32,6 +32,8 @@ async function fuzzModels(): Promise<FuzzModel[]> {
     { plan: await plan('mlp'), weight: 0.6, dynamicDim: small },
     { plan: await plan('ocr-rec'), weight: 0.38, dynamicDim: small },
     { plan: await plan('outer'), weight: 0.005, dynamicDim: small },
+    // BYTES inputs: length-prefixed elements the router checks and a shard reassembles.
+    { plan: await plan('simple_string'), weight: 0.2, dynamicDim: small },
   ];
 }
 
@@ -51,7 +53,7 @@ export async function startFuzzMesh(): Promise<FuzzMesh> {
         { name: 'shard-0', serve: ['*/*/*/0'] },
         { name: 'shard-1', serve: ['*/*/*/1'] },
       ],
-      models: ['mlp', 'ocr-rec', 'outer'],
+      models: ['mlp', 'ocr-rec', 'outer', 'simple_string'],
       // The fuzz is about input, not hung replicas: on a loaded 2-core machine the 250 ms floor of
       // the per-attempt timeout cut healthy ocr-rec runs on their only replica (1 of 618 valid
       // requests UNAVAILABLE once the retry budget was spent), which is load, not a verdict.
