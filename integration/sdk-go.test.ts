@@ -1,18 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import {
-  DEV_TOKEN_AUDIENCE,
-  DEV_TOKEN_ISSUER,
-  ensureDevTokenKeys,
-  signDevToken,
-} from '../certs/dev-tokens.js';
 import { PACKAGE_ROOT } from '../cli/paths.js';
 import type { PreparedRepository } from '../partition/models/demo-models.js';
 import { relativeMaxError, runModel } from '../partition/verify/verify.js';
-import { makeCertificates, prepareTestModels, startMesh, type Mesh } from './harness/mesh.js';
+import type { Mesh } from './harness/mesh.js';
+import { startSdkMesh, type SdkMesh } from './harness/sdk-mesh.js';
 import { assertReadmeShowsExample, exampleInput, printedTensor } from './harness/sdk-example.js';
 import { runTool, toolPath, type ToolResult } from './harness/tools.js';
 
@@ -30,11 +24,12 @@ const go = (args: readonly string[], timeoutMs = GO_BUILD_TIMEOUT_MS): Promise<T
  * against that mesh with mutual TLS, matching ONNX Runtime on the unsplit demo model.
  */
 describe('Go SDK (sdk/go)', () => {
-  let certs: Awaited<ReturnType<typeof makeCertificates>>;
-  let work: string;
+  let sdk: SdkMesh;
   let mesh: Mesh;
+  let certs: { dir: string };
   let models: PreparedRepository;
   let token: string;
+  let work: string;
 
   before(async () => {
     const version = await go(['version'], 30_000);
@@ -42,39 +37,13 @@ describe('Go SDK (sdk/go)', () => {
       throw new Error(
         `the Go toolchain is missing (\`go version\`: ${version.stderr.trim() || `exit ${version.code}, not on PATH?`}): install Go 1.26 or later (https://go.dev/dl/); the Go SDK's tests need it`,
       );
-    models = await prepareTestModels();
-    certs = await makeCertificates([
-      ['router', 'router'],
-      ['client', 'client'],
-      ['shard', 'shard-0'],
-      ['shard', 'shard-1'],
-    ]);
-    const { jwksFile } = await ensureDevTokenKeys(certs.dir);
-    token = await signDevToken(certs.dir, { subject: 'sdk-go', ttlSeconds: 600 });
-    work = await mkdtemp(path.join(tmpdir(), 'shardmesh-sdk-go-'));
-    mesh = await startMesh({
-      registryUrl: `embedded:${path.join(work, 'registry')}`,
-      certsDir: certs.dir,
-      routerArgs: [
-        '--jwks',
-        jwksFile,
-        '--token-issuer',
-        DEV_TOKEN_ISSUER,
-        '--token-audience',
-        DEV_TOKEN_AUDIENCE,
-      ],
-      shards: [
-        { name: 'shard-0', serve: ['*/*/*/0'] },
-        { name: 'shard-1', serve: ['*/*/*/1'] },
-      ],
-      models: ['mlp'],
-    });
+    sdk = await startSdkMesh('sdk-go');
+    ({ mesh, models, token, work } = sdk);
+    certs = { dir: sdk.certsDir };
   });
 
   after(async () => {
-    await mesh?.stop();
-    await certs?.cleanup();
-    if (work) await rm(work, { recursive: true, force: true });
+    await sdk?.stop();
   });
 
   test('go vet ./... and go test ./... are clean', async () => {

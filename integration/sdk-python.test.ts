@@ -1,19 +1,13 @@
 import assert from 'node:assert/strict';
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import {
-  DEV_TOKEN_AUDIENCE,
-  DEV_TOKEN_ISSUER,
-  ensureDevTokenKeys,
-  signDevToken,
-} from '../certs/dev-tokens.js';
 import { PACKAGE_ROOT } from '../cli/paths.js';
 import type { PreparedRepository } from '../partition/models/demo-models.js';
 import { randomTensor } from '../partition/models/synthetic.js';
 import { relativeMaxError, runModel } from '../partition/verify/verify.js';
-import { makeCertificates, prepareTestModels, startMesh, type Mesh } from './harness/mesh.js';
+import type { Mesh } from './harness/mesh.js';
+import { startSdkMesh, type SdkMesh } from './harness/sdk-mesh.js';
 import { assertReadmeShowsExample, exampleInput, printedTensor } from './harness/sdk-example.js';
 import { runTool, toolPath } from './harness/tools.js';
 
@@ -26,47 +20,22 @@ const SDK = path.join(PACKAGE_ROOT, 'sdk', 'python');
  * generates.
  */
 describe('Python SDK (sdk/python)', () => {
-  let certs: Awaited<ReturnType<typeof makeCertificates>>;
-  let work: string;
+  let sdk: SdkMesh;
   let mesh: Mesh;
+  let certs: { dir: string };
   let models: PreparedRepository;
   let token: string;
+  let work: string;
   const python = () => toolPath('venv/bin/python');
 
   before(async () => {
-    models = await prepareTestModels();
-    certs = await makeCertificates([
-      ['router', 'router'],
-      ['client', 'client'],
-      ['shard', 'shard-0'],
-      ['shard', 'shard-1'],
-    ]);
-    const { jwksFile } = await ensureDevTokenKeys(certs.dir);
-    token = await signDevToken(certs.dir, { subject: 'sdk-python', ttlSeconds: 600 });
-    work = await mkdtemp(path.join(tmpdir(), 'shardmesh-sdk-python-'));
-    mesh = await startMesh({
-      registryUrl: `embedded:${path.join(work, 'registry')}`,
-      certsDir: certs.dir,
-      routerArgs: [
-        '--jwks',
-        jwksFile,
-        '--token-issuer',
-        DEV_TOKEN_ISSUER,
-        '--token-audience',
-        DEV_TOKEN_AUDIENCE,
-      ],
-      shards: [
-        { name: 'shard-0', serve: ['*/*/*/0'] },
-        { name: 'shard-1', serve: ['*/*/*/1'] },
-      ],
-      models: ['mlp'],
-    });
+    sdk = await startSdkMesh('sdk-python');
+    ({ mesh, models, token, work } = sdk);
+    certs = { dir: sdk.certsDir };
   });
 
   after(async () => {
-    await mesh?.stop();
-    await certs?.cleanup();
-    if (work) await rm(work, { recursive: true, force: true });
+    await sdk?.stop();
   });
 
   test('the committed stubs are what generate.py writes from proto/', async (t) => {
