@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { storeTlsFiles } from '../certs/store.js';
 import { PACKAGE_ROOT } from '../cli/paths.js';
 import { makeCertificates, prepareTestModels, startMesh, type Mesh } from './harness/mesh.js';
 import { runTool, toolPath } from './harness/tools.js';
@@ -14,12 +15,19 @@ import { runTool, toolPath } from './harness/tools.js';
  * simple_grpc_health_metadata and their aio twins), made the way they make them against our own
  * `simple` model, with only the address and TLS options added. The scripts in clients/ check what
  * the examples check and exit 1 where an example would fail; these tests then assert on values.
+ *
+ * And Triton's perf_analyzer against the router as a Triton user runs it: `-m simple`, no `--shape`
+ * (the batch dim comes from max_batch_size, as `split` detects it) and no `-x` (perf_analyzer
+ * finds the version whose `inference_stats.queue.count` grew during a window: the router counts
+ * every successful request in each phase, model-statistics.ts), with only the address and TLS
+ * flags added. perf_analyzer is installed by scripts/bootstrap.sh (scripts/tools/perf-analyzer.sh)
+ * at .tools/bin/perf_analyzer.
  */
 
 const SUM = [Array.from({ length: 16 }, (_, i) => i + 1)];
 const DIFFERENCE = [Array.from({ length: 16 }, (_, i) => i - 1)];
 
-describe("Triton's Python example clients against `simple`", () => {
+describe("Triton's Python example clients and perf_analyzer against `simple`", () => {
   let certs: Awaited<ReturnType<typeof makeCertificates>>;
   let work: string;
   let mesh: Mesh;
@@ -201,5 +209,33 @@ describe("Triton's Python example clients against `simple`", () => {
       ['shardmesh', 'onnxruntime_onnx', 8],
     );
     assert.match(said.unknown, /^Request for unknown model: 'wrong_model_name' is not found/);
+  });
+
+  // perf_analyzer as a Triton user runs it: see the comment above the describe.
+  test('perf_analyzer -m simple runs with no --shape and no -x, and reads the server-side statistics', async () => {
+    const tls = storeTlsFiles(certs.dir, 'client');
+    const result = await runTool(
+      toolPath('bin/perf_analyzer'),
+      [
+        ...['-m', 'simple', '-i', 'grpc', '-u', mesh.address],
+        ...['--ssl-grpc-use-ssl', 'true', '--ssl-grpc-root-certifications-file', tls.caFile],
+        ...['--ssl-grpc-private-key-file', tls.keyFile, '--ssl-grpc-certificate-chain-file', tls.certFile],
+        // Short windows and loose stability: this checks that it runs, not how fast.
+        ...['--concurrency-range', '1:1', '-p', '500', '-s', '100', '-r', '3'],
+      ],
+      120_000,
+    );
+    const output = `${result.stdout}\n${result.stderr}`;
+    assert.equal(result.code, 0, output);
+    assert.doesNotMatch(output, /dynamic shape/);
+    const requests = Number(/Request count: (\d+)/.exec(result.stdout)?.[1]);
+    assert.ok(requests > 0, output);
+    assert.match(result.stdout, /Throughput: [\d.]+ infer\/sec/);
+    // The server's own counts, which perf_analyzer reads from ModelStatistics for the version.
+    const served = Number(/Server:\s+Inference count: (\d+)/.exec(result.stdout)?.[1]);
+    assert.ok(served > 0, output);
+    // Its server-side breakdown comes from ModelStatistics' phases: the shards' run is in it.
+    const computeInfer = Number(/compute infer (\d+) usec/.exec(result.stdout)?.[1]);
+    assert.ok(computeInfer > 0, output);
   });
 });
