@@ -6,33 +6,16 @@ import * as grpc from '@grpc/grpc-js';
 import type { CertificateAuthority } from './authority.js';
 import { createCertificateAuthority } from './authority.js';
 import type { TlsMaterial } from './credentials.js';
-import { channelCredentials, channelCredentialsCheckingIdentity, serverCredentials } from './credentials.js';
-import { formatSpiffeId, identityFromPeerCertificate } from './identity.js';
+import { channelCredentials, channelCredentialsCheckingIdentity } from './credentials.js';
 import type { IssuedCertificate } from './issue.js';
 import { issueCertificate } from './issue.js';
+import { whoAmI as callWhoAmI, WhoAmIHarness } from './who-am-i-test-server.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-// Answers with the SPIFFE id the server saw for its caller, or UNAUTHENTICATED without one.
-const passThrough = (bytes: Buffer): Buffer => bytes;
-const PATH = '/shardmesh.test.WhoAmI/WhoAmI';
-const whoAmIService: grpc.ServiceDefinition = {
-  whoAmI: {
-    path: PATH,
-    requestStream: false,
-    responseStream: false,
-    requestSerialize: passThrough,
-    requestDeserialize: passThrough,
-    responseSerialize: passThrough,
-    responseDeserialize: passThrough,
-  },
-};
-const WhoAmIClient = grpc.makeGenericClientConstructor(whoAmIService, 'WhoAmI');
-
 let ca: CertificateAuthority;
 const leaves = new Map<string, IssuedCertificate>();
-const servers: grpc.Server[] = [];
-const clients: grpc.Client[] = [];
+const harness = new WhoAmIHarness();
 
 /** Valid now, expired a day ago, or valid only from tomorrow. */
 const WINDOWS = {
@@ -51,54 +34,18 @@ before(async () => {
   }
 });
 
-after(() => {
-  for (const client of clients) client.close();
-  for (const server of servers) server.forceShutdown();
-});
+after(() => harness.close());
 
-async function startServer(
+/** A WhoAmI server (who-am-i-test-server.ts) presenting `leaf`. */
+function startServer(
   leaf: IssuedCertificate,
   requireClientCert: boolean,
 ): Promise<{ address: string; calls: () => number }> {
-  let calls = 0;
-  const server = new grpc.Server();
-  server.addService(whoAmIService, {
-    whoAmI(call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) {
-      calls++;
-      try {
-        const identity = identityFromPeerCertificate(call.getAuthContext().sslPeerCertificate);
-        callback(null, Buffer.from(formatSpiffeId(identity)));
-      } catch (error) {
-        callback({ code: grpc.status.UNAUTHENTICATED, details: (error as Error).message });
-      }
-    },
-  });
-  const creds = serverCredentials({
-    caPem: ca.certPem,
-    certPem: leaf.certPem,
-    keyPem: leaf.keyPem,
-    requireClientCert,
-  });
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', creds, (error, bound) => (error ? reject(error) : resolve(bound))),
-  );
-  servers.push(server);
-  return { address: `127.0.0.1:${port}`, calls: () => calls };
+  return harness.serve({ caPem: ca.certPem, certPem: leaf.certPem, keyPem: leaf.keyPem, requireClientCert });
 }
 
 function whoAmI(address: string, creds: grpc.ChannelCredentials): Promise<string> {
-  const client = new WhoAmIClient(address, creds);
-  clients.push(client);
-  return new Promise((resolve, reject) =>
-    client.makeUnaryRequest<Buffer, Buffer>(
-      PATH,
-      passThrough,
-      passThrough,
-      Buffer.alloc(0),
-      { deadline: Date.now() + 10_000 },
-      (error, reply) => (error ? reject(error) : resolve(reply?.toString() ?? '')),
-    ),
-  );
+  return callWhoAmI(harness.client(address, creds));
 }
 
 const material = (name: string): TlsMaterial => ({

@@ -11,32 +11,16 @@ import * as grpc from '@grpc/grpc-js';
 import type { CertificateAuthority } from './authority.js';
 import { createCertificateAuthority } from './authority.js';
 import type { TlsMaterial } from './credentials.js';
-import { channelCredentials, channelCredentialsCheckingIdentity, serverCredentials } from './credentials.js';
-import { formatSpiffeId, identityFromPeerCertificate } from './identity.js';
+import { channelCredentials, channelCredentialsCheckingIdentity } from './credentials.js';
+import { formatSpiffeId } from './identity.js';
 import type { IssuedCertificate } from './issue.js';
 import { issueCertificate } from './issue.js';
-
-// A one-method service over raw bytes, so the test needs no .proto: it answers
-// with the SPIFFE ID the server saw for its caller.
-const passThrough = (bytes: Buffer): Buffer => bytes;
-const whoAmIService: grpc.ServiceDefinition = {
-  whoAmI: {
-    path: '/shardmesh.test.WhoAmI/WhoAmI',
-    requestStream: false,
-    responseStream: false,
-    requestSerialize: passThrough,
-    requestDeserialize: passThrough,
-    responseSerialize: passThrough,
-    responseDeserialize: passThrough,
-  },
-};
-const WhoAmIClient = grpc.makeGenericClientConstructor(whoAmIService, 'WhoAmI');
+import { whoAmI as callWhoAmI, WhoAmIHarness } from './who-am-i-test-server.js';
 
 let ca: CertificateAuthority;
 let shard: IssuedCertificate;
 let router: IssuedCertificate;
-const servers: grpc.Server[] = [];
-const clients: grpc.Client[] = [];
+const harness = new WhoAmIHarness();
 
 before(async () => {
   ca = await createCertificateAuthority({ trustDomain: 'grpc.test.local' });
@@ -44,54 +28,18 @@ before(async () => {
   router = await issueCertificate(ca, { role: 'router', name: 'router-0' });
 });
 
-after(() => {
-  for (const client of clients) client.close();
-  for (const server of servers) server.forceShutdown();
-});
+after(() => harness.close());
 
-async function startServer(
+/** A WhoAmI server (who-am-i-test-server.ts) with `cert`, the shard's by default. */
+function startServer(
   requireClientCert: boolean,
   cert = shard,
 ): Promise<{ address: string; calls: () => number }> {
-  let calls = 0;
-  const server = new grpc.Server();
-  server.addService(whoAmIService, {
-    whoAmI(call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) {
-      calls++;
-      try {
-        const identity = identityFromPeerCertificate(call.getAuthContext().sslPeerCertificate);
-        callback(null, Buffer.from(formatSpiffeId(identity)));
-      } catch (error) {
-        callback({ code: grpc.status.UNAUTHENTICATED, details: (error as Error).message });
-      }
-    },
-  });
-  const creds = serverCredentials({
-    caPem: ca.certPem,
-    certPem: cert.certPem,
-    keyPem: cert.keyPem,
-    requireClientCert,
-  });
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', creds, (error, bound) => (error ? reject(error) : resolve(bound))),
-  );
-  servers.push(server);
-  return { address: `127.0.0.1:${port}`, calls: () => calls };
+  return harness.serve({ caPem: ca.certPem, certPem: cert.certPem, keyPem: cert.keyPem, requireClientCert });
 }
 
 function whoAmI(address: string, creds: grpc.ChannelCredentials): Promise<string> {
-  const client = new WhoAmIClient(address, creds);
-  clients.push(client);
-  return new Promise((resolve, reject) => {
-    client.makeUnaryRequest<Buffer, Buffer>(
-      '/shardmesh.test.WhoAmI/WhoAmI',
-      passThrough,
-      passThrough,
-      Buffer.alloc(0),
-      { deadline: Date.now() + 10_000 },
-      (error, reply) => (error ? reject(error) : resolve(reply?.toString() ?? '')),
-    );
-  });
+  return callWhoAmI(harness.client(address, creds));
 }
 
 const withRouterCert = (): TlsMaterial => ({

@@ -35,13 +35,14 @@ export function installPeerCertificateCache(): boolean {
   const original = proto.getAuthContext;
   proto.getAuthContext = function (this: Call): AuthContext {
     const socket = this.stream.session?.socket;
-    if (!(socket instanceof TLSSocket) || socket.getProtocol() !== 'TLSv1.3') return original.call(this);
-    let context = contexts.get(socket);
-    if (context === undefined) {
-      context = Object.freeze(original.call(this));
-      // Only a finished, verified handshake is worth keeping; grpc-js answers {} before that.
-      if (context.sslPeerCertificate !== undefined) contexts.set(socket, context);
-    }
+    if (!(socket instanceof TLSSocket)) return original.call(this);
+    // A hit costs one lookup; the protocol (a native call) is asked only on a connection's first.
+    const cached = contexts.get(socket);
+    if (cached !== undefined) return cached;
+    const context: Readonly<AuthContext> = Object.freeze(original.call(this));
+    // Only a finished, verified TLS 1.3 handshake is kept; grpc-js answers {} before that.
+    if (context.sslPeerCertificate !== undefined && socket.getProtocol() === 'TLSv1.3')
+      contexts.set(socket, context);
     return context;
   };
   installed = true;

@@ -7,28 +7,13 @@ import { createSecureContext, TLSSocket } from 'node:tls';
 import { after, before, test } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { createCertificateAuthority, type CertificateAuthority } from '../../../certs/authority.js';
-import { channelCredentials, serverCredentials } from '../../../certs/credentials.js';
-import { identityFromPeerCertificate, formatSpiffeId } from '../../../certs/identity.js';
+import { channelCredentials } from '../../../certs/credentials.js';
 import { issueCertificate } from '../../../certs/issue.js';
+import { whoAmI, WhoAmIHarness } from '../../../certs/who-am-i-test-server.js';
 import { installPeerCertificateCache } from '../../../lib/grpc/peer-certificate-cache.js';
 
-const passThrough = (bytes: Buffer): Buffer => bytes;
-const service: grpc.ServiceDefinition = {
-  whoAmI: {
-    path: '/shardmesh.test.WhoAmI/WhoAmI',
-    requestStream: false,
-    responseStream: false,
-    requestSerialize: passThrough,
-    requestDeserialize: passThrough,
-    responseSerialize: passThrough,
-    responseDeserialize: passThrough,
-  },
-};
-const WhoAmI = grpc.makeGenericClientConstructor(service, 'WhoAmI');
-
 let ca: CertificateAuthority;
-const servers: grpc.Server[] = [];
-const clients: grpc.Client[] = [];
+const harness = new WhoAmIHarness();
 
 /** Counts the server's getPeerCertificate() calls. */
 let asked = 0;
@@ -46,28 +31,12 @@ before(async () => {
 
 after(() => {
   TLSSocket.prototype.getPeerCertificate = original;
-  for (const c of clients) c.close();
-  for (const s of servers) s.forceShutdown();
+  harness.close();
 });
 
 async function serve(minVersion: 'TLSv1.3' | 'TLSv1.2'): Promise<string> {
-  const server = new grpc.Server();
-  servers.push(server);
   const own = await issueCertificate(ca, { role: 'router', name: 'router-0' });
-  server.addService(service, {
-    whoAmI(call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) {
-      const cert = call.getAuthContext().sslPeerCertificate;
-      callback(null, Buffer.from(cert ? formatSpiffeId(identityFromPeerCertificate(cert)) : 'none'));
-    },
-  });
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(
-      '127.0.0.1:0',
-      serverCredentials({ caPem: ca.certPem, ...own, requireClientCert: true, minVersion }),
-      (e, p) => (e ? reject(e) : resolve(p)),
-    ),
-  );
-  return `127.0.0.1:${port}`;
+  return (await harness.serve({ caPem: ca.certPem, ...own, requireClientCert: true, minVersion })).address;
 }
 
 async function client(address: string, name: string, maxVersion?: 'TLSv1.2'): Promise<grpc.Client> {
@@ -78,27 +47,17 @@ async function client(address: string, name: string, maxVersion?: 'TLSv1.2'): Pr
         createSecureContext({ ca: ca.certPem, cert: leaf.certPem, key: leaf.keyPem, maxVersion }),
       )
     : channelCredentials(material);
-  const c = new WhoAmI(address, credentials);
-  clients.push(c);
-  return c;
+  return harness.client(address, credentials);
 }
-
-const call = (c: grpc.Client): Promise<string> =>
-  new Promise((resolve, reject) =>
-    (c as unknown as { whoAmI(request: Buffer, callback: grpc.requestCallback<Buffer>): void }).whoAmI(
-      Buffer.alloc(0),
-      (error: grpc.ServiceError | null, reply?: Buffer) => (error ? reject(error) : resolve(String(reply))),
-    ),
-  );
 
 void test('TLS 1.3: one getPeerCertificate per connection, each connection its own identity', async () => {
   const address = await serve('TLSv1.3');
   const alice = await client(address, 'alice');
   const bob = await client(address, 'bob');
   asked = 0;
-  for (let i = 0; i < 5; i++) assert.equal(await call(alice), 'spiffe://cache.test.local/client/alice');
-  for (let i = 0; i < 5; i++) assert.equal(await call(bob), 'spiffe://cache.test.local/client/bob');
-  assert.equal(await call(alice), 'spiffe://cache.test.local/client/alice');
+  for (let i = 0; i < 5; i++) assert.equal(await whoAmI(alice), 'spiffe://cache.test.local/client/alice');
+  for (let i = 0; i < 5; i++) assert.equal(await whoAmI(bob), 'spiffe://cache.test.local/client/bob');
+  assert.equal(await whoAmI(alice), 'spiffe://cache.test.local/client/alice');
   assert.equal(asked, 2, `the server asked ${asked} times for 11 calls on 2 connections`);
 });
 
@@ -106,6 +65,6 @@ void test('TLS 1.2: the socket is asked on every call', async () => {
   const address = await serve('TLSv1.2');
   const carol = await client(address, 'carol', 'TLSv1.2');
   asked = 0;
-  for (let i = 0; i < 3; i++) assert.equal(await call(carol), 'spiffe://cache.test.local/client/carol');
+  for (let i = 0; i < 3; i++) assert.equal(await whoAmI(carol), 'spiffe://cache.test.local/client/carol');
   assert.ok(asked >= 3, `asked ${asked} times for 3 calls`);
 });
