@@ -1,7 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { PARENT_WATCH_ENV } from './parent-watch.js';
 import { CLI_ENTRY } from './paths.js';
+
+export type ChildLogs = 'inherit' | 'ignore' | 'pipe' | { readonly file: string };
 
 /** A `shardmesh router` or `shardmesh shard` child process, started from the same build. */
 export interface ChildService {
@@ -19,8 +22,11 @@ export interface ChildService {
 export interface StartOptions {
   /** How long to wait for the `listening` line. @default 60000 */
   readonly readyTimeoutMs?: number;
-  /** Where the child's log lines go. @default inherit (this process's stderr) */
-  readonly logs?: 'inherit' | 'ignore' | 'pipe';
+  /**
+   * Where the child's log lines go: this process's stderr, nowhere, a pipe, or a file (created or
+   * emptied at start). @default inherit
+   */
+  readonly logs?: ChildLogs;
   readonly cwd?: string;
   readonly env?: NodeJS.ProcessEnv;
 }
@@ -38,11 +44,19 @@ export function startChildService(
   // stdin is a pipe we never write to: the child stops when it closes, i.e. when this process
   // exits however it exits (cli/parent-watch.ts). The child stays in our process group, so a signal
   // to the group (Ctrl-C in a terminal) reaches it too.
-  const child = spawn(process.execPath, [CLI_ENTRY, ...args], {
-    cwd: options.cwd,
-    env: { ...(options.env ?? process.env), [PARENT_WATCH_ENV]: 'stdin' },
-    stdio: ['pipe', 'pipe', options.logs ?? 'inherit'],
-  });
+  const logs = options.logs ?? 'inherit';
+  // The child writes to its own copy of the descriptor, so ours closes once it is spawned.
+  const logFd = typeof logs === 'object' ? openSync(logs.file, 'w') : undefined;
+  let child: ChildProcess;
+  try {
+    child = spawn(process.execPath, [CLI_ENTRY, ...args], {
+      cwd: options.cwd,
+      env: { ...(options.env ?? process.env), [PARENT_WATCH_ENV]: 'stdin' },
+      stdio: ['pipe', 'pipe', logFd ?? (logs as 'inherit' | 'ignore' | 'pipe')],
+    });
+  } finally {
+    if (logFd !== undefined) closeSync(logFd);
+  }
   const exited = new Promise<number | NodeJS.Signals>((resolve) =>
     child.once('exit', (code, signal) => resolve(signal ?? code ?? 0)),
   );
@@ -53,7 +67,8 @@ export function startChildService(
     }, options.readyTimeoutMs ?? 60_000);
     void exited.then((status) => {
       clearTimeout(timer);
-      reject(new Error(`${name} exited (${status}) before listening; its log is above`));
+      const where = typeof logs === 'object' ? `in ${logs.file}` : 'above';
+      reject(new Error(`${name} exited (${status}) before listening; its log is ${where}`));
     });
     createInterface({ input: child.stdout! }).on('line', (line) => {
       let event: { event?: string; port?: number; instanceId?: string };

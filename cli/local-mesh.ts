@@ -5,7 +5,7 @@ import { runCertsInit, runCertsIssue } from '../certs/cli.js';
 import type { Role } from '../certs/identity.js';
 import { storeTlsFiles } from '../certs/store.js';
 import { InferenceClient } from './inference-client.js';
-import { startChildService, type ChildService } from './child-service.js';
+import { startChildService, type ChildLogs, type ChildService } from './child-service.js';
 
 const quiet = (): void => undefined;
 
@@ -36,9 +36,10 @@ export interface LocalMeshOptions {
   readonly routerArgs?: readonly string[];
   /**
    * Where the children's log lines go; with 'pipe', each child's `process.stderr` is a stream the
-   * caller must read (tests do, to observe the children). @default 'ignore'
+   * caller must read (tests do, to observe the children); with `{ dir }`, each child writes
+   * `DIR/NAME.log`. @default 'ignore'
    */
-  readonly logs?: 'inherit' | 'ignore' | 'pipe';
+  readonly logs?: 'inherit' | 'ignore' | 'pipe' | { readonly dir: string };
   /** Children's log level, unless SHARDMESH_LOG_LEVEL says otherwise. @default 'warn' */
   readonly logLevel?: string;
   /** How long `stop` lets a child drain before SIGKILL. @default 5000 */
@@ -114,13 +115,19 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
 }
 
 async function startChildren(options: LocalMeshOptions, registryUrl: string): Promise<LocalMesh> {
-  const logs = options.logs ?? 'ignore';
+  const logsOption = options.logs ?? 'ignore';
+  const logs = (name: string): ChildLogs =>
+    typeof logsOption === 'object' ? { file: path.join(logsOption.dir, `${name}.log`) } : logsOption;
   const common = ['--registry', registryUrl, '--models', options.modelsDir, '--certs', options.certsDir];
   const env = {
     ...process.env,
     SHARDMESH_LOG_LEVEL: process.env['SHARDMESH_LOG_LEVEL'] ?? options.logLevel ?? 'warn',
   };
-  const start = { logs, env, readyTimeoutMs: options.readyTimeoutMs ?? 60_000 };
+  const start = (name: string) => ({
+    logs: logs(name),
+    env,
+    readyTimeoutMs: options.readyTimeoutMs ?? 60_000,
+  });
   const extra = options.routerArgs ?? [];
   // A local mesh is for development and tests: `shardmesh up`'s dev policy unless told otherwise.
   const policy = extra.includes('--policy') || extra.includes('--dev-policy') ? [] : ['--dev-policy'];
@@ -132,7 +139,7 @@ async function startChildren(options: LocalMeshOptions, registryUrl: string): Pr
     ...policy,
     ...extra,
   ];
-  let router = await startChildService('router', routerArgs(options.routerPort ?? 0), start);
+  let router = await startChildService('router', routerArgs(options.routerPort ?? 0), start('router'));
   const shards = new Map<string, ChildService>();
   const stop = async (): Promise<void> => {
     const grace = options.stopGraceMs ?? 5_000;
@@ -147,7 +154,7 @@ async function startChildren(options: LocalMeshOptions, registryUrl: string): Pr
   ): Promise<ChildService> => {
     const selectors = serve.flatMap((s) => ['--serve', s]);
     const shard = await startChildService(name, ['shard', ...common, '--name', name, ...selectors, ...args], {
-      ...start,
+      ...start(name),
       env: { ...env, ...extraEnv },
     });
     shards.set(name, shard);
@@ -174,7 +181,7 @@ async function startChildren(options: LocalMeshOptions, registryUrl: string): Pr
     async restartRouter() {
       const port = router.port;
       await router.stop(options.stopGraceMs ?? 5_000);
-      router = await startChildService('router', routerArgs(port), start);
+      router = await startChildService('router', routerArgs(port), start('router'));
       return router;
     },
     async stop() {

@@ -26,4 +26,6 @@ export const CLI_ENTRY = path.join(PACKAGE_ROOT, 'dist', 'cli', 'main.js');
 export const STATE_DIR = '.shardmesh';
 export const DEFAULT_CERTS_DIR = path.join(STATE_DIR, 'certs');
 export const DEFAULT_MODELS_DIR = path.join(STATE_DIR, 'models');
+/** Where `shardmesh up` writes each child's JSON log lines, one file per process, unless `--verbose`. */
+export const LOGS_DIR = path.join(STATE_DIR, 'logs');
 export const DEFAULT_REGISTRY_URL = `embedded:${path.join(STATE_DIR, 'registry')}`;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -39,7 +39,8 @@ void describe('shardmesh up, then shardmesh infer', () => {
 
   before(async () => {
     cwd = await mkdtemp(path.join(tmpdir(), 'shardmesh-up-'));
-    up = await startUp(cwd, ['--port', '0', '--partitions', '2']);
+    // Info: the children's log files (checked below) hold their start-up lines.
+    up = await startUp(cwd, ['--port', '0', '--partitions', '2'], { SHARDMESH_LOG_LEVEL: 'info' });
     children = await childrenOf(up.process.pid!);
   });
   after(async () => {
@@ -123,6 +124,23 @@ void describe('shardmesh up, then shardmesh infer', () => {
       );
       assert.match(stdout, /"model_name": "mlp"/);
     }
+  });
+
+  void test('up prints a short line per process, and each process logs JSON lines to its own file', async () => {
+    const started = up.stdout().match(/^started \S+ +127\.0\.0\.1:\d+ {2}log \S+$/gm) ?? [];
+    assert.deepEqual(
+      started.map((l) => l.split(/\s+/)[1]).sort(),
+      ['router', 'shard-0', 'shard-1'],
+      up.stdout(),
+    );
+    for (const line of started) {
+      const file = line.split(' log ')[1]!;
+      assert.match(file, /^\.shardmesh\/logs\/(router|shard-\d)\.log$/);
+      const first = (await readFile(path.join(cwd, file), 'utf8')).split('\n')[0]!;
+      const component = (JSON.parse(first) as { component?: string }).component ?? '';
+      assert.equal(component.split(':')[0], file.includes('router') ? 'router' : 'shard', first);
+    }
+    assert.doesNotMatch(up.stderr(), /"level":/, 'no JSON log line on the terminal without --verbose');
   });
 
   void test('SIGTERM stops the mesh: up exits 0, its children are gone, the shards deregistered', async () => {

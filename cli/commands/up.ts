@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { runCertsInit, runCertsIssue } from '../../certs/cli.js';
 import {
@@ -15,7 +15,13 @@ import { demoRequestJson } from '../demo-request.js';
 import { parseCount, parsePort, parseRegistry } from '../option-parsers.js';
 import { parseKeyFileOption } from '../key-file-option.js';
 import type { KeyEncryptionKey } from '../../lib/seal/key-file.js';
-import { DEFAULT_CERTS_DIR, DEFAULT_MODELS_DIR, DEFAULT_REGISTRY_URL, STATE_DIR } from '../paths.js';
+import {
+  DEFAULT_CERTS_DIR,
+  DEFAULT_MODELS_DIR,
+  DEFAULT_REGISTRY_URL,
+  LOGS_DIR,
+  STATE_DIR,
+} from '../paths.js';
 import { portInUseMessage } from '../port-owner.js';
 import { reapPreviousRun, removeRunRecord, writeRunRecord } from '../up-run-record.js';
 
@@ -25,6 +31,13 @@ const RUN_RECORD = path.join(STATE_DIR, 'up.json');
 /** Where the router listens: the router command's default --host. */
 const ROUTER_HOST = '127.0.0.1';
 const quiet = (): void => undefined;
+/** Lines of a child's log file `up` prints when the child stops on its own. */
+const LOG_TAIL_LINES = 20;
+
+async function logTail(file: string): Promise<string> {
+  const text = await readFile(file, 'utf8').catch(() => '');
+  return text.trimEnd().split('\n').slice(-LOG_TAIL_LINES).join('\n');
+}
 
 /**
  * `up` empties an embedded registry's folder at start, so that folder must not hold the working
@@ -59,6 +72,14 @@ export function upShards(
   }));
 }
 
+interface UpOptions {
+  registry: string;
+  port: number;
+  partitions: number;
+  keyFile?: KeyEncryptionKey;
+  verbose?: boolean;
+}
+
 export function registerUpCommand(program: Command): void {
   program
     .command('up')
@@ -76,7 +97,11 @@ export function registerUpCommand(program: Command): void {
       'key-encryption key handed to every shard, for sealed partitions in the repository',
       parseKeyFileOption,
     )
-    .action(async (o: { registry: string; port: number; partitions: number; keyFile?: KeyEncryptionKey }) => {
+    .option(
+      '--verbose',
+      `the router's and shards' JSON log lines on this terminal (stderr), instead of one file each under ${LOGS_DIR}`,
+    )
+    .action(async (o: UpOptions) => {
       const partitions = o.partitions;
       const location = parseRegistryUrl(o.registry);
       await mkdir(STATE_DIR, { recursive: true });
@@ -111,6 +136,11 @@ export function registerUpCommand(program: Command): void {
       // Both ways to authenticate are on: the client certificate and dev bearer tokens.
       const { jwksFile } = await ensureDevTokenKeys(DEFAULT_CERTS_DIR);
       console.log(`preparing demo models in ${DEFAULT_MODELS_DIR} ...`);
+      // A fresh log folder per run: the files of the last run's children would mislead.
+      if (!o.verbose) {
+        await rm(LOGS_DIR, { recursive: true, force: true });
+        await mkdir(LOGS_DIR, { recursive: true });
+      }
       await prepareModelRepository(path.resolve(DEFAULT_MODELS_DIR), { partitions });
 
       let mesh: LocalMesh | undefined;
@@ -135,7 +165,7 @@ export function registerUpCommand(program: Command): void {
             ...['--jwks', jwksFile, '--token-issuer', DEV_TOKEN_ISSUER],
             ...['--token-audience', DEV_TOKEN_AUDIENCE],
           ],
-          logs: 'inherit',
+          logs: o.verbose ? 'inherit' : { dir: LOGS_DIR },
           logLevel: 'info',
           stopGraceMs: 35_000,
           shards: upShards(partitions, o.keyFile),
@@ -146,10 +176,15 @@ export function registerUpCommand(program: Command): void {
           process.pid,
           children.map((c) => ({ name: c.name, pid: c.process.pid! })),
         );
-        for (const child of [mesh.router, ...mesh.shards.values()]) {
-          void child.exited.then((status) => {
+        const logFile = (name: string): string => path.join(LOGS_DIR, `${name}.log`);
+        for (const child of children) {
+          const where = o.verbose ? '' : `  log ${logFile(child.name)}`;
+          console.log(`started ${child.name.padEnd(8)} 127.0.0.1:${child.port}${where}`);
+          void child.exited.then(async (status) => {
             if (stopping) return;
-            console.error(`${child.name} exited (${status}); stopping the mesh`);
+            const tail = o.verbose ? '' : await logTail(logFile(child.name));
+            const shown = tail === '' ? '' : `; the end of ${logFile(child.name)}:\n${tail}`;
+            console.error(`${child.name} exited (${status}); stopping the mesh${shown}`);
             shutdown(1);
           });
         }

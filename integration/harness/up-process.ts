@@ -18,9 +18,13 @@ export interface Up {
   readonly stderr: () => string;
 }
 
-/** Starts `shardmesh up` in `cwd` and resolves at its `ready` line. */
-export async function startUp(cwd: string, args: readonly string[]): Promise<Up> {
-  const child = spawnUp(cwd, args);
+/** Starts `shardmesh up` in `cwd` (with `env` added to this process's) and resolves at its `ready` line. */
+export async function startUp(
+  cwd: string,
+  args: readonly string[],
+  env: Readonly<Record<string, string>> = {},
+): Promise<Up> {
+  const child = spawnUp(cwd, args, env);
   const ready = new Promise<string>((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error(`no ready line in ${READY_TIMEOUT_MS} ms`)),
@@ -46,10 +50,14 @@ export async function startUp(cwd: string, args: readonly string[]): Promise<Up>
 }
 
 /** Spawns `shardmesh up` in `cwd`, keeping what it prints, without waiting for anything. */
-export function spawnUp(cwd: string, args: readonly string[]): Omit<Up, 'address'> {
+export function spawnUp(
+  cwd: string,
+  args: readonly string[],
+  env: Readonly<Record<string, string>> = {},
+): Omit<Up, 'address'> {
   const child = spawn(process.execPath, [CLI_ENTRY, 'up', ...args], {
     cwd,
-    env: { ...process.env, SHARDMESH_LOG_LEVEL: process.env['SHARDMESH_LOG_LEVEL'] ?? 'warn' },
+    env: { ...process.env, SHARDMESH_LOG_LEVEL: process.env['SHARDMESH_LOG_LEVEL'] ?? 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
