@@ -3,7 +3,7 @@
 // decode the answers, and, per load phase, latency, throughput, router and shard CPU from /proc,
 // and the router's garbage collections (counted by a PerformanceObserver loaded with --import).
 //
-//   node dist/bench/probes/router-hop.js --model cls|mlp --concurrency 1,16 --seconds 8
+//   node dist/bench/probes/router-hop.js --model cls|rec|mlp --concurrency 1,16 --seconds 8
 //   node dist/bench/probes/router-hop.js --model outer --concurrency 1 --seconds 15
 //   ... --profile DIR   writes the router's and each shard's .cpuprofile of each measured phase
 //                       into DIR (router-*.cpuprofile, shard-N-*.cpuprofile)
@@ -44,7 +44,7 @@ let lines = [];
 const flush = () => { if (lines.length) { appendFileSync(file, lines.join('')); lines = []; } };
 new PerformanceObserver((list) => {
   for (const e of list.getEntries()) {
-    lines.push(JSON.stringify({ t: performance.timeOrigin + e.startTime, kind: e.detail.kind, ms: e.duration }) + '\\n');
+    lines.push(JSON.stringify({ t: performance.timeOrigin + e.startTime, kind: e.detail.kind, flags: e.detail.flags, ms: e.duration }) + '\\n');
   }
 }).observe({ entryTypes: ['gc'] });
 setInterval(flush, 100).unref();
@@ -85,8 +85,10 @@ function percentile(sorted: number[], q: number): number {
 async function main(): Promise<void> {
   const model = args.model!;
   const repo = await prepareModelRepository(args.models!);
-  // `cls` (PP-OCR's direction classifier, whole, one shard) as the bench's overhead suite serves it.
-  if (model === 'cls') await prepareOcrModel(repo.root, OCR_MODELS.small);
+  // `cls` (PP-OCR's direction classifier) and `rec` (its recogniser), whole on one shard, as the
+  // bench's overhead suite serves them.
+  const ocr = Object.values(OCR_MODELS).find((m) => m.name === model);
+  if (ocr) await prepareOcrModel(repo.root, ocr);
   const { plan } = await loadPlan(planDir(repo.root, model, '1'));
   const certs = await makeCertificates([
     ['router', 'router'],
@@ -98,7 +100,9 @@ async function main(): Promise<void> {
   const gcFile = path.join(work, 'gc.jsonl');
   await writeFile(path.join(work, 'gc-observer.mjs'), GC_OBSERVER);
   await writeFile(gcFile, '');
-  process.env['NODE_OPTIONS'] = `--import=${path.join(work, 'gc-observer.mjs')}`;
+  // The caller's NODE_OPTIONS (a V8 flag under test, say) reach the children too.
+  const callerOptions = process.env['NODE_OPTIONS'] ?? '';
+  process.env['NODE_OPTIONS'] = `${callerOptions} --import=${path.join(work, 'gc-observer.mjs')}`.trim();
   if (args.profile) {
     await mkdir(args.profile, { recursive: true });
     process.env['PROBE_PROFILE_DIR'] = path.resolve(args.profile);
@@ -109,7 +113,7 @@ async function main(): Promise<void> {
   const shardEnv = (p: number): Record<string, string> =>
     args.profile
       ? { PROBE_ROLE: `shard-${p}`, PROBE_GC_FILE: path.join(work, `gc-shard-${p}.jsonl`) }
-      : { NODE_OPTIONS: '' };
+      : { NODE_OPTIONS: callerOptions };
   const mesh = await startLocalMesh({
     certsDir: certs.dir,
     modelsDir: repo.root,
@@ -126,9 +130,9 @@ async function main(): Promise<void> {
     'grpc-node.flow_control_window': 16 << 20,
   });
   const inputs = plan.inputs.map((t) => {
-    // The bench's input for cls ([1, 3, 48, 192], 110 KiB); with every open dim at 1 the probe
-    // once sent 12 bytes and measured a router far cheaper than the bench's.
-    const shape = model === 'cls' ? OCR_MODELS.small.inputShape : t.shape.map((d) => (d < 0 ? 1 : d));
+    // The bench's input for cls ([1, 3, 48, 192], 110 KiB) and rec; with every open dim at 1 the
+    // probe once sent 12 bytes and measured a router far cheaper than the bench's.
+    const shape = ocr ? ocr.inputShape : t.shape.map((d) => (d < 0 ? 1 : d));
     const bytes = shape.reduce((a, b) => a * b, 1) * 4;
     const data = Buffer.alloc(bytes);
     for (let i = 0; i < bytes / 4; i++) data.writeFloatLE(((i % 13) - 6) / 7, i * 4);
@@ -194,7 +198,7 @@ async function main(): Promise<void> {
       const gcs = (await readFile(gcFile, 'utf8'))
         .split('\n')
         .filter(Boolean)
-        .map((l) => JSON.parse(l) as { t: number; kind: number; ms: number })
+        .map((l) => JSON.parse(l) as { t: number; kind: number; flags: number; ms: number })
         .filter((g) => g.t >= t0 && g.t <= t1);
       const n = latencies.length;
       latencies.sort((a, b) => a - b);
@@ -217,6 +221,14 @@ async function main(): Promise<void> {
             scavenges: gcs.filter((g) => g.kind === 1).length,
             gcMsPerRequest: +(gcs.reduce((s, g) => s + g.ms, 0) / n).toFixed(3),
             markCompactMsPerRequest: +(major.reduce((s, g) => s + g.ms, 0) / n).toFixed(3),
+            // Why V8 ran them (perf_hooks.constants.NODE_PERFORMANCE_GC_FLAGS_*): 64 = all
+            // external memory (ArrayBuffer pressure), 16 = forced, 4 = idle-time.
+            markCompactFlags: Object.fromEntries(
+              [...new Set(major.map((g) => g.flags))].map((f) => [
+                f,
+                major.filter((g) => g.flags === f).length,
+              ]),
+            ),
           },
         }),
       );
