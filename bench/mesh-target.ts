@@ -28,7 +28,6 @@ export async function measureThroughRouter(options: {
       target: {
         address: mesh.address,
         model: options.model,
-        version: '1',
         tls: storeTlsFiles(options.certsDir, 'client'),
       },
       inputData: options.inputData,

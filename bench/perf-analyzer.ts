@@ -11,11 +11,12 @@ export interface PerfAnalyzerTarget {
   readonly address: string;
   readonly model: string;
   /**
-   * Always given (`-x`): without it perf_analyzer matches statistics to the model by an empty
-   * version and stops with "failed to find the requested model version" against servers other
-   * than Triton.
+   * `-x`, for the peers: without it perf_analyzer matches statistics to the model by an empty
+   * version and stops with "failed to find the requested model version" against KServe and
+   * MLServer. shardmesh's router answers ModelStatistics for an empty version as Triton does, so
+   * its targets leave this out.
    */
-  readonly version: string;
+  readonly version?: string;
   /** Mutual TLS (shardmesh); absent for plaintext peers. */
   readonly tls?: Required<TlsFiles>;
 }
@@ -69,7 +70,8 @@ const TIMEOUT_MS = 10 * 60_000;
 
 function args(run: PerfAnalyzerRun, csv: string, stabilityPercent: number): string[] {
   const { target, settings } = run;
-  const a = ['-m', target.model, '-x', target.version, '-i', 'grpc', '-u', target.address];
+  const a = ['-m', target.model, '-i', 'grpc', '-u', target.address];
+  if (target.version !== undefined) a.push('-x', target.version);
   if (target.tls) {
     a.push('--ssl-grpc-use-ssl', 'true');
     a.push('--ssl-grpc-root-certifications-file', target.tls.caFile);
