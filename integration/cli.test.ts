@@ -101,6 +101,44 @@ void describe('shardmesh up, then shardmesh infer', () => {
     }
   });
 
+  void test("infer fills INT32 and BYTES inputs and prints what Triton's simple models compute", async () => {
+    type Shown = { name: string; datatype: string; shape: number[]; data: (number | string)[] };
+    for (const model of ['simple', 'simple_string']) {
+      const answer = JSON.parse(
+        await shardmesh(
+          cwd,
+          'infer',
+          model,
+          '--address',
+          up.address,
+          '--certs',
+          '.shardmesh/certs',
+          '--json',
+        ),
+      ) as { inputs: Shown[]; outputs: Shown[] };
+      const [a, b] = answer.inputs.map((t) => t.data.map(Number));
+      const want = {
+        OUTPUT0: a!.map((v, i) => v + b![i]!),
+        OUTPUT1: a!.map((v, i) => v - b![i]!),
+      };
+      const datatype = model === 'simple' ? 'INT32' : 'BYTES';
+      assert.deepEqual(
+        answer.inputs.map((t) => [t.name, t.datatype, t.shape]),
+        [
+          ['INPUT0', datatype, [1, 16]],
+          ['INPUT1', datatype, [1, 16]],
+        ],
+      );
+      assert.notDeepEqual(a, b, 'each input is seeded apart');
+      for (const out of answer.outputs) {
+        assert.equal(out.datatype, datatype, out.name);
+        // BYTES outputs come back as text, the numbers Triton's simple_string prints.
+        if (datatype === 'BYTES') assert.ok(out.data.every((v) => typeof v === 'string'));
+        assert.deepEqual(out.data.map(Number), want[out.name as keyof typeof want], `${model} ${out.name}`);
+      }
+    }
+  });
+
   void test('infer without --json prints each output, its first values and the time', async () => {
     const text = await shardmesh(cwd, 'infer', 'mlp', '--address', up.address, '--certs', '.shardmesh/certs');
     assert.match(text, /^\S+ FP32 \[1,32\] first( -?\d\.\d+(e-?\d+)?){6}\n\d+\.\d ms\n$/);

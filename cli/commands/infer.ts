@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
 import { storeTlsFiles } from '../../certs/store.js';
+import { isDatatype, type Datatype } from '../../lib/tensor/dtype.js';
 import { InferenceClient } from '../inference-client.js';
-import { mulberry32 } from '../../lib/random.js';
 import { parseAddress, parseCount, parseSeed } from '../option-parsers.js';
 import { DEFAULT_CERTS_DIR } from '../paths.js';
+import { rawContents, seededValues, shownValues, type ShownValue } from '../seeded-tensor.js';
 
 interface TensorMetadata {
   name: string;
@@ -11,23 +12,40 @@ interface TensorMetadata {
   shape: number[];
 }
 
-/** Seeded values in [-1, 1), so two runs send the same request. */
-function seededValues(count: number, seed: number): number[] {
-  const next = mulberry32(seed);
-  return Array.from({ length: count }, () => next() * 2 - 1);
+/** A tensor as `infer --json` prints it. */
+interface ShownTensor {
+  name: string;
+  datatype: string;
+  shape: number[];
+  data: ShownValue[];
+}
+
+interface SeededInput extends ShownTensor {
+  datatype: Datatype;
+}
+
+const count = (shape: readonly number[]): number => shape.reduce((n, d) => n * d, 1);
+
+function shownLine(t: ShownTensor): string {
+  const first = t.data
+    .slice(0, 6)
+    .map((v) => (typeof v === 'number' && !Number.isInteger(v) ? v.toPrecision(6) : String(v)));
+  return `${t.name} ${t.datatype} [${t.shape.join(',')}] first ${first.join(' ')}`;
 }
 
 export function registerInferCommand(program: Command): void {
   program
     .command('infer')
-    .description('send one inference with seeded random FP32 inputs and print its FP32 outputs')
+    .description(
+      'send one inference with seeded inputs (floats in [-1, 1), integers and BYTES numbers in [0, 9]) and print its outputs',
+    )
     .argument('<model>', 'model name')
     .option('--address <host:port>', 'router address', parseAddress, '127.0.0.1:8001')
     .option('--certs <dir>', 'certificate store', DEFAULT_CERTS_DIR)
     .option('--name <name>', 'client certificate name', 'client')
     .option('--batch <n>', 'size of dynamic dims', parseCount, 1)
-    .option('--seed <n>', 'seed of the random inputs', parseSeed, 1)
-    .option('--json', 'print one JSON object with every output value, for scripts', false)
+    .option('--seed <n>', 'seed of the inputs: input i is seeded with N + i', parseSeed, 1)
+    .option('--json', 'print one JSON object with every input and output value, for scripts', false)
     .action(
       async (
         model: string,
@@ -39,51 +57,38 @@ export function registerInferCommand(program: Command): void {
             'ModelMetadata',
             { name: model, version: '' },
           );
-          const inputs = meta.inputs.map((t, i) => {
-            const shape = t.shape.map((d) => (d < 0 ? o.batch : d));
-            const count = shape.reduce((n, d) => n * d, 1);
-            if (t.datatype !== 'FP32')
-              throw new TypeError(`input ${t.name} is ${t.datatype}; infer fills FP32 inputs only`);
+          const inputs: SeededInput[] = meta.inputs.map((t, i) => {
+            if (!isDatatype(t.datatype))
+              throw new TypeError(`input ${t.name} is ${t.datatype}, which infer cannot fill`);
+            const shape = t.shape.map((d) => (d < 0 ? o.batch : Number(d)));
             return {
               name: t.name,
               datatype: t.datatype,
               shape,
-              contents: { fp32_contents: seededValues(count, o.seed + i) },
+              data: seededValues(t.datatype, count(shape), o.seed + i),
             };
           });
           const started = performance.now();
           const response = await client.call<{ outputs: TensorMetadata[]; raw_output_contents: Buffer[] }>(
             'ModelInfer',
-            { model_name: model, inputs },
+            {
+              model_name: model,
+              inputs: inputs.map(({ name, datatype, shape }) => ({ name, datatype, shape })),
+              raw_input_contents: inputs.map((t) => rawContents(t.datatype, t.data)),
+            },
           );
           const ms = performance.now() - started;
           // The router answers raw contents whatever form the inputs took (grpc_service.proto).
-          const valuesOf = (i: number): number[] => {
-            const { name, datatype } = response.outputs[i]!;
-            if (datatype !== 'FP32')
-              throw new TypeError(`output ${name} is ${datatype}; infer prints FP32 outputs only`);
-            const raw = response.raw_output_contents[i]!;
-            return Array.from(new Float32Array(Uint8Array.from(raw).buffer));
-          };
+          const outputs: ShownTensor[] = response.outputs.map((out, i) => {
+            const shape = out.shape.map(Number);
+            const data = shownValues(out.datatype, response.raw_output_contents[i]!, count(shape));
+            return { name: out.name, datatype: out.datatype, shape, data };
+          });
           if (o.json) {
-            const outputs = response.outputs.map((out, i) => ({
-              name: out.name,
-              datatype: out.datatype,
-              shape: out.shape.map(Number),
-              data: valuesOf(i),
-            }));
-            console.log(JSON.stringify({ model, outputs, ms }));
+            console.log(JSON.stringify({ model, inputs, outputs, ms }));
             return;
           }
-          for (const [i, out] of response.outputs.entries()) {
-            const values = valuesOf(i);
-            console.log(
-              `${out.name} ${out.datatype} [${out.shape.join(',')}] first ${values
-                .slice(0, 6)
-                .map((v) => v.toPrecision(6))
-                .join(' ')}`,
-            );
-          }
+          for (const out of outputs) console.log(shownLine(out));
           console.log(`${ms.toFixed(1)} ms`);
         } finally {
           client.close();
