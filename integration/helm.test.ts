@@ -90,10 +90,8 @@ describe('the Helm chart', () => {
         file,
       ]);
       assert.equal(r.code, 0, `${name}:\n${r.stdout}${r.stderr}`);
-      // One "valid" line per object, so an empty render cannot pass.
-      const valid = r.stdout
-        .split('\n')
-        .filter((line) => line.startsWith('INFO') && line.includes('is valid'));
+      // One "passed" line per object, so an empty render cannot pass.
+      const valid = r.stdout.split('\n').filter((line) => line.includes(' passed for resource '));
       assert.equal(valid.length, rendered.get(name)!.length, r.stdout);
     }
   });

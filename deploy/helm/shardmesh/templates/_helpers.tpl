@@ -52,7 +52,8 @@ Call with (dict "name" NAME "secret" SECRET).
 - name: tls
   secret:
     secretName: {{ .secret }}
-    defaultMode: 0440
+    # 0440: readable by the pod's fsGroup, which the processes run in.
+    defaultMode: 288
     items:
       - key: ca.crt
         path: ca.pem
