@@ -44,6 +44,11 @@ export function registerShardCommand(program: Command): void {
     .option('--host <host>', 'address to listen on', parseHost, '127.0.0.1')
     .option('--port <port>', 'port to listen on; 0 picks a free one', parsePort, 0)
     .option(
+      '--advertise-address <host>',
+      'address routers dial, written to the registry (default: --host); a name the certificate carries, e.g. a Kubernetes pod DNS name when --host is 0.0.0.0',
+      parseHost,
+    )
+    .option(
       '--tls-min-version <version>',
       'oldest TLS version callers may use: TLSv1.3, or TLSv1.2 for callers that cannot do 1.3 (the router always uses 1.3)',
       parseChoice(TLS_MIN_VERSIONS),
@@ -82,6 +87,7 @@ export function registerShardCommand(program: Command): void {
         registry: string;
         host: string;
         port: number;
+        advertiseAddress?: string;
         threads: number;
         chunkBytes: number;
         drainTimeout: number;
@@ -100,6 +106,7 @@ export function registerShardCommand(program: Command): void {
             serve: o.serve,
             host: o.host,
             port: o.port,
+            ...(o.advertiseAddress !== undefined ? { advertiseAddress: o.advertiseAddress } : {}),
             tls: storeTlsFiles(o.certs, o.name),
             intraOpThreads: o.threads,
             chunkBytes: o.chunkBytes,
