@@ -10,7 +10,9 @@ import {
 import type { ByteBudget, Reservation } from '../../lib/byte-budget.js';
 import { undecodable } from '../../lib/grpc/v2-codec.js';
 import type { Plan } from '../../lib/plan/schema.js';
-import { ServiceError, toStatus } from '../../lib/grpc/service-error.js';
+import { invalidArgument, notFound, toStatus, unavailable } from '../../lib/grpc/service-error.js';
+import { clip, MAX_QUOTED_BYTES } from '../../lib/grpc/status-text.js';
+import type { ModelRepository } from '../../registry/model-repository.js';
 import type { AccessControl, CallScope } from './access/access-control.js';
 import { guardStream, guardUnary } from './access/guarded-calls.js';
 import type { ModelCatalog } from './model-catalog.js';
@@ -22,8 +24,8 @@ function versionsOf(catalog: ModelCatalog, name: string, version: string): reado
   return version === '' ? catalog.plans.filter((p) => p.name === resolved.name) : [resolved];
 }
 
-/** Extensions served in full, by Triton's names; not `model_repository`: load/unload are UNIMPLEMENTED. */
-export const EXTENSIONS: readonly string[] = ['model_configuration', 'statistics'];
+/** Extensions served in full, by Triton's names. */
+export const EXTENSIONS: readonly string[] = ['model_configuration', 'model_repository', 'statistics'];
 
 /**
  * What ModelMetadata and ModelConfig both report, as Triton does for an ONNX model: every
@@ -63,6 +65,8 @@ export interface InferenceServiceContext extends InferenceContext {
   readonly budget?: ByteBudget;
   /** Authentication, authorization and quotas, run before each call does any work; without it, none. */
   readonly access?: AccessControl;
+  /** Where RepositoryModelLoad/Unload record a model's desired state. */
+  readonly repository: Pick<ModelRepository, 'setDesired'>;
 }
 
 type ModelRequest = { name: string; version: string };
@@ -136,6 +140,27 @@ export function inferenceService(ctx: InferenceServiceContext): UntypedServiceIm
   return handlers;
 }
 
+/**
+ * Records a model's desired state in the repository, then in the router's own catalog so its
+ * answers follow at once. NOT_FOUND for a model that is not published.
+ */
+async function setDesired(
+  ctx: InferenceServiceContext,
+  name: string,
+  desired: Parameters<ModelRepository['setDesired']>[1],
+): Promise<void> {
+  if (typeof name !== 'string' || name === '') throw invalidArgument('model_name is empty');
+  if (!ctx.catalog.has(name))
+    throw notFound(`Request for unknown model: '${clip(name, MAX_QUOTED_BYTES)}' is not found`);
+  try {
+    await ctx.repository.setDesired(name, desired);
+  } catch (error) {
+    ctx.log.warn({ err: error, model: name }, 'writing the desired state failed');
+    throw unavailable('the model repository did not take the change (is it reachable?); try again', error);
+  }
+  ctx.catalog.setDesired(name, desired);
+}
+
 function unguardedService(ctx: InferenceServiceContext): UntypedServiceImplementation {
   const unary =
     <Req, Res>(handler: (request: Req, call: ServerUnaryCall<Req, Res>) => Promise<Res> | Res) =>
@@ -173,16 +198,17 @@ function unguardedService(ctx: InferenceServiceContext): UntypedServiceImplement
     // so a router that cannot see its shards is not ready; one that lost the registry keeps its
     // last table and stays ready, as it keeps serving. Live only says the process answers.
     ServerReady: unary(() => ({
-      ready: ctx.catalog.plans.some((plan) => modelReady(plan, ctx.table())),
+      ready: ctx.catalog.loadedPlans.some((plan) => modelReady(plan, ctx.table())),
     })),
     ServerMetadata: unary(() => ({
       name: 'shardmesh',
       version: ctx.version,
       extensions: [...EXTENSIONS],
     })),
-    ModelReady: unary((r: { name: string; version: string }) => ({
-      ready: modelReady(ctx.catalog.resolve(r.name, r.version), ctx.table()),
-    })),
+    ModelReady: unary((r: { name: string; version: string }) => {
+      const plan = ctx.catalog.resolve(r.name, r.version, { evenUnloaded: true });
+      return { ready: ctx.catalog.loadedPlans.includes(plan) && modelReady(plan, ctx.table()) };
+    }),
     ModelMetadata: unary((r: { name: string; version: string }) =>
       metadata(ctx.catalog.resolve(r.name, r.version)),
     ),
@@ -223,28 +249,20 @@ function unguardedService(ctx: InferenceServiceContext): UntypedServiceImplement
       const plans = r.name === '' ? ctx.catalog.plans : versionsOf(ctx.catalog, r.name, r.version);
       return { model_stats: ctx.statistics.snapshot(plans) };
     }),
-    RepositoryIndex: unary(async (r: { ready: boolean }) => {
-      await ctx.catalog.reload();
-      const table = ctx.table();
-      const models = ctx.catalog.plans.map((p) => ({
-        name: p.name,
-        version: p.version,
-        state: modelReady(p, table) ? 'READY' : 'UNAVAILABLE',
-        reason: modelReady(p, table) ? '' : 'a partition has no healthy replica',
-      }));
+    RepositoryIndex: unary((r: { ready: boolean }) => {
+      const models = ctx.catalog.index();
       return { models: r.ready ? models.filter((m) => m.state === 'READY') : models };
     }),
-    RepositoryModelLoad: unary(() => {
-      throw new ServiceError(
-        Status.UNIMPLEMENTED,
-        'models are loaded by shards: start `shardmesh shard --serve MODEL/VERSION/STAGE/PARTITION`',
-      );
+    RepositoryModelLoad: unary(async (r: { model_name: string }) => {
+      await setDesired(ctx, r.model_name, { state: 'LOADED' });
+      return {};
     }),
-    RepositoryModelUnload: unary(() => {
-      throw new ServiceError(
-        Status.UNIMPLEMENTED,
-        'models are unloaded by stopping (SIGTERM) the shards that serve them',
-      );
+    RepositoryModelUnload: unary(async (r: { model_name: string }) => {
+      await setDesired(ctx, r.model_name, {
+        state: 'UNLOADED',
+        reason: 'unloaded through RepositoryModelUnload',
+      });
+      return {};
     }),
     ModelInfer: (call: ServerUnaryCall<InferRequest, object>, callback: sendUnaryData<object>) => {
       const cancel = cancellationOf(call);
