@@ -1,4 +1,4 @@
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { loadRepository } from '../lib/plan/repository.js';
 import { asError } from './errors.js';
@@ -6,13 +6,14 @@ import { decodeDesired, encodeDesired, LOADED, type DesiredState, type Published
 import { versionsKey, type ModelRepository } from './model-repository.js';
 import type { Watch } from './registry.js';
 
-/** The file beside a model's version folders that holds its desired state (absent: LOADED). */
-export const DESIRED_FILE = 'desired.json';
+/** The file in `desiredDir` that holds a model's desired state (absent: LOADED). */
+export const desiredFile = (desiredDir: string, name: string): string => path.join(desiredDir, `${name}.json`);
 
 /**
  * The one-host model repository: the `--models` folder (`<root>/<name>/<version>/plan.json`), read
- * again every `pollMs`; a model's desired state is `<root>/<name>/desired.json`. The folder
- * equivalent of the Consul KV layout, for the embedded registry.
+ * again every `pollMs`; a model's desired state is `<desiredDir>/<name>.json`, kept with the
+ * embedded registry's state rather than in the model folder, which the router only reads (and
+ * which several meshes may share). The folder equivalent of the Consul KV layout.
  */
 export class FolderModelRepository implements ModelRepository {
   readonly description: string;
@@ -20,6 +21,7 @@ export class FolderModelRepository implements ModelRepository {
 
   constructor(
     readonly root: string,
+    readonly desiredDir: string,
     private readonly pollMs = 1000,
   ) {
     this.description = `folder:${root}`;
@@ -29,7 +31,7 @@ export class FolderModelRepository implements ModelRepository {
     const loaded = await loadRepository(this.root);
     const desired = new Map<string, DesiredState>();
     for (const name of new Set(loaded.map((l) => l.plan.name))) {
-      const file = path.join(this.root, name, DESIRED_FILE);
+      const file = desiredFile(this.desiredDir, name);
       const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
         if (error.code === 'ENOENT') return undefined;
         throw error;
@@ -40,8 +42,9 @@ export class FolderModelRepository implements ModelRepository {
   }
 
   async setDesired(name: string, desired: DesiredState): Promise<void> {
-    const file = path.join(this.root, name, DESIRED_FILE);
+    const file = desiredFile(this.desiredDir, name);
     const temp = `${file}.${process.pid}.tmp`;
+    await mkdir(this.desiredDir, { recursive: true });
     await writeFile(temp, encodeDesired(desired));
     await rename(temp, file);
   }

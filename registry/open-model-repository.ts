@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { ConsulClient } from './consul-client.js';
 import { ConsulModelRepository } from './consul-model-repository.js';
 import { FolderModelRepository } from './folder-model-repository.js';
@@ -6,7 +7,8 @@ import { parseRegistryUrl } from './open-registry.js';
 
 /**
  * The model repository that goes with a registry URL: Consul KV for `consul://` (the router needs
- * no model folder), the `modelsDir` folder for `embedded:` (one host, shared disk).
+ * no model folder), the `modelsDir` folder for `embedded:DIR` (one host, shared disk), with the
+ * models' desired states in `DIR/desired/`.
  */
 export function openModelRepository(
   registryUrl: string,
@@ -19,7 +21,7 @@ export function openModelRepository(
       new ConsulClient(location.host, location.port),
       `consul://${location.host}:${location.port}`,
     );
-  return new FolderModelRepository(modelsDir, options.pollMs);
+  return new FolderModelRepository(modelsDir, path.join(location.dir, 'desired'), options.pollMs);
 }
 
 /** The Consul repository for `publish`: refuses any other registry with a message that says why. */
