@@ -24,7 +24,8 @@ export async function readPublishedPlan(
   prefix = DEFAULT_MODELS_PREFIX,
 ): Promise<Plan> {
   const location = parseRegistryUrl(registryUrl);
-  if (location.kind !== 'consul') throw new TypeError(`--registry ${registryUrl}: fetch reads from consul://HOST:PORT`);
+  if (location.kind !== 'consul')
+    throw new TypeError(`--registry ${registryUrl}: fetch reads from consul://HOST:PORT`);
   const client = new ConsulClient(location.host, location.port);
   try {
     const key = planKey(prefix, name, version);
@@ -53,7 +54,10 @@ async function download(url: string, file: string, expected: FileDigest): Promis
       hash.update(chunk);
       bytes += chunk.length;
       // Past the recorded size the file is wrong whatever follows: stop reading.
-      done(bytes > expected.bytes ? new Error(`${url}: more than the plan's ${expected.bytes} bytes`) : null, chunk);
+      done(
+        bytes > expected.bytes ? new Error(`${url}: more than the plan's ${expected.bytes} bytes`) : null,
+        chunk,
+      );
     },
   });
   await mkdir(path.dirname(file), { recursive: true });
@@ -76,7 +80,8 @@ export async function fetchVersion(plan: Plan, outDir: string): Promise<string> 
         const expected = recordedDigest(partition);
         if (partition.url === undefined)
           throw new Error(`${plan.name}/${plan.version} ${where} has no url: publish it with --base-url`);
-        if (expected === undefined) throw new Error(`${plan.name}/${plan.version} ${where} records no SHA-256`);
+        if (expected === undefined)
+          throw new Error(`${plan.name}/${plan.version} ${where} records no SHA-256`);
         const target = path.resolve(folder, partition.file);
         if (!target.startsWith(folder + path.sep))
           throw new Error(`${where}.file ${JSON.stringify(partition.file)} leaves the version folder`);

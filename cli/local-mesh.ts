@@ -6,9 +6,8 @@ import type { Role } from '../certs/identity.js';
 import { storeTlsFiles } from '../certs/store.js';
 import { InferenceClient } from './inference-client.js';
 import { startChildService, type ChildService } from './child-service.js';
-import { loadRepository } from '../lib/plan/repository.js';
 import { parseRegistryUrl } from '../registry/open-registry.js';
-import { publishVersion } from './publish-version.js';
+import { publishRepository } from './publish-version.js';
 
 const quiet = (): void => undefined;
 
@@ -126,8 +125,7 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
 async function startChildren(options: LocalMeshOptions, registryUrl: string): Promise<LocalMesh> {
   const logs = options.logs ?? 'ignore';
   const consul = parseRegistryUrl(registryUrl).kind === 'consul';
-  if (consul && options.publish !== false)
-    for (const { dir } of await loadRepository(options.modelsDir)) await publishVersion(dir, { registryUrl });
+  if (consul && options.publish !== false) await publishRepository(options.modelsDir, { registryUrl });
   const registryArgs = ['--registry', registryUrl, '--certs', options.certsDir];
   const common = [...registryArgs, '--models', options.modelsDir];
   const env = {

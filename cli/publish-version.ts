@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { digestFile, type FileDigest } from '../lib/plan/file-digest.js';
-import { loadPlan } from '../lib/plan/repository.js';
+import { loadPlan, loadRepository } from '../lib/plan/repository.js';
 import type { PartitionPlan, Plan } from '../lib/plan/schema.js';
 import { validatePlan } from '../lib/plan/validate.js';
 import type { PublishOutcome } from '../registry/consul-model-repository.js';
@@ -46,7 +46,9 @@ export async function planForPublishing(dir: string, baseUrl?: string): Promise<
       partitions.push({
         ...partition,
         ...(partition.sealed ? {} : actual),
-        ...(baseUrl === undefined ? {} : { url: `${baseUrl.replace(/\/+$/, '')}/${encodeURI(partition.file)}` }),
+        ...(baseUrl === undefined
+          ? {}
+          : { url: `${baseUrl.replace(/\/+$/, '')}/${encodeURI(partition.file)}` }),
       });
     }
     stages.push({ ...stage, partitions });
@@ -66,4 +68,9 @@ export async function publishVersion(
   } finally {
     repository.close();
   }
+}
+
+/** Publishes every version folder of the repository `root` (tests and `shardmesh up` with Consul). */
+export async function publishRepository(root: string, options: PublishOptions): Promise<void> {
+  for (const { dir } of await loadRepository(root)) await publishVersion(dir, options);
 }

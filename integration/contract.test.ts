@@ -158,30 +158,43 @@ describe('the public contract, on a real router and shards', () => {
   test('RepositoryModelUnload: new requests UNAVAILABLE, ModelReady false, listed "unloaded"; RepositoryModelLoad serves it again', async () => {
     const index = async () =>
       (
-        await mesh.client.call<{ models: { name: string; version: string; state: string; reason: string }[] }>(
-          'RepositoryIndex',
-          {},
-        )
+        await mesh.client.call<{
+          models: { name: string; version: string; state: string; reason: string }[];
+        }>('RepositoryIndex', {})
       ).models.filter((m) => m.name === 'mlp');
     assert.deepEqual(await index(), [{ name: 'mlp', version: '1', state: 'READY', reason: '' }]);
     await mesh.client.call('RepositoryModelUnload', { model_name: 'mlp' });
     try {
       await assert.rejects(
         mesh.client.call('ModelInfer', { ...rawInferRequest('mlp', [x]), id: 'after-unload' }),
-        refused(Status.UNAVAILABLE, /^Request for unknown model: 'mlp' is unloaded .*RepositoryModelLoad serves it again$/),
+        refused(
+          Status.UNAVAILABLE,
+          /^Request for unknown model: 'mlp' is unloaded .*RepositoryModelLoad serves it again$/,
+        ),
       );
       await assert.rejects(
         mesh.client.call('ModelMetadata', { name: 'mlp', version: '' }),
         refused(Status.UNAVAILABLE, /is unloaded/),
       );
-      assert.equal((await mesh.client.call<{ ready: boolean }>('ModelReady', { name: 'mlp', version: '' })).ready, false);
+      assert.equal(
+        (await mesh.client.call<{ ready: boolean }>('ModelReady', { name: 'mlp', version: '' })).ready,
+        false,
+      );
       assert.deepEqual(await index(), [
-        { name: 'mlp', version: '1', state: 'UNAVAILABLE', reason: 'unloaded: unloaded through RepositoryModelUnload' },
+        {
+          name: 'mlp',
+          version: '1',
+          state: 'UNAVAILABLE',
+          reason: 'unloaded: unloaded through RepositoryModelUnload',
+        },
       ]);
     } finally {
       await mesh.client.call('RepositoryModelLoad', { model_name: 'mlp' });
     }
-    assert.equal((await mesh.client.call<{ ready: boolean }>('ModelReady', { name: 'mlp', version: '' })).ready, true);
+    assert.equal(
+      (await mesh.client.call<{ ready: boolean }>('ModelReady', { name: 'mlp', version: '' })).ready,
+      true,
+    );
     const answer = await mesh.client.call<InferResponse>('ModelInfer', rawInferRequest('mlp', [x]));
     assert.equal(answer.model_version, '1');
     assert.deepEqual(await index(), [{ name: 'mlp', version: '1', state: 'READY', reason: '' }]);
@@ -193,7 +206,10 @@ describe('the public contract, on a real router and shards', () => {
         mesh.client.call(rpc, { model_name: 'no-such-model' }),
         refused(Status.NOT_FOUND, /Request for unknown model: 'no-such-model' is not found/),
       );
-      await assert.rejects(mesh.client.call(rpc, { model_name: '' }), refused(Status.INVALID_ARGUMENT, /model_name is empty/));
+      await assert.rejects(
+        mesh.client.call(rpc, { model_name: '' }),
+        refused(Status.INVALID_ARGUMENT, /model_name is empty/),
+      );
     }
   });
 

@@ -95,11 +95,21 @@ describe('models published through Consul KV', () => {
   });
 
   test('publish writes the documented keys; fetch brings the files; the router, given no model folder, serves it', async () => {
-    const said = await shardmesh('publish', v1.dir, '--registry', consul.url, '--base-url', pathToFileURL(v1.dir).href);
+    const said = await shardmesh(
+      'publish',
+      v1.dir,
+      '--registry',
+      consul.url,
+      '--base-url',
+      pathToFileURL(v1.dir).href,
+    );
     assert.match(said, /^mv\/1: published \(2 partition files\)/);
     const again = ['publish', v1.dir, '--registry', consul.url, '--base-url', pathToFileURL(v1.dir).href];
     assert.match(await shardmesh(...again), /^mv\/1: already published, unchanged/);
-    await assert.rejects(shardmesh('publish', v1.dir, '--registry', consul.url), /mv\/1 is already published with another plan/);
+    await assert.rejects(
+      shardmesh('publish', v1.dir, '--registry', consul.url),
+      /mv\/1 is already published with another plan/,
+    );
     const plan = (await kv('shardmesh/models/mv/versions/1/plan')) as {
       stages: { partitions: { file: string; bytes: number; sha256: string; url: string }[] }[];
     };
@@ -109,10 +119,10 @@ describe('models published through Consul KV', () => {
       assert.equal(p.url, `${pathToFileURL(v1.dir).href}/${p.file}`);
     }
     await shardmesh('fetch', 'mv/1', '--registry', consul.url, '--out', fetched);
-    assert.deepEqual((await readdir(path.join(fetched, 'mv', '1'))).sort(), [
-      ...plan.stages[0]!.partitions.map((p) => p.file),
-      'plan.json',
-    ].sort());
+    assert.deepEqual(
+      (await readdir(path.join(fetched, 'mv', '1'))).sort(),
+      [...plan.stages[0]!.partitions.map((p) => p.file), 'plan.json'].sort(),
+    );
     mesh = await startMesh({
       registryUrl: consul.url,
       certsDir: certs.dir,
@@ -193,7 +203,10 @@ describe('models published through Consul KV', () => {
     mesh.shards.delete('shard-2b');
     await until('mv/2 UNAVAILABLE', async () =>
       (await index()).some(
-        (m) => m.version === '2' && m.state === 'UNAVAILABLE' && m.reason === 'stage "mlp-0" partition 1 has no healthy replica',
+        (m) =>
+          m.version === '2' &&
+          m.state === 'UNAVAILABLE' &&
+          m.reason === 'stage "mlp-0" partition 1 has no healthy replica',
       ),
     );
     assert.equal(versionOf(await infer()), '1');
@@ -212,7 +225,10 @@ describe('models published through Consul KV', () => {
       (e: { code: number; details: string }) =>
         e.code === Status.UNAVAILABLE && /^Request for unknown model: 'mv' is unloaded/.test(e.details),
     );
-    assert.match(await shardmesh('models', 'list', ...client), /^mv\/1 UNAVAILABLE \(unloaded: unloaded through RepositoryModelUnload\)$/m);
+    assert.match(
+      await shardmesh('models', 'list', ...client),
+      /^mv\/1 UNAVAILABLE \(unloaded: unloaded through RepositoryModelUnload\)$/m,
+    );
     await shardmesh('models', 'load', 'mv', ...client);
     assert.deepEqual(await kv('shardmesh/models/mv/desired'), { state: 'LOADED' });
     assert.equal(versionOf(await infer()), '1');
@@ -221,7 +237,10 @@ describe('models published through Consul KV', () => {
 
   test('a shard refuses a partition file whose SHA-256 differs from the published plan', async () => {
     const tampered = path.join(work, 'tampered');
-    await cp(path.join(fetched, 'mv', '1'), path.join(tampered, 'mv', '1'), { recursive: true, dereference: true });
+    await cp(path.join(fetched, 'mv', '1'), path.join(tampered, 'mv', '1'), {
+      recursive: true,
+      dereference: true,
+    });
     const plan = JSON.parse(await readFile(path.join(tampered, 'mv', '1', 'plan.json'), 'utf8')) as {
       stages: { partitions: { file: string }[] }[];
     };

@@ -72,8 +72,15 @@ void describe('ConsulModelRepository against a real Consul agent', () => {
 
   test('a version is immutable: the same plan again is unchanged, another plan is refused', async () => {
     assert.equal(await repository.publish(plan('mlp', '1')), 'unchanged');
-    await assert.rejects(repository.publish(plan('mlp', '1', 1, 'b')), /mlp\/1 is already published with another plan/);
-    assert.equal(JSON.parse((await client.readKey(planKey('shardmesh/models/', 'mlp', '1')))!).stages[0].partitions[0].sha256, 'a'.repeat(64));
+    await assert.rejects(
+      repository.publish(plan('mlp', '1', 1, 'b')),
+      /mlp\/1 is already published with another plan/,
+    );
+    assert.equal(
+      JSON.parse((await client.readKey(planKey('shardmesh/models/', 'mlp', '1')))!).stages[0].partitions[0]
+        .sha256,
+      'a'.repeat(64),
+    );
   });
 
   test('a plan over 512 KiB is refused before anything is written', async () => {
@@ -95,14 +102,39 @@ void describe('ConsulModelRepository against a real Consul agent', () => {
     await repository.publish(plan('other', '1'));
     await pollUntil(() => last().includes('other/1:LOADED'), { what: 'other/1 in the watch' });
     assert.ok(!last().some((n) => n.startsWith('broken')));
-    assert.ok(errors.slice(before).some((e) => /shardmesh\/models\/broken\/versions\/1\/plan/.test(e.message)));
+    assert.ok(
+      errors.slice(before).some((e) => /shardmesh\/models\/broken\/versions\/1\/plan/.test(e.message)),
+    );
+  });
+
+  test('a plan key deleted from KV (a Consul that lost its data): the version is still delivered, reported once', async () => {
+    const before = errors.length;
+    await fetch(
+      `http://${agent.host}:${agent.httpPort}/v1/kv/${planKey('shardmesh/models/', 'other', '1')}`,
+      {
+        method: 'DELETE',
+      },
+    );
+    await repository.publish(plan('third', '1'));
+    await pollUntil(() => last().includes('third/1:LOADED'), { what: 'third/1 in the watch' });
+    assert.ok(last().includes('other/1:LOADED'));
+    assert.equal(
+      errors
+        .slice(before)
+        .filter((e) => e.message === 'other/1 is no longer in Consul KV; still serving it as last published')
+        .length,
+      1,
+    );
   });
 
   test('Consul gone: errors are reported, and no change is delivered (the caller keeps its last list)', async () => {
     const calls = seen.length;
     const before = errors.length;
     await agent.stop();
-    await pollUntil(() => errors.length > before, { what: 'an error after the agent stopped', timeoutMs: 5000 });
+    await pollUntil(() => errors.length > before, {
+      what: 'an error after the agent stopped',
+      timeoutMs: 5000,
+    });
     await new Promise((resolve) => setTimeout(resolve, 500));
     assert.equal(seen.length, calls);
   });

@@ -93,6 +93,7 @@ export class ConsulModelRepository implements ModelRepository {
   ): Promise<void> {
     let index = 0n;
     let lastKey: string | undefined;
+    const known: Known = new Map();
     let backoffMs = this.#settings.minBackoffMs;
     while (!signal.aborted) {
       try {
@@ -106,8 +107,9 @@ export class ConsulModelRepository implements ModelRepository {
         if (!Array.isArray(answer.body)) throw new Error('Consul answered a KV read with a non-array body');
         backoffMs = this.#settings.minBackoffMs;
         index = answer.index < index ? 0n : answer.index < 1n ? 1n : answer.index;
-        const { versions, problems } = decodeRepository(this.prefix, answer.body as object[]);
-        for (const problem of problems) onError(problem);
+        const decoded = decodeRepository(this.prefix, answer.body as object[]);
+        for (const problem of decoded.problems) onError(problem);
+        const versions = keepVanished(known, decoded.versions, onError);
         const key = versionsKey(versions);
         if (key === lastKey) continue;
         lastKey = key;
@@ -128,4 +130,43 @@ export class ConsulModelRepository implements ModelRepository {
       }
     }
   }
+}
+
+const idOf = (v: PublishedVersion): string => `${v.plan.name}/${v.plan.version}`;
+
+/** What a watch remembers of each version it delivered, and whether it has vanished from KV. */
+type Known = Map<string, { version: PublishedVersion; vanished: boolean }>;
+
+/**
+ * A published version is never withdrawn by a key going missing: versions are immutable and a
+ * model stops serving through its desired state (RepositoryModelUnload), so a plan that vanishes
+ * is a Consul that lost its data or was restored without it, not an operator's decision. The watch
+ * keeps delivering the version as last seen (reported once through `onError`), with the desired
+ * state of its model's other versions if any are present; a router forgets it only when it
+ * restarts. `known` is the watch's memory, updated in place.
+ */
+function keepVanished(
+  known: Known,
+  versions: readonly PublishedVersion[],
+  onError: (error: Error) => void,
+): PublishedVersion[] {
+  const present = new Map(versions.map((v) => [idOf(v), v]));
+  const desiredOf = new Map(versions.map((v) => [v.plan.name, v.desired]));
+  for (const [id, entry] of known) {
+    if (present.has(id)) continue;
+    if (!entry.vanished)
+      onError(new Error(`${id} is no longer in Consul KV; still serving it as last published`));
+    const desired = desiredOf.get(entry.version.plan.name) ?? entry.version.desired;
+    known.set(id, { version: { ...entry.version, desired }, vanished: true });
+  }
+  for (const [id, version] of present) known.set(id, { version, vanished: false });
+  return [...known.values()]
+    .map((e) => e.version)
+    .sort((a, b) =>
+      a.plan.name < b.plan.name
+        ? -1
+        : a.plan.name > b.plan.name
+          ? 1
+          : Number(a.plan.version) - Number(b.plan.version),
+    );
 }

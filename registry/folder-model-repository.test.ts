@@ -34,7 +34,11 @@ void describe('FolderModelRepository: the one-host repository', () => {
   before(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'shardmesh-folder-repo-'));
     await addVersion('1');
-    repository = new FolderModelRepository(path.join(dir, 'models'), path.join(dir, 'registry', 'desired'), 20);
+    repository = new FolderModelRepository(
+      path.join(dir, 'models'),
+      path.join(dir, 'registry', 'desired'),
+      20,
+    );
     repository.watch(
       (v) => seen.push(v),
       () => undefined,

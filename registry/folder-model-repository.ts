@@ -2,12 +2,19 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { loadRepository } from '../lib/plan/repository.js';
 import { asError } from './errors.js';
-import { decodeDesired, encodeDesired, LOADED, type DesiredState, type PublishedVersion } from './model-kv-layout.js';
+import {
+  decodeDesired,
+  encodeDesired,
+  LOADED,
+  type DesiredState,
+  type PublishedVersion,
+} from './model-kv-layout.js';
 import { versionsKey, type ModelRepository } from './model-repository.js';
 import type { Watch } from './registry.js';
 
 /** The file in `desiredDir` that holds a model's desired state (absent: LOADED). */
-export const desiredFile = (desiredDir: string, name: string): string => path.join(desiredDir, `${name}.json`);
+export const desiredFile = (desiredDir: string, name: string): string =>
+  path.join(desiredDir, `${name}.json`);
 
 /**
  * The one-host model repository: the `--models` folder (`<root>/<name>/<version>/plan.json`), read

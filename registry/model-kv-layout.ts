@@ -22,8 +22,7 @@ export const DEFAULT_MODELS_PREFIX = 'shardmesh/models/';
 export const CONSUL_MAX_VALUE_BYTES = 512 * 1024;
 
 export type DesiredState =
-  | { readonly state: 'LOADED' }
-  | { readonly state: 'UNLOADED'; readonly reason: string };
+  { readonly state: 'LOADED' } | { readonly state: 'UNLOADED'; readonly reason: string };
 
 export const LOADED: DesiredState = Object.freeze({ state: 'LOADED' });
 

@@ -28,7 +28,9 @@ async function withClient<T>(o: ClientOptions, use: (client: InferenceClient) =>
 
 /** `shardmesh models list|load|unload`: RepositoryIndex and RepositoryModelLoad/Unload (verb admin). */
 export function registerModelsCommand(program: Command): void {
-  const models = program.command('models').description("list published models, and load or unload them (the router's V2 API)");
+  const models = program
+    .command('models')
+    .description("list published models, and load or unload them (the router's V2 API)");
   const connection = (command: Command): Command =>
     command
       .option('--address <host:port>', 'router address', parseAddress, '127.0.0.1:8001')

@@ -126,8 +126,9 @@ export function registerRouterCommand(program: Command): void {
       '--dev-policy',
       "shardmesh up's built-in policy: every client identity and every dev token may do everything, no quotas (for development)",
     )
-    .action(
-      async function (this: Command, o: {
+    .action(async function (
+      this: Command,
+      o: {
         policy?: string;
         devPolicy?: boolean;
         jwks?: string;
@@ -154,60 +155,60 @@ export function registerRouterCommand(program: Command): void {
         outlierMaxEjectionMs?: number;
         hedge?: boolean;
         hedgeQuantile?: number;
-      }) {
-        const log = createLogger('router');
-        // With Consul, plans come from KV only: a --models given too would be a second source of truth.
-        if (parseRegistryUrl(o.registry).kind === 'consul' && this.getOptionValueSource('models') === 'cli')
-          this.error(
-            'error: --models is for the embedded registry; with consul:// the router reads plans from Consul KV (publish them with `shardmesh publish`)',
-          );
-        const repository = openModelRepository(o.registry, path.resolve(o.models));
-        const router = await startRouter(
-          {
-            host: o.host,
-            port: o.port,
-            tls: storeTlsFiles(o.certs, o.name),
-            defaultDeadlineMs: o.deadlineMs,
-            maxInflightBytes: o.maxInflightBytes,
-            ...definedOnly({
-              attemptTimeoutQuantile: o.attemptTimeoutQuantile,
-              attemptTimeoutFactor: o.attemptTimeoutFactor,
-              attemptTimeoutFloorMs: o.attemptTimeoutFloorMs,
-              attemptTimeoutCeilingMs: o.attemptTimeoutCeilingMs,
-              attemptTimeoutWindow: o.attemptTimeoutWindow,
-              attemptTimeoutMinSamples: o.attemptTimeoutMinSamples,
-              outlierConsecutiveFailures: o.outlierConsecutiveFailures,
-              outlierBaseEjectionMs: o.outlierBaseEjectionMs,
-              outlierMaxEjectionMs: o.outlierMaxEjectionMs,
-              hedgeQuantile: o.hedgeQuantile,
-            }),
-            hedging: o.hedge === true,
-            allowClientIdentities: o.allowClientIdentity,
-            tlsMinVersion: o.tlsMinVersion,
-            ...(o.policy !== undefined ? { policy: { file: path.resolve(o.policy) } } : {}),
-            ...(o.devPolicy === true ? { policy: 'dev' as const } : {}),
-            ...(o.jwks !== undefined || o.tokenIssuer !== undefined || o.tokenAudience !== undefined
-              ? {
-                  tokens: {
-                    jwksFile: o.jwks === undefined ? '' : path.resolve(o.jwks),
-                    issuer: o.tokenIssuer ?? '',
-                    audience: o.tokenAudience ?? '',
-                  },
-                }
-              : {}),
-          },
-          openRegistry(o.registry),
-          repository,
-          log,
-          VERSION,
-        );
-        process.stdout.write(`${JSON.stringify({ event: 'listening', port: router.port })}\n`);
-        stopOnSignals(async () => {
-          await router.close();
-          repository.close();
-        }, log);
       },
-    );
+    ) {
+      const log = createLogger('router');
+      // With Consul, plans come from KV only: a --models given too would be a second source of truth.
+      if (parseRegistryUrl(o.registry).kind === 'consul' && this.getOptionValueSource('models') === 'cli')
+        this.error(
+          'error: --models is for the embedded registry; with consul:// the router reads plans from Consul KV (publish them with `shardmesh publish`)',
+        );
+      const repository = openModelRepository(o.registry, path.resolve(o.models));
+      const router = await startRouter(
+        {
+          host: o.host,
+          port: o.port,
+          tls: storeTlsFiles(o.certs, o.name),
+          defaultDeadlineMs: o.deadlineMs,
+          maxInflightBytes: o.maxInflightBytes,
+          ...definedOnly({
+            attemptTimeoutQuantile: o.attemptTimeoutQuantile,
+            attemptTimeoutFactor: o.attemptTimeoutFactor,
+            attemptTimeoutFloorMs: o.attemptTimeoutFloorMs,
+            attemptTimeoutCeilingMs: o.attemptTimeoutCeilingMs,
+            attemptTimeoutWindow: o.attemptTimeoutWindow,
+            attemptTimeoutMinSamples: o.attemptTimeoutMinSamples,
+            outlierConsecutiveFailures: o.outlierConsecutiveFailures,
+            outlierBaseEjectionMs: o.outlierBaseEjectionMs,
+            outlierMaxEjectionMs: o.outlierMaxEjectionMs,
+            hedgeQuantile: o.hedgeQuantile,
+          }),
+          hedging: o.hedge === true,
+          allowClientIdentities: o.allowClientIdentity,
+          tlsMinVersion: o.tlsMinVersion,
+          ...(o.policy !== undefined ? { policy: { file: path.resolve(o.policy) } } : {}),
+          ...(o.devPolicy === true ? { policy: 'dev' as const } : {}),
+          ...(o.jwks !== undefined || o.tokenIssuer !== undefined || o.tokenAudience !== undefined
+            ? {
+                tokens: {
+                  jwksFile: o.jwks === undefined ? '' : path.resolve(o.jwks),
+                  issuer: o.tokenIssuer ?? '',
+                  audience: o.tokenAudience ?? '',
+                },
+              }
+            : {}),
+        },
+        openRegistry(o.registry),
+        repository,
+        log,
+        VERSION,
+      );
+      process.stdout.write(`${JSON.stringify({ event: 'listening', port: router.port })}\n`);
+      stopOnSignals(async () => {
+        await router.close();
+        repository.close();
+      }, log);
+    });
 }
 
 /** Options the command line left out stay absent, so `withRouterDefaults` fills them in one place. */

@@ -97,7 +97,10 @@ export const partitionSchema = z.object({
    * partition's are in `sealed`.
    */
   bytes: z.number().int().min(0).optional(),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits').optional(),
+  sha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits')
+    .optional(),
   /** Where `shardmesh fetch` downloads the file from: a file://, http:// or https:// URL. */
   url: z
     .string()

@@ -20,7 +20,7 @@ import { modelReady, runInference, type InferenceContext, type InferRequest } fr
 
 /** `version` of model `name`, or every version when it is empty; NOT_FOUND for an unknown one. */
 function versionsOf(catalog: ModelCatalog, name: string, version: string): readonly Plan[] {
-  const resolved = catalog.resolve(name, version);
+  const resolved = catalog.resolve(name, version, { evenUnloaded: true });
   return version === '' ? catalog.plans.filter((p) => p.name === resolved.name) : [resolved];
 }
 

@@ -85,7 +85,9 @@ void describe('ModelCatalog: which version serves, and each version state', () =
       (e: unknown) => code(Status.UNAVAILABLE)(e) && /is unloaded \(maintenance\)/.test((e as Error).message),
     );
     assert.equal(catalog.resolve('m', '', { evenUnloaded: true }).version, '1');
-    assert.deepEqual(catalog.index(), [{ name: 'm', version: '1', state: 'UNAVAILABLE', reason: 'unloaded: maintenance' }]);
+    assert.deepEqual(catalog.index(), [
+      { name: 'm', version: '1', state: 'UNAVAILABLE', reason: 'unloaded: maintenance' },
+    ]);
     assert.deepEqual(catalog.loadedPlans, []);
     catalog.setDesired('m', LOADED);
     assert.equal(catalog.resolve('m', '').version, '1');
@@ -95,13 +97,23 @@ void describe('ModelCatalog: which version serves, and each version state', () =
     const { catalog, serve } = catalogWith('1');
     serve(replica('1', 0));
     assert.deepEqual(catalog.index(), [
-      { name: 'm', version: '1', state: 'LOADING', reason: 'waiting for a replica of stage "main" partition 1' },
+      {
+        name: 'm',
+        version: '1',
+        state: 'LOADING',
+        reason: 'waiting for a replica of stage "main" partition 1',
+      },
     ]);
     serve(replica('1', 0), replica('1', 1));
     assert.deepEqual(catalog.index(), [{ name: 'm', version: '1', state: 'READY', reason: '' }]);
     serve(replica('1', 1));
     assert.deepEqual(catalog.index(), [
-      { name: 'm', version: '1', state: 'UNAVAILABLE', reason: 'stage "main" partition 0 has no healthy replica' },
+      {
+        name: 'm',
+        version: '1',
+        state: 'UNAVAILABLE',
+        reason: 'stage "main" partition 0 has no healthy replica',
+      },
     ]);
   });
 });

@@ -113,7 +113,11 @@ export class ModelCatalog {
     return this.#versions.map(({ plan, desired }) => {
       const at = { name: plan.name, version: plan.version };
       if (desired.state === 'UNLOADED')
-        return { ...at, state: 'UNAVAILABLE', reason: `unloaded${desired.reason ? `: ${desired.reason}` : ''}` };
+        return {
+          ...at,
+          state: 'UNAVAILABLE',
+          reason: `unloaded${desired.reason ? `: ${desired.reason}` : ''}`,
+        };
       const missing = firstMissingPartition(plan, table);
       if (missing === undefined) return { ...at, state: 'READY', reason: '' };
       const where = `stage "${missing.stage}" partition ${missing.partition}`;

@@ -88,7 +88,10 @@ export async function startRouter(
       firstAnswer();
       catalog.replace(versions);
       log.info(
-        { repository: repository.description, models: versions.map((v) => `${v.plan.name}/${v.plan.version}`) },
+        {
+          repository: repository.description,
+          models: versions.map((v) => `${v.plan.name}/${v.plan.version}`),
+        },
         'model repository updated',
       );
     },
