@@ -157,12 +157,12 @@ export function registerRouterCommand(program: Command): void {
         hedgeQuantile?: number;
       },
     ) {
-      const log = createLogger('router');
       // With Consul, plans come from KV only: a --models given too would be a second source of truth.
       if (parseRegistryUrl(o.registry).kind === 'consul' && this.getOptionValueSource('models') === 'cli')
         this.error(
           'error: --models is for the embedded registry; with consul:// the router reads plans from Consul KV (publish them with `shardmesh publish`)',
         );
+      const log = createLogger('router');
       const repository = openModelRepository(o.registry, path.resolve(o.models));
       const router = await startRouter(
         {
