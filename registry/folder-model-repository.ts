@@ -29,7 +29,8 @@ export class FolderModelRepository implements ModelRepository {
   constructor(
     readonly root: string,
     readonly desiredDir: string,
-    private readonly pollMs = 1000,
+    /** How often the folder is read again. @default 250, as the embedded registry polls */
+    private readonly pollMs = 250,
   ) {
     this.description = `folder:${root}`;
   }
