@@ -85,8 +85,8 @@ export async function startRouter(
   const answered = new Promise<void>((resolve) => (firstAnswer = resolve));
   const plansWatch = repository.watch(
     (versions) => {
-      firstAnswer();
       catalog.replace(versions);
+      firstAnswer();
       log.info(
         {
           repository: repository.description,
@@ -97,7 +97,8 @@ export async function startRouter(
     },
     (error) => {
       firstAnswer();
-      log.warn({ err: error.message }, 'model repository: keeping the last good plans');
+      // Unreachable, or one entry that does not decode (left out): what decoded keeps serving.
+      log.warn({ err: error.message }, 'model repository problem; serving the last good plans');
     },
   );
   await answered;
