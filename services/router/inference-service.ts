@@ -10,12 +10,12 @@ import {
 import type { ByteBudget, Reservation } from '../../lib/byte-budget.js';
 import { undecodable } from '../../lib/grpc/v2-codec.js';
 import type { Plan } from '../../lib/plan/schema.js';
-import { invalidArgument, notFound, toStatus, unavailable } from '../../lib/grpc/service-error.js';
-import { clip, MAX_QUOTED_BYTES } from '../../lib/grpc/status-text.js';
+import { toStatus } from '../../lib/grpc/service-error.js';
 import type { ModelRepository } from '../../registry/model-repository.js';
 import type { AccessControl, CallScope } from './access/access-control.js';
 import { guardStream, guardUnary } from './access/guarded-calls.js';
 import type { ModelCatalog } from './model-catalog.js';
+import { setDesiredState } from './desired-state.js';
 import { modelReady, runInference, type InferenceContext, type InferRequest } from './model-infer.js';
 
 /** `version` of model `name`, or every version when it is empty; NOT_FOUND for an unknown one. */
@@ -140,27 +140,6 @@ export function inferenceService(ctx: InferenceServiceContext): UntypedServiceIm
   return handlers;
 }
 
-/**
- * Records a model's desired state in the repository, then in the router's own catalog so its
- * answers follow at once. NOT_FOUND for a model that is not published.
- */
-async function setDesired(
-  ctx: InferenceServiceContext,
-  name: string,
-  desired: Parameters<ModelRepository['setDesired']>[1],
-): Promise<void> {
-  if (typeof name !== 'string' || name === '') throw invalidArgument('model_name is empty');
-  if (!ctx.catalog.has(name))
-    throw notFound(`Request for unknown model: '${clip(name, MAX_QUOTED_BYTES)}' is not found`);
-  try {
-    await ctx.repository.setDesired(name, desired);
-  } catch (error) {
-    ctx.log.warn({ err: error, model: name }, 'writing the desired state failed');
-    throw unavailable('the model repository did not take the change (is it reachable?); try again', error);
-  }
-  ctx.catalog.setDesired(name, desired);
-}
-
 function unguardedService(ctx: InferenceServiceContext): UntypedServiceImplementation {
   const unary =
     <Req, Res>(handler: (request: Req, call: ServerUnaryCall<Req, Res>) => Promise<Res> | Res) =>
@@ -254,11 +233,11 @@ function unguardedService(ctx: InferenceServiceContext): UntypedServiceImplement
       return { models: r.ready ? models.filter((m) => m.state === 'READY') : models };
     }),
     RepositoryModelLoad: unary(async (r: { model_name: string }) => {
-      await setDesired(ctx, r.model_name, { state: 'LOADED' });
+      await setDesiredState(ctx, r.model_name, { state: 'LOADED' });
       return {};
     }),
     RepositoryModelUnload: unary(async (r: { model_name: string }) => {
-      await setDesired(ctx, r.model_name, {
+      await setDesiredState(ctx, r.model_name, {
         state: 'UNLOADED',
         reason: 'unloaded through RepositoryModelUnload',
       });
