@@ -179,6 +179,15 @@ describe('models published through Consul KV', () => {
       await new Promise((r) => setTimeout(r, 500));
       const counts = await load.stop();
       stopped = true;
+      const byVersion = (v: string): number => answers.filter((a) => a.version === v).length;
+      console.log(
+        JSON.stringify({
+          scenario: 'publish v2 under load',
+          ...counts,
+          v1: byVersion('1'),
+          v2: byVersion('2'),
+        }),
+      );
       assert.deepEqual(counts.failed, {}, JSON.stringify(counts));
       assert.equal(counts.wrong, 0, 'answers that match neither version (a mix) or carry the wrong version');
       assert.equal(counts.refused, 0);
