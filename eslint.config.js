@@ -143,7 +143,7 @@ export default tseslint.config(
   // The Consul registry is tested against a real Consul agent, whose launcher is the integration
   // harness (design.md: nothing in the request path is mocked).
   layerConfig(
-    ['registry/consul-registry.test.ts'],
+    ['registry/consul-registry.test.ts', 'registry/consul-model-repository.test.ts'],
     layerImports(layer('registry'), { folders: ['integration'] }),
   ),
   // The overhead suite's floor is `session.run` with nothing around it, not the shard's OrtRunner.

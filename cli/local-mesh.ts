@@ -6,6 +6,8 @@ import type { Role } from '../certs/identity.js';
 import { storeTlsFiles } from '../certs/store.js';
 import { InferenceClient } from './inference-client.js';
 import { startChildService, type ChildLogs, type ChildService } from './child-service.js';
+import { parseRegistryUrl } from '../registry/open-registry.js';
+import { publishRepository } from './publish-version.js';
 
 const quiet = (): void => undefined;
 
@@ -53,6 +55,12 @@ export interface LocalMeshOptions {
    * not, the mesh is stopped and the promise rejects. @default []
    */
   readonly models?: readonly string[];
+  /**
+   * With a Consul registry: publish every version in `modelsDir` to Consul KV before the router
+   * starts (the router reads plans from KV only). False leaves publishing to the caller.
+   * @default true
+   */
+  readonly publish?: boolean;
 }
 
 export interface LocalMesh {
@@ -68,6 +76,7 @@ export interface LocalMesh {
     name: string,
     serve: readonly string[],
     env?: Readonly<Record<string, string>>,
+    args?: readonly string[],
   ): Promise<ChildService>;
   waitForModel(model: string, timeoutMs?: number): Promise<void>;
   /**
@@ -118,7 +127,10 @@ async function startChildren(options: LocalMeshOptions, registryUrl: string): Pr
   const logsOption = options.logs ?? 'ignore';
   const logs = (name: string): ChildLogs =>
     typeof logsOption === 'object' ? { file: path.join(logsOption.dir, `${name}.log`) } : logsOption;
-  const common = ['--registry', registryUrl, '--models', options.modelsDir, '--certs', options.certsDir];
+  const consul = parseRegistryUrl(registryUrl).kind === 'consul';
+  if (consul && options.publish !== false) await publishRepository(options.modelsDir, { registryUrl });
+  const registryArgs = ['--registry', registryUrl, '--certs', options.certsDir];
+  const common = [...registryArgs, '--models', options.modelsDir];
   const env = {
     ...process.env,
     SHARDMESH_LOG_LEVEL: process.env['SHARDMESH_LOG_LEVEL'] ?? options.logLevel ?? 'warn',
@@ -133,7 +145,8 @@ async function startChildren(options: LocalMeshOptions, registryUrl: string): Pr
   const policy = extra.includes('--policy') || extra.includes('--dev-policy') ? [] : ['--dev-policy'];
   const routerArgs = (port: number): string[] => [
     'router',
-    ...common,
+    // With Consul the router reads plans from KV, and refuses a --models folder.
+    ...(consul ? registryArgs : common),
     '--port',
     String(port),
     ...policy,

@@ -108,6 +108,10 @@ void describe('shardmesh refuses bad options with exit code 2, naming the option
       ['shard', '--serve', '*/*/*/*', '--max-inflight-bytes', '0'],
       /option '--max-inflight-bytes <size>' argument '0' is invalid/,
     ],
+    [
+      ['router', '--registry', 'consul://127.0.0.1:1', '--models', 'models'],
+      /error: --models is for the embedded registry; with consul:\/\/ the router reads plans from Consul KV/,
+    ],
     [['up', '--bogus'], /error: unknown option '--bogus'/],
     [['shard'], /error: required option '--serve <selector\.\.\.>' not specified/],
   ];

@@ -2,7 +2,9 @@
 import { Command } from 'commander';
 import { registerCertsCommand } from './commands/certs.js';
 import { registerInferCommand } from './commands/infer.js';
+import { registerModelsCommand } from './commands/models.js';
 import { registerPolicyCommand } from './commands/policy.js';
+import { registerPublishCommands } from './commands/publish.js';
 import { registerRouterCommand } from './commands/router.js';
 import { registerSealCommand } from './commands/seal.js';
 import { registerShardCommand } from './commands/shard.js';
@@ -33,6 +35,8 @@ registerSplitCommand(program);
 registerGenerateCommand(program);
 registerPolicyCommand(program);
 registerSealCommand(program);
+registerPublishCommands(program);
+registerModelsCommand(program);
 
 program.parseAsync().catch((error: unknown) => {
   console.error(`shardmesh: ${error instanceof Error ? error.message : String(error)}`);

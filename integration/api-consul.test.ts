@@ -249,7 +249,13 @@ describe('model and repository API through Consul', () => {
     assert.deepEqual(await index(false), [
       { name: 'mlp', version: '1', state: 'READY', reason: '' },
       { name: 'mlp', version: '2', state: 'READY', reason: '' },
-      { name: 'outer', version: '1', state: 'UNAVAILABLE', reason: 'a partition has no healthy replica' },
+      // No shard serves outer: it has never been ready since it was published, so it is LOADING.
+      {
+        name: 'outer',
+        version: '1',
+        state: 'LOADING',
+        reason: 'waiting for a replica of stage "columns-0" partition 0',
+      },
     ]);
     assert.deepEqual(
       (await index(true)).map((m) => `${m.name}/${m.version}`),

@@ -128,10 +128,10 @@ describe('the public contract, on a real router and shards', () => {
     if (work) await rm(work, { recursive: true, force: true });
   });
 
-  test('ServerMetadata advertises only model_configuration and statistics, and both are served', async () => {
+  test('ServerMetadata advertises model_configuration, model_repository and statistics, all served', async () => {
     const metadata = await mesh.client.call<{ name: string; extensions: string[] }>('ServerMetadata', {});
     assert.equal(metadata.name, 'shardmesh');
-    assert.deepEqual(metadata.extensions, ['model_configuration', 'statistics']);
+    assert.deepEqual(metadata.extensions, ['model_configuration', 'model_repository', 'statistics']);
     const config = await mesh.client.call<{ config: { name: string; input: { name: string }[] } }>(
       'ModelConfig',
       { name: 'mlp', version: '' },
@@ -155,15 +155,62 @@ describe('the public contract, on a real router and shards', () => {
     );
   });
 
-  test('RepositoryModelLoad and RepositoryModelUnload are UNIMPLEMENTED and say what to do instead', async () => {
-    await assert.rejects(
-      mesh.client.call('RepositoryModelLoad', { model_name: 'mlp' }),
-      refused(Status.UNIMPLEMENTED, /shardmesh shard --serve/),
+  test('RepositoryModelUnload: new requests UNAVAILABLE, ModelReady false, listed "unloaded"; RepositoryModelLoad serves it again', async () => {
+    const index = async () =>
+      (
+        await mesh.client.call<{
+          models: { name: string; version: string; state: string; reason: string }[];
+        }>('RepositoryIndex', {})
+      ).models.filter((m) => m.name === 'mlp');
+    assert.deepEqual(await index(), [{ name: 'mlp', version: '1', state: 'READY', reason: '' }]);
+    await mesh.client.call('RepositoryModelUnload', { model_name: 'mlp' });
+    try {
+      await assert.rejects(
+        mesh.client.call('ModelInfer', { ...rawInferRequest('mlp', [x]), id: 'after-unload' }),
+        refused(
+          Status.UNAVAILABLE,
+          /^Request for unknown model: 'mlp' is unloaded .*RepositoryModelLoad serves it again$/,
+        ),
+      );
+      await assert.rejects(
+        mesh.client.call('ModelMetadata', { name: 'mlp', version: '' }),
+        refused(Status.UNAVAILABLE, /is unloaded/),
+      );
+      assert.equal(
+        (await mesh.client.call<{ ready: boolean }>('ModelReady', { name: 'mlp', version: '' })).ready,
+        false,
+      );
+      assert.deepEqual(await index(), [
+        {
+          name: 'mlp',
+          version: '1',
+          state: 'UNAVAILABLE',
+          reason: 'unloaded: unloaded through RepositoryModelUnload',
+        },
+      ]);
+    } finally {
+      await mesh.client.call('RepositoryModelLoad', { model_name: 'mlp' });
+    }
+    assert.equal(
+      (await mesh.client.call<{ ready: boolean }>('ModelReady', { name: 'mlp', version: '' })).ready,
+      true,
     );
-    await assert.rejects(
-      mesh.client.call('RepositoryModelUnload', { model_name: 'mlp' }),
-      refused(Status.UNIMPLEMENTED, /SIGTERM/),
-    );
+    const answer = await mesh.client.call<InferResponse>('ModelInfer', rawInferRequest('mlp', [x]));
+    assert.equal(answer.model_version, '1');
+    assert.deepEqual(await index(), [{ name: 'mlp', version: '1', state: 'READY', reason: '' }]);
+  });
+
+  test('RepositoryModelLoad/Unload: an unknown model is NOT_FOUND, an empty name INVALID_ARGUMENT', async () => {
+    for (const rpc of ['RepositoryModelLoad', 'RepositoryModelUnload']) {
+      await assert.rejects(
+        mesh.client.call(rpc, { model_name: 'no-such-model' }),
+        refused(Status.NOT_FOUND, /Request for unknown model: 'no-such-model' is not found/),
+      );
+      await assert.rejects(
+        mesh.client.call(rpc, { model_name: '' }),
+        refused(Status.INVALID_ARGUMENT, /model_name is empty/),
+      );
+    }
   });
 
   test('each RPC checks the verb the proto names: metadata, statistics, admin; the server-wide ones none', async () => {

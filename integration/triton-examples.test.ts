@@ -170,7 +170,7 @@ describe("Triton's Python example clients and perf_analyzer against `simple`", (
       unknown: { status: string; message: string };
     }>('triton_examples.py', 'health_metadata');
     assert.equal(said.server.name, 'shardmesh');
-    assert.deepEqual(said.server.extensions, ['model_configuration', 'statistics']);
+    assert.deepEqual(said.server.extensions, ['model_configuration', 'model_repository', 'statistics']);
     const metadata = said.model_metadata;
     assert.equal(metadata.platform, 'onnxruntime_onnx');
     // ModelMetadata keeps the batch dim as -1; ModelConfig leaves it out, as Triton does.

@@ -66,6 +66,10 @@ interface RawConsul {
   health: {
     service(options: Record<string, unknown>): Promise<[{ headers: Record<string, unknown> }, unknown]>;
   };
+  kv: {
+    get(options: Record<string, unknown>): Promise<[{ headers: Record<string, unknown> }, unknown]>;
+    set(options: Record<string, unknown>): Promise<unknown>;
+  };
   destroy(): void;
 }
 
@@ -136,6 +140,50 @@ export class ConsulClient {
     } finally {
       query.signal.removeEventListener('abort', cancel);
     }
+  }
+
+  /**
+   * A blocking recursive read of every key under `prefix` (`GET /v1/kv/:prefix?recurse`); values
+   * come back as text. No key under the prefix is an empty list, not an error.
+   */
+  async keysUnder(
+    prefix: string,
+    query: { readonly index: bigint; readonly waitMs: number; readonly signal: AbortSignal },
+  ): Promise<BlockingAnswer<unknown>> {
+    const ctx = Object.assign(new EventEmitter(), { includeResponse: true });
+    const cancel = () => ctx.emit('cancel');
+    query.signal.throwIfAborted();
+    query.signal.addEventListener('abort', cancel, { once: true });
+    try {
+      const [response, body] = await this.#consul.kv.get({
+        key: prefix,
+        recurse: true,
+        index: query.index.toString(),
+        wait: `${query.waitMs}ms`,
+        timeout: Math.ceil(query.waitMs * (17 / 16)) + 5000,
+        ctx,
+      });
+      return { index: parseIndex(response.headers['x-consul-index']), body: body ?? [] };
+    } finally {
+      query.signal.removeEventListener('abort', cancel);
+    }
+  }
+
+  /** One key's value as text, undefined when there is none. */
+  async readKey(key: string): Promise<string | undefined> {
+    const ctx = Object.assign(new EventEmitter(), { includeResponse: true });
+    const [, body] = await this.#consul.kv.get({ key, ctx });
+    const value = (body as { Value?: unknown } | undefined)?.Value;
+    return typeof value === 'string' ? value : body === undefined ? undefined : '';
+  }
+
+  /**
+   * Writes `value` at `key`; with `cas`, only if the key's ModifyIndex is `cas` (0: only if it does
+   * not exist). Resolves whether Consul wrote it.
+   */
+  async writeKey(key: string, value: string, cas?: number): Promise<boolean> {
+    const answer = await this.#consul.kv.set({ key, value, ...(cas === undefined ? {} : { cas }) });
+    return answer === true || answer === 'true';
   }
 
   /** Closes the keep-alive sockets the package's own HTTP agent holds. */

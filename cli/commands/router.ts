@@ -4,7 +4,8 @@ import { TLS_MIN_VERSIONS, type TlsMinVersion } from '../../certs/credentials.js
 import { storeTlsFiles } from '../../certs/store.js';
 import { parseSpiffePattern } from '../../services/router/access/spiffe-pattern.js';
 import { createLogger } from '../../lib/log.js';
-import { openRegistry } from '../../registry/open-registry.js';
+import { openModelRepository } from '../../registry/open-model-repository.js';
+import { openRegistry, parseRegistryUrl } from '../../registry/open-registry.js';
 import { startRouter } from '../../services/router/router-server.js';
 import { DEFAULT_CERTS_DIR, DEFAULT_MODELS_DIR, DEFAULT_REGISTRY_URL, VERSION } from '../paths.js';
 import {
@@ -26,7 +27,11 @@ export function registerRouterCommand(program: Command): void {
     .command('router')
     .description('serve the Open Inference Protocol over TLS, fanning requests out to shards')
     .option('--name <name>', 'certificate name in --certs (NAME.pem, NAME-key.pem)', 'router')
-    .option('--models <dir>', 'model repository (plans are read from it)', DEFAULT_MODELS_DIR)
+    .option(
+      '--models <dir>',
+      'with the embedded registry: the model repository folder plans are read from (with consul:// they come from Consul KV: shardmesh publish)',
+      DEFAULT_MODELS_DIR,
+    )
     .option('--certs <dir>', 'certificate store', DEFAULT_CERTS_DIR)
     .option('--registry <url>', 'consul://HOST:PORT or embedded:DIR', parseRegistry, DEFAULT_REGISTRY_URL)
     .option('--host <host>', 'address to listen on', parseHost, '127.0.0.1')
@@ -121,8 +126,9 @@ export function registerRouterCommand(program: Command): void {
       '--dev-policy',
       "shardmesh up's built-in policy: every client identity and every dev token may do everything, no quotas (for development)",
     )
-    .action(
-      async (o: {
+    .action(async function (
+      this: Command,
+      o: {
         policy?: string;
         devPolicy?: boolean;
         jwks?: string;
@@ -149,51 +155,60 @@ export function registerRouterCommand(program: Command): void {
         outlierMaxEjectionMs?: number;
         hedge?: boolean;
         hedgeQuantile?: number;
-      }) => {
-        const log = createLogger('router');
-        const router = await startRouter(
-          {
-            modelRepository: path.resolve(o.models),
-            host: o.host,
-            port: o.port,
-            tls: storeTlsFiles(o.certs, o.name),
-            defaultDeadlineMs: o.deadlineMs,
-            maxInflightBytes: o.maxInflightBytes,
-            ...definedOnly({
-              attemptTimeoutQuantile: o.attemptTimeoutQuantile,
-              attemptTimeoutFactor: o.attemptTimeoutFactor,
-              attemptTimeoutFloorMs: o.attemptTimeoutFloorMs,
-              attemptTimeoutCeilingMs: o.attemptTimeoutCeilingMs,
-              attemptTimeoutWindow: o.attemptTimeoutWindow,
-              attemptTimeoutMinSamples: o.attemptTimeoutMinSamples,
-              outlierConsecutiveFailures: o.outlierConsecutiveFailures,
-              outlierBaseEjectionMs: o.outlierBaseEjectionMs,
-              outlierMaxEjectionMs: o.outlierMaxEjectionMs,
-              hedgeQuantile: o.hedgeQuantile,
-            }),
-            hedging: o.hedge === true,
-            allowClientIdentities: o.allowClientIdentity,
-            tlsMinVersion: o.tlsMinVersion,
-            ...(o.policy !== undefined ? { policy: { file: path.resolve(o.policy) } } : {}),
-            ...(o.devPolicy === true ? { policy: 'dev' as const } : {}),
-            ...(o.jwks !== undefined || o.tokenIssuer !== undefined || o.tokenAudience !== undefined
-              ? {
-                  tokens: {
-                    jwksFile: o.jwks === undefined ? '' : path.resolve(o.jwks),
-                    issuer: o.tokenIssuer ?? '',
-                    audience: o.tokenAudience ?? '',
-                  },
-                }
-              : {}),
-          },
-          openRegistry(o.registry),
-          log,
-          VERSION,
-        );
-        process.stdout.write(`${JSON.stringify({ event: 'listening', port: router.port })}\n`);
-        stopOnSignals(() => router.close(), log);
       },
-    );
+    ) {
+      // With Consul, plans come from KV only: a --models given too would be a second source of truth.
+      if (parseRegistryUrl(o.registry).kind === 'consul' && this.getOptionValueSource('models') === 'cli')
+        this.error(
+          'error: --models is for the embedded registry; with consul:// the router reads plans from Consul KV (publish them with `shardmesh publish`)',
+        );
+      const log = createLogger('router');
+      const repository = openModelRepository(o.registry, path.resolve(o.models));
+      const router = await startRouter(
+        {
+          host: o.host,
+          port: o.port,
+          tls: storeTlsFiles(o.certs, o.name),
+          defaultDeadlineMs: o.deadlineMs,
+          maxInflightBytes: o.maxInflightBytes,
+          ...definedOnly({
+            attemptTimeoutQuantile: o.attemptTimeoutQuantile,
+            attemptTimeoutFactor: o.attemptTimeoutFactor,
+            attemptTimeoutFloorMs: o.attemptTimeoutFloorMs,
+            attemptTimeoutCeilingMs: o.attemptTimeoutCeilingMs,
+            attemptTimeoutWindow: o.attemptTimeoutWindow,
+            attemptTimeoutMinSamples: o.attemptTimeoutMinSamples,
+            outlierConsecutiveFailures: o.outlierConsecutiveFailures,
+            outlierBaseEjectionMs: o.outlierBaseEjectionMs,
+            outlierMaxEjectionMs: o.outlierMaxEjectionMs,
+            hedgeQuantile: o.hedgeQuantile,
+          }),
+          hedging: o.hedge === true,
+          allowClientIdentities: o.allowClientIdentity,
+          tlsMinVersion: o.tlsMinVersion,
+          ...(o.policy !== undefined ? { policy: { file: path.resolve(o.policy) } } : {}),
+          ...(o.devPolicy === true ? { policy: 'dev' as const } : {}),
+          ...(o.jwks !== undefined || o.tokenIssuer !== undefined || o.tokenAudience !== undefined
+            ? {
+                tokens: {
+                  jwksFile: o.jwks === undefined ? '' : path.resolve(o.jwks),
+                  issuer: o.tokenIssuer ?? '',
+                  audience: o.tokenAudience ?? '',
+                },
+              }
+            : {}),
+        },
+        openRegistry(o.registry),
+        repository,
+        log,
+        VERSION,
+      );
+      process.stdout.write(`${JSON.stringify({ event: 'listening', port: router.port })}\n`);
+      stopOnSignals(async () => {
+        await router.close();
+        repository.close();
+      }, log);
+    });
 }
 
 /** Options the command line left out stay absent, so `withRouterDefaults` fills them in one place. */

@@ -9,6 +9,8 @@ export function rawInferRequest(model: string, inputs: readonly Tensor[]): objec
 }
 
 export interface InferResponse {
+  /** The version that answered. */
+  model_version?: string;
   outputs: { name: string; datatype: string; shape: number[] }[];
   raw_output_contents: Buffer[];
 }

@@ -1,4 +1,5 @@
 import { InferenceClient } from '../../cli/inference-client.js';
+import { publishRepository } from '../../cli/publish-version.js';
 import { storeTlsFiles } from '../../certs/store.js';
 import { randomTensor } from '../../partition/models/synthetic.js';
 import { relativeMaxError, runModel } from '../../partition/verify/verify.js';
@@ -6,7 +7,7 @@ import { ChildLogs } from './child-logs.js';
 import { rawInferRequest } from './compare.js';
 import { startConsulAgent, type ConsulAgent } from './consul-agent.js';
 import type { LoadCase } from './load-generator.js';
-import { makeCertificates, prepareTestModels, startMesh, type Mesh } from './mesh.js';
+import { makeCertificates, prepareTestModels, startMesh, TEST_MODELS_DIR, type Mesh } from './mesh.js';
 
 /**
  * The router's test-sized per-attempt timeouts and ejections: a hung replica costs an attempt at
@@ -39,7 +40,7 @@ export interface FaultMesh {
   consul: ConsulAgent;
   /** The router's log, re-tapped after `mesh.restartRouter`. */
   routerLogs(): ChildLogs;
-  /** Stops Consul and starts it again on the same ports (dev mode: it comes back empty). */
+  /** Stops Consul and starts it again on the same ports (dev mode: it comes back empty), then publishes the models again. */
   restartConsul(downMs: number): Promise<void>;
   stop(): Promise<void>;
 }
@@ -100,6 +101,9 @@ export async function startFaultMesh(seed: number): Promise<FaultMesh> {
         await new Promise((resolve) => setTimeout(resolve, downMs));
         consul = await startConsulAgent({ ports });
         fault.consul = consul;
+        // What an operator does after a Consul that lost its data: publish the models again (a
+        // running router keeps the versions it knew meanwhile; a router started later needs them).
+        await publishRepository(TEST_MODELS_DIR, { registryUrl: consul.url });
       },
       stop,
     };

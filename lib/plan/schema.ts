@@ -91,6 +91,21 @@ export const partitionSchema = z.object({
   weightBytes: z.number().int().min(0).optional(),
   /** Present exactly when the plan has `sealing`: how this file was sealed. */
   sealed: sealedFileSchema.optional(),
+  /**
+   * Size and SHA-256 (lowercase hex) of the clear file, both or neither; `shardmesh publish`
+   * records them. A shard refuses a file that differs (services/shard/open-partition.ts). A sealed
+   * partition's are in `sealed`.
+   */
+  bytes: z.number().int().min(0).optional(),
+  sha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits')
+    .optional(),
+  /** Where `shardmesh fetch` downloads the file from: a file://, http:// or https:// URL. */
+  url: z
+    .string()
+    .regex(/^(file|https?):\/\//, 'must be a file://, http:// or https:// URL')
+    .optional(),
 });
 
 export const stageSchema = z.object({

@@ -108,6 +108,11 @@ function checkSealing(plan: Plan): void {
         throw new PlanError(where, 'is missing: the plan has sealing, so every partition must be sealed');
       if (!plan.sealing && partition.sealed)
         throw new PlanError(where, 'is set but the plan has no sealing record (key id, wrapped data key)');
+      if ((partition.bytes === undefined) !== (partition.sha256 === undefined))
+        throw new PlanError(
+          `stages[${s}].partitions[${p}].${partition.bytes === undefined ? 'bytes' : 'sha256'}`,
+          'is missing: a partition records its size and SHA-256 together',
+        );
     }),
   );
 }

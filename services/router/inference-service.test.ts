@@ -75,7 +75,8 @@ function service(hang: boolean | Error = false, budget?: ByteBudget) {
     return Promise.resolve({ receive_us: 0, compute_us: 0, instance_id: 'a' });
   };
   const implementation = inferenceService({
-    catalog: { plans: [plan], resolve: () => plan } as unknown as ModelCatalog,
+    catalog: { plans: [plan], loadedPlans: [plan], resolve: () => plan } as unknown as ModelCatalog,
+    repository: { setDesired: () => Promise.resolve() },
     table: () => table,
     statistics: new ModelStatisticsBook(),
     execution: {

@@ -10,20 +10,22 @@ import {
 import type { ByteBudget, Reservation } from '../../lib/byte-budget.js';
 import { undecodable } from '../../lib/grpc/v2-codec.js';
 import type { Plan } from '../../lib/plan/schema.js';
-import { ServiceError, toStatus } from '../../lib/grpc/service-error.js';
+import { toStatus } from '../../lib/grpc/service-error.js';
+import type { ModelRepository } from '../../registry/model-repository.js';
 import type { AccessControl, CallScope } from './access/access-control.js';
 import { guardStream, guardUnary } from './access/guarded-calls.js';
 import type { ModelCatalog } from './model-catalog.js';
+import { setDesiredState } from './desired-state.js';
 import { modelReady, runInference, type InferenceContext, type InferRequest } from './model-infer.js';
 
 /** `version` of model `name`, or every version when it is empty; NOT_FOUND for an unknown one. */
 function versionsOf(catalog: ModelCatalog, name: string, version: string): readonly Plan[] {
-  const resolved = catalog.resolve(name, version);
+  const resolved = catalog.resolve(name, version, { evenUnloaded: true });
   return version === '' ? catalog.plans.filter((p) => p.name === resolved.name) : [resolved];
 }
 
-/** Extensions served in full, by Triton's names; not `model_repository`: load/unload are UNIMPLEMENTED. */
-export const EXTENSIONS: readonly string[] = ['model_configuration', 'statistics'];
+/** Extensions served in full, by Triton's names. */
+export const EXTENSIONS: readonly string[] = ['model_configuration', 'model_repository', 'statistics'];
 
 /**
  * What ModelMetadata and ModelConfig both report, as Triton does for an ONNX model: every
@@ -63,6 +65,8 @@ export interface InferenceServiceContext extends InferenceContext {
   readonly budget?: ByteBudget;
   /** Authentication, authorization and quotas, run before each call does any work; without it, none. */
   readonly access?: AccessControl;
+  /** Where RepositoryModelLoad/Unload record a model's desired state. */
+  readonly repository: Pick<ModelRepository, 'setDesired'>;
 }
 
 type ModelRequest = { name: string; version: string };
@@ -173,16 +177,17 @@ function unguardedService(ctx: InferenceServiceContext): UntypedServiceImplement
     // so a router that cannot see its shards is not ready; one that lost the registry keeps its
     // last table and stays ready, as it keeps serving. Live only says the process answers.
     ServerReady: unary(() => ({
-      ready: ctx.catalog.plans.some((plan) => modelReady(plan, ctx.table())),
+      ready: ctx.catalog.loadedPlans.some((plan) => modelReady(plan, ctx.table())),
     })),
     ServerMetadata: unary(() => ({
       name: 'shardmesh',
       version: ctx.version,
       extensions: [...EXTENSIONS],
     })),
-    ModelReady: unary((r: { name: string; version: string }) => ({
-      ready: modelReady(ctx.catalog.resolve(r.name, r.version), ctx.table()),
-    })),
+    ModelReady: unary((r: { name: string; version: string }) => {
+      const plan = ctx.catalog.resolve(r.name, r.version, { evenUnloaded: true });
+      return { ready: ctx.catalog.loadedPlans.includes(plan) && modelReady(plan, ctx.table()) };
+    }),
     ModelMetadata: unary((r: { name: string; version: string }) =>
       metadata(ctx.catalog.resolve(r.name, r.version)),
     ),
@@ -223,28 +228,20 @@ function unguardedService(ctx: InferenceServiceContext): UntypedServiceImplement
       const plans = r.name === '' ? ctx.catalog.plans : versionsOf(ctx.catalog, r.name, r.version);
       return { model_stats: ctx.statistics.snapshot(plans) };
     }),
-    RepositoryIndex: unary(async (r: { ready: boolean }) => {
-      await ctx.catalog.reload();
-      const table = ctx.table();
-      const models = ctx.catalog.plans.map((p) => ({
-        name: p.name,
-        version: p.version,
-        state: modelReady(p, table) ? 'READY' : 'UNAVAILABLE',
-        reason: modelReady(p, table) ? '' : 'a partition has no healthy replica',
-      }));
+    RepositoryIndex: unary((r: { ready: boolean }) => {
+      const models = ctx.catalog.index();
       return { models: r.ready ? models.filter((m) => m.state === 'READY') : models };
     }),
-    RepositoryModelLoad: unary(() => {
-      throw new ServiceError(
-        Status.UNIMPLEMENTED,
-        'models are loaded by shards: start `shardmesh shard --serve MODEL/VERSION/STAGE/PARTITION`',
-      );
+    RepositoryModelLoad: unary(async (r: { model_name: string }) => {
+      await setDesiredState(ctx, r.model_name, { state: 'LOADED' });
+      return {};
     }),
-    RepositoryModelUnload: unary(() => {
-      throw new ServiceError(
-        Status.UNIMPLEMENTED,
-        'models are unloaded by stopping (SIGTERM) the shards that serve them',
-      );
+    RepositoryModelUnload: unary(async (r: { model_name: string }) => {
+      await setDesiredState(ctx, r.model_name, {
+        state: 'UNLOADED',
+        reason: 'unloaded through RepositoryModelUnload',
+      });
+      return {};
     }),
     ModelInfer: (call: ServerUnaryCall<InferRequest, object>, callback: sendUnaryData<object>) => {
       const cancel = cancellationOf(call);

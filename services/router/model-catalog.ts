@@ -1,45 +1,129 @@
-import { loadRepository } from '../../lib/plan/repository.js';
 import type { Plan } from '../../lib/plan/schema.js';
-import { notFound } from '../../lib/grpc/service-error.js';
+import { notFound, unavailable } from '../../lib/grpc/service-error.js';
 import { clip, MAX_QUOTED_BYTES } from '../../lib/grpc/status-text.js';
+import type { DesiredState, PublishedVersion } from '../../registry/model-repository.js';
+import type { RoutingTable } from './routing-table.js';
+import { firstMissingPartition, modelReady } from './model-readiness.js';
 
 /** Triton's words for a model it does not know, the name cut to MAX_QUOTED_BYTES. */
 const unknownModel = (name: string): string =>
   `Request for unknown model: '${clip(String(name), MAX_QUOTED_BYTES)}'`;
 
+/** Triton's model states, as RepositoryIndex reports them. */
+export type ModelState = 'READY' | 'LOADING' | 'UNAVAILABLE';
+
+export interface ModelIndexEntry {
+  readonly name: string;
+  readonly version: string;
+  readonly state: ModelState;
+  /** Why it is not READY; empty when it is. */
+  readonly reason: string;
+}
+
+const versionId = (plan: Plan): string => `${plan.name}\n${plan.version}`;
+
 /**
- * The plans the router knows, read from the model repository's `plan.json` files (the partition
- * files themselves live with the shards). Replaced whole on reload, like the routing table.
+ * The plans the router knows and each model's desired state, as the model repository last said
+ * (registry/model-repository.ts: Consul KV or the --models folder). Replaced whole on each change,
+ * like the routing table; between changes, requests resolve against the same snapshot.
+ *
+ * Which version serves a request that names none: the newest version that is READY (every
+ * partition of every stage has a passing replica), so a newly published version takes traffic only
+ * once all of it can run; when none is ready, the newest, whose request then fails UNAVAILABLE.
+ * Every request runs one plan, so all its partitions are of one version.
  */
 export class ModelCatalog {
-  #plans: readonly Plan[] = [];
+  #versions: readonly PublishedVersion[] = [];
+  /** Versions seen READY since they were published: a version that has not been is LOADING. */
+  readonly #seenReady = new Set<string>();
 
-  constructor(private readonly root: string) {}
+  constructor(private readonly table: () => RoutingTable) {}
 
-  async reload(): Promise<void> {
-    this.#plans = Object.freeze((await loadRepository(this.root)).map((l) => l.plan));
-  }
-
-  get plans(): readonly Plan[] {
-    return this.#plans;
+  /** Takes the repository's whole list (a watch's `onChange`). */
+  replace(versions: readonly PublishedVersion[]): void {
+    this.#versions = Object.freeze([...versions]);
+    const published = new Set(versions.map((v) => versionId(v.plan)));
+    for (const id of this.#seenReady) if (!published.has(id)) this.#seenReady.delete(id);
+    this.observe();
   }
 
   /**
-   * The plan for `name` at `version`, or its newest version when `version` is empty. NOT_FOUND
-   * otherwise, worded as Triton words it ("Request for unknown model: 'NAME' is not found"), since
-   * clients match on that text (Triton's examples look for "Request for unknown model").
+   * Applies a desired state the router itself just wrote, so its own answers follow at once; the
+   * repository's next change (which carries the same state) replaces it.
    */
-  resolve(name: string, version: string): Plan {
-    const versions = this.#plans.filter((p) => p.name === name);
+  setDesired(name: string, desired: DesiredState): void {
+    this.#versions = Object.freeze(this.#versions.map((v) => (v.plan.name === name ? { ...v, desired } : v)));
+  }
+
+  /** Notes which versions are READY in the current table; call on every table change. */
+  observe(): void {
+    const table = this.table();
+    for (const { plan } of this.#versions) if (modelReady(plan, table)) this.#seenReady.add(versionId(plan));
+  }
+
+  /** Every published plan, loaded or not. */
+  get plans(): readonly Plan[] {
+    return this.#versions.map((v) => v.plan);
+  }
+
+  /** The plans of models whose desired state is LOADED. */
+  get loadedPlans(): readonly Plan[] {
+    return this.#versions.filter((v) => v.desired.state === 'LOADED').map((v) => v.plan);
+  }
+
+  has(name: string): boolean {
+    return this.#versions.some((v) => v.plan.name === name);
+  }
+
+  /**
+   * The plan for `name` at `version`, or as the class comment says when `version` is empty.
+   * NOT_FOUND for an unknown model or version, worded as Triton words it ("Request for unknown
+   * model: 'NAME' is not found"), since clients match on that text; UNAVAILABLE for an unloaded
+   * model, unless `evenUnloaded`.
+   */
+  resolve(name: string, version: string, options: { readonly evenUnloaded?: boolean } = {}): Plan {
+    const versions = this.#versions.filter((v) => v.plan.name === name);
     // Other models' names are not listed: a caller may be allowed on some models only (policy),
     // and the router does not tell it what else is served.
     if (versions.length === 0) throw notFound(`${unknownModel(name)} is not found`);
-    if (version === '') return versions.reduce((a, b) => (Number(b.version) > Number(a.version) ? b : a));
-    const plan = versions.find((p) => p.version === version);
+    const desired = versions[0]!.desired;
+    if (desired.state === 'UNLOADED' && options.evenUnloaded !== true)
+      throw unavailable(
+        `${unknownModel(name)} is unloaded${desired.reason === '' ? '' : ` (${clip(desired.reason, MAX_QUOTED_BYTES)})`}; RepositoryModelLoad serves it again`,
+      );
+    const plans = versions.map((v) => v.plan);
+    if (version === '') {
+      const table = this.table();
+      const newest = (a: Plan, b: Plan): Plan => (Number(b.version) > Number(a.version) ? b : a);
+      const ready = plans.filter((p) => modelReady(p, table));
+      return (ready.length > 0 ? ready : plans).reduce(newest);
+    }
+    const plan = plans.find((p) => p.version === version);
     if (!plan)
       throw notFound(
-        `${unknownModel(name)} version ${clip(String(version), MAX_QUOTED_BYTES)} is not found (versions: ${versions.map((p) => p.version).join(', ')})`,
+        `${unknownModel(name)} version ${clip(String(version), MAX_QUOTED_BYTES)} is not found (versions: ${plans.map((p) => p.version).join(', ')})`,
       );
     return plan;
+  }
+
+  /** Every published version with its state, for RepositoryIndex. */
+  index(): ModelIndexEntry[] {
+    this.observe();
+    const table = this.table();
+    return this.#versions.map(({ plan, desired }) => {
+      const at = { name: plan.name, version: plan.version };
+      if (desired.state === 'UNLOADED')
+        return {
+          ...at,
+          state: 'UNAVAILABLE',
+          reason: `unloaded${desired.reason ? `: ${desired.reason}` : ''}`,
+        };
+      const missing = firstMissingPartition(plan, table);
+      if (missing === undefined) return { ...at, state: 'READY', reason: '' };
+      const where = `stage "${missing.stage}" partition ${missing.partition}`;
+      return this.#seenReady.has(versionId(plan))
+        ? { ...at, state: 'UNAVAILABLE', reason: `${where} has no healthy replica` }
+        : { ...at, state: 'LOADING', reason: `waiting for a replica of ${where}` };
+    });
   }
 }

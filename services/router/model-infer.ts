@@ -36,12 +36,7 @@ export interface InferenceContext {
   readonly version: string;
 }
 
-/** A model is ready when every partition of every stage has at least one passing replica. */
-export function modelReady(plan: Plan, table: RoutingTable): boolean {
-  return plan.stages.every((stage) =>
-    stage.partitions.every((_, p) => table.replicas(plan.name, plan.version, stage.name, p).length > 0),
-  );
-}
+export { modelReady } from './model-readiness.js';
 
 /**
  * One inference, whatever RPC carried it: resolve the plan, validate and decode the inputs, run the

@@ -3,7 +3,6 @@ import { describe, test } from 'node:test';
 import { withRouterDefaults, type RouterOptions } from './router-options.js';
 
 const base: RouterOptions = {
-  modelRepository: '/models',
   tls: { caFile: 'ca.pem', certFile: 'router.pem', keyFile: 'router-key.pem' },
 };
 

@@ -3,8 +3,6 @@ import { parseSpiffePattern } from './access/spiffe-pattern.js';
 import { DEFAULT_CHUNK_BYTES } from '../../lib/tensor/chunks.js';
 
 export interface RouterOptions {
-  /** Folder laid out as `<name>/<version>/plan.json`; the router reads plans only. */
-  readonly modelRepository: string;
   /** @default '127.0.0.1' */
   readonly host?: string;
   /** The Open Inference Protocol's usual gRPC port. @default 8001 */

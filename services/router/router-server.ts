@@ -7,6 +7,7 @@ import { HealthStatus } from '../../lib/grpc/health-service.js';
 import { INFERENCE_SERVICE, loadHealthPackage, routerReflectionDefinition } from '../../lib/grpc/protos.js';
 import { routerInferenceDefinition } from '../../lib/grpc/v2-codec.js';
 import type { Logger } from '../../lib/log.js';
+import type { ModelRepository } from '../../registry/model-repository.js';
 import type { Registry } from '../../registry/registry.js';
 import { buildRoutingTable, type RoutingTable } from './routing-table.js';
 import { inferenceService } from './inference-service.js';
@@ -38,9 +39,15 @@ export interface RunningRouter {
   close(): Promise<void>;
 }
 
+/**
+ * Starts a router. It serves the plans `repository` publishes (watched; the last good list is kept
+ * while the repository is unreachable) over the shards `registry` lists. Both are the caller's and
+ * stay open: `close` stops the router's watches only.
+ */
 export async function startRouter(
   options: RouterOptions,
   registry: Registry,
+  repository: ModelRepository,
   log: Logger,
   version: string,
 ): Promise<RunningRouter> {
@@ -69,17 +76,37 @@ export async function startRouter(
         : compilePolicy({ version: 1, rules: [] }, '(no policy: every call is denied)'),
   };
   if (o.policy === undefined) log.warn('no --policy: every call will be denied (PERMISSION_DENIED)');
-  const catalog = new ModelCatalog(o.modelRepository);
-  await catalog.reload();
   const clients = new ShardClients(tls);
   let table = buildRoutingTable([]);
+  const catalog = new ModelCatalog(() => table);
+  // The router listens once it knows the plans (or knows it cannot read them yet), so its first
+  // answers do not call a published model unknown.
+  let firstAnswer: () => void = () => undefined;
+  const answered = new Promise<void>((resolve) => (firstAnswer = resolve));
+  const plansWatch = repository.watch(
+    (versions) => {
+      catalog.replace(versions);
+      firstAnswer();
+      log.info(
+        {
+          repository: repository.description,
+          models: versions.map((v) => `${v.plan.name}/${v.plan.version}`),
+        },
+        'model repository updated',
+      );
+    },
+    (error) => {
+      firstAnswer();
+      // Unreachable, or one entry that does not decode (left out): what decoded keeps serving.
+      log.warn({ err: error.message }, 'model repository problem; serving the last good plans');
+    },
+  );
+  await answered;
   const watch = registry.watch(
     (instances) => {
       table = buildRoutingTable(instances);
       clients.retain(instances);
-      void catalog
-        .reload()
-        .catch((error: unknown) => log.warn({ err: error }, 'reloading plans failed; keeping the last ones'));
+      catalog.observe();
       log.info({ instances: instances.length, models: table.models() }, 'routing table updated');
     },
     (error) => log.warn({ err: error.message }, 'registry unreachable; routing from the last table'),
@@ -131,6 +158,7 @@ export async function startRouter(
       budget: new ByteBudget(o.maxInflightBytes, 'router'),
       log,
       version,
+      repository,
       access: {
         authenticator,
         authorizer: new PolicyAuthorizer(policy, log),
@@ -161,7 +189,7 @@ export async function startRouter(
       host: o.host,
       port,
       registry: registry.description,
-      models: catalog.plans.map((p) => `${p.name}/${p.version}`),
+      repository: repository.description,
     },
     'router serving',
   );
@@ -170,6 +198,7 @@ export async function startRouter(
     table: () => table,
     close: async () => {
       watch.close();
+      plansWatch.close();
       certificates.close();
       health.set('NOT_SERVING');
       health.close();

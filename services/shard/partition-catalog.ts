@@ -1,6 +1,8 @@
 import path from 'node:path';
 import { loadRepository } from '../../lib/plan/repository.js';
 import type { PartitionPlan, Sealing } from '../../lib/plan/schema.js';
+import type { FileDigest } from '../../lib/plan/file-digest.js';
+import { PartitionFileError } from '../../lib/plan/partition-file-error.js';
 import { SealError } from '../../lib/seal/seal-error.js';
 import type { ModelRunner } from './model-runner.js';
 
@@ -36,12 +38,14 @@ export interface ServedPartition {
    * Absent: `file` is clear ONNX.
    */
   readonly sealed?: { readonly dir: string; readonly sealing: Sealing; readonly partition: PartitionPlan };
+  /** Set when the plan records the clear file's size and SHA-256: a file that differs is refused. */
+  readonly digest?: FileDigest;
 }
 
 /** A selected partition the shard would not load, and why (the file and reason are in `error`). */
 export interface RefusedPartition {
   readonly partition: ServedPartition;
-  readonly error: SealError;
+  readonly error: SealError | PartitionFileError;
 }
 
 export function partitionKey(p: Pick<ServedPartition, 'model' | 'version' | 'stage' | 'partition'>): string {
@@ -74,6 +78,9 @@ export async function selectPartitions(
           file: path.join(dir, partition.file),
           weightBytes: partition.weightBytes ?? 0,
           ...(plan.sealing ? { sealed: { dir, sealing: plan.sealing, partition } } : {}),
+          ...(partition.bytes !== undefined && partition.sha256 !== undefined
+            ? { digest: { bytes: partition.bytes, sha256: partition.sha256 } }
+            : {}),
         });
       });
     }
@@ -94,13 +101,16 @@ export class PartitionCatalog {
     return this.#served;
   }
 
-  /** Sealed partitions refused at load (tampered, truncated, wrong or no key): never registered. */
+  /**
+   * Partitions refused at load, never registered: sealed ones tampered, truncated, or with a wrong
+   * or no key; clear ones whose size or SHA-256 differs from the plan's record.
+   */
   get refused(): readonly RefusedPartition[] {
     return this.#refused;
   }
 
   /**
-   * Opens every selected partition. A SealError refuses that partition alone, which is then
+   * Opens every selected partition. A SealError or PartitionFileError refuses that partition alone, which is then
    * neither served nor registered; any other error rejects (the caller closes what was opened).
    */
   async load(open: (p: ServedPartition) => Promise<ModelRunner>): Promise<void> {
@@ -109,7 +119,7 @@ export class PartitionCatalog {
       try {
         runner = await open(p);
       } catch (error) {
-        if (!(error instanceof SealError)) throw error;
+        if (!(error instanceof SealError) && !(error instanceof PartitionFileError)) throw error;
         this.#refused.push({ partition: p, error });
         continue;
       }

@@ -10,8 +10,7 @@
 //     one does not fail loudly: the peer silently reads a different field.
 // Messages and fields Triton has and shardmesh does not need are left out
 // (shared-memory registration, trace and log settings); a client calling
-// one of those RPCs gets UNIMPLEMENTED, as it does for RepositoryModelLoad
-// and RepositoryModelUnload (below).
+// one of those RPCs gets UNIMPLEMENTED.
 //
 // Tensor data
 // -----------
@@ -408,9 +407,8 @@ type ServerMetadataResponse struct {
 	Name    string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
 	Version string                 `protobuf:"bytes,2,opt,name=version,proto3" json:"version,omitempty"`
 	// Protocol extensions served in full, by Triton's names:
-	// "model_configuration" (ModelConfig) and "statistics" (ModelStatistics).
-	// Not "model_repository": RepositoryIndex is served, but load and unload
-	// are not.
+	// "model_configuration" (ModelConfig), "model_repository" (RepositoryIndex,
+	// RepositoryModelLoad/Unload) and "statistics" (ModelStatistics).
 	Extensions    []string `protobuf:"bytes,3,rep,name=extensions,proto3" json:"extensions,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -842,8 +840,13 @@ func (x *InferTensorContents) GetBytesContents() [][]byte {
 type ModelInferRequest struct {
 	state     protoimpl.MessageState `protogen:"open.v1"`
 	ModelName string                 `protobuf:"bytes,1,opt,name=model_name,json=modelName,proto3" json:"model_name,omitempty"`
-	// Empty: the newest version in the repository (ready or not; a model
-	// version that cannot serve answers UNAVAILABLE).
+	// Empty: the newest version that is READY (every partition of it has a
+	// healthy replica), so a newly published version takes traffic only once
+	// all of it can run; when no version is ready, the newest (which answers
+	// UNAVAILABLE). A version given is served as long as it is published. One
+	// request always runs on one version: all its partitions are of it. An
+	// unloaded model answers UNAVAILABLE (see RepositoryModelUnload); an
+	// unknown model or version NOT_FOUND.
 	ModelVersion string `protobuf:"bytes,2,opt,name=model_version,json=modelVersion,proto3" json:"model_version,omitempty"`
 	// Echoed in the response, so a streaming client can match answers.
 	Id         string                                `protobuf:"bytes,3,opt,name=id,proto3" json:"id,omitempty"`
@@ -1886,8 +1889,9 @@ func (*ModelRepositoryParameter_BytesParam) isModelRepositoryParameter_Parameter
 
 type RepositoryIndexRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Ignored: shardmesh has one repository, the router's --models folder
-	// (read again on each RepositoryIndex call).
+	// Ignored: shardmesh has one repository, Consul KV with a Consul registry
+	// or the router's --models folder with the embedded one; the router
+	// watches it, so the index is as fresh as that watch.
 	RepositoryName string `protobuf:"bytes,1,opt,name=repository_name,json=repositoryName,proto3" json:"repository_name,omitempty"`
 	// True: list only models that are ready.
 	Ready         bool `protobuf:"varint,2,opt,name=ready,proto3" json:"ready,omitempty"`
@@ -2450,12 +2454,17 @@ type RepositoryIndexResponse_ModelIndex struct {
 	state   protoimpl.MessageState `protogen:"open.v1"`
 	Name    string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
 	Version string                 `protobuf:"bytes,2,opt,name=version,proto3" json:"version,omitempty"`
-	// One of Triton's state words: "READY" (every partition of every stage
-	// has a healthy replica) or "UNAVAILABLE" (some partition has none: its
-	// shards are loading, draining or gone). shardmesh does not report
-	// "LOADING" or "UNLOADING": the router cannot tell them from absence.
+	// One of Triton's state words, per published version: "READY" (loaded,
+	// and every partition of every stage has a healthy replica), "LOADING"
+	// (loaded, but some partition has had no healthy replica since this
+	// router saw the version published: its shards are starting), or
+	// "UNAVAILABLE" (unloaded, or some partition lost its last healthy
+	// replica after the version was READY). shardmesh does not report
+	// "UNLOADING": the router cannot tell draining shards from gone ones.
 	State string `protobuf:"bytes,3,opt,name=state,proto3" json:"state,omitempty"`
-	// Why the model is in that state, if not READY.
+	// Why the model is in that state, if not READY: "unloaded: ...", "waiting
+	// for a replica of stage "S" partition P", or "stage "S" partition P has
+	// no healthy replica".
 	Reason        string `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

@@ -198,19 +198,31 @@ class GRPCInferenceServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def RepositoryModelLoad(self, request, context):
-        """Not served yet: UNIMPLEMENTED, with a message that says what to do
-        instead (start shards with `shardmesh shard --serve MODEL/VERSION/...`;
-        the router reads plans from its model repository). Verb: admin, checked
-        first.
+        """Sets the model's desired state to loaded in the model repository (Consul
+        KV, or the router's folder with the embedded registry;
+        docs/model-repository.md) and answers once it is recorded: it does not
+        wait for the model to be READY (poll ModelReady or RepositoryIndex). An
+        empty version then serves the newest READY version. Verb: admin, checked
+        first. NOT_FOUND when no version of the model is published;
+        INVALID_ARGUMENT for an empty model_name; UNAVAILABLE when the repository
+        could not record it (try again). `parameters` are ignored. Loading a
+        model that is loaded is OK and changes nothing.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def RepositoryModelUnload(self, request, context):
-        """Not served yet: UNIMPLEMENTED, with a message that says what to do
-        instead (stop the shards serving the model with SIGTERM; they drain).
-        Verb: admin, checked first.
+        """Sets the model's desired state to unloaded, every version of it, and
+        answers once it is recorded. From then on the router sends the model no
+        new request: ModelInfer and ModelStreamInfer answer UNAVAILABLE ("...
+        is unloaded; RepositoryModelLoad serves it again"), as do ModelMetadata
+        and ModelConfig; ModelReady answers ready=false. Requests already
+        running finish. RepositoryIndex lists the model as UNAVAILABLE, reason
+        "unloaded". The shards serving its partitions are not stopped by this
+        call (until placement assigns partitions to workers, they are stopped
+        with SIGTERM and drain). Verb: admin, checked first. Errors as for
+        RepositoryModelLoad.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -1,0 +1,172 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Plan } from '../lib/plan/schema.js';
+import type { ConsulClient } from './consul-client.js';
+import { asError } from './errors.js';
+import {
+  DEFAULT_MODELS_PREFIX,
+  decodeRepository,
+  desiredKey,
+  encodeDesired,
+  encodePlan,
+  planKey,
+  type DesiredState,
+  type PublishedVersion,
+} from './model-kv-layout.js';
+import { versionsKey, type ModelRepository } from './model-repository.js';
+import type { Watch } from './registry.js';
+
+export interface ConsulModelRepositoryOptions {
+  /** @default DEFAULT_MODELS_PREFIX ('shardmesh/models/') */
+  readonly prefix?: string;
+  /** How long each blocking query may wait for a change. @default 30000 */
+  readonly waitMs?: number;
+  /** First retry delay after an error; doubles up to 5 s. @default 250 */
+  readonly minBackoffMs?: number;
+}
+
+/** What publishing a version did. */
+export type PublishOutcome = 'written' | 'unchanged';
+
+/** The calls this file makes; a seam for tests of the loop. */
+export type KvSource = Pick<ConsulClient, 'keysUnder' | 'readKey' | 'writeKey'>;
+
+/** The model repository in Consul KV, laid out as model-kv-layout.ts says. */
+export class ConsulModelRepository implements ModelRepository {
+  readonly description: string;
+  readonly prefix: string;
+  readonly #settings: { waitMs: number; minBackoffMs: number };
+  readonly #watches = new Set<Watch>();
+
+  constructor(
+    private readonly client: KvSource & { close?(): void },
+    where: string,
+    options: ConsulModelRepositoryOptions = {},
+  ) {
+    this.prefix = options.prefix ?? DEFAULT_MODELS_PREFIX;
+    if (!this.prefix.endsWith('/') || this.prefix.startsWith('/'))
+      throw new TypeError(`prefix "${this.prefix}" must end with "/" and not start with one`);
+    this.#settings = { waitMs: options.waitMs ?? 30_000, minBackoffMs: options.minBackoffMs ?? 250 };
+    this.description = `${where} ${this.prefix}`;
+  }
+
+  /**
+   * Writes a version's plan. Versions are immutable: the plan is written only where there is none
+   * (check-and-set 0); the same plan again is 'unchanged', another plan is refused.
+   */
+  async publish(plan: Plan): Promise<PublishOutcome> {
+    const key = planKey(this.prefix, plan.name, plan.version);
+    const value = encodePlan(plan);
+    if (await this.client.writeKey(key, value, 0)) return 'written';
+    if ((await this.client.readKey(key)) === value) return 'unchanged';
+    throw new Error(
+      `${plan.name}/${plan.version} is already published with another plan; versions are immutable: publish it as a new version`,
+    );
+  }
+
+  async setDesired(name: string, desired: DesiredState): Promise<void> {
+    await this.client.writeKey(desiredKey(this.prefix, name), encodeDesired(desired));
+  }
+
+  watch(onChange: (versions: readonly PublishedVersion[]) => void, onError: (error: Error) => void): Watch {
+    const controller = new AbortController();
+    void this.#run(onChange, onError, controller.signal);
+    const watch = {
+      close: () => {
+        controller.abort();
+        this.#watches.delete(watch);
+      },
+    };
+    this.#watches.add(watch);
+    return watch;
+  }
+
+  close(): void {
+    for (const watch of [...this.#watches]) watch.close();
+    this.client.close?.();
+  }
+
+  /** Consul's rules for blocking queries, as registry/consul-watch.ts follows them. Never rejects. */
+  async #run(
+    onChange: (versions: readonly PublishedVersion[]) => void,
+    onError: (error: Error) => void,
+    signal: AbortSignal,
+  ): Promise<void> {
+    let index = 0n;
+    let lastKey: string | undefined;
+    const known: Known = new Map();
+    let backoffMs = this.#settings.minBackoffMs;
+    while (!signal.aborted) {
+      try {
+        const answer = await this.client.keysUnder(this.prefix, {
+          index,
+          waitMs: this.#settings.waitMs,
+          signal,
+        });
+        if (signal.aborted) return;
+        if (answer.index === undefined) throw new Error('Consul answered a KV read without X-Consul-Index');
+        if (!Array.isArray(answer.body)) throw new Error('Consul answered a KV read with a non-array body');
+        backoffMs = this.#settings.minBackoffMs;
+        index = answer.index < index ? 0n : answer.index < 1n ? 1n : answer.index;
+        const decoded = decodeRepository(this.prefix, answer.body as object[]);
+        for (const problem of decoded.problems) onError(problem);
+        const versions = keepVanished(known, decoded.versions, onError);
+        const key = versionsKey(versions);
+        if (key === lastKey) continue;
+        lastKey = key;
+        try {
+          onChange(Object.freeze(versions));
+        } catch (error) {
+          onError(asError(error));
+        }
+      } catch (error) {
+        if (signal.aborted) return;
+        onError(asError(error));
+        try {
+          await sleep(backoffMs, undefined, { signal, ref: false });
+        } catch {
+          return;
+        }
+        backoffMs = Math.min(backoffMs * 2, 5000);
+      }
+    }
+  }
+}
+
+const idOf = (v: PublishedVersion): string => `${v.plan.name}/${v.plan.version}`;
+
+/** What a watch remembers of each version it delivered, and whether it has vanished from KV. */
+type Known = Map<string, { version: PublishedVersion; vanished: boolean }>;
+
+/**
+ * A published version is never withdrawn by a key going missing: versions are immutable and a
+ * model stops serving through its desired state (RepositoryModelUnload), so a plan that vanishes
+ * is a Consul that lost its data or was restored without it, not an operator's decision. The watch
+ * keeps delivering the version as last seen (reported once through `onError`), with the desired
+ * state of its model's other versions if any are present; a router forgets it only when it
+ * restarts. `known` is the watch's memory, updated in place.
+ */
+function keepVanished(
+  known: Known,
+  versions: readonly PublishedVersion[],
+  onError: (error: Error) => void,
+): PublishedVersion[] {
+  const present = new Map(versions.map((v) => [idOf(v), v]));
+  const desiredOf = new Map(versions.map((v) => [v.plan.name, v.desired]));
+  for (const [id, entry] of known) {
+    if (present.has(id)) continue;
+    if (!entry.vanished)
+      onError(new Error(`${id} is no longer in Consul KV; still serving it as last published`));
+    const desired = desiredOf.get(entry.version.plan.name) ?? entry.version.desired;
+    known.set(id, { version: { ...entry.version, desired }, vanished: true });
+  }
+  for (const [id, version] of present) known.set(id, { version, vanished: false });
+  return [...known.values()]
+    .map((e) => e.version)
+    .sort((a, b) =>
+      a.plan.name < b.plan.name
+        ? -1
+        : a.plan.name > b.plan.name
+          ? 1
+          : Number(a.plan.version) - Number(b.plan.version),
+    );
+}

@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { FolderModelRepository } from './folder-model-repository.js';
+import type { PublishedVersion } from './model-kv-layout.js';
+import { pollUntil } from './registry-testing.js';
+
+const planJson = (version: string): string =>
+  JSON.stringify({
+    name: 'm',
+    version,
+    inputs: [{ name: 'x', datatype: 'FP32', shape: [-1] }],
+    outputs: [{ name: 'y', datatype: 'FP32', shape: [-1] }],
+    stages: [
+      {
+        name: 'main',
+        partitions: [{ file: 'p0.onnx' }],
+        inputs: [{ name: 'x', scatter: { kind: 'replicate' } }],
+        outputs: [{ name: 'y', gather: { kind: 'concat', axis: 0 } }],
+      },
+    ],
+  });
+
+void describe('FolderModelRepository: the one-host repository', () => {
+  let dir: string;
+  let repository: FolderModelRepository;
+  const seen: (readonly PublishedVersion[])[] = [];
+  const addVersion = async (version: string): Promise<void> => {
+    await mkdir(path.join(dir, 'models', 'm', version), { recursive: true });
+    await writeFile(path.join(dir, 'models', 'm', version, 'plan.json'), planJson(version));
+  };
+  before(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'shardmesh-folder-repo-'));
+    await addVersion('1');
+    repository = new FolderModelRepository(
+      path.join(dir, 'models'),
+      path.join(dir, 'registry', 'desired'),
+      20,
+    );
+    repository.watch(
+      (v) => seen.push(v),
+      () => undefined,
+    );
+  });
+  after(async () => {
+    repository.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+  const last = (): string[] => (seen.at(-1) ?? []).map((v) => `${v.plan.version}:${v.desired.state}`);
+
+  test('a version folder added later appears without restart', async () => {
+    await pollUntil(() => last().length === 1, { what: 'm/1' });
+    await addVersion('2');
+    await pollUntil(() => last().length === 2, { what: 'm/2' });
+    assert.deepEqual(last(), ['1:LOADED', '2:LOADED']);
+  });
+
+  test('the desired state is kept beside the registry, never in the model folder', async () => {
+    await repository.setDesired('m', { state: 'UNLOADED', reason: 'r' });
+    await pollUntil(() => last()[0] === '1:UNLOADED', { what: 'UNLOADED' });
+    assert.deepEqual(await readdir(path.join(dir, 'models', 'm')), ['1', '2']);
+    assert.deepEqual(await readdir(path.join(dir, 'registry', 'desired')), ['m.json']);
+  });
+});

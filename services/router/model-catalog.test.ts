@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict';
+import { status as Status } from '@grpc/grpc-js';
+import { describe, test } from 'node:test';
+import { validatePlan } from '../../lib/plan/validate.js';
+import type { Plan } from '../../lib/plan/schema.js';
+import type { ShardInstance } from '../../registry/registry.js';
+import { ModelCatalog } from './model-catalog.js';
+import { buildRoutingTable, type RoutingTable } from './routing-table.js';
+
+const plan = (version: string): Plan =>
+  validatePlan({
+    name: 'm',
+    version,
+    inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, 4] }],
+    outputs: [{ name: 'y', datatype: 'FP32', shape: [-1, 2] }],
+    stages: [
+      {
+        name: 'main',
+        partitions: [{ file: 'p0.onnx' }, { file: 'p1.onnx' }],
+        inputs: [{ name: 'x', scatter: { kind: 'split', axis: 0 } }],
+        outputs: [{ name: 'y', gather: { kind: 'concat', axis: 0 } }],
+      },
+    ],
+  });
+
+const replica = (version: string, partition: number): ShardInstance => ({
+  id: `s-${version}-${partition}`,
+  address: '127.0.0.1',
+  port: 1000 + partition,
+  model: 'm',
+  version,
+  stage: 'main',
+  partition,
+  partitionCount: 2,
+  identity: 'spiffe://t/shard/s',
+});
+
+const LOADED = { state: 'LOADED' } as const;
+
+function catalogWith(...versions: string[]): { catalog: ModelCatalog; serve(...r: ShardInstance[]): void } {
+  let table: RoutingTable = buildRoutingTable([]);
+  const catalog = new ModelCatalog(() => table);
+  catalog.replace(versions.map((v) => ({ plan: plan(v), desired: LOADED })));
+  return {
+    catalog,
+    serve: (...replicas) => {
+      table = buildRoutingTable(replicas);
+      catalog.observe();
+    },
+  };
+}
+
+const code = (status: Status) => (e: unknown) => (e as { code?: number }).code === status;
+
+void describe('ModelCatalog: which version serves, and each version state', () => {
+  test('an empty version is the newest READY one: a new version takes traffic only once every partition has a replica', () => {
+    const { catalog, serve } = catalogWith('1', '2');
+    serve(replica('1', 0), replica('1', 1));
+    assert.equal(catalog.resolve('m', '').version, '1');
+    serve(replica('1', 0), replica('1', 1), replica('2', 0)); // v2 half there
+    assert.equal(catalog.resolve('m', '').version, '1');
+    serve(replica('1', 0), replica('1', 1), replica('2', 0), replica('2', 1));
+    assert.equal(catalog.resolve('m', '').version, '2');
+    // A pinned older version keeps serving while it is there.
+    assert.equal(catalog.resolve('m', '1').version, '1');
+  });
+
+  test('no ready version: the newest (its requests then fail UNAVAILABLE in the executor)', () => {
+    const { catalog } = catalogWith('1', '3', '2');
+    assert.equal(catalog.resolve('m', '').version, '3');
+  });
+
+  test('unknown model or version: NOT_FOUND in Triton words', () => {
+    const { catalog } = catalogWith('1');
+    assert.throws(() => catalog.resolve('x', ''), code(Status.NOT_FOUND));
+    assert.throws(() => catalog.resolve('m', '7'), /version 7 is not found \(versions: 1\)/);
+  });
+
+  test('an unloaded model: UNAVAILABLE saying so, listed UNAVAILABLE with the reason; loaded again, it serves', () => {
+    const { catalog, serve } = catalogWith('1');
+    serve(replica('1', 0), replica('1', 1));
+    catalog.setDesired('m', { state: 'UNLOADED', reason: 'maintenance' });
+    assert.throws(
+      () => catalog.resolve('m', ''),
+      (e: unknown) => code(Status.UNAVAILABLE)(e) && /is unloaded \(maintenance\)/.test((e as Error).message),
+    );
+    assert.equal(catalog.resolve('m', '', { evenUnloaded: true }).version, '1');
+    assert.deepEqual(catalog.index(), [
+      { name: 'm', version: '1', state: 'UNAVAILABLE', reason: 'unloaded: maintenance' },
+    ]);
+    assert.deepEqual(catalog.loadedPlans, []);
+    catalog.setDesired('m', LOADED);
+    assert.equal(catalog.resolve('m', '').version, '1');
+  });
+
+  test('index: LOADING until first ready, READY, then UNAVAILABLE naming the partition that lost its replicas', () => {
+    const { catalog, serve } = catalogWith('1');
+    serve(replica('1', 0));
+    assert.deepEqual(catalog.index(), [
+      {
+        name: 'm',
+        version: '1',
+        state: 'LOADING',
+        reason: 'waiting for a replica of stage "main" partition 1',
+      },
+    ]);
+    serve(replica('1', 0), replica('1', 1));
+    assert.deepEqual(catalog.index(), [{ name: 'm', version: '1', state: 'READY', reason: '' }]);
+    serve(replica('1', 1));
+    assert.deepEqual(catalog.index(), [
+      {
+        name: 'm',
+        version: '1',
+        state: 'UNAVAILABLE',
+        reason: 'stage "main" partition 0 has no healthy replica',
+      },
+    ]);
+  });
+});
