@@ -182,7 +182,8 @@ void describe('executePlan retries', () => {
   void test("the router's budget stops retries once failures have spent half of it", async () => {
     const call = scriptedCaller({ a: { code: Status.UNAVAILABLE }, b: { values: [5, 6] } });
     // 4 tokens, nothing back per success: the first failure leaves 3 (> 2, retry), the second 2.
-    const retry = newPolicy(new RetryBudget(4, 0));
+    // No burst window: both failures are a's, at one instant, and each must be charged here.
+    const retry = newPolicy(new RetryBudget(4, 0, 0));
     const picker = pickerPreferringA();
     const first = context({ replicas: [a, b], call, retry, picker });
     assert.deepEqual(await y(first), [5, 6]);

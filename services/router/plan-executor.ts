@@ -181,7 +181,8 @@ async function runPartition(
     }
     const { error, receivedBytes } = outcome;
     const code = codeOf(error);
-    const decision = ctx.retry.afterFailure(attempt, code, ctx.clock.now(), ctx.deadline.getTime());
+    const now = ctx.clock.now();
+    const decision = ctx.retry.afterFailure(attempt, code, now, ctx.deadline.getTime(), outcome.replica.id);
     const fields = {
       stage: stage.name,
       partition: p,

@@ -87,6 +87,36 @@ void describe('RetryPolicy', () => {
   });
 });
 
+void describe('RetryBudget, one replica at a time', () => {
+  void test("an unreachable replica's burst takes one token; many failing replicas still drain it", () => {
+    const budget = new RetryBudget(10, 1, 1_000);
+    const p = policy({}, () => 0.5, budget);
+    // The link to replica a is cut: its 6 open calls fail within one attempt timeout.
+    for (let i = 0; i < 6; i++)
+      assert.equal(p.afterFailure(1, Status.UNAVAILABLE, 250 + i * 10, FAR, 'a').retry, true, `call ${i}`);
+    assert.equal(budget.tokens, 9);
+    // A second burst from a, a window later, is charged again.
+    p.afterFailure(1, Status.UNAVAILABLE, 1_300, FAR, 'a');
+    assert.equal(budget.tokens, 8);
+    // Failures from 4 more replicas at once: one token each, and retries stop at half.
+    for (const r of ['b', 'c', 'd']) p.afterFailure(1, Status.UNAVAILABLE, 1_400, FAR, r);
+    assert.deepEqual(p.afterFailure(1, Status.UNAVAILABLE, 1_400, FAR, 'e'), {
+      retry: false,
+      reason: 'budget',
+    });
+  });
+
+  void test('overload is charged every time, and a failure without a replica too', () => {
+    const budget = new RetryBudget(10, 1, 1_000);
+    const p = policy({}, () => 0.5, budget);
+    for (let i = 0; i < 3; i++) p.afterFailure(1, Status.RESOURCE_EXHAUSTED, 0, FAR, 'a');
+    assert.equal(budget.tokens, 7);
+    p.afterFailure(1, Status.UNAVAILABLE, 0, FAR);
+    p.afterFailure(1, Status.UNAVAILABLE, 0, FAR);
+    assert.equal(budget.tokens, 5);
+  });
+});
+
 void describe('RetryBudget', () => {
   void test('starts full, never goes below 0 or above its size, allows retries above half', () => {
     const budget = new RetryBudget(10, 1);

@@ -61,13 +61,22 @@ export class RetryPolicy {
   ) {}
 
   /**
-   * After attempt number `attempt` (1 for the first) failed with `code`: a retryable failure
-   * always takes a budget token, even when no retry follows, so failures the budget refused still
-   * count against it. A retry whose delay would end at or after `deadlineMs` is not made.
+   * After attempt number `attempt` (1 for the first) on `replica` failed with `code`: a retryable
+   * failure takes a budget token, even when no retry follows, so failures the budget refused still
+   * count against it; an UNAVAILABLE one only if its replica has not taken one within the budget's
+   * burst window (retry-budget.ts). A retry whose delay would end at or after `deadlineMs` is not
+   * made.
    */
-  afterFailure(attempt: number, code: Status, nowMs: number, deadlineMs: number): RetryDecision {
+  afterFailure(
+    attempt: number,
+    code: Status,
+    nowMs: number,
+    deadlineMs: number,
+    replica?: string,
+  ): RetryDecision {
     if (!RETRYABLE_CODES.has(code)) return { retry: false, reason: 'not-retryable' };
-    this.budget.onFailure();
+    const unreachable = code === Status.UNAVAILABLE && replica !== undefined;
+    this.budget.onFailure(unreachable ? { replica, nowMs } : undefined);
     if (attempt >= this.options.maxAttempts) return { retry: false, reason: 'attempts' };
     if (!this.budget.canRetry) return { retry: false, reason: 'budget' };
     const { initialBackoffMs, maxBackoffMs, backoffMultiplier } = this.options;
