@@ -23,6 +23,12 @@ export interface StartOptions {
   readonly logs?: 'inherit' | 'ignore' | 'pipe';
   readonly cwd?: string;
   readonly env?: NodeJS.ProcessEnv;
+  /**
+   * A command that runs the child for us and then execs it, e.g. `['ip', 'netns', 'exec', NS]` to
+   * start it in a network namespace. It must exec (not fork), so the pid and signals are the
+   * child's own. @default [] (spawn node directly)
+   */
+  readonly launcher?: readonly string[];
 }
 
 /**
@@ -38,7 +44,8 @@ export function startChildService(
   // stdin is a pipe we never write to: the child stops when it closes, i.e. when this process
   // exits however it exits (cli/parent-watch.ts). The child stays in our process group, so a signal
   // to the group (Ctrl-C in a terminal) reaches it too.
-  const child = spawn(process.execPath, [CLI_ENTRY, ...args], {
+  const [command, ...launcherArgs] = [...(options.launcher ?? []), process.execPath];
+  const child = spawn(command!, [...launcherArgs, CLI_ENTRY, ...args], {
     cwd: options.cwd,
     env: { ...(options.env ?? process.env), [PARENT_WATCH_ENV]: 'stdin' },
     stdio: ['pipe', 'pipe', options.logs ?? 'inherit'],

@@ -1,0 +1,280 @@
+import assert from 'node:assert/strict';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, test, type TestContext } from 'node:test';
+import { PACKAGE_ROOT } from '../cli/paths.js';
+import { randomTensor } from '../partition/models/synthetic.js';
+import { relativeMaxError, runModel } from '../partition/verify/verify.js';
+import type { LogLine } from './harness/child-logs.js';
+import { rawInferRequest } from './harness/compare.js';
+import { ROUTER_FLAGS } from './harness/fault-mesh.js';
+import { getJson, pollUntil } from './harness/hosts/consul-cluster.js';
+import { FaultTimeline } from './harness/hosts/fault-timeline.js';
+import { hostModelsDir } from './harness/hosts/host-models.js';
+import { startMultiHostMesh, type MultiHostMesh } from './harness/hosts/multi-host-mesh.js';
+import { LoadGenerator, type LoadCase, type LoadCounts } from './harness/load-generator.js';
+import { prepareTestModels } from './harness/mesh.js';
+import { runTool, toolPath } from './harness/tools.js';
+
+const SEED = 1304;
+const CONCURRENCY = 8;
+const DEADLINE_MS = 5_000;
+/** How long Consul may take to mark a cut host's services critical, and the router to drop them. */
+const DETECT_WITHIN_MS = 15_000;
+
+/**
+ * mlp's two partitions, two replicas each, the replicas of a partition on different hosts; worker-2
+ * holds one replica of each, so cutting it costs every partition a replica. Its shard logs each call.
+ */
+const SHARDS = [
+  { name: 'shard-w1', host: 'worker-1', partitions: [[0, 0]] },
+  {
+    name: 'shard-w2',
+    host: 'worker-2',
+    partitions: [
+      [0, 0],
+      [0, 1],
+    ],
+    env: { SHARDMESH_LOG_LEVEL: 'debug' },
+  },
+  { name: 'shard-w3', host: 'worker-3', partitions: [[0, 1]] },
+] as const;
+
+interface HealthEntry {
+  Node: { Node: string; Address: string };
+  Service: { ID: string; Address: string; Meta: Record<string, string> };
+  Checks: { Status: string }[];
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The mesh across simulated hosts (network namespaces): 3 Consul servers, 3 worker hosts with a
+ * Consul client agent and shards each, a router host. Faults under steady load, with a timeline
+ * of each in the test's diagnostics. Needs root for `ip netns`: without it, `before` fails saying so.
+ */
+void describe('a mesh across simulated hosts: 3 Consul servers, 3 workers, a router host', () => {
+  let m: MultiHostMesh;
+  let cases: LoadCase[];
+  let expectedFor: (x: ReturnType<typeof randomTensor>) => Promise<Buffer>;
+
+  before(async () => {
+    const models = await prepareTestModels();
+    expectedFor = async (x) => (await runModel(models.models.mlp.original, [x]))[0]!.data;
+    m = await startMultiHostMesh({
+      workers: 3,
+      shards: SHARDS.map((s) => ({ ...s, model: 'mlp', version: '1' })),
+      routerArgs: ROUTER_FLAGS,
+    });
+    cases = [];
+    for (let i = 0; i < 8; i++) {
+      const x = randomTensor('x', [1 + (i % 4), 8], SEED + i);
+      const [expected] = await runModel(models.models.mlp.original, [x]);
+      cases.push({
+        request: rawInferRequest('mlp', [x]),
+        isRight: (r) =>
+          r.raw_output_contents[0]?.length === expected!.data.length &&
+          relativeMaxError({ ...expected!, data: r.raw_output_contents[0] }, expected!) <= 1e-5,
+      });
+    }
+  });
+
+  after(() => m?.stop());
+
+  const shardEntries = async (): Promise<HealthEntry[]> => {
+    for (const server of m.consul.runningServers()) {
+      const entries = await getJson<HealthEntry[]>(server, '/v1/health/service/shardmesh-shard');
+      if (entries) return entries;
+    }
+    return [];
+  };
+  const load = (seed: number): LoadGenerator =>
+    new LoadGenerator({ client: m.client, cases, seed, concurrency: CONCURRENCY, deadlineMs: DEADLINE_MS });
+  const routingTables = (from: number): LogLine[] =>
+    m
+      .logs('router')
+      .lines.slice(from)
+      .filter((l) => l.msg === 'routing table updated');
+  const report = (t: TestContext, timeline: FaultTimeline, zero: string, counts: LoadCounts): void => {
+    for (const line of timeline.lines(zero)) t.diagnostic(line);
+    t.diagnostic(`${timeline.name}: ${JSON.stringify(counts)}`);
+  };
+
+  void test('replicas of a partition register from different hosts at their own addresses, and tritonclient through the router host matches the unsplit model', async () => {
+    const entries = await shardEntries();
+    for (const partition of ['0', '1']) {
+      const replicas = entries.filter((e) => e.Service.Meta['partition'] === partition);
+      assert.equal(replicas.length, 2, `partition ${partition}: ${replicas.length} replicas`);
+      assert.equal(new Set(replicas.map((e) => e.Node.Node)).size, 2, `partition ${partition} on one host`);
+      for (const e of replicas) {
+        assert.equal(e.Service.Address, m.host(e.Node.Node).address, `${e.Service.ID} advertises its host`);
+        assert.ok(
+          e.Checks.every((c) => c.Status === 'passing'),
+          `${e.Service.ID} passing`,
+        );
+      }
+    }
+    // Today the router reads its plans from its own folder: the plan, and no partition file.
+    const routerFiles = await readdir(hostModelsDir(m.routerHost), { recursive: true });
+    assert.deepEqual(
+      routerFiles.filter((f) => f.endsWith('.onnx')),
+      [],
+    );
+
+    const x = randomTensor('x', [3, 8], SEED);
+    const input = path.join(m.network.dir, 'x.raw');
+    const output = path.join(m.network.dir, 'y.raw');
+    await writeFile(input, x.data);
+    const script = path.join(PACKAGE_ROOT, 'integration', 'clients', 'triton_check.py');
+    const args = [script, m.routerAddress, m.operatorCertsDir, 'mlp', 'x', '3,8', input, output];
+    const result = await runTool(toolPath('venv/bin/python'), args, 120_000);
+    assert.equal(result.code, 0, result.stderr);
+    const said = JSON.parse(result.stdout) as { model_ready: boolean; output_shape: number[] };
+    assert.equal(said.model_ready, true);
+    assert.deepEqual(said.output_shape, [3, 32]);
+    const expected = await expectedFor(x);
+    const actual = await readFile(output);
+    const close = relativeMaxError(
+      { name: 'y', datatype: 'FP32', shape: [3, 32], data: actual },
+      { name: 'y', datatype: 'FP32', shape: [3, 32], data: expected },
+    );
+    assert.ok(close <= 1e-5, `relative error ${close}`);
+  });
+
+  void test('cutting worker-2 link under c=8 load: no failed request but those the retry budget refuses in the burst at the cut, Consul marks its shards critical and the router stops sending to them', async (t) => {
+    const host = m.host('worker-2');
+    const cutShard = m.shards.get('shard-w2')!;
+    const onCutHost = (l: LogLine): boolean => String(l['replica']).startsWith(`${cutShard.instanceId}-`);
+    const [routerLogs, shardLogs] = [m.logs('router'), m.logs('shard-w2')];
+    const timeline = new FaultTimeline('link cut');
+    const generator = load(SEED + 1);
+    await sleep(3_000);
+    const mark = routerLogs.lines.length;
+    const cutAt = timeline.mark('worker-2 link cut (switch port down)');
+    let droppedAt: number;
+    let counts: LoadCounts;
+    try {
+      await host.cutLink();
+      const critical = pollUntil('Consul marks worker-2 shards critical', DETECT_WITHIN_MS, async () =>
+        (await shardEntries()).some(
+          (e) => e.Node.Node === host.name && e.Checks.some((c) => c.Status === 'critical'),
+        ),
+      ).then(() => timeline.mark('Consul: worker-2 shards critical (serfHealth failed)'));
+      const dropped = pollUntil('the router drops worker-2 from its table', DETECT_WITHIN_MS, async () =>
+        routingTables(mark).some((l) => l['instances'] === 2),
+      ).then(() => {
+        const line = routingTables(mark).find((l) => l['instances'] === 2)!;
+        return timeline.mark('router: routing table without worker-2 (2 instances)', Number(line['time']));
+      });
+      [, droppedAt] = await Promise.all([critical, dropped]);
+      await sleep(3_000);
+    } finally {
+      counts = await generator.stop();
+      // Plug it back in, whatever happened, so the next test finds the whole mesh: it rejoins,
+      // and the router routes to it again.
+      const back = routerLogs.lines.length;
+      await host.restoreLink();
+      await m.consul.rejoin(m.consul.agentOn(host));
+      await pollUntil('the router has worker-2 again', 30_000, async () =>
+        routingTables(back).some((l) => l['instances'] === 4),
+      );
+      timeline.mark('link restored and rejoined: the router has worker-2 again');
+    }
+
+    const aimed = routerLogs.lines.slice(mark).filter(onCutHost);
+    if (aimed.length > 0) {
+      timeline.mark(
+        `router: first failed attempt on worker-2 (${String(aimed[0]!['err'])})`,
+        Number(aimed[0]!['time']),
+      );
+      timeline.mark(
+        `router: last failed attempt on worker-2 (${aimed.length} in all)`,
+        Number(aimed.at(-1)!['time']),
+      );
+    }
+    const reached = shardLogs.lines.filter((l) => l.msg === 'shard infer running');
+    if (reached.length > 0)
+      timeline.mark('shard-w2: last call that reached it', Number(reached.at(-1)!['time']));
+    const failures = generator.outcomes.filter((o) => o.result !== 'OK');
+    for (const f of failures) timeline.mark(`request failed: ${f.result}`, f.startedAtMs + f.latencyMs);
+    const givenUp = routerLogs.lines.slice(mark).filter((l) => /giving up|not retryable/.test(l.msg));
+    for (const g of givenUp) t.diagnostic(`router gave up: ${JSON.stringify(g)}`);
+    report(t, timeline, 'worker-2 link cut (switch port down)', counts);
+
+    // The goal is zero failed requests; today a few fail, all in the burst at the cut, and the test
+    // holds them to that. Every call in flight on worker-2 times out at once (one attempt timeout
+    // after the cut), and each timeout takes a token from the router's retry budget (10 tokens,
+    // retries only while more than 5 are left: services/router/retry-budget.ts): worker-2 holds a
+    // replica of each partition, so about half the calls in flight fail together, the budget runs
+    // below half, and the last ones are not retried. Once the router ejects worker-2's replicas
+    // (outlier detection) no more fail. Tighten to zero when the budget spares such a burst.
+    const failed = Object.values(counts.failed).reduce((a, b) => a + b, 0);
+    assert.ok(
+      failed <= CONCURRENCY,
+      `${failed} failed requests: more than the ${CONCURRENCY} in flight at the cut`,
+    );
+    const lateFailures = failures.filter((f) => f.startedAtMs + f.latencyMs > cutAt + 1_000);
+    assert.deepEqual(lateFailures, [], 'requests failed later than the burst at the cut');
+    const gaveUpOn = new Set(givenUp.map((g) => String(g['requestId'])));
+    assert.equal(gaveUpOn.size, failed, 'each failed request is one the router gave up on');
+    for (const g of givenUp) {
+      assert.equal(g['reason'], 'budget', `the router gave up for another reason: ${JSON.stringify(g)}`);
+      assert.ok(onCutHost(g), `the router gave up on a replica not on worker-2: ${JSON.stringify(g)}`);
+    }
+    assert.equal(counts.refused, 0);
+    assert.equal(counts.wrong, 0);
+    assert.ok(counts.ok > 100, `only ${counts.ok} answers`);
+    assert.ok(aimed.length > 0, 'calls were in flight on worker-2 when it was cut, and were retried');
+    const late = aimed.filter((l) => Number(l['time']) > droppedAt + 1_000);
+    assert.deepEqual(late, [], 'attempts on worker-2 a second after the router dropped it');
+    assert.ok(droppedAt - cutAt < DETECT_WITHIN_MS);
+  });
+
+  void test('SIGKILL of the Consul leader under c=8 load: a new leader within seconds, no failed request, no replica lost', async (t) => {
+    const leader = await m.consul.leader();
+    assert.ok(leader, 'a leader before the kill');
+    const routerLogs = m.logs('router');
+    const timeline = new FaultTimeline('leader kill');
+    const generator = load(SEED + 2);
+    await sleep(3_000);
+    const mark = routerLogs.lines.length;
+    const killedAt = timeline.mark(`SIGKILL Consul leader ${leader.nodeName}`);
+    leader.process.kill('SIGKILL');
+    let successor: string | undefined;
+    await pollUntil('a new Consul leader', 15_000, async () => {
+      const now = await m.consul.leader();
+      successor = now?.nodeName;
+      return now !== undefined && now !== leader;
+    });
+    const electedAt = timeline.mark(`new leader ${successor}`);
+    void pollUntil('autopilot removes the dead server', 8_000, async () => {
+      const raft = await getJson<{ Servers: { Node: string }[] }>(
+        m.consul.runningServers()[0]!,
+        '/v1/operator/raft/configuration',
+      );
+      return raft !== undefined && !raft.Servers.some((s) => s.Node === leader.nodeName);
+    }).then(
+      () => timeline.mark(`autopilot removed ${leader.nodeName} from the Raft configuration`),
+      () => undefined,
+    );
+    await sleep(5_000);
+    const counts = await generator.stop();
+    const unreachable = routerLogs.lines.slice(mark).filter((l) => /registry unreachable/.test(l.msg));
+    if (unreachable.length > 0)
+      timeline.mark(
+        `router: registry unreachable (${unreachable.length}x), routing from its last table`,
+        Number(unreachable[0]!['time']),
+      );
+    for (const f of generator.outcomes.filter((o) => o.result !== 'OK'))
+      timeline.mark(`request failed: ${f.result}`, f.startedAtMs + f.latencyMs);
+    report(t, timeline, `SIGKILL Consul leader ${leader.nodeName}`, counts);
+
+    assert.ok(electedAt - killedAt < 10_000, `new leader after ${electedAt - killedAt} ms`);
+    assert.deepEqual(counts.failed, {});
+    assert.equal(counts.refused, 0);
+    assert.equal(counts.wrong, 0);
+    assert.ok(counts.ok > 100, `only ${counts.ok} answers`);
+    const shrunk = routingTables(mark).filter((l) => Number(l['instances']) < 4);
+    assert.deepEqual(shrunk, [], 'the router lost replicas while Consul changed leader');
+  });
+});
