@@ -37,7 +37,8 @@ const SHARDS = [
     ],
     env: { SHARDMESH_LOG_LEVEL: 'debug' },
   },
-  { name: 'shard-w3', host: 'worker-3', partitions: [[0, 1]] },
+  // Listens on every interface, as in a container, and advertises its host's address.
+  { name: 'shard-w3', host: 'worker-3', partitions: [[0, 1]], listenOnAllInterfaces: true },
 ] as const;
 
 interface HealthEntry {

@@ -42,6 +42,11 @@ export function registerShardCommand(program: Command): void {
     .option('--certs <dir>', 'certificate store', DEFAULT_CERTS_DIR)
     .option('--registry <url>', 'consul://HOST:PORT or embedded:DIR', parseRegistry, DEFAULT_REGISTRY_URL)
     .option('--host <host>', 'address to listen on', parseHost, '127.0.0.1')
+    .option(
+      '--advertise-address <host>',
+      'address written to the registry, which routers dial (default: --host; needed when --host is 0.0.0.0 or ::); the certificate must carry it as a SAN',
+      parseHost,
+    )
     .option('--port <port>', 'port to listen on; 0 picks a free one', parsePort, 0)
     .option(
       '--tls-min-version <version>',
@@ -81,6 +86,7 @@ export function registerShardCommand(program: Command): void {
         certs: string;
         registry: string;
         host: string;
+        advertiseAddress?: string;
         port: number;
         threads: number;
         chunkBytes: number;
@@ -99,6 +105,7 @@ export function registerShardCommand(program: Command): void {
             modelRepository: path.resolve(o.models),
             serve: o.serve,
             host: o.host,
+            ...(o.advertiseAddress !== undefined ? { advertiseAddress: o.advertiseAddress } : {}),
             port: o.port,
             tls: storeTlsFiles(o.certs, o.name),
             intraOpThreads: o.threads,

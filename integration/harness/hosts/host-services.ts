@@ -21,11 +21,16 @@ export interface HostServiceOptions {
 
 /**
  * `shardmesh shard` on the agent's host: listening on the host's address (which it also writes to
- * the registry: that is what the router dials), with the host's own models and certificates,
+ * the registry: that is what the router dials; with `listenOnAllInterfaces`, it listens on
+ * 0.0.0.0 as in a container and advertises the host's address), with the host's own models and certificates,
  * registered through the host's own Consul agent. Logs are piped: tap them with ChildLogs.
  */
 export function startShardOnHost(
-  o: HostServiceOptions & { readonly serve: readonly string[] },
+  o: HostServiceOptions & {
+    readonly serve: readonly string[];
+    /** Listen on 0.0.0.0 and `--advertise-address` the host's address. @default false */
+    readonly listenOnAllInterfaces?: boolean;
+  },
 ): Promise<ChildService> {
   return startChildService(
     o.name,
@@ -43,13 +48,15 @@ export function startRouterOnHost(o: HostServiceOptions): Promise<ChildService> 
   );
 }
 
-function hostCommon(o: HostServiceOptions): string[] {
+function hostCommon(o: HostServiceOptions & { readonly listenOnAllInterfaces?: boolean }): string[] {
   const { host } = o.agent;
+  const listen = o.listenOnAllInterfaces
+    ? ['--host', '0.0.0.0', '--advertise-address', host.address]
+    : ['--host', host.address];
   return [
     '--name',
     o.name,
-    '--host',
-    host.address,
+    ...listen,
     '--registry',
     o.agent.localRegistryUrl,
     '--models',

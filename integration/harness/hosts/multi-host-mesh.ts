@@ -21,6 +21,8 @@ export interface ShardPlacement {
   readonly partitions: readonly (readonly [number, number])[];
   /** Extra environment, e.g. `{ SHARDMESH_LOG_LEVEL: 'debug' }` to see each call. */
   readonly env?: Readonly<Record<string, string>>;
+  /** Listen on 0.0.0.0, as in a container, advertising the host's address. @default false */
+  readonly listenOnAllInterfaces?: boolean;
 }
 
 export interface MultiHostMeshOptions {
@@ -103,8 +105,10 @@ export async function startMultiHostMesh(o: MultiHostMeshOptions): Promise<Multi
     for (const s of o.shards) {
       await installModelOnHost(host(s.host), versionDir(s), s.partitions);
       const serve = s.partitions.map(([, p]) => `${s.model}/${s.version}/*/${p}`);
+      const agent = consul.agentOn(host(s.host));
+      const listenOnAllInterfaces = s.listenOnAllInterfaces ?? false;
       const env = s.env ?? {};
-      const shard = await startShardOnHost({ agent: consul.agentOn(host(s.host)), name: s.name, serve, env });
+      const shard = await startShardOnHost({ agent, name: s.name, serve, env, listenOnAllInterfaces });
       children.push(shard);
       shards.set(s.name, shard);
       ChildLogs.tap(shard);
