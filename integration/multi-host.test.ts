@@ -254,9 +254,9 @@ void describe('a mesh across simulated hosts: 3 Consul servers, 3 workers, a rou
     assert.ok(leader, 'a leader before the kill');
     const routerLogs = m.logs('router');
     const timeline = new FaultTimeline('leader kill');
+    const mark = routerLogs.lines.length;
     const generator = load(SEED + 2);
     await sleep(3_000);
-    const mark = routerLogs.lines.length;
     const killedAt = timeline.mark(`SIGKILL Consul leader ${leader.nodeName}`);
     leader.process.kill('SIGKILL');
     let successor: string | undefined;
@@ -284,6 +284,8 @@ void describe('a mesh across simulated hosts: 3 Consul servers, 3 workers, a rou
         `router: registry unreachable (${unreachable.length}x), routing from its last table`,
         Number(unreachable[0]!['time']),
       );
+    const givenUp = routerLogs.lines.slice(mark).filter((l) => /giving up|not retryable/.test(l.msg));
+    for (const g of givenUp) t.diagnostic(`router gave up: ${JSON.stringify(g)}`);
     for (const f of generator.outcomes.filter((o) => o.result !== 'OK'))
       timeline.mark(`request failed: ${f.result}`, f.startedAtMs + f.latencyMs);
     report(t, timeline, `SIGKILL Consul leader ${leader.nodeName}`, counts);
