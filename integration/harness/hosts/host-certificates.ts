@@ -19,7 +19,7 @@ export interface HostCertificate {
  * way an operator would: each host's `certs/` folder gets the CA certificate and only its own
  * pairs. Peers dial by IP address and check it against the certificate (Node's hostname check runs
  * before the SPIFFE id check), so a host's certificates carry its address as an IP SAN beside
- * loopback's. Returns the folder to pass as `--certs` on `host`: `<host dir>/certs`.
+ * loopback's. A host's store, to pass as `--certs` there, is `hostCertsDir(host)`.
  */
 export async function issueHostCertificates(
   operatorDir: string,
