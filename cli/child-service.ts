@@ -29,6 +29,12 @@ export interface StartOptions {
   readonly logs?: ChildLogs;
   readonly cwd?: string;
   readonly env?: NodeJS.ProcessEnv;
+  /**
+   * A command that runs the child for us and then execs it, e.g. `['ip', 'netns', 'exec', NS]` to
+   * start it in a network namespace. It must exec (not fork), so the pid and signals are the
+   * child's own. @default [] (spawn node directly)
+   */
+  readonly launcher?: readonly string[];
 }
 
 /**
@@ -47,9 +53,10 @@ export function startChildService(
   const logs = options.logs ?? 'inherit';
   // The child writes to its own copy of the descriptor, so ours closes once it is spawned.
   const logFd = typeof logs === 'object' ? openSync(logs.file, 'w') : undefined;
+  const [command, ...launcherArgs] = [...(options.launcher ?? []), process.execPath];
   let child: ChildProcess;
   try {
-    child = spawn(process.execPath, [CLI_ENTRY, ...args], {
+    child = spawn(command!, [...launcherArgs, CLI_ENTRY, ...args], {
       cwd: options.cwd,
       env: { ...(options.env ?? process.env), [PARENT_WATCH_ENV]: 'stdin' },
       stdio: ['pipe', 'pipe', logFd ?? (logs as 'inherit' | 'ignore' | 'pipe')],

@@ -42,12 +42,12 @@ export function registerShardCommand(program: Command): void {
     .option('--certs <dir>', 'certificate store', DEFAULT_CERTS_DIR)
     .option('--registry <url>', 'consul://HOST:PORT or embedded:DIR', parseRegistry, DEFAULT_REGISTRY_URL)
     .option('--host <host>', 'address to listen on', parseHost, '127.0.0.1')
-    .option('--port <port>', 'port to listen on; 0 picks a free one', parsePort, 0)
     .option(
       '--advertise-address <host>',
-      'address routers dial, written to the registry (default: --host); a name the certificate carries, e.g. a Kubernetes pod DNS name when --host is 0.0.0.0',
+      'address routers dial, written to the registry (default: --host; needed when --host is 0.0.0.0 or ::); the certificate must carry it as a SAN, e.g. a Kubernetes pod DNS name or the host IP',
       parseHost,
     )
+    .option('--port <port>', 'port to listen on; 0 picks a free one', parsePort, 0)
     .option(
       '--tls-min-version <version>',
       'oldest TLS version callers may use: TLSv1.3, or TLSv1.2 for callers that cannot do 1.3 (the router always uses 1.3)',
@@ -86,8 +86,8 @@ export function registerShardCommand(program: Command): void {
         certs: string;
         registry: string;
         host: string;
-        port: number;
         advertiseAddress?: string;
+        port: number;
         threads: number;
         chunkBytes: number;
         drainTimeout: number;
@@ -105,8 +105,8 @@ export function registerShardCommand(program: Command): void {
             modelRepository: path.resolve(o.models),
             serve: o.serve,
             host: o.host,
-            port: o.port,
             ...(o.advertiseAddress !== undefined ? { advertiseAddress: o.advertiseAddress } : {}),
+            port: o.port,
             tls: storeTlsFiles(o.certs, o.name),
             intraOpThreads: o.threads,
             chunkBytes: o.chunkBytes,

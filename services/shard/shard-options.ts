@@ -14,7 +14,11 @@ export interface ShardOptions {
   readonly host?: string;
   /** 0 picks a free port. @default 0 */
   readonly port?: number;
-  /** Address written to the registry. @default host */
+  /**
+   * Address written to the registry: routers on other hosts dial it, and it must be in the
+   * shard certificate's SANs. Required when `host` is a wildcard (0.0.0.0, ::), which no router can
+   * dial. @default host
+   */
   readonly advertiseAddress?: string;
   /** CA, certificate and key; the certificate must carry a shard identity. */
   readonly tls: Required<TlsFiles>;
@@ -79,6 +83,9 @@ function testRunDelayFromEnv(): number {
   return ms;
 }
 
+/** Addresses that mean "every interface" to bind, and nothing to dial. */
+const WILDCARD_ADDRESSES: ReadonlySet<string> = new Set(['0.0.0.0', '::', '[::]', '::0']);
+
 export function withShardDefaults(
   options: ShardOptions,
 ): ShardOptions & Required<Pick<ShardOptions, Defaulted>> {
@@ -103,6 +110,13 @@ export function withShardDefaults(
     throw new TypeError(`drainTimeoutMs ${o.drainTimeoutMs}: must be 0 or more milliseconds`);
   if (!(Number.isSafeInteger(o.maxInflightBytes) && o.maxInflightBytes > 0))
     throw new TypeError(`maxInflightBytes ${o.maxInflightBytes}: must be a positive whole number of bytes`);
+  const advertised = o.advertiseAddress ?? o.host;
+  if (WILDCARD_ADDRESSES.has(advertised))
+    throw new TypeError(
+      o.advertiseAddress === undefined
+        ? `host ${o.host} listens on every interface, but is no address a router can dial: set advertiseAddress (--advertise-address) to this host's address`
+        : `advertiseAddress ${advertised}: no router can dial it; give this host's address`,
+    );
   if (!TLS_MIN_VERSIONS.includes(o.tlsMinVersion))
     throw new TypeError(`tlsMinVersion ${o.tlsMinVersion}: must be one of ${TLS_MIN_VERSIONS.join(', ')}`);
   return o;
