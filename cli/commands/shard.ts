@@ -44,6 +44,13 @@ export function registerShardCommand(program: Command): void {
     .option('--host <host>', 'address to listen on', parseHost, '127.0.0.1')
     .option('--port <port>', 'port to listen on; 0 picks a free one', parsePort, 0)
     .option(
+      '--metrics-port <port>',
+      'plain-HTTP port on --host for Prometheus metrics (GET /metrics); 0, the default, picks a free one so shards on one host never collide (the listening line and the "shard serving" log line say which)',
+      parsePort,
+      0,
+    )
+    .option('--no-metrics', 'serve no metrics port')
+    .option(
       '--tls-min-version <version>',
       'oldest TLS version callers may use: TLSv1.3, or TLSv1.2 for callers that cannot do 1.3 (the router always uses 1.3)',
       parseChoice(TLS_MIN_VERSIONS),
@@ -82,6 +89,8 @@ export function registerShardCommand(program: Command): void {
         registry: string;
         host: string;
         port: number;
+        metricsPort: number;
+        metrics: boolean;
         threads: number;
         chunkBytes: number;
         drainTimeout: number;
@@ -100,6 +109,7 @@ export function registerShardCommand(program: Command): void {
             serve: o.serve,
             host: o.host,
             port: o.port,
+            ...(o.metrics ? { metricsPort: o.metricsPort } : {}),
             tls: storeTlsFiles(o.certs, o.name),
             intraOpThreads: o.threads,
             chunkBytes: o.chunkBytes,
@@ -113,7 +123,12 @@ export function registerShardCommand(program: Command): void {
         );
         // One line on stdout for whoever started us (`shardmesh up`, tests): where we listen.
         process.stdout.write(
-          `${JSON.stringify({ event: 'listening', instanceId: shard.instanceId, port: shard.port })}\n`,
+          `${JSON.stringify({
+            event: 'listening',
+            instanceId: shard.instanceId,
+            port: shard.port,
+            metricsPort: shard.metricsPort,
+          })}\n`,
         );
         stopOnSignals(() => shard.drain(), log);
       },

@@ -14,6 +14,12 @@ export interface ShardOptions {
   readonly host?: string;
   /** 0 picks a free port. @default 0 */
   readonly port?: number;
+  /**
+   * Port of the plain-HTTP `/metrics` server (Prometheus text), bound to `host`; 0 picks a free
+   * one, which the `listening` line and the `shard serving` log line report (several shards share a
+   * host, so `shardmesh shard` defaults to 0). @default none: no metrics server
+   */
+  readonly metricsPort?: number;
   /** Address written to the registry. @default host */
   readonly advertiseAddress?: string;
   /** CA, certificate and key; the certificate must carry a shard identity. */
@@ -105,5 +111,10 @@ export function withShardDefaults(
     throw new TypeError(`maxInflightBytes ${o.maxInflightBytes}: must be a positive whole number of bytes`);
   if (!TLS_MIN_VERSIONS.includes(o.tlsMinVersion))
     throw new TypeError(`tlsMinVersion ${o.tlsMinVersion}: must be one of ${TLS_MIN_VERSIONS.join(', ')}`);
+  if (
+    o.metricsPort !== undefined &&
+    !(Number.isInteger(o.metricsPort) && o.metricsPort >= 0 && o.metricsPort <= 65535)
+  )
+    throw new TypeError(`metricsPort ${o.metricsPort}: must be a port number from 0 to 65535`);
   return o;
 }
