@@ -11,8 +11,10 @@
 #   perf-analyzer .tools/bin/perf_analyzer  perf-analyzer.sh: Triton's perf_analyzer 2.60.0 from
 #                                    PyPI; on hosts older than glibc 2.38 it runs through Debian
 #                                    trixie's loader, libc and libstdc++ (apt-get into .tools/bench/)
+#   prometheus .tools/bin/prometheus prometheus.sh: Prometheus 3.16.0 (Go module v0.316.0,
+#                                    Apache-2.0), static targets only (tag remove_all_sd), no web UI
 #
-# Usage: bootstrap.sh [STEP...] (default: all four). The benchmarks' tools are installed by
+# Usage: bootstrap.sh [STEP...] (default: all five). The benchmarks' tools are installed by
 # scripts/bootstrap-bench.sh. Idempotent and safe to rerun from any directory: a tool is skipped
 # when its stamp under .tools/stamps/ matches its pins and it answers with the pinned version
 # (scripts/tools/lib.sh, ensure_installed). The first run builds Consul (about 7 minutes on 2
@@ -22,8 +24,8 @@
 # shellcheck source-path=SCRIPTDIR source=tools/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/tools/lib.sh"
 
-declare -A SCRIPT=([consul]=consul.sh [grpcurl]=grpcurl.sh [venv]=test-venv.sh [perf-analyzer]=perf-analyzer.sh)
-STEPS="$(select_steps "consul grpcurl venv perf-analyzer" "bench tools: scripts/bootstrap-bench.sh" "$@")" || exit
+declare -A SCRIPT=([consul]=consul.sh [grpcurl]=grpcurl.sh [venv]=test-venv.sh [perf-analyzer]=perf-analyzer.sh [prometheus]=prometheus.sh)
+STEPS="$(select_steps "consul grpcurl venv perf-analyzer prometheus" "bench tools: scripts/bootstrap-bench.sh" "$@")" || exit
 hold_lock
 START=$SECONDS
 for step in $STEPS; do
