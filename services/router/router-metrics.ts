@@ -148,6 +148,20 @@ export class RouterMetrics {
     const succeeded = this.#requestSeconds.labels({ ...labels, outcome: 'success' });
     const failed = this.#requestSeconds.labels({ ...labels, outcome: 'failure' });
     const computeInfer = this.#computeInferSeconds.labels(labels);
+    // Series exist from the model's first request, at 0, as Triton's do: a failure is then a
+    // change Prometheus sees (rate, increase), not the appearance of a new series.
+    for (const c of [
+      success,
+      failure,
+      inferences,
+      executions,
+      requestUs,
+      queueUs,
+      inputUs,
+      inferUs,
+      outputUs,
+    ])
+      c.inc(0);
     return {
       request: (ok, ns, count, phases) => {
         if (!ok) {
