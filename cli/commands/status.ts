@@ -57,7 +57,7 @@ export function registerStatusCommand(program: Command): void {
         const status = await gatherStatus({ ...o, router: routers });
         if (o.json) process.stdout.write(`${JSON.stringify(status, null, o.watch ? undefined : 2)}\n`);
         else {
-          const text = renderMeshStatus(status, process.stdout.isTTY && !process.env['NO_COLOR']);
+          const text = renderMeshStatus(status, useColor());
           // In place: home and clear, so a terminal shows one screen that changes.
           process.stdout.write(o.watch && process.stdout.isTTY ? `\u001b[H\u001b[2J${text}` : text);
         }
@@ -69,6 +69,14 @@ export function registerStatusCommand(program: Command): void {
         await once();
       }
     });
+}
+
+/** Colour on a terminal; NO_COLOR turns it off, FORCE_COLOR (not 0) on, as most tools agree. */
+function useColor(): boolean {
+  const force = process.env['FORCE_COLOR'];
+  if (force !== undefined && force !== '' && force !== '0') return true;
+  if (process.env['NO_COLOR']) return false;
+  return process.stdout.isTTY;
 }
 
 async function gatherStatus(o: StatusOptions): Promise<MeshStatus> {
