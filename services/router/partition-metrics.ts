@@ -1,6 +1,5 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { Plan, StagePlan } from '../../lib/plan/schema.js';
-import type { ShardInstance } from '../../registry/registry.js';
 import type { AttemptObserver, ExecutionObserver, PartitionObserver } from './execution-observer.js';
 import { ReplicaWindow } from './replica-window.js';
 

@@ -105,13 +105,13 @@ export class RouterMetrics {
       registers,
     });
     this.#tableUpdatedMs = nowMs();
-    const self = this;
+    const ageSeconds = (): number => (this.nowMs() - this.#tableUpdatedMs) / 1000;
     new Gauge({
       name: 'shardmesh_routing_table_age_seconds',
       help: 'Seconds since the routing table was last rebuilt from the registry',
       registers,
       collect() {
-        this.set((self.nowMs() - self.#tableUpdatedMs) / 1000);
+        this.set(ageSeconds());
       },
     });
     new Gauge({
