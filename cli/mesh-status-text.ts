@@ -54,9 +54,13 @@ export function renderMeshStatus(status: MeshStatus, color: boolean): string {
           });
       }
   const table = [{ cells: HEADER }, ...rows];
-  // A missing row's message spans the columns after PART: it does not set their widths.
+  // A missing row's message spans the columns after PART: it sets only the widths before it.
   const widths = HEADER.map((_, c) =>
-    Math.max(...table.filter((r) => r.cells.length === HEADER.length).map((r) => r.cells[c]!.length)),
+    Math.max(
+      ...table
+        .filter((r) => c < r.cells.length - 1 || r.cells.length === HEADER.length)
+        .map((r) => r.cells[c]!.length),
+    ),
   );
   const now = new Date(status.generatedAt);
   const lines = [`shardmesh status  ${status.generatedAt}  registry ${status.registry}`, ''];
