@@ -39,7 +39,7 @@ void describe('shardmesh up, then shardmesh infer', () => {
 
   before(async () => {
     cwd = await mkdtemp(path.join(tmpdir(), 'shardmesh-up-'));
-    up = await startUp(cwd, ['--port', '0', '--partitions', '2']);
+    up = await startUp(cwd, ['--port', '0', '--metrics-port', '0', '--partitions', '2']);
     children = await childrenOf(up.process.pid!);
   });
   after(async () => {
