@@ -129,8 +129,9 @@ async function routerReport(address: string): Promise<RouterReport> {
     if (status.statusVersion !== 1) return { address, ok: false, error: 'not a shardmesh router /status' };
     return { address, ok: true, status };
   } catch (error) {
-    const cause = (error as { cause?: { code?: string } }).cause?.code;
-    return { address, ok: false, error: cause ?? (error as Error).message };
+    // fetch says only "fetch failed"; its cause says why (ECONNREFUSED, a timeout, a bad port).
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    return { address, ok: false, error: cause?.code ?? cause?.message ?? (error as Error).message };
   }
 }
 
