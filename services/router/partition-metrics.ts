@@ -1,4 +1,5 @@
-import { Counter, Histogram, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
+import { CellCounter, CellHistogram } from '../../lib/metrics/cell-metrics.js';
 import type { Plan, StagePlan } from '../../lib/plan/schema.js';
 import type { AttemptObserver, ExecutionObserver, PartitionObserver } from './execution-observer.js';
 import { ReplicaWindow } from './replica-window.js';
@@ -19,11 +20,11 @@ const MAX_REPLICAS = 256;
  * registry's instance id), and each replica's last-minute window for `GET /status`.
  */
 export class PartitionMetrics implements ExecutionObserver {
-  readonly #duration: Histogram<(typeof REPLICA_LABELS)[number]>;
-  readonly #failures: Counter<(typeof REPLICA_LABELS)[number]>;
-  readonly #sent: Counter<(typeof REPLICA_LABELS)[number]>;
-  readonly #received: Counter<(typeof REPLICA_LABELS)[number]>;
-  readonly #retries: Counter<(typeof PARTITION_LABELS)[number] | 'reason'>;
+  readonly #duration: CellHistogram<(typeof REPLICA_LABELS)[number]>;
+  readonly #failures: CellCounter<(typeof REPLICA_LABELS)[number]>;
+  readonly #sent: CellCounter<(typeof REPLICA_LABELS)[number]>;
+  readonly #received: CellCounter<(typeof REPLICA_LABELS)[number]>;
+  readonly #retries: CellCounter<(typeof PARTITION_LABELS)[number] | 'reason'>;
   /** Per stage object of a loaded plan: a reloaded plan gets new ones, the old go with it. */
   readonly #byStage = new WeakMap<StagePlan, PartitionObserver[]>();
   readonly #windows = new Map<string, ReplicaWindow>();
@@ -32,38 +33,37 @@ export class PartitionMetrics implements ExecutionObserver {
     registry: Registry,
     private readonly nowMs: () => number = Date.now,
   ) {
-    const registers = [registry];
-    this.#duration = new Histogram({
-      name: 'shardmesh_partition_call_duration_seconds',
-      help: 'Partition call attempts from the router to a shard replica, first byte sent to trailer or failure',
-      labelNames: REPLICA_LABELS,
-      buckets: LATENCY_BUCKETS_SECONDS,
-      registers,
-    });
-    this.#failures = new Counter({
-      name: 'shardmesh_partition_call_failures_total',
-      help: 'Partition call attempts that failed (retried or not), by replica',
-      labelNames: REPLICA_LABELS,
-      registers,
-    });
-    this.#sent = new Counter({
-      name: 'shardmesh_partition_sent_bytes_total',
-      help: 'Input tensor bytes the router sent to shard replicas',
-      labelNames: REPLICA_LABELS,
-      registers,
-    });
-    this.#received = new Counter({
-      name: 'shardmesh_partition_received_bytes_total',
-      help: 'Output tensor bytes the router received from shard replicas',
-      labelNames: REPLICA_LABELS,
-      registers,
-    });
-    this.#retries = new Counter({
-      name: 'shardmesh_partition_retries_total',
-      help: 'Partition attempts retried, by the failure that caused the retry (status name or attempt_timeout)',
-      labelNames: [...PARTITION_LABELS, 'reason'],
-      registers,
-    });
+    this.#duration = new CellHistogram(
+      'shardmesh_partition_call_duration_seconds',
+      'Partition call attempts from the router to a shard replica, first byte sent to trailer or failure',
+      REPLICA_LABELS,
+      LATENCY_BUCKETS_SECONDS,
+      registry,
+    );
+    this.#failures = new CellCounter(
+      'shardmesh_partition_call_failures_total',
+      'Partition call attempts that failed (retried or not), by replica',
+      REPLICA_LABELS,
+      registry,
+    );
+    this.#sent = new CellCounter(
+      'shardmesh_partition_sent_bytes_total',
+      'Input tensor bytes the router sent to shard replicas',
+      REPLICA_LABELS,
+      registry,
+    );
+    this.#received = new CellCounter(
+      'shardmesh_partition_received_bytes_total',
+      'Output tensor bytes the router received from shard replicas',
+      REPLICA_LABELS,
+      registry,
+    );
+    this.#retries = new CellCounter(
+      'shardmesh_partition_retries_total',
+      'Partition attempts retried, by the failure that caused the retry (status name or attempt_timeout)',
+      [...PARTITION_LABELS, 'reason'],
+      registry,
+    );
   }
 
   partition(plan: Plan, stage: StagePlan, p: number): PartitionObserver {
@@ -91,15 +91,15 @@ export class PartitionMetrics implements ExecutionObserver {
         return observer;
       },
       // Retries are rare: resolving the child then costs nothing that matters.
-      retried: (reason) => this.#retries.labels({ ...labels, reason }).inc(),
+      retried: (reason) => this.#retries.cell({ ...labels, reason }).inc(),
     };
   }
 
   #newReplica(labels: Record<(typeof REPLICA_LABELS)[number], string>, id: string): AttemptObserver {
-    const duration = this.#duration.labels(labels);
-    const failures = this.#failures.labels(labels);
-    const sent = this.#sent.labels(labels);
-    const received = this.#received.labels(labels);
+    const duration = this.#duration.cell(labels);
+    const failures = this.#failures.cell(labels);
+    const sent = this.#sent.cell(labels);
+    const received = this.#received.cell(labels);
     let window = this.#windows.get(id);
     if (!window) {
       if (this.#windows.size >= MAX_REPLICAS * 16) this.#windows.clear();

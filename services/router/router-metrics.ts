@@ -1,4 +1,5 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
+import { CellCounter, CellHistogram } from '../../lib/metrics/cell-metrics.js';
 import type { Plan } from '../../lib/plan/schema.js';
 import type { ModelObserver, RequestPhasesNs } from './model-statistics.js';
 import { LATENCY_BUCKETS_SECONDS, PartitionMetrics } from './partition-metrics.js';
@@ -34,14 +35,14 @@ const PHASE_COUNTERS = {
 export class RouterMetrics {
   readonly registry = new Registry();
   readonly partitions: PartitionMetrics;
-  readonly #success: Counter<ModelLabel>;
-  readonly #failure: Counter<ModelLabel>;
-  readonly #inferences: Counter<ModelLabel>;
-  readonly #executions: Counter<ModelLabel>;
-  readonly #requestUs: Counter<ModelLabel>;
-  readonly #phaseUs: Record<keyof RequestPhasesNs, Counter<ModelLabel>>;
-  readonly #requestSeconds: Histogram<ModelLabel | 'outcome'>;
-  readonly #computeInferSeconds: Histogram<ModelLabel>;
+  readonly #success: CellCounter<ModelLabel>;
+  readonly #failure: CellCounter<ModelLabel>;
+  readonly #inferences: CellCounter<ModelLabel>;
+  readonly #executions: CellCounter<ModelLabel>;
+  readonly #requestUs: CellCounter<ModelLabel>;
+  readonly #phaseUs: Record<keyof RequestPhasesNs, CellCounter<ModelLabel>>;
+  readonly #requestSeconds: CellHistogram<ModelLabel | 'outcome'>;
+  readonly #computeInferSeconds: CellHistogram<ModelLabel>;
   readonly #registryErrors: Counter;
   readonly #tableUpdates: Counter;
   #tableUpdatedMs: number;
@@ -51,8 +52,8 @@ export class RouterMetrics {
     private readonly nowMs: () => number = Date.now,
   ) {
     const registers = [this.registry];
-    const counter = (name: string, help: string): Counter<ModelLabel> =>
-      new Counter({ name, help, labelNames: MODEL_LABELS, registers });
+    const counter = (name: string, help: string): CellCounter<ModelLabel> =>
+      new CellCounter(name, help, MODEL_LABELS, this.registry);
     this.#success = counter(
       'nv_inference_request_success',
       'Number of successful inference requests, all batch sizes',
@@ -79,20 +80,20 @@ export class RouterMetrics {
       computeInfer: counter(...PHASE_COUNTERS.computeInfer),
       computeOutput: counter(...PHASE_COUNTERS.computeOutput),
     };
-    this.#requestSeconds = new Histogram({
-      name: 'shardmesh_inference_request_duration_seconds',
-      help: 'Inference requests through the router, received to answered, by outcome (success or failure)',
-      labelNames: [...MODEL_LABELS, 'outcome'],
-      buckets: LATENCY_BUCKETS_SECONDS,
-      registers,
-    });
-    this.#computeInferSeconds = new Histogram({
-      name: 'shardmesh_inference_compute_infer_duration_seconds',
-      help: 'Plan executions (every stage on the shards, scatter and gather included), by model version',
-      labelNames: MODEL_LABELS,
-      buckets: LATENCY_BUCKETS_SECONDS,
-      registers,
-    });
+    this.#requestSeconds = new CellHistogram(
+      'shardmesh_inference_request_duration_seconds',
+      'Inference requests through the router, received to answered, by outcome (success or failure)',
+      [...MODEL_LABELS, 'outcome'],
+      LATENCY_BUCKETS_SECONDS,
+      this.registry,
+    );
+    this.#computeInferSeconds = new CellHistogram(
+      'shardmesh_inference_compute_infer_duration_seconds',
+      'Plan executions (every stage on the shards, scatter and gather included), by model version',
+      MODEL_LABELS,
+      LATENCY_BUCKETS_SECONDS,
+      this.registry,
+    );
     this.partitions = new PartitionMetrics(this.registry, nowMs);
     this.#registryErrors = new Counter({
       name: 'shardmesh_registry_errors_total',
@@ -133,35 +134,24 @@ export class RouterMetrics {
     });
   }
 
-  /** The observer `ModelStatisticsBook` keeps for one model version. */
+  /**
+   * The observer `ModelStatisticsBook` keeps for one model version. Its series exist from then, at
+   * 0, as Triton's do: a first failure is a change Prometheus sees, not a series appearing.
+   */
   readonly forModel = (model: string, version: string): ModelObserver => {
     const labels = { model, version };
-    const success = this.#success.labels(labels);
-    const failure = this.#failure.labels(labels);
-    const inferences = this.#inferences.labels(labels);
-    const executions = this.#executions.labels(labels);
-    const requestUs = this.#requestUs.labels(labels);
-    const queueUs = this.#phaseUs.queue.labels(labels);
-    const inputUs = this.#phaseUs.computeInput.labels(labels);
-    const inferUs = this.#phaseUs.computeInfer.labels(labels);
-    const outputUs = this.#phaseUs.computeOutput.labels(labels);
-    const succeeded = this.#requestSeconds.labels({ ...labels, outcome: 'success' });
-    const failed = this.#requestSeconds.labels({ ...labels, outcome: 'failure' });
-    const computeInfer = this.#computeInferSeconds.labels(labels);
-    // Series exist from the model's first request, at 0, as Triton's do: a failure is then a
-    // change Prometheus sees (rate, increase), not the appearance of a new series.
-    for (const c of [
-      success,
-      failure,
-      inferences,
-      executions,
-      requestUs,
-      queueUs,
-      inputUs,
-      inferUs,
-      outputUs,
-    ])
-      c.inc(0);
+    const success = this.#success.cell(labels);
+    const failure = this.#failure.cell(labels);
+    const inferences = this.#inferences.cell(labels);
+    const executions = this.#executions.cell(labels);
+    const requestUs = this.#requestUs.cell(labels);
+    const queueUs = this.#phaseUs.queue.cell(labels);
+    const inputUs = this.#phaseUs.computeInput.cell(labels);
+    const inferUs = this.#phaseUs.computeInfer.cell(labels);
+    const outputUs = this.#phaseUs.computeOutput.cell(labels);
+    const succeeded = this.#requestSeconds.cell({ ...labels, outcome: 'success' });
+    const failed = this.#requestSeconds.cell({ ...labels, outcome: 'failure' });
+    const computeInfer = this.#computeInferSeconds.cell(labels);
     return {
       request: (ok, ns, count, phases) => {
         if (!ok) {

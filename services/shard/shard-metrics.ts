@@ -1,5 +1,6 @@
 import { status as Status } from '@grpc/grpc-js';
-import { Counter, Histogram, Registry } from 'prom-client';
+import { Registry } from 'prom-client';
+import { CellCounter, CellHistogram } from '../../lib/metrics/cell-metrics.js';
 import { partitionKey, type ServedPartition } from './partition-catalog.js';
 
 /** Seconds: an ONNX Runtime run, from a tenth of a millisecond to 10 s. */
@@ -26,33 +27,32 @@ export interface PartitionCallObserver {
  */
 export class ShardMetrics {
   readonly registry = new Registry();
-  readonly #calls: Counter<(typeof LABELS)[number]>;
-  readonly #failures: Counter<(typeof LABELS)[number] | 'code'>;
-  readonly #runs: Histogram<(typeof LABELS)[number]>;
+  readonly #calls: CellCounter<(typeof LABELS)[number]>;
+  readonly #failures: CellCounter<(typeof LABELS)[number] | 'code'>;
+  readonly #runs: CellHistogram<(typeof LABELS)[number]>;
   readonly #byKey = new Map<string, PartitionCallObserver>();
   readonly #unknown: PartitionCallObserver;
 
   constructor(served: readonly ServedPartition[]) {
-    const registers = [this.registry];
-    this.#calls = new Counter({
-      name: 'shardmesh_shard_calls_total',
-      help: 'Shard.Infer calls received, by partition',
-      labelNames: LABELS,
-      registers,
-    });
-    this.#failures = new Counter({
-      name: 'shardmesh_shard_call_failures_total',
-      help: 'Shard.Infer calls that ended with an error status sent to the router, by partition and status',
-      labelNames: [...LABELS, 'code'],
-      registers,
-    });
-    this.#runs = new Histogram({
-      name: 'shardmesh_shard_ort_run_duration_seconds',
-      help: 'ONNX Runtime session runs, by partition',
-      labelNames: LABELS,
-      buckets: RUN_BUCKETS_SECONDS,
-      registers,
-    });
+    this.#calls = new CellCounter(
+      'shardmesh_shard_calls_total',
+      'Shard.Infer calls received, by partition',
+      LABELS,
+      this.registry,
+    );
+    this.#failures = new CellCounter(
+      'shardmesh_shard_call_failures_total',
+      'Shard.Infer calls that ended with an error status sent to the router, by partition and status',
+      [...LABELS, 'code'],
+      this.registry,
+    );
+    this.#runs = new CellHistogram(
+      'shardmesh_shard_ort_run_duration_seconds',
+      'ONNX Runtime session runs, by partition',
+      LABELS,
+      RUN_BUCKETS_SECONDS,
+      this.registry,
+    );
     for (const p of served)
       this.#byKey.set(
         partitionKey(p),
@@ -77,13 +77,13 @@ export class ShardMetrics {
   }
 
   #observer(labels: Record<(typeof LABELS)[number], string>): PartitionCallObserver {
-    const calls = this.#calls.labels(labels);
-    const runs = this.#runs.labels(labels);
+    const calls = this.#calls.cell(labels);
+    const runs = this.#runs.cell(labels);
     return {
       opened: () => calls.inc(),
       ran: (seconds) => runs.observe(seconds),
       // Failures are rare: the child is resolved then.
-      failed: (code) => this.#failures.labels({ ...labels, code: Status[code] ?? String(code) }).inc(),
+      failed: (code) => this.#failures.cell({ ...labels, code: Status[code] ?? String(code) }).inc(),
     };
   }
 }
