@@ -12,6 +12,8 @@ export interface ChildService {
   readonly process: ChildProcess;
   /** Port from the child's `listening` line. */
   readonly port: number;
+  /** Metrics port from the `listening` line; undefined when the child serves none. */
+  readonly metricsPort?: number;
   readonly instanceId?: string;
   /** Resolves with the exit code (or signal) once the process is gone. */
   readonly exited: Promise<number | NodeJS.Signals>;
@@ -78,7 +80,7 @@ export function startChildService(
       reject(new Error(`${name} exited (${status}) before listening; its log is ${where}`));
     });
     createInterface({ input: child.stdout! }).on('line', (line) => {
-      let event: { event?: string; port?: number; instanceId?: string };
+      let event: { event?: string; port?: number; metricsPort?: number; instanceId?: string };
       try {
         event = JSON.parse(line) as typeof event;
       } catch {
@@ -99,6 +101,7 @@ export function startChildService(
         process: child,
         port: event.port,
         ...(event.instanceId ? { instanceId: event.instanceId } : {}),
+        ...(typeof event.metricsPort === 'number' ? { metricsPort: event.metricsPort } : {}),
         exited,
         stop,
       });

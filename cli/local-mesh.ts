@@ -48,6 +48,11 @@ export interface LocalMeshOptions {
   readonly stopGraceMs?: number;
   /** The router's port; 0 picks a free one. @default 0 */
   readonly routerPort?: number;
+  /**
+   * The router's metrics port (`--metrics-port`); 0 picks a free one, so meshes side by side
+   * (tests) never collide. Shards always get a free one each. @default 0
+   */
+  readonly routerMetricsPort?: number;
   /** How long each child may take to listen, and each of `models` to become ready. @default 60000 */
   readonly readyTimeoutMs?: number;
   /**
@@ -143,16 +148,22 @@ async function startChildren(options: LocalMeshOptions, registryUrl: string): Pr
   const extra = options.routerArgs ?? [];
   // A local mesh is for development and tests: `shardmesh up`'s dev policy unless told otherwise.
   const policy = extra.includes('--policy') || extra.includes('--dev-policy') ? [] : ['--dev-policy'];
-  const routerArgs = (port: number): string[] => [
+  const routerArgs = (port: number, metricsPort: number): string[] => [
     'router',
     // With Consul the router reads plans from KV, and refuses a --models folder.
     ...(consul ? registryArgs : common),
     '--port',
     String(port),
+    '--metrics-port',
+    String(metricsPort),
     ...policy,
     ...extra,
   ];
-  let router = await startChildService('router', routerArgs(options.routerPort ?? 0), start('router'));
+  let router = await startChildService(
+    'router',
+    routerArgs(options.routerPort ?? 0, options.routerMetricsPort ?? 0),
+    start('router'),
+  );
   const shards = new Map<string, ChildService>();
   const stop = async (): Promise<void> => {
     const grace = options.stopGraceMs ?? 5_000;
@@ -194,7 +205,7 @@ async function startChildren(options: LocalMeshOptions, registryUrl: string): Pr
     async restartRouter() {
       const port = router.port;
       await router.stop(options.stopGraceMs ?? 5_000);
-      router = await startChildService('router', routerArgs(port), start('router'));
+      router = await startChildService('router', routerArgs(port, router.metricsPort ?? 0), start('router'));
       return router;
     },
     async stop() {

@@ -11,6 +11,7 @@ import { registerShardCommand } from './commands/shard.js';
 import { registerSplitCommand } from './commands/split.js';
 import { registerGenerateCommand } from './commands/generate.js';
 import { registerUpCommand } from './commands/up.js';
+import { registerStatusCommand } from './commands/status.js';
 import { VERSION } from './paths.js';
 
 const USAGE_ERROR_EXIT_CODE = 2;
@@ -37,6 +38,7 @@ registerPolicyCommand(program);
 registerSealCommand(program);
 registerPublishCommands(program);
 registerModelsCommand(program);
+registerStatusCommand(program);
 
 program.parseAsync().catch((error: unknown) => {
   console.error(`shardmesh: ${error instanceof Error ? error.message : String(error)}`);

@@ -98,6 +98,8 @@ describe('authentication at the router', () => {
       registry,
       '--port',
       '0',
+      '--metrics-port',
+      '0',
     ];
     tokenRouter = await startChildService(
       'router',

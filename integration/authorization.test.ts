@@ -68,7 +68,7 @@ describe('authorization and quotas at the router', () => {
       'router',
       [
         'router',
-        ...['--models', TEST_MODELS_DIR, '--certs', certs.dir, '--port', '0'],
+        ...['--models', TEST_MODELS_DIR, '--certs', certs.dir, '--port', '0', '--metrics-port', '0'],
         ...['--registry', `embedded:${path.join(work, 'registry')}`, '--policy', policyFile],
       ],
       { logs: 'pipe', env: { ...process.env, SHARDMESH_LOG_LEVEL: 'info' } },
@@ -182,7 +182,7 @@ describe('authorization and quotas at the router', () => {
       'router-without-policy',
       [
         'router',
-        ...['--models', TEST_MODELS_DIR, '--certs', certs.dir, '--port', '0'],
+        ...['--models', TEST_MODELS_DIR, '--certs', certs.dir, '--port', '0', '--metrics-port', '0'],
         ...['--registry', `embedded:${path.join(work, 'registry-bare')}`],
       ],
       { logs: 'pipe', env: { ...process.env, SHARDMESH_LOG_LEVEL: 'info' } },

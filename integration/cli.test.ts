@@ -40,7 +40,9 @@ void describe('shardmesh up, then shardmesh infer', () => {
   before(async () => {
     cwd = await mkdtemp(path.join(tmpdir(), 'shardmesh-up-'));
     // Info: the children's log files (checked below) hold their start-up lines.
-    up = await startUp(cwd, ['--port', '0', '--partitions', '2'], { SHARDMESH_LOG_LEVEL: 'info' });
+    up = await startUp(cwd, ['--port', '0', '--metrics-port', '0', '--partitions', '2'], {
+      SHARDMESH_LOG_LEVEL: 'info',
+    });
     children = await childrenOf(up.process.pid!);
   });
   after(async () => {

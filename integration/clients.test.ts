@@ -90,6 +90,8 @@ describe('third-party Open Inference Protocol clients', () => {
         certs.dir,
         '--port',
         '0',
+        '--metrics-port',
+        '0',
         '--dev-policy',
       ],
       { logs: 'pipe', env: { ...process.env, SHARDMESH_LOG_LEVEL: 'info' } },

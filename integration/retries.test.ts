@@ -70,6 +70,8 @@ describe('router retries, end to end', () => {
       ...common(registry, routerModels),
       '--port',
       '0',
+      '--metrics-port',
+      '0',
       '--dev-policy',
     ]);
     const shard = (name: string, registryUrl: string, ...serve: string[]) =>

@@ -246,9 +246,13 @@ describe('certificate rotation under steady load (real router, shards and client
         assert.equal(probe.code, Status.UNAVAILABLE, probe.details);
         // And a router does not start on it.
         await assert.rejects(
-          promisify(execFile)(process.execPath, [CLI_ENTRY, 'router', '--certs', routerDir, '--port', '0'], {
-            timeout: 30_000,
-          }),
+          promisify(execFile)(
+            process.execPath,
+            [CLI_ENTRY, 'router', '--certs', routerDir, '--port', '0', '--metrics-port', '0'],
+            {
+              timeout: 30_000,
+            },
+          ),
           (error: { code: number; stderr: string }) => {
             assert.notEqual(error.code, 0);
             assert.match(error.stderr, window === 'expired' ? /expired at/ : /not valid until/);

@@ -149,7 +149,7 @@ describe('TypeScript SDK against a live mesh', () => {
       [
         'router',
         ...['--registry', mesh.registryUrl, '--models', TEST_MODELS_DIR, '--certs', certs.dir],
-        ...['--port', '0', '--policy', policyFile],
+        ...['--port', '0', '--metrics-port', '0', '--policy', policyFile],
       ],
       { logs: 'ignore' },
     );

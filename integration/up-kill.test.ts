@@ -44,7 +44,7 @@ void describe('shardmesh up, killed', () => {
 
   /** `up` on the test's port and its children (router and shards), recorded for cleanup. */
   const up = async () => {
-    const u = await startUp(cwd, ['--port', String(port), '--partitions', '2']);
+    const u = await startUp(cwd, ['--port', String(port), '--metrics-port', '0', '--partitions', '2']);
     const children = (await childrenOf(u.process.pid!)).map((c) => c.pid);
     started.push(u.process.pid!, ...children);
     assert.equal(children.length, 3, 'a router and two shards');
@@ -81,7 +81,7 @@ void describe('shardmesh up, killed', () => {
     console.log(`SIGSTOPped children of a SIGKILLed up: ${pids.length}, stopped by the next up`);
 
     // While it runs, another up in the same folder is refused: it would empty the registry in use.
-    const beside = spawnUp(cwd, ['--port', '0']);
+    const beside = spawnUp(cwd, ['--port', '0', '--metrics-port', '0']);
     assert.deepEqual(await beside.exited, [1, null]);
     assert.match(beside.stderr(), new RegExp(`another shardmesh up \\(PID ${second.up.process.pid}\\) runs`));
     second.up.process.kill('SIGTERM');
@@ -101,7 +101,7 @@ void describe('shardmesh up, killed', () => {
       }),
     );
     try {
-      const refused = spawnUp(cwd, ['--port', String(port)]);
+      const refused = spawnUp(cwd, ['--port', String(port), '--metrics-port', '0']);
       assert.deepEqual(await refused.exited, [1, null]);
       assert.match(refused.stderr(), new RegExp(`port ${port} is in use by PID ${holder.pid} \\(.*node`));
       console.log(`up on a held port: ${refused.stderr().trim()}`);

@@ -13,6 +13,7 @@ import { ServiceError } from './grpc/service-error.js';
  */
 export class ByteBudget {
   #inUseBytes = 0;
+  #openReservations = 0;
 
   /**
    * @param limitBytes the most bytes all reservations together may hold
@@ -31,9 +32,19 @@ export class ByteBudget {
     return this.#inUseBytes;
   }
 
+  /** Reservations not yet released: the requests (router) or calls (shard) in flight, for metrics. */
+  get openReservations(): number {
+    return this.#openReservations;
+  }
+
   /** A reservation of 0 bytes, grown as its request's size becomes known. */
   open(): Reservation {
-    return new Reservation(this, (delta) => (this.#inUseBytes += delta));
+    this.#openReservations++;
+    return new Reservation(
+      this,
+      (delta) => (this.#inUseBytes += delta),
+      () => this.#openReservations--,
+    );
   }
 
   /** The RESOURCE_EXHAUSTED a request needing `bytes` more gets while `inUseBytes` are held. */
@@ -60,6 +71,7 @@ export class Reservation {
   constructor(
     private readonly budget: ByteBudget,
     private readonly add: (delta: number) => void,
+    private readonly onRelease: () => void = () => undefined,
   ) {}
 
   get bytes(): number {
@@ -95,5 +107,6 @@ export class Reservation {
     this.#released = true;
     this.add(-this.#bytes);
     this.#bytes = 0;
+    this.onRelease();
   }
 }

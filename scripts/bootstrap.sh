@@ -13,6 +13,8 @@
 #                                    trixie's loader, libc and libstdc++ (apt-get into .tools/bench/)
 #   helm     .tools/bin/helm         helm.sh: Helm v3.22.0 (Apache-2.0) from the Go module proxy,
 #                                    licence-checked, for the chart's tests (about 4.5 minutes)
+#   prometheus .tools/bin/prometheus prometheus.sh: Prometheus 3.16.0 (Go module v0.316.0,
+#                                    Apache-2.0), static targets only (tag remove_all_sd), no web UI
 #
 # Usage: bootstrap.sh [STEP...] (default: all five). The benchmarks' tools are installed by
 # scripts/bootstrap-bench.sh. Idempotent and safe to rerun from any directory: a tool is skipped
@@ -24,8 +26,8 @@
 # shellcheck source-path=SCRIPTDIR source=tools/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/tools/lib.sh"
 
-declare -A SCRIPT=([consul]=consul.sh [grpcurl]=grpcurl.sh [venv]=test-venv.sh [perf-analyzer]=perf-analyzer.sh [helm]=helm.sh)
-STEPS="$(select_steps "consul grpcurl venv perf-analyzer helm" "bench tools: scripts/bootstrap-bench.sh" "$@")" || exit
+declare -A SCRIPT=([consul]=consul.sh [grpcurl]=grpcurl.sh [venv]=test-venv.sh [perf-analyzer]=perf-analyzer.sh [helm]=helm.sh [prometheus]=prometheus.sh)
+STEPS="$(select_steps "consul grpcurl venv perf-analyzer helm prometheus" "bench tools: scripts/bootstrap-bench.sh" "$@")" || exit
 hold_lock
 START=$SECONDS
 for step in $STEPS; do

@@ -37,6 +37,13 @@ export function registerRouterCommand(program: Command): void {
     .option('--host <host>', 'address to listen on', parseHost, '127.0.0.1')
     .option('--port <port>', 'port to listen on; 0 picks a free one', parsePort, 8001)
     .option(
+      '--metrics-port <port>',
+      'plain-HTTP port on --host for Prometheus metrics (GET /metrics) and `shardmesh status` (GET /status), 8002 as Triton; 0 picks a free one (the listening line says which)',
+      parsePort,
+      8002,
+    )
+    .option('--no-metrics', 'serve no metrics port')
+    .option(
       '--deadline-ms <ms>',
       'deadline for requests that carry none (60000, 30s, 2m)',
       parseDurationMs,
@@ -142,6 +149,8 @@ export function registerRouterCommand(program: Command): void {
         registry: string;
         host: string;
         port: number;
+        metricsPort: number;
+        metrics: boolean;
         deadlineMs: number;
         maxInflightBytes: number;
         attemptTimeoutQuantile?: number;
@@ -168,6 +177,7 @@ export function registerRouterCommand(program: Command): void {
         {
           host: o.host,
           port: o.port,
+          ...(o.metrics ? { metricsPort: o.metricsPort } : {}),
           tls: storeTlsFiles(o.certs, o.name),
           defaultDeadlineMs: o.deadlineMs,
           maxInflightBytes: o.maxInflightBytes,
@@ -203,7 +213,9 @@ export function registerRouterCommand(program: Command): void {
         log,
         VERSION,
       );
-      process.stdout.write(`${JSON.stringify({ event: 'listening', port: router.port })}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ event: 'listening', port: router.port, metricsPort: router.metricsPort })}\n`,
+      );
       stopOnSignals(async () => {
         await router.close();
         repository.close();

@@ -49,6 +49,13 @@ export function registerShardCommand(program: Command): void {
     )
     .option('--port <port>', 'port to listen on; 0 picks a free one', parsePort, 0)
     .option(
+      '--metrics-port <port>',
+      'plain-HTTP port on --host for Prometheus metrics (GET /metrics); 0, the default, picks a free one so shards on one host never collide (the listening line and the "shard serving" log line say which)',
+      parsePort,
+      0,
+    )
+    .option('--no-metrics', 'serve no metrics port')
+    .option(
       '--tls-min-version <version>',
       'oldest TLS version callers may use: TLSv1.3, or TLSv1.2 for callers that cannot do 1.3 (the router always uses 1.3)',
       parseChoice(TLS_MIN_VERSIONS),
@@ -88,6 +95,8 @@ export function registerShardCommand(program: Command): void {
         host: string;
         advertiseAddress?: string;
         port: number;
+        metricsPort: number;
+        metrics: boolean;
         threads: number;
         chunkBytes: number;
         drainTimeout: number;
@@ -107,6 +116,7 @@ export function registerShardCommand(program: Command): void {
             host: o.host,
             ...(o.advertiseAddress !== undefined ? { advertiseAddress: o.advertiseAddress } : {}),
             port: o.port,
+            ...(o.metrics ? { metricsPort: o.metricsPort } : {}),
             tls: storeTlsFiles(o.certs, o.name),
             intraOpThreads: o.threads,
             chunkBytes: o.chunkBytes,
@@ -120,7 +130,12 @@ export function registerShardCommand(program: Command): void {
         );
         // One line on stdout for whoever started us (`shardmesh up`, tests): where we listen.
         process.stdout.write(
-          `${JSON.stringify({ event: 'listening', instanceId: shard.instanceId, port: shard.port })}\n`,
+          `${JSON.stringify({
+            event: 'listening',
+            instanceId: shard.instanceId,
+            port: shard.port,
+            metricsPort: shard.metricsPort,
+          })}\n`,
         );
         stopOnSignals(() => shard.drain(), log);
       },

@@ -75,6 +75,7 @@ export function upShards(
 interface UpOptions {
   registry: string;
   port: number;
+  metricsPort: number;
   partitions: number;
   keyFile?: KeyEncryptionKey;
   verbose?: boolean;
@@ -91,6 +92,12 @@ export function registerUpCommand(program: Command): void {
       DEFAULT_REGISTRY_URL,
     )
     .option('--port <port>', 'router port; 0 picks a free one', parsePort, 8001)
+    .option(
+      '--metrics-port <port>',
+      "router's plain-HTTP metrics port (/metrics, /status), 8002 as Triton; 0 picks a free one. Each shard gets a free one",
+      parsePort,
+      8002,
+    )
     .option('--partitions <n>', 'partitions per demo model, one shard process each', parseCount, 2)
     .option(
       '--key-file <file>',
@@ -117,7 +124,9 @@ export function registerUpCommand(program: Command): void {
         const names = previous.orphans.map((p) => `${p.name} (PID ${p.pid})`).join(', ');
         console.log(`stopped what an earlier shardmesh up left running: ${names}`);
       }
-      const portInUse = o.port === 0 ? undefined : await portInUseMessage(o.port, ROUTER_HOST);
+      const portInUse =
+        (o.port === 0 ? undefined : await portInUseMessage(o.port, ROUTER_HOST)) ??
+        (o.metricsPort === 0 ? undefined : await portInUseMessage(o.metricsPort, ROUTER_HOST));
       if (portInUse !== undefined) {
         console.error(`shardmesh up failed: ${portInUse}`);
         process.exit(1);
@@ -161,6 +170,7 @@ export function registerUpCommand(program: Command): void {
           certsDir: DEFAULT_CERTS_DIR,
           modelsDir: DEFAULT_MODELS_DIR,
           routerPort: o.port,
+          routerMetricsPort: o.metricsPort,
           routerArgs: [
             ...['--jwks', jwksFile, '--token-issuer', DEV_TOKEN_ISSUER],
             ...['--token-audience', DEV_TOKEN_AUDIENCE],
@@ -204,6 +214,10 @@ export function registerUpCommand(program: Command): void {
         console.log(
           `  .tools/bin/grpcurl -cacert ${certs}/ca.pem -H 'authorization: Bearer ${token}' ` +
             `-d '${demoRequestJson()}' ${address} inference.GRPCInferenceService/ModelInfer`,
+        );
+        const metrics = `${ROUTER_HOST}:${mesh.router.metricsPort}`;
+        console.log(
+          `metrics  http://${metrics}/metrics  (the mesh at a glance: shardmesh status --router ${metrics})`,
         );
         console.log('stop with Ctrl-C');
       } catch (error) {

@@ -24,6 +24,15 @@ export interface ExecutionTiming {
   endedNs: bigint;
 }
 
+/**
+ * Told of what the book records for one model version (`router-metrics.ts` turns it into
+ * Prometheus counters and histograms). Resolved once per model version and kept in its entry.
+ */
+export interface ModelObserver {
+  request(ok: boolean, ns: number, inferences: number, phases: RequestPhasesNs | undefined): void;
+  execution(batchSize: number, ns: number): void;
+}
+
 const PHASES = ['queue', 'computeInput', 'computeInfer', 'computeOutput'] as const;
 
 interface Entry {
@@ -38,10 +47,14 @@ interface Entry {
   /** Executions by batch size, with their summed time (Triton's batch_stats compute_infer). */
   batches: Map<number, Duration>;
   lastInferenceMs: number;
+  observer: ModelObserver | undefined;
 }
 
 export class ModelStatisticsBook {
   readonly #entries = new Map<string, Entry>();
+
+  /** @param observe makes the observer of a model version, when something watches (metrics). */
+  constructor(private readonly observe?: (model: string, version: string) => ModelObserver) {}
 
   /**
    * One request, `ok` or failed, that took `ns`; `inferences` is its batch size (1 for a model
@@ -66,6 +79,7 @@ export class ModelStatisticsBook {
         entry.phases[phase].ns += Math.max(0, phases[phase]);
       }
     entry.lastInferenceMs = Date.now();
+    entry.observer?.request(ok, ns, inferences, phases);
   }
 
   /** One successful execution of the plan over `batchSize` elements (one request, or a batch of them). */
@@ -76,6 +90,7 @@ export class ModelStatisticsBook {
     d.count += 1;
     d.ns += ns;
     entry.batches.set(batchSize, d);
+    entry.observer?.execution(batchSize, ns);
   }
 
   #entry(model: string, version: string): Entry {
@@ -95,6 +110,7 @@ export class ModelStatisticsBook {
         executions: 0,
         batches: new Map(),
         lastInferenceMs: 0,
+        observer: this.observe?.(model, version),
       };
       this.#entries.set(key, entry);
     }

@@ -46,6 +46,7 @@ export async function runAttempt(
   signal: AbortSignal,
 ): Promise<AttemptOutcome> {
   let receivedBytes = 0;
+  let ok = false;
   const startedMs = ctx.clock.now();
   const end = ctx.picker.begin(replica);
   // Without a timeout the call runs on `signal` itself: no controllers to make for every attempt.
@@ -78,6 +79,7 @@ export async function runAttempt(
       { stage: stage.name, partition: p, replica: replica.id, computeUs: trailer.compute_us },
       'partition done',
     );
+    ok = true;
     return { ok: true, replica, latencyMs: ctx.clock.now() - startedMs };
   } catch (error) {
     if (!timed?.timedOut) return { ok: false, replica, error, receivedBytes, timedOut: false };
@@ -86,7 +88,17 @@ export async function runAttempt(
   } finally {
     timed?.stop();
     end();
+    ctx.observer
+      ?.partition(plan, stage, p)
+      .replica(replica)
+      .ended(ok, ctx.clock.now() - startedMs, sentBytes(target.inputs), receivedBytes);
   }
+}
+
+function sentBytes(inputs: readonly Tensor[]): number {
+  let n = 0;
+  for (const t of inputs) n += t.data.length;
+  return n;
 }
 
 /**

@@ -13,6 +13,7 @@ import { executePlan, type ExecutionContext } from './plan-executor.js';
 import { ReplicaPicker } from './replica-picker.js';
 import { RetryBudget } from './retry-budget.js';
 import { RetryPolicy } from './retry-policy.js';
+import type { ExecutionObserver } from './execution-observer.js';
 import { ManualClock } from './manual-clock.js';
 import { PartitionLatencies } from './latency-window.js';
 import { OutlierDetector } from './outlier-detector.js';
@@ -164,6 +165,33 @@ void describe('executePlan retries', () => {
     assert.deepEqual(await y(ctx), [5, 6]);
     assert.deepEqual(call.calls, ['a', 'b']);
     assert.deepEqual(clock.sleeps, [5]); // random 0.5 of the first bound, 10 ms
+  });
+
+  void test('the observer hears each attempt on its replica, with bytes, and the retry with its reason', async () => {
+    const call = scriptedCaller({
+      a: { code: Status.UNAVAILABLE, before: [100, 100] },
+      b: { values: [5, 6] },
+    });
+    const heard: string[] = [];
+    const observer: ExecutionObserver = {
+      partition: (p, stage, partition) => ({
+        replica: (r) => ({
+          ended: (ok, _ms, sent, received) =>
+            heard.push(
+              `${p.name}/${stage.name}/${partition} ${r.id} ${ok ? 'ok' : 'failed'} ${sent}>${received}<`,
+            ),
+        }),
+        retried: (reason) => heard.push(`retry ${reason}`),
+      }),
+    };
+    const ctx = { ...context({ replicas: [a, b], call, picker: pickerPreferringA() }), observer };
+    assert.deepEqual(await y(ctx), [5, 6]);
+    // x is two FP32 (8 bytes); a sent back 8 bytes before failing, b its two values.
+    assert.deepEqual(heard, [
+      `${plan.name}/${plan.stages[0]!.name}/0 a failed 8>8<`,
+      'retry unavailable',
+      `${plan.name}/${plan.stages[0]!.name}/0 b ok 8>8<`,
+    ]);
   });
 
   void test('with one replica, UNAVAILABLE is retried on it with growing backoff up to maxAttempts', async () => {

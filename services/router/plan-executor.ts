@@ -17,6 +17,7 @@ import type { AttemptTimeoutOptions } from './attempt-timeout.js';
 import type { OutlierDetector } from './outlier-detector.js';
 import type { HedgeOptions } from './hedge-policy.js';
 import { attemptRound } from './hedged-attempt.js';
+import type { ExecutionObserver } from './execution-observer.js';
 
 export interface ExecutionContext {
   readonly requestId: string;
@@ -33,6 +34,8 @@ export interface ExecutionContext {
   readonly log: Logger;
   /** Per-attempt timeouts and outlier ejection; without it, an attempt runs to the request's deadline. */
   readonly attempts?: AttemptGuards;
+  /** Told of every attempt and retry (metrics, `GET /status`); without it, nothing is counted. */
+  readonly observer?: ExecutionObserver;
 }
 
 /** What bounds one attempt, shared by every request of a router. */
@@ -206,6 +209,9 @@ async function runPartition(
       );
     }
     ctx.log.warn({ ...fields, delayMs: Math.round(decision.delayMs) }, 'partition attempt failed; retrying');
+    ctx.observer
+      ?.partition(plan, stage, p)
+      .retried(outcome.timedOut ? 'attempt_timeout' : Status[code].toLowerCase());
     await ctx.clock.sleep(decision.delayMs, ctx.signal);
   }
 }

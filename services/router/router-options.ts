@@ -7,6 +7,12 @@ export interface RouterOptions {
   readonly host?: string;
   /** The Open Inference Protocol's usual gRPC port. @default 8001 */
   readonly port?: number;
+  /**
+   * Port of the plain-HTTP metrics server (`/metrics` in Prometheus text, `/status` for
+   * `shardmesh status`), bound to `host`; 0 picks a free one. `shardmesh router` passes 8002,
+   * Triton's metrics port. @default none: no metrics server
+   */
+  readonly metricsPort?: number;
   /** CA, certificate and key; the certificate must carry a router identity. */
   readonly tls: Required<TlsFiles>;
   /** Deadline for a request whose client set none. @default 60000 */
@@ -178,6 +184,13 @@ export function withRouterDefaults(options: RouterOptions): ResolvedRouterOption
     throw new TypeError(`retryBudgetTokensPerSuccess ${o.retryBudgetTokensPerSuccess}: must be 0 or more`);
   if (!(Number.isSafeInteger(o.maxInflightBytes) && o.maxInflightBytes > 0))
     throw new TypeError(`maxInflightBytes ${o.maxInflightBytes}: must be a positive whole number of bytes`);
+  if (
+    o.metricsPort !== undefined &&
+    !(Number.isInteger(o.metricsPort) && o.metricsPort >= 0 && o.metricsPort <= 65535)
+  )
+    throw new TypeError(`metricsPort ${o.metricsPort}: must be a port number from 0 to 65535`);
+  if (o.metricsPort !== undefined && o.metricsPort !== 0 && o.metricsPort === o.port)
+    throw new TypeError(`metricsPort ${o.metricsPort}: must differ from port`);
   checkAttemptOptions(o);
   checkAccessOptions(o);
   return o;

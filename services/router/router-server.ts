@@ -30,9 +30,16 @@ import { compilePolicy } from './access/policy.js';
 import { PolicyAuthorizer } from './access/policy-authorizer.js';
 import { PolicyFile, type PolicySource } from './access/policy-file.js';
 import { PolicyQuotas } from './access/quotas.js';
+import { startMetricsServer, type RunningMetricsServer } from '../../lib/metrics/metrics-server.js';
+import { registerByteBudgetGauges } from '../../lib/metrics/byte-budget-gauges.js';
+import { registerCertificateExpiry } from '../../lib/metrics/certificate-expiry.js';
+import { RouterMetrics } from './router-metrics.js';
+import { routerStatus } from './router-status.js';
 
 export interface RunningRouter {
   readonly port: number;
+  /** The metrics server's port (`/metrics`, `/status`); undefined when it is off. */
+  readonly metricsPort: number | undefined;
   /** The current routing table, for status commands and tests. */
   table(): RoutingTable;
   /** Stops the watch, refuses new calls, waits for open ones, closes shard channels. */
@@ -102,17 +109,22 @@ export async function startRouter(
     },
   );
   await answered;
+  const metrics = new RouterMetrics({ table: () => table, plans: () => catalog.plans });
   const watch = registry.watch(
     (instances) => {
       table = buildRoutingTable(instances);
+      metrics.tableUpdated();
       clients.retain(instances);
       catalog.observe();
       log.info({ instances: instances.length, models: table.models() }, 'routing table updated');
     },
-    (error) => log.warn({ err: error.message }, 'registry unreachable; routing from the last table'),
+    (error) => {
+      metrics.registryError();
+      log.warn({ err: error.message }, 'registry unreachable; routing from the last table');
+    },
   );
 
-  const statistics = new ModelStatisticsBook();
+  const statistics = new ModelStatisticsBook(metrics.forModel);
   const outliers = new OutlierDetector(
     {
       consecutiveFailures: o.outlierConsecutiveFailures,
@@ -121,9 +133,11 @@ export async function startRouter(
     },
     systemClock,
   );
+  const picker = new ReplicaPicker((id) => outliers.isEjected(id));
   const execution = {
     table: () => table,
-    picker: new ReplicaPicker((id) => outliers.isEjected(id)),
+    picker,
+    observer: metrics.partitions,
     attempts: {
       latencies: new PartitionLatencies(o.attemptTimeoutWindow),
       timeout: {
@@ -141,6 +155,9 @@ export async function startRouter(
     clock: systemClock,
     chunkBytes: o.chunkBytes,
   };
+  const budget = new ByteBudget(o.maxInflightBytes, 'router');
+  registerByteBudgetGauges(metrics.registry, budget);
+  registerCertificateExpiry(metrics.registry, certificates);
   const health = new HealthStatus([INFERENCE_SERVICE]);
   const server = new Server({
     'grpc.max_receive_message_length': o.maxRequestBytes,
@@ -155,7 +172,7 @@ export async function startRouter(
       execution,
       batchers: new ModelBatchers({ table: () => table, statistics, execution, log }),
       defaultDeadlineMs: o.defaultDeadlineMs,
-      budget: new ByteBudget(o.maxInflightBytes, 'router'),
+      budget,
       log,
       version,
       repository,
@@ -184,10 +201,42 @@ export async function startRouter(
       error ? reject(error) : resolve(bound),
     ),
   );
+  let metricsServer: RunningMetricsServer | undefined;
+  if (o.metricsPort !== undefined) {
+    try {
+      metricsServer = await startMetricsServer({
+        host: o.host,
+        port: o.metricsPort,
+        registry: metrics.registry,
+        json: {
+          '/status': () =>
+            routerStatus({
+              table: () => table,
+              plans: () => catalog.plans,
+              inFlight: (id) => picker.outstanding(id),
+              ejected: (id) => outliers.isEjected(id),
+              activity: (id) => metrics.partitions.window(id)?.activity(Date.now()),
+              certificateNotAfter: () => certificates.leaf.notAfter,
+              tableUpdatedMs: () => metrics.tableUpdatedMs,
+              nowMs: Date.now,
+            }),
+        },
+      });
+    } catch (error) {
+      watch.close();
+      certificates.close();
+      server.forceShutdown();
+      throw new TypeError(
+        `--metrics-port ${o.metricsPort}: cannot listen on ${o.host}:${o.metricsPort} (${(error as Error).message})`,
+        { cause: error },
+      );
+    }
+  }
   log.info(
     {
       host: o.host,
       port,
+      metricsPort: metricsServer?.port,
       registry: registry.description,
       repository: repository.description,
     },
@@ -195,8 +244,10 @@ export async function startRouter(
   );
   return {
     port,
+    metricsPort: metricsServer?.port,
     table: () => table,
     close: async () => {
+      await metricsServer?.close();
       watch.close();
       plansWatch.close();
       certificates.close();

@@ -15,6 +15,7 @@ import {
 } from '../../lib/grpc/shard-messages.js';
 import type { ModelRunner } from './model-runner.js';
 import { partitionKey } from './partition-catalog.js';
+import type { PartitionCallObserver } from './shard-metrics.js';
 
 export interface InferCallContext {
   readonly runner: (key: string) => ModelRunner | undefined;
@@ -26,6 +27,8 @@ export interface InferCallContext {
    * bytes from its header until it ends (and its run, if still going, has finished).
    */
   readonly budget?: ByteBudget;
+  /** The observer of a partition key's calls (metrics); absent: nothing is counted. */
+  readonly observe?: (key: string) => PartitionCallObserver;
 }
 
 /** Sends one message of this call on its stream; resolves when the stream can take more. */
@@ -144,6 +147,7 @@ export class InferCall {
   readonly #deadlineMs: number;
   readonly #receivedAtNs = process.hrtime.bigint();
   readonly #log: Logger;
+  readonly #observer: PartitionCallObserver | undefined;
 
   constructor(
     readonly header: WireInferHeader,
@@ -152,11 +156,13 @@ export class InferCall {
   ) {
     this.ended = new Promise((resolve) => (this.#resolveEnded = resolve));
     // Every line about a request carries the router's request id and the partition.
-    this.#log = context.log.child({ requestId: header.request_id, partition: partitionKey(header) });
+    const key = partitionKey(header);
+    this.#log = context.log.child({ requestId: header.request_id, partition: key });
+    this.#observer = context.observe?.(key);
+    this.#observer?.opened();
     const timeoutUs = header.timeout_us ?? 0;
     this.#deadlineMs = timeoutUs > 0 ? Date.now() + timeoutUs / 1000 : Infinity;
     try {
-      const key = partitionKey(header);
       const runner = context.runner(key);
       if (!runner) throw new ServiceError(Status.NOT_FOUND, `this shard does not serve partition ${key}`);
       this.#inputs = new PendingInputs(header, runner);
@@ -232,6 +238,7 @@ export class InferCall {
     if (status.code !== Status.UNKNOWN)
       this.#log.info({ code: Status[status.code], details: status.details }, 'shard infer refused');
     this.#finish(true);
+    this.#observer?.failed(status.code);
     void this.send({ kind: 'error', error: { code: status.code, message: status.details } });
   }
 
@@ -249,6 +256,7 @@ export class InferCall {
   #deadlinePassed(): void {
     if (this.#finished) return;
     this.#endEarly('deadline');
+    this.#observer?.failed(Status.DEADLINE_EXCEEDED);
     void this.send({
       kind: 'error',
       error: { code: Status.DEADLINE_EXCEEDED, message: 'the call passed its deadline on the shard' },
@@ -296,6 +304,7 @@ export class InferCall {
       inputs.reduce((n, t) => n + t.data.length, 0) + outputs.reduce((n, t) => n + t.data.length, 0),
     );
     const doneNs = process.hrtime.bigint();
+    this.#observer?.ran(Number(doneNs - startNs) / 1e9);
     if (signal.aborted) {
       this.#log.info({ ranMs: ranMs() }, 'partition run finished after its call had ended; outputs dropped');
       return;

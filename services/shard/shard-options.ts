@@ -15,6 +15,12 @@ export interface ShardOptions {
   /** 0 picks a free port. @default 0 */
   readonly port?: number;
   /**
+   * Port of the plain-HTTP `/metrics` server (Prometheus text), bound to `host`; 0 picks a free
+   * one, which the `listening` line and the `shard serving` log line report (several shards share a
+   * host, so `shardmesh shard` defaults to 0). @default none: no metrics server
+   */
+  readonly metricsPort?: number;
+  /**
    * Address written to the registry: routers on other hosts dial it, and it must be in the
    * shard certificate's SANs. Required when `host` is a wildcard (0.0.0.0, ::), which no router can
    * dial. @default host
@@ -119,5 +125,10 @@ export function withShardDefaults(
     );
   if (!TLS_MIN_VERSIONS.includes(o.tlsMinVersion))
     throw new TypeError(`tlsMinVersion ${o.tlsMinVersion}: must be one of ${TLS_MIN_VERSIONS.join(', ')}`);
+  if (
+    o.metricsPort !== undefined &&
+    !(Number.isInteger(o.metricsPort) && o.metricsPort >= 0 && o.metricsPort <= 65535)
+  )
+    throw new TypeError(`metricsPort ${o.metricsPort}: must be a port number from 0 to 65535`);
   return o;
 }

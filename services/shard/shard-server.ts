@@ -25,6 +25,10 @@ import {
 } from './partition-catalog.js';
 import type { ShardOptions } from './shard-options.js';
 import { withShardDefaults } from './shard-options.js';
+import { ShardMetrics } from './shard-metrics.js';
+import { startMetricsServer, type RunningMetricsServer } from '../../lib/metrics/metrics-server.js';
+import { registerByteBudgetGauges } from '../../lib/metrics/byte-budget-gauges.js';
+import { registerCertificateExpiry } from '../../lib/metrics/certificate-expiry.js';
 
 /**
  * After the drain timeout has ended the calls still open, how long their statuses get to reach
@@ -35,6 +39,8 @@ const STATUS_FLUSH_MS = 1_000;
 export interface RunningShard {
   readonly address: string;
   readonly port: number;
+  /** The metrics server's port (`/metrics`); undefined when it is off. */
+  readonly metricsPort: number | undefined;
   readonly instanceId: string;
   /**
    * Stops taking calls (new ones get UNAVAILABLE), deregisters, and waits for the calls in flight
@@ -82,6 +88,9 @@ export async function startShard(
   const drainingRefusal = (): ServiceError =>
     new ServiceError(Status.UNAVAILABLE, `shard ${instanceId} is draining; send to another replica`);
   const budget = new ByteBudget(o.maxInflightBytes, 'shard');
+  const metrics = new ShardMetrics(served);
+  registerByteBudgetGauges(metrics.registry, budget);
+  registerCertificateExpiry(metrics.registry, certificates);
   const openCalls = (): number => [...streams].reduce((n, s) => n + s.openCalls, 0);
 
   const server = new Server({ 'grpc.max_receive_message_length': MAX_SHARD_MESSAGE_BYTES });
@@ -100,6 +109,7 @@ export async function startShard(
         instanceId,
         log,
         budget,
+        observe: (key) => metrics.partition(key),
         refuseNewCalls: () => (draining ? drainingRefusal() : undefined),
       });
       streams.add(stream);
@@ -144,6 +154,24 @@ export async function startShard(
       error ? reject(error) : resolve(bound),
     ),
   );
+  let metricsServer: RunningMetricsServer | undefined;
+  if (o.metricsPort !== undefined) {
+    try {
+      metricsServer = await startMetricsServer({
+        host: o.host,
+        port: o.metricsPort,
+        registry: metrics.registry,
+      });
+    } catch (error) {
+      server.forceShutdown();
+      await catalog.close();
+      certificates.close();
+      throw new TypeError(
+        `--metrics-port ${o.metricsPort}: cannot listen on ${o.host}:${o.metricsPort} (${(error as Error).message})`,
+        { cause: error },
+      );
+    }
+  }
   const address = o.advertiseAddress ?? o.host;
   const registrations: Registration[] = [];
   for (const p of served) {
@@ -165,7 +193,14 @@ export async function startShard(
     );
   }
   log.info(
-    { instanceId, address, port, partitions: served.map(partitionKey), registry: registry.description },
+    {
+      instanceId,
+      address,
+      port,
+      metricsPort: metricsServer?.port,
+      partitions: served.map(partitionKey),
+      registry: registry.description,
+    },
     'shard serving',
   );
 
@@ -208,9 +243,10 @@ export async function startShard(
     if (!(await settledWithin([closed], STATUS_FLUSH_MS))) server.forceShutdown();
     await catalog.close();
     certificates.close();
+    await metricsServer?.close();
     log.info({ cutOff: !allEnded }, 'shard stopped');
   };
-  return { address, port, instanceId, drain: () => (drained ??= drain()) };
+  return { address, port, metricsPort: metricsServer?.port, instanceId, drain: () => (drained ??= drain()) };
 }
 
 /** Times a shard reads the plans again when a version was replaced while it loaded. */
