@@ -237,5 +237,9 @@ describe("Triton's Python example clients and perf_analyzer against `simple`", (
     // Its server-side breakdown comes from ModelStatistics' phases: the shards' run is in it.
     const computeInfer = Number(/compute infer (\d+) usec/.exec(result.stdout)?.[1]);
     assert.ok(computeInfer > 0, output);
+    // Queue: from the end of the input checks to the execution's start (simple has no dynamic
+    // batching, so a few microseconds: measured, not a flat 0).
+    const queue = Number(/queue (\d+) usec/.exec(result.stdout)?.[1]);
+    assert.ok(queue > 0, output);
   });
 });
