@@ -16,7 +16,7 @@
 #   prometheus .tools/bin/prometheus prometheus.sh: Prometheus 3.16.0 (Go module v0.316.0,
 #                                    Apache-2.0), static targets only (tag remove_all_sd), no web UI
 #
-# Usage: bootstrap.sh [STEP...] (default: all five). The benchmarks' tools are installed by
+# Usage: bootstrap.sh [STEP...] (default: every step above). The benchmarks' tools are installed by
 # scripts/bootstrap-bench.sh. Idempotent and safe to rerun from any directory: a tool is skipped
 # when its stamp under .tools/stamps/ matches its pins and it answers with the pinned version
 # (scripts/tools/lib.sh, ensure_installed). The first run builds Consul (about 7 minutes on 2
