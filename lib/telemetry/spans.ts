@@ -39,6 +39,7 @@ export function setTracing(on: boolean): void {
 export const NOT_TRACED: Span = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
 
 export { SpanKind };
+export type { Span };
 
 /**
  * A span that starts a trace (no `parent`) or continues a remote one (`parent`: a context read

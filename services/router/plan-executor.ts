@@ -17,6 +17,7 @@ import type { AttemptTimeoutOptions } from './attempt-timeout.js';
 import type { OutlierDetector } from './outlier-detector.js';
 import type { HedgeOptions } from './hedge-policy.js';
 import { attemptRound } from './hedged-attempt.js';
+import { endSpan, NOT_TRACED, startChildSpan, type Span } from '../../lib/telemetry/spans.js';
 
 export interface ExecutionContext {
   readonly requestId: string;
@@ -33,6 +34,11 @@ export interface ExecutionContext {
   readonly log: Logger;
   /** Per-attempt timeouts and outlier ejection; without it, an attempt runs to the request's deadline. */
   readonly attempts?: AttemptGuards;
+  /**
+   * The request's span: each stage's span is its child, each attempt's a child of its stage's.
+   * @default NOT_TRACED (no spans; a dynamic batch, which serves many requests, is not traced)
+   */
+  readonly span?: Span;
 }
 
 /** What bounds one attempt, shared by every request of a router. */
@@ -77,11 +83,31 @@ async function executeStage(
   available: ReadonlyMap<string, Tensor>,
   ctx: ExecutionContext,
 ): Promise<Map<string, Tensor>> {
+  const span = startChildSpan('stage', ctx.span ?? NOT_TRACED);
+  if (span.isRecording())
+    span.setAttributes({ 'shardmesh.stage': stage.name, 'shardmesh.partitions': stage.partitions.length });
+  try {
+    const outputs = await runStage(plan, stage, available, ctx, span);
+    endSpan(span);
+    return outputs;
+  } catch (error) {
+    endSpan(span, error);
+    throw error;
+  }
+}
+
+async function runStage(
+  plan: Plan,
+  stage: StagePlan,
+  available: ReadonlyMap<string, Tensor>,
+  ctx: ExecutionContext,
+  span: Span,
+): Promise<Map<string, Tensor>> {
   const parts = scatter(stage, available);
   const { result, gather, run } = partitionsToRun(stage, parts);
   if (run.length === 1) {
     // Alone, the partition runs on the request's own signal: nothing else to stop if it fails.
-    await runPartition(plan, stage, run[0]!, parts[run[0]!]!, gather, ctx);
+    await runPartition(plan, stage, run[0]!, parts[run[0]!]!, gather, ctx, span);
   } else {
     const stageAbort = new AbortController();
     const onAbort = (): void => stageAbort.abort();
@@ -90,7 +116,7 @@ async function executeStage(
       // One failed partition fails the request, so stop the others' streams at once.
       await Promise.all(
         run.map((p) =>
-          runPartition(plan, stage, p, parts[p]!, gather, { ...ctx, signal: stageAbort.signal }).catch(
+          runPartition(plan, stage, p, parts[p]!, gather, { ...ctx, signal: stageAbort.signal }, span).catch(
             (error: unknown) => {
               stageAbort.abort();
               throw error;
@@ -102,10 +128,16 @@ async function executeStage(
       ctx.signal.removeEventListener('abort', onAbort);
     }
   }
+  // What is left of the gather once every partition has streamed in (most of it ran as bytes arrived).
+  const merge = startChildSpan('merge', span);
   try {
-    return result.result();
+    const outputs = result.result();
+    endSpan(merge);
+    return outputs;
   } catch (error) {
-    throw gatherStatus(error);
+    const status = gatherStatus(error);
+    endSpan(merge, status);
+    throw status;
   }
 }
 
@@ -152,6 +184,7 @@ async function runPartition(
   inputs: Tensor[],
   gather: PartitionGather,
   ctx: ExecutionContext,
+  stageSpan: Span,
 ): Promise<void> {
   const where = `model "${plan.name}" version ${plan.version}: stage "${stage.name}" partition ${p}`;
   const latencies = ctx.attempts?.latencies.window(`${plan.name}\n${plan.version}\n${stage.name}\n${p}`);
@@ -165,7 +198,7 @@ async function runPartition(
     if (!replica) throw new ServiceError(Status.UNAVAILABLE, `${where}: no healthy replica is registered`);
     tried.add(replica.id);
     const outcomes = await attemptRound({
-      target: { plan, stage, p, inputs },
+      target: { plan, stage, p, inputs, span: stageSpan },
       gather,
       ctx,
       replicas,
