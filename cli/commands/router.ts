@@ -4,6 +4,7 @@ import { TLS_MIN_VERSIONS, type TlsMinVersion } from '../../certs/credentials.js
 import { storeTlsFiles } from '../../certs/store.js';
 import { parseSpiffePattern } from '../../services/router/access/spiffe-pattern.js';
 import { createLogger } from '../../lib/log.js';
+import { startTelemetry } from '../../lib/telemetry/start-telemetry.js';
 import { openRegistry } from '../../registry/open-registry.js';
 import { startRouter } from '../../services/router/router-server.js';
 import { DEFAULT_CERTS_DIR, DEFAULT_MODELS_DIR, DEFAULT_REGISTRY_URL, VERSION } from '../paths.js';
@@ -151,6 +152,8 @@ export function registerRouterCommand(program: Command): void {
         hedgeQuantile?: number;
       }) => {
         const log = createLogger('router');
+        // Before the server starts, so its first request is traced (OTEL_* variables: docs/tracing.md).
+        const telemetry = await startTelemetry('router', log);
         const router = await startRouter(
           {
             modelRepository: path.resolve(o.models),
@@ -191,7 +194,11 @@ export function registerRouterCommand(program: Command): void {
           VERSION,
         );
         process.stdout.write(`${JSON.stringify({ event: 'listening', port: router.port })}\n`);
-        stopOnSignals(() => router.close(), log);
+        // The spans of the last calls are exported once they have ended.
+        stopOnSignals(async () => {
+          await router.close();
+          await telemetry.shutdown();
+        }, log);
       },
     );
 }

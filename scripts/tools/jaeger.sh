@@ -67,12 +67,13 @@ build_jaeger() {
   mv -f "$WRAPPER/jaeger.new" "$BIN/jaeger"
 }
 
-# jaeger_is_pinned_version: the binary's main module is Jaeger at the pinned version (what Go
-# recorded when linking it) and it runs (`jaeger version` prints its build info as JSON).
+# jaeger_is_pinned_version: the binary holds Jaeger's module at the pinned version (what Go
+# recorded when linking it: as `mod`, the module of the program's package, though the wrapper
+# module required it) and it runs (`jaeger version` prints its build info as JSON).
 jaeger_is_pinned_version() {
   local out
   [ -x "$BIN/jaeger" ] || return 1
-  out="$(go version -m "$BIN/jaeger" 2>/dev/null | awk '$1 == "dep" && $2 == "'"$JAEGER_MODULE"'" {print $3}')" || return 1
+  out="$(go version -m "$BIN/jaeger" 2>/dev/null | awk '($1 == "mod" || $1 == "dep") && $2 == "'"$JAEGER_MODULE"'" {print $3}')" || return 1
   [ "$out" = "$JAEGER_VERSION" ] || return 1
   "$BIN/jaeger" version 2>/dev/null | grep -q "\"gitVersion\":\"$JAEGER_VERSION\""
 }
