@@ -39,6 +39,8 @@ export interface LocalMeshOptions {
    * caller must read (tests do, to observe the children). @default 'ignore'
    */
   readonly logs?: 'inherit' | 'ignore' | 'pipe';
+  /** Extra environment for every child, router and shards, e.g. OTEL_* variables. @default {} */
+  readonly env?: Readonly<Record<string, string>>;
   /** Children's log level, unless SHARDMESH_LOG_LEVEL says otherwise. @default 'warn' */
   readonly logLevel?: string;
   /** How long `stop` lets a child drain before SIGKILL. @default 5000 */
@@ -118,6 +120,7 @@ async function startChildren(options: LocalMeshOptions, registryUrl: string): Pr
   const common = ['--registry', registryUrl, '--models', options.modelsDir, '--certs', options.certsDir];
   const env = {
     ...process.env,
+    ...options.env,
     SHARDMESH_LOG_LEVEL: process.env['SHARDMESH_LOG_LEVEL'] ?? options.logLevel ?? 'warn',
   };
   const start = { logs, env, readyTimeoutMs: options.readyTimeoutMs ?? 60_000 };
