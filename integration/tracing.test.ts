@@ -1,4 +1,4 @@
-import { Metadata } from '@grpc/grpc-js';
+import { Metadata, type ClientDuplexStream } from '@grpc/grpc-js';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
@@ -170,6 +170,31 @@ describe('tracing across the mesh, in Jaeger', () => {
       );
       t.diagnostic(`stage ${i + 1} ran on ${String(tag(call!, 'shardmesh.replica'))}`);
     }
+  });
+
+  test("each ModelStreamInfer message is a request span in the trace of the stream's traceparent", async () => {
+    const client = clientContext();
+    const stream = (
+      mesh.client.raw as unknown as {
+        ModelStreamInfer(metadata: Metadata): ClientDuplexStream<object, object>;
+      }
+    ).ModelStreamInfer(client.metadata);
+    const answers: object[] = [];
+    stream.on('data', (m: object) => answers.push(m));
+    const ended = once(stream, 'end');
+    stream.write(request('stream-0'));
+    stream.write(request('stream-1'));
+    stream.end();
+    await ended;
+    assert.equal(answers.length, 2);
+    const trace = await jaeger.waitForTrace(
+      client.traceId,
+      (tr) => spansNamed(tr, 'shard send').length === 4,
+    );
+    const requests = spansNamed(trace, 'inference.GRPCInferenceService/ModelStreamInfer');
+    assert.deepEqual(requests.map((s) => tag(s, 'shardmesh.request_id')).sort(), ['stream-0', 'stream-1']);
+    for (const r of requests) assert.equal(parentId(r), client.spanId);
+    assert.equal(runs(trace).length, 4, 'two stages for each message');
   });
 
   test('a request without traceparent starts a trace of its own at the router', async () => {
