@@ -22,8 +22,9 @@ WRAPPER="$BUILD/jaeger"
 licence_is_apache() {
   local file="$1/LICENSE"
   [ -f "$file" ] || die "$JAEGER_MODULE@$JAEGER_VERSION has no LICENSE file"
-  head -n 5 "$file" | grep -q 'Apache License' && head -n 5 "$file" | grep -q 'Version 2.0, January 2004' ||
-    die "$JAEGER_MODULE@$JAEGER_VERSION: LICENSE is not the Apache License 2.0 ($(first_line "$(head -n 1 "$file")"))"
+  if ! head -n 5 "$file" | grep -q 'Apache License' || ! head -n 5 "$file" | grep -q 'Version 2.0, January 2004'; then
+    die "$JAEGER_MODULE@$JAEGER_VERSION: LICENSE is not the Apache License 2.0 ($(first_line "$(head -n 3 "$file" | tr -s ' \n' ' ')"))"
+  fi
 }
 
 # write_wrapper: WRAPPER/go.mod requires Jaeger and repeats its go version, excludes and replaces;
