@@ -52,3 +52,21 @@ void test('a parent that does not record stands in for its children, and passes 
   endSpan(stage);
   assert.equal(recorder.finished().length, 0);
 });
+
+void test('spans are timed to the microsecond, so sub-millisecond siblings keep their order', () => {
+  recorder.reset();
+  const parent = startRootSpan('stage', SpanKind.INTERNAL);
+  for (const name of ['a', 'b', 'c']) endSpan(startChildSpan(name, parent));
+  endSpan(parent);
+  const us = (t: [number, number]): number => t[0] * 1e6 + t[1] / 1e3;
+  const [a, b, c] = recorder.finished();
+  for (const [earlier, later] of [
+    [a!, b!],
+    [b!, c!],
+  ] as const) {
+    assert.ok(us(earlier.endTime) <= us(later.startTime), `${earlier.name} ends before ${later.name} starts`);
+    assert.ok(us(earlier.startTime) < us(later.startTime), `${earlier.name} starts before ${later.name}`);
+  }
+  // Within a millisecond of the wall clock.
+  assert.ok(Math.abs(us(a!.startTime) / 1000 - Date.now()) < 50);
+});

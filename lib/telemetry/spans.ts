@@ -7,6 +7,7 @@ import {
   SpanStatusCode,
   trace,
   TraceFlags,
+  type HrTime,
   type Span,
   type SpanContext,
   type Tracer,
@@ -41,6 +42,28 @@ export const NOT_TRACED: Span = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
 export { SpanKind };
 export type { Span };
 
+/** How often the wall clock is read again to correct the monotonic clock's drift from it. */
+const REANCHOR_MS = 60_000;
+let anchorMs = 0;
+let anchoredAtMs = -Infinity;
+
+/**
+ * Now, to the microsecond: the monotonic clock anchored to the wall clock once a minute. The
+ * SDK's own start times come from Date.now(), to the millisecond, so spans shorter than that
+ * (most here) would show in any order under their parent.
+ */
+function now(): HrTime {
+  const monotonicMs = performance.now();
+  if (monotonicMs - anchoredAtMs > REANCHOR_MS) {
+    anchorMs = Date.now() - monotonicMs;
+    anchoredAtMs = monotonicMs;
+  }
+  const ms = anchorMs + monotonicMs;
+  const seconds = Math.floor(ms / 1000);
+  const nanos = Math.min(999_999_999, Math.round((ms - seconds * 1000) * 1e6));
+  return [seconds, nanos];
+}
+
 /**
  * A span that starts a trace (no `parent`) or continues a remote one (`parent`: a context read
  * from a `traceparent`). The sampler decides whether it records.
@@ -48,7 +71,7 @@ export type { Span };
 export function startRootSpan(name: string, kind: SpanKind, parent?: SpanContext): Span {
   if (tracer === undefined) return NOT_TRACED;
   const context = parent === undefined ? ROOT_CONTEXT : trace.setSpanContext(ROOT_CONTEXT, parent);
-  return tracer.startSpan(name, { kind }, context);
+  return tracer.startSpan(name, { kind, startTime: now() }, context);
 }
 
 /**
@@ -60,7 +83,7 @@ export function startRootSpan(name: string, kind: SpanKind, parent?: SpanContext
  */
 export function startChildSpan(name: string, parent: Span, kind: SpanKind = SpanKind.INTERNAL): Span {
   if (tracer === undefined || !parent.isRecording()) return parent;
-  return tracer.startSpan(name, { kind }, trace.setSpan(ROOT_CONTEXT, parent));
+  return tracer.startSpan(name, { kind, startTime: now() }, trace.setSpan(ROOT_CONTEXT, parent));
 }
 
 /** Longest status message a span keeps. */
@@ -84,7 +107,8 @@ export function endSpan(span: Span, error?: unknown): void {
     span.setAttribute('rpc.grpc.status_code', code);
     span.setStatus({ code: SpanStatusCode.ERROR, message: text.slice(0, MAX_STATUS_MESSAGE_CHARS) });
   }
-  span.end();
+  // Given a start time, the SDK would take an end time from Date.now(): this clock ends it too.
+  span.end(now());
 }
 
 /** The `traceparent` to pass on for work under `span`; empty when there is no trace. */

@@ -1,6 +1,7 @@
 import type { SpanContext } from '@opentelemetry/api';
 import type { WireInferHeader } from '../../lib/grpc/shard-messages.js';
 import {
+  endSpan,
   NOT_TRACED,
   SpanKind,
   startChildSpan,
@@ -49,6 +50,6 @@ export class CallSpans {
 
   /** The call has ended: ends the shard's own server span, if it made one. */
   end(): void {
-    if (this.local?.isRecording()) this.local.end();
+    if (this.local) endSpan(this.local);
   }
 }
