@@ -25,6 +25,7 @@ import {
   type JaegerSpan,
   type JaegerTrace,
 } from './harness/jaeger-trace.js';
+import { LogLines } from './harness/log-lines.js';
 import { makeCertificates, startMesh, type Mesh } from './harness/mesh.js';
 
 /**
@@ -41,6 +42,7 @@ describe('tracing across the mesh, in Jaeger', () => {
   let mesh: Mesh;
   let registryUrl: string;
   let stages: string[];
+  let routerLog: LogLines;
   const request = (id: string): object => ({
     ...rawInferRequest('pipe', [randomTensor('x', [2, 8], 4)]),
     id,
@@ -76,7 +78,11 @@ describe('tracing across the mesh, in Jaeger', () => {
         { name: 'shard-b', serve: [`pipe/1/${stages[1]}/0`] },
       ],
       models: ['pipe'],
+      logs: 'pipe',
     });
+    routerLog = new LogLines(mesh.router.process.stderr!);
+    // Read, so a full pipe never blocks them.
+    for (const shard of mesh.shards.values()) new LogLines(shard.process.stderr!);
   });
 
   after(async () => {
@@ -260,6 +266,13 @@ describe('tracing across the mesh, in Jaeger', () => {
         'shard receive',
         'shard send',
       ]);
+      // The router's log line about the failed attempt leads to the trace and the request's span.
+      const [root] = spansNamed(retried, 'inference.GRPCInferenceService/ModelInfer');
+      const line = await routerLog.waitFor(
+        (l) => l.msg === 'partition attempt failed; retrying' && l['trace_id'] === retried.traceID,
+      );
+      assert.equal(line['span_id'], root!.spanID);
+      assert.equal(line['replica'], 'dead-replica');
     } finally {
       await dead.deregister();
     }
