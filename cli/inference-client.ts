@@ -53,14 +53,20 @@ export class InferenceClient {
     return new InferenceClient(raw, address, tls);
   }
 
-  call<T = Record<string, unknown>>(method: string, request: object, timeoutMs = 30_000): Promise<T> {
+  /** A unary call; `metadata` carries e.g. a W3C `traceparent` to continue the caller's trace. */
+  call<T = Record<string, unknown>>(
+    method: string,
+    request: object,
+    timeoutMs = 30_000,
+    metadata = new Metadata(),
+  ): Promise<T> {
     const fn = (this.raw as unknown as Record<string, Unary>)[method];
     if (!fn) throw new TypeError(`GRPCInferenceService has no method ${method}`);
     return new Promise((resolve, reject) =>
       fn.call(
         this.raw,
         request,
-        new Metadata(),
+        metadata,
         { deadline: new Date(Date.now() + timeoutMs) },
         (error, response) => (error ? reject(error) : resolve(response as T)),
       ),

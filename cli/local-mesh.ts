@@ -42,6 +42,8 @@ export interface LocalMeshOptions {
    * `DIR/NAME.log`. @default 'ignore'
    */
   readonly logs?: 'inherit' | 'ignore' | 'pipe' | { readonly dir: string };
+  /** Extra environment for every child, router and shards, e.g. OTEL_* variables. @default {} */
+  readonly env?: Readonly<Record<string, string>>;
   /** Children's log level, unless SHARDMESH_LOG_LEVEL says otherwise. @default 'warn' */
   readonly logLevel?: string;
   /** How long `stop` lets a child drain before SIGKILL. @default 5000 */
@@ -138,6 +140,7 @@ async function startChildren(options: LocalMeshOptions, registryUrl: string): Pr
   const common = [...registryArgs, '--models', options.modelsDir];
   const env = {
     ...process.env,
+    ...options.env,
     SHARDMESH_LOG_LEVEL: process.env['SHARDMESH_LOG_LEVEL'] ?? options.logLevel ?? 'warn',
   };
   const start = (name: string) => ({

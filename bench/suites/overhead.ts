@@ -15,6 +15,7 @@ import { CostMeter } from '../process-cost.js';
 import { meshCertificates } from '../pki.js';
 import type { OverheadResult, TargetResult } from '../results.js';
 import { attempt, type SuiteContext } from '../suite-context.js';
+import { startOtlpSink } from '../otlp-sink.js';
 
 interface ModelUnderTest {
   readonly model: OcrModel;
@@ -30,7 +31,10 @@ interface ModelUnderTest {
  * Suite 1, per-request overhead: the PP-OCR classifier (small) and recognition model (medium),
  * each at every concurrency, through shardmesh (router + 1 shard serving the whole model; router +
  * 2 shards serving its 2-way head split), MLServer, KServe, and the floor (ONNX Runtime in-process).
- * Every server is driven by the same perf_analyzer with the same inputs and settings.
+ * Every server is driven by the same perf_analyzer with the same inputs and settings. The
+ * shardmesh setups run with tracing off (no OTLP endpoint: the default); router + 1 shard runs
+ * again, at the lowest concurrency, with tracing on in every process (TRACING_VARIANTS), so the
+ * ratio table shows what tracing costs a request's p50.
  */
 export async function runOverheadSuite(ctx: SuiteContext): Promise<OverheadResult> {
   const dir = path.join(ctx.workDir, 'overhead');
@@ -53,6 +57,13 @@ export async function runOverheadSuite(ctx: SuiteContext): Promise<OverheadResul
 
   await measureMesh(ctx, dir, models, 1);
   await measureMesh(ctx, dir, models, 2);
+  const sink = await startOtlpSink();
+  try {
+    for (const variant of TRACING_VARIANTS) await measureMesh(ctx, dir, models, 1, variant(sink.endpoint));
+    ctx.log(`overhead: the OTLP sink took ${sink.exports} exports, ${sink.bytes} bytes`);
+  } finally {
+    await sink.close();
+  }
   for (const { peer, error } of ctx.peers) {
     ctx.log(error ? `overhead: ${peer.label} left out: ${error}` : `overhead: starting ${peer.label}`);
     const started = error
@@ -113,25 +124,61 @@ export async function runOverheadSuite(ctx: SuiteContext): Promise<OverheadResul
   };
 }
 
-/** shardmesh with the models whole (partitions 1) or head-split (2), one shard process per partition. */
+/** A shardmesh setup run again with tracing on: the OTEL_* environment of every process. */
+interface TracingVariant {
+  readonly id: string;
+  readonly label: string;
+  readonly setup: string;
+  readonly env: Readonly<Record<string, string>>;
+}
+
+/**
+ * Tracing on, in two ways, each exporting over OTLP/HTTP to `endpoint` (an in-bench sink that
+ * keeps nothing): the SDK started but sampling nothing (the cost of the SDK and of the span
+ * objects of unsampled requests), and every request sampled and exported in batches.
+ */
+const TRACING_VARIANTS: readonly ((endpoint: string) => TracingVariant)[] = [
+  (endpoint) => ({
+    id: 'shardmesh-p1-sdk-unsampled',
+    label: 'shardmesh, router + 1 shard, tracing SDK on, nothing sampled',
+    setup: 'OTEL_EXPORTER_OTLP_ENDPOINT set (a sink), OTEL_TRACES_SAMPLER=always_off',
+    env: { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_TRACES_SAMPLER: 'always_off' },
+  }),
+  (endpoint) => ({
+    id: 'shardmesh-p1-traced',
+    label: 'shardmesh, router + 1 shard, every request traced',
+    setup:
+      'OTEL_EXPORTER_OTLP_ENDPOINT set (an in-bench OTLP/HTTP sink that keeps nothing), default sampler (every request), batches every 5 s',
+    env: { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint },
+  }),
+];
+
+/**
+ * shardmesh with the models whole (partitions 1) or head-split (2), one shard process per
+ * partition; with `tracing`, at the profile's lowest concurrency only.
+ */
 async function measureMesh(
   ctx: SuiteContext,
   dir: string,
   models: readonly ModelUnderTest[],
   partitions: number,
+  tracing?: TracingVariant,
 ): Promise<void> {
-  const id = `shardmesh-p${partitions}`;
+  const id = tracing?.id ?? `shardmesh-p${partitions}`;
   const label =
-    partitions === 1 ? 'shardmesh, router + 1 shard' : `shardmesh, router + ${partitions} partitions`;
+    tracing?.label ??
+    (partitions === 1 ? 'shardmesh, router + 1 shard' : `shardmesh, router + ${partitions} partitions`);
   const shards: LocalMeshOptions['shards'] = Array.from({ length: partitions }, (_, p) => ({
     name: `shard-${p}`,
     serve: models.map((m) => `${variantName(m.model.name, partitions)}/1/*/${p}`),
   }));
   const setup =
-    partitions === 1
+    (partitions === 1
       ? 'router + 1 shard process serving the whole model (1 stage, 1 partition); mutual TLS on both hops'
       : `router + ${partitions} shard processes; the model cut as a sharded head (stages backbone → head × ${partitions} → tail), ` +
-        'so a request makes 4 shard calls in 3 stages; mutual TLS on both hops';
+        'so a request makes 4 shard calls in 3 stages; mutual TLS on both hops') +
+    (tracing ? `; ${tracing.setup}` : '; tracing off (no OTLP endpoint)');
+  const concurrencies = tracing ? ctx.profile.concurrencies.slice(0, 1) : ctx.profile.concurrencies;
   const targets = models.map((m) => {
     const target: TargetResult = { id, label, setup, points: [] };
     m.targets.push(target);
@@ -145,6 +192,7 @@ async function measureMesh(
       modelsDir: ctx.modelsDir,
       certsDir: certs.dir,
       shards,
+      ...(tracing ? { env: tracing.env } : {}),
       models: models.map((m) => variantName(m.model.name, partitions)),
     }),
   );
@@ -162,7 +210,7 @@ async function measureMesh(
           certsDir: certs.dir,
           model: variantName(m.model.name, partitions),
           inputData: m.inputData,
-          concurrencies: ctx.profile.concurrencies,
+          concurrencies,
           settings: ctx.profile.latency,
           outDir: dir,
           label: `${id}-${m.model.name}`,

@@ -4,6 +4,7 @@ import { TLS_MIN_VERSIONS, type TlsMinVersion } from '../../certs/credentials.js
 import { storeTlsFiles } from '../../certs/store.js';
 import { parseSpiffePattern } from '../../services/router/access/spiffe-pattern.js';
 import { createLogger } from '../../lib/log.js';
+import { startTelemetry } from '../../lib/telemetry/start-telemetry.js';
 import { openModelRepository } from '../../registry/open-model-repository.js';
 import { openRegistry, parseRegistryUrl } from '../../registry/open-registry.js';
 import { startRouter } from '../../services/router/router-server.js';
@@ -172,6 +173,8 @@ export function registerRouterCommand(program: Command): void {
           'error: --models is for the embedded registry; with consul:// the router reads plans from Consul KV (publish them with `shardmesh publish`)',
         );
       const log = createLogger('router');
+      // Before the server starts, so its first request is traced (OTEL_* variables: docs/tracing.md).
+      const telemetry = await startTelemetry('router', log);
       const repository = openModelRepository(o.registry, path.resolve(o.models));
       const router = await startRouter(
         {
@@ -216,9 +219,11 @@ export function registerRouterCommand(program: Command): void {
       process.stdout.write(
         `${JSON.stringify({ event: 'listening', port: router.port, metricsPort: router.metricsPort })}\n`,
       );
+      // The spans of the last calls are exported once they have ended.
       stopOnSignals(async () => {
         await router.close();
         repository.close();
+        await telemetry.shutdown();
       }, log);
     });
 }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { TLS_MIN_VERSIONS, type TlsMinVersion } from '../../certs/credentials.js';
 import { storeTlsFiles } from '../../certs/store.js';
 import { createLogger } from '../../lib/log.js';
+import { startTelemetry } from '../../lib/telemetry/start-telemetry.js';
 import { openRegistry } from '../../registry/open-registry.js';
 import type { PartitionSelector } from '../../services/shard/partition-catalog.js';
 import { startShard } from '../../services/shard/shard-server.js';
@@ -105,6 +106,8 @@ export function registerShardCommand(program: Command): void {
         tlsMinVersion: TlsMinVersion;
       }) => {
         const log = createLogger(`shard:${o.name}`);
+        // Before the server starts, so its first call is traced (OTEL_* variables: docs/tracing.md).
+        const telemetry = await startTelemetry('shard', log);
         const registry = openRegistry(o.registry, {
           onError: (e) => log.warn({ err: e.message }, 'registry heartbeat failed'),
         });
@@ -137,7 +140,11 @@ export function registerShardCommand(program: Command): void {
             metricsPort: shard.metricsPort,
           })}\n`,
         );
-        stopOnSignals(() => shard.drain(), log);
+        // The spans of the last calls are exported once they have ended.
+        stopOnSignals(async () => {
+          await shard.drain();
+          await telemetry.shutdown();
+        }, log);
       },
     );
 }

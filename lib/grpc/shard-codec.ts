@@ -62,7 +62,9 @@ function headerLength(h: WireInferHeader): number {
     strField(h.stage) +
     uintField(h.partition) +
     specsLength(h.inputs) +
-    uintField(h.timeout_us ?? 0)
+    uintField(h.timeout_us ?? 0) +
+    strField(h.traceparent ?? '') +
+    strField(h.tracestate ?? '')
   );
 }
 
@@ -93,6 +95,8 @@ export function serializeShardRequest(m: ShardRequestMessage): Buffer {
     w.uintField(5, h.partition);
     for (const s of h.inputs) writeSpec(w, 6, s);
     w.uintField(7, h.timeout_us ?? 0);
+    if (h.traceparent) w.stringField(8, h.traceparent, strLen(h.traceparent));
+    if (h.tracestate) w.stringField(9, h.tracestate, strLen(h.tracestate));
   } else if (m.kind === 'chunk') {
     writeChunk(w, 2, m.chunk);
   } else {
@@ -180,6 +184,8 @@ function readHeader(r: ProtoReader): WireInferHeader {
     partition: 0,
     inputs: [],
     timeout_us: 0,
+    traceparent: '',
+    tracestate: '',
   };
   readMessage(r, (sub, n, wire) => {
     if (n === 1) h.request_id = sub.string();
@@ -189,6 +195,8 @@ function readHeader(r: ProtoReader): WireInferHeader {
     else if (n === 5 && wire === WIRE_VARINT) h.partition = sub.varint();
     else if (n === 6) h.inputs.push(readSpec(sub));
     else if (n === 7 && wire === WIRE_VARINT) h.timeout_us = sub.varint();
+    else if (n === 8 && wire === WIRE_LEN) h.traceparent = sub.string();
+    else if (n === 9 && wire === WIRE_LEN) h.tracestate = sub.string();
     else sub.skip(wire);
   });
   return h;

@@ -30,6 +30,10 @@ export interface WireInferHeader {
   inputs: WireTensorSpec[];
   /** Time left before the call's deadline when the router sent the header; 0: none. */
   timeout_us?: number;
+  /** The W3C `traceparent` of the router's attempt span; empty or absent: not traced. */
+  traceparent?: string;
+  /** The W3C `tracestate` that goes with `traceparent`; empty or absent: none. */
+  tracestate?: string;
 }
 
 export interface WireInferTrailer {

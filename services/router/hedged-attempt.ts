@@ -49,6 +49,7 @@ export async function attemptRound(a: RoundArgs): Promise<AttemptOutcome[]> {
     gather.sink(target.p),
     timeoutFor(a, a.attempt),
     primaryAbort ? abortedWith(ctx.signal, primaryAbort) : ctx.signal,
+    a.attempt,
   );
   const outcomes =
     primaryAbort && delayMs !== undefined
@@ -93,6 +94,8 @@ async function withHedge(
     recording,
     timeoutFor(a, a.attempt),
     abortedWith(ctx.signal, hedgeAbort),
+    a.attempt,
+    true,
   );
   const [primaryEnd, hedgeEnd] = [settledFlag(primary), settledFlag(hedge)];
   const winner = await firstSuccess([primary, hedge]);

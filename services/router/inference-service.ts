@@ -17,6 +17,8 @@ import { guardStream, guardUnary } from './access/guarded-calls.js';
 import type { ModelCatalog } from './model-catalog.js';
 import { setDesiredState } from './desired-state.js';
 import { modelReady, runInference, type InferenceContext, type InferRequest } from './model-infer.js';
+import { clientTraceContext, requestSpan } from './request-span.js';
+import { endSpan } from '../../lib/telemetry/spans.js';
 
 /** `version` of model `name`, or every version when it is empty; NOT_FOUND for an unknown one. */
 function versionsOf(catalog: ModelCatalog, name: string, version: string): readonly Plan[] {
@@ -246,13 +248,16 @@ function unguardedService(ctx: InferenceServiceContext): UntypedServiceImplement
     ModelInfer: (call: ServerUnaryCall<InferRequest, object>, callback: sendUnaryData<object>) => {
       const cancel = cancellationOf(call);
       const held = heldUntilCallEnds(call, ctx.budget);
-      runInference(ctx, call.request, deadlineOf(call), cancel.signal, held).then(
+      const span = requestSpan('ModelInfer', clientTraceContext(call.metadata));
+      runInference(ctx, call.request, deadlineOf(call), cancel.signal, held, span).then(
         (response) => {
           cancel.close();
+          endSpan(span);
           callback(null, response);
         },
         (error: unknown) => {
           cancel.close();
+          endSpan(span, error);
           callback(toStatus(error, (e) => ctx.log.error({ err: e }, 'unexpected error')));
         },
       );
@@ -261,6 +266,8 @@ function unguardedService(ctx: InferenceServiceContext): UntypedServiceImplement
       const onUnexpected = (e: unknown): void => ctx.log.error({ err: e }, 'unexpected error');
       const check = ctx.access && guardStream(ctx.access, call, inferScope, onUnexpected);
       const cancel = cancellationOf(call);
+      // Every message of the stream belongs to the trace the stream's metadata names, if any.
+      const parent = clientTraceContext(call.metadata);
       const open = new Set<Promise<void>>();
       // Each request's budget share is held until grpc-js has written its response (the write
       // callback comes once HTTP/2 took the last byte, within the client's window), or until the
@@ -279,12 +286,17 @@ function unguardedService(ctx: InferenceServiceContext): UntypedServiceImplement
           reservation?.release();
           if (reservation) held.delete(reservation);
         };
+        const span = requestSpan('ModelStreamInfer', parent);
         const infer = (): Promise<object> =>
-          runInference(ctx, request, deadlineOf(call), cancel.signal, reservation);
+          runInference(ctx, request, deadlineOf(call), cancel.signal, reservation, span);
         const run = check ? check(request).then((release) => infer().finally(release)) : infer();
         const done = run.then(
-          (response) => void call.write({ error_message: '', infer_response: response }, written),
+          (response) => {
+            endSpan(span);
+            call.write({ error_message: '', infer_response: response }, written);
+          },
           (error: unknown) => {
+            endSpan(span, error);
             const status = toStatus(error, onUnexpected);
             written();
             if (call.writableEnded) return; // The stream failed authentication and is closed.

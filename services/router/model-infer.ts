@@ -14,6 +14,7 @@ import type { ModelBatchers } from './model-batchers.js';
 import { decodeInputs, type WireInputTensor } from './v2-tensors.js';
 import type { Reservation } from '../../lib/byte-budget.js';
 import { expectedBytes, heldBytes } from './request-bytes.js';
+import { endSpan, NOT_TRACED, startChildSpan, traceLogFields, type Span } from '../../lib/telemetry/spans.js';
 
 export interface InferRequest {
   model_name: string;
@@ -28,7 +29,7 @@ export interface InferenceContext {
   readonly catalog: ModelCatalog;
   readonly table: () => RoutingTable;
   readonly statistics: ModelStatisticsBook;
-  readonly execution: Omit<ExecutionContext, 'requestId' | 'deadline' | 'signal' | 'log'>;
+  readonly execution: Omit<ExecutionContext, 'requestId' | 'deadline' | 'signal' | 'log' | 'span'>;
   /** Dynamic batching for plans that ask for it; without it every request runs alone. */
   readonly batchers?: ModelBatchers;
   readonly defaultDeadlineMs: number;
@@ -51,6 +52,9 @@ export { modelReady } from './model-readiness.js';
  * `reservation`, the request's share of the router's in-flight byte budget, grows by what the
  * request will hold before any shard is called (RESOURCE_EXHAUSTED when it does not fit); the
  * caller releases it once the answer has left the router.
+ *
+ * `span`, the request's span (the caller starts and ends it), gets the model and request id and
+ * children for validation and each stage; its log lines carry its trace and span ids.
  */
 export async function runInference(
   ctx: InferenceContext,
@@ -58,6 +62,7 @@ export async function runInference(
   deadline: Date,
   signal: AbortSignal,
   reservation?: Reservation,
+  span: Span = NOT_TRACED,
 ): Promise<object> {
   const why = undecodable(request);
   if (why !== undefined)
@@ -65,7 +70,19 @@ export async function runInference(
   const plan = ctx.catalog.resolve(request.model_name, request.model_version);
   const started = process.hrtime.bigint();
   const requestId = request.id || randomUUID();
-  const log = ctx.log.child({ requestId, model: plan.name, version: plan.version });
+  const log = ctx.log.child({
+    requestId,
+    model: plan.name,
+    version: plan.version,
+    ...traceLogFields(span.spanContext()),
+  });
+  if (span.isRecording())
+    span.setAttributes({
+      'shardmesh.model': plan.name,
+      'shardmesh.model_version': plan.version,
+      'shardmesh.request_id': requestId,
+    });
+  const validation = startChildSpan('validate', span);
   try {
     const inputs = decodeInputs(plan, request.inputs, request.raw_input_contents);
     const requested =
@@ -81,6 +98,7 @@ export async function runInference(
     // Triton counts batch elements in inference_count; a model without a batch dim counts 1.
     const batch = plan.maxBatchSize > 0 ? (inputs.get(plan.inputs[0]!.name)?.shape[0] ?? 1) : 1;
     reservation?.grow(expectedBytes(plan, inputs, requested, batch));
+    endSpan(validation);
     const checked = process.hrtime.bigint();
     const timing: ExecutionTiming = { startedNs: checked, endedNs: checked };
     const batched = ctx.batchers?.run(plan, { requestId, inputs, requested, timing }, deadline, signal);
@@ -92,6 +110,7 @@ export async function runInference(
           deadline,
           signal,
           log,
+          span,
         });
     const tensors = requested.map((name) => results.get(name)!);
     reservation?.resize(heldBytes(inputs, tensors));
@@ -114,6 +133,8 @@ export async function runInference(
       raw_output_contents: tensors.map((t) => t.data),
     };
   } catch (error) {
+    // Still open when validation itself failed; ended already (and so left alone) otherwise.
+    endSpan(validation, error);
     ctx.statistics.record(plan.name, plan.version, false, Number(process.hrtime.bigint() - started));
     if (!answerable(error)) log.error({ err: error }, 'unexpected error');
     else if (error.code !== Status.INVALID_ARGUMENT) log.warn({ err: error }, 'inference failed');

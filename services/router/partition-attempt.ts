@@ -6,6 +6,14 @@ import type { TensorSpec } from '../../lib/tensor/tensor.js';
 import type { ShardInstance } from '../../registry/registry.js';
 import type { ExecutionContext } from './plan-executor.js';
 import { grpcError } from './shard-stream-pool.js';
+import {
+  endSpan,
+  SpanKind,
+  startChildSpan,
+  traceparentOf,
+  tracestateOf,
+  type Span,
+} from '../../lib/telemetry/spans.js';
 
 /** The partition an attempt runs. */
 export interface AttemptTarget {
@@ -13,6 +21,8 @@ export interface AttemptTarget {
   readonly stage: StagePlan;
   readonly p: number;
   readonly inputs: readonly Tensor[];
+  /** The stage's span: each attempt's span is its child. */
+  readonly span: Span;
 }
 
 export type AttemptOutcome =
@@ -31,7 +41,9 @@ const ATTEMPT_ENDED = 'attempt ended';
 
 /**
  * One attempt on `replica`, its output going to `sink`; the caller commits it to the gather when
- * it succeeds. The replica counts as busy only while its call is open, not during a backoff. After
+ * it succeeds. Its span ("partition call", a child of the stage's) carries the replica, `attempt`
+ * (the retry loop's number, from 1) and whether it is a `hedge`, the bytes each way and how it ended, and its `traceparent` goes to the shard in the call's
+ * header, so the shard's spans for the call are its children. The replica counts as busy only while its call is open, not during a backoff. After
  * `timeoutMs` (when given) the attempt is aborted, which cancels its call in-band on the shard
  * (`callPartition`), and fails as UNAVAILABLE: a retryable failure of this replica, not of the
  * request. Aborting `signal` (the request's, or a hedge's loser) cancels it likewise. The timer
@@ -44,9 +56,13 @@ export async function runAttempt(
   sink: PartitionSink,
   timeoutMs: number | undefined,
   signal: AbortSignal,
+  attempt = 1,
+  hedge = false,
 ): Promise<AttemptOutcome> {
   let receivedBytes = 0;
   let ok = false;
+  const span = startChildSpan('partition call', target.span, SpanKind.CLIENT);
+  if (span !== target.span) describeAttempt(span, replica, target, attempt, hedge);
   const startedMs = ctx.clock.now();
   const end = ctx.picker.begin(replica);
   // Without a timeout the call runs on `signal` itself: no controllers to make for every attempt.
@@ -62,6 +78,8 @@ export async function runAttempt(
         stage: stage.name,
         partition: p,
         inputs: [],
+        traceparent: traceparentOf(span),
+        tracestate: tracestateOf(span),
       },
       inputs: target.inputs,
       deadline: ctx.deadline,
@@ -80,10 +98,16 @@ export async function runAttempt(
       'partition done',
     );
     ok = true;
+    if (span.isRecording()) span.setAttribute('shardmesh.compute_us', trailer.compute_us);
+    endAttemptSpan(span, receivedBytes);
     return { ok: true, replica, latencyMs: ctx.clock.now() - startedMs };
   } catch (error) {
-    if (!timed?.timedOut) return { ok: false, replica, error, receivedBytes, timedOut: false };
+    if (!timed?.timedOut) {
+      endAttemptSpan(span, receivedBytes, error);
+      return { ok: false, replica, error, receivedBytes, timedOut: false };
+    }
     const timeout = grpcError(Status.UNAVAILABLE, `no answer within the attempt timeout of ${timeoutMs} ms`);
+    endAttemptSpan(span, receivedBytes, timeout);
     return { ok: false, replica, error: timeout, receivedBytes, timedOut: true };
   } finally {
     timed?.stop();
@@ -99,6 +123,36 @@ function sentBytes(inputs: readonly Tensor[]): number {
   let n = 0;
   for (const t of inputs) n += t.data.length;
   return n;
+}
+
+/** An attempt span's attributes, set once when it starts (only when it records). */
+function describeAttempt(
+  span: Span,
+  replica: ShardInstance,
+  target: AttemptTarget,
+  attempt: number,
+  hedge: boolean,
+): void {
+  if (!span.isRecording()) return;
+  span.setAttributes({
+    'rpc.system': 'grpc',
+    'rpc.service': 'shardmesh.v1.Shard',
+    'rpc.method': 'Infer',
+    'server.address': replica.address,
+    'server.port': replica.port,
+    'shardmesh.stage': target.stage.name,
+    'shardmesh.partition': target.p,
+    'shardmesh.replica': replica.id,
+    'shardmesh.attempt': attempt,
+    'shardmesh.hedge': hedge,
+    'shardmesh.bytes_sent': sentBytes(target.inputs),
+  });
+}
+
+function endAttemptSpan(span: Span, receivedBytes: number, error?: unknown): void {
+  if (!span.isRecording()) return;
+  span.setAttribute('shardmesh.bytes_received', receivedBytes);
+  endSpan(span, error);
 }
 
 /**

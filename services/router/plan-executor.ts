@@ -18,6 +18,7 @@ import type { OutlierDetector } from './outlier-detector.js';
 import type { HedgeOptions } from './hedge-policy.js';
 import { attemptRound } from './hedged-attempt.js';
 import type { ExecutionObserver } from './execution-observer.js';
+import { endSpan, NOT_TRACED, startChildSpan, type Span } from '../../lib/telemetry/spans.js';
 
 export interface ExecutionContext {
   readonly requestId: string;
@@ -36,6 +37,11 @@ export interface ExecutionContext {
   readonly attempts?: AttemptGuards;
   /** Told of every attempt and retry (metrics, `GET /status`); without it, nothing is counted. */
   readonly observer?: ExecutionObserver;
+  /**
+   * The request's span: each stage's span is its child, each attempt's a child of its stage's.
+   * @default NOT_TRACED (no spans; a dynamic batch, which serves many requests, is not traced)
+   */
+  readonly span?: Span;
 }
 
 /** What bounds one attempt, shared by every request of a router. */
@@ -80,11 +86,31 @@ async function executeStage(
   available: ReadonlyMap<string, Tensor>,
   ctx: ExecutionContext,
 ): Promise<Map<string, Tensor>> {
+  const span = startChildSpan('stage', ctx.span ?? NOT_TRACED);
+  if (span.isRecording())
+    span.setAttributes({ 'shardmesh.stage': stage.name, 'shardmesh.partitions': stage.partitions.length });
+  try {
+    const outputs = await runStage(plan, stage, available, ctx, span);
+    endSpan(span);
+    return outputs;
+  } catch (error) {
+    endSpan(span, error);
+    throw error;
+  }
+}
+
+async function runStage(
+  plan: Plan,
+  stage: StagePlan,
+  available: ReadonlyMap<string, Tensor>,
+  ctx: ExecutionContext,
+  span: Span,
+): Promise<Map<string, Tensor>> {
   const parts = scatter(stage, available);
   const { result, gather, run } = partitionsToRun(stage, parts);
   if (run.length === 1) {
     // Alone, the partition runs on the request's own signal: nothing else to stop if it fails.
-    await runPartition(plan, stage, run[0]!, parts[run[0]!]!, gather, ctx);
+    await runPartition(plan, stage, run[0]!, parts[run[0]!]!, gather, ctx, span);
   } else {
     const stageAbort = new AbortController();
     const onAbort = (): void => stageAbort.abort();
@@ -93,7 +119,7 @@ async function executeStage(
       // One failed partition fails the request, so stop the others' streams at once.
       await Promise.all(
         run.map((p) =>
-          runPartition(plan, stage, p, parts[p]!, gather, { ...ctx, signal: stageAbort.signal }).catch(
+          runPartition(plan, stage, p, parts[p]!, gather, { ...ctx, signal: stageAbort.signal }, span).catch(
             (error: unknown) => {
               stageAbort.abort();
               throw error;
@@ -105,10 +131,16 @@ async function executeStage(
       ctx.signal.removeEventListener('abort', onAbort);
     }
   }
+  // What is left of the gather once every partition has streamed in (most of it ran as bytes arrived).
+  const merge = startChildSpan('merge', span);
   try {
-    return result.result();
+    const outputs = result.result();
+    endSpan(merge);
+    return outputs;
   } catch (error) {
-    throw gatherStatus(error);
+    const status = gatherStatus(error);
+    endSpan(merge, status);
+    throw status;
   }
 }
 
@@ -155,6 +187,7 @@ async function runPartition(
   inputs: Tensor[],
   gather: PartitionGather,
   ctx: ExecutionContext,
+  stageSpan: Span,
 ): Promise<void> {
   const where = `model "${plan.name}" version ${plan.version}: stage "${stage.name}" partition ${p}`;
   const latencies = ctx.attempts?.latencies.window(`${plan.name}\n${plan.version}\n${stage.name}\n${p}`);
@@ -168,7 +201,7 @@ async function runPartition(
     if (!replica) throw new ServiceError(Status.UNAVAILABLE, `${where}: no healthy replica is registered`);
     tried.add(replica.id);
     const outcomes = await attemptRound({
-      target: { plan, stage, p, inputs },
+      target: { plan, stage, p, inputs, span: stageSpan },
       gather,
       ctx,
       replicas,

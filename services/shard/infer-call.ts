@@ -1,13 +1,10 @@
 import { status as Status } from '@grpc/grpc-js';
 import type { ByteBudget, Reservation } from '../../lib/byte-budget.js';
 import type { Logger } from '../../lib/log.js';
-import { ChunkAssembler, chunkRanges } from '../../lib/tensor/chunks.js';
-import { mismatch } from '../../lib/tensor/conform.js';
-import { byteSize, elementCount, type Tensor, type TensorSpec } from '../../lib/tensor/tensor.js';
-import { elementOffsets } from '../../lib/tensor/bytes.js';
+import { chunkRanges } from '../../lib/tensor/chunks.js';
+import { byteSize, type Tensor } from '../../lib/tensor/tensor.js';
 import { invalidArgument, ServiceError, toStatus } from '../../lib/grpc/service-error.js';
 import {
-  specFromWire,
   specToWire,
   type ShardResponseKind,
   type WireChunk,
@@ -16,6 +13,9 @@ import {
 import type { ModelRunner } from './model-runner.js';
 import { partitionKey } from './partition-catalog.js';
 import type { PartitionCallObserver } from './shard-metrics.js';
+import { endSpan, SpanKind, type Span } from '../../lib/telemetry/spans.js';
+import { CallSpans } from './call-spans.js';
+import { PendingInputs } from './pending-inputs.js';
 
 export interface InferCallContext {
   readonly runner: (key: string) => ModelRunner | undefined;
@@ -43,85 +43,6 @@ export type EarlyEndReason = 'deadline' | 'cancelled';
  */
 const DEADLINE_SLACK_MS = 50;
 
-/**
- * A request's inputs while their chunks arrive. A tensor that arrives as one whole chunk (the
- * usual case below the chunk size) is kept as that chunk, a view of the received message, not
- * copied; only a tensor cut into several chunks is assembled into a buffer of its own.
- */
-class PendingInputs {
-  readonly specs: TensorSpec[];
-  readonly #sizes: number[];
-  readonly #whole: (Buffer | undefined)[];
-  readonly #assemblers: (ChunkAssembler | undefined)[];
-  #missing: number;
-
-  constructor(header: WireInferHeader, runner: ModelRunner) {
-    this.specs = header.inputs.map((s, i) => specFromWire(s, `input ${i} "${s.name}"`));
-    const names = new Set(this.specs.map((s) => s.name));
-    for (const declared of runner.inputs) {
-      const given = this.specs.find((s) => s.name === declared.name);
-      if (!given) throw invalidArgument(`input "${declared.name}" is missing`);
-      const why = mismatch(given, declared);
-      if (why) throw invalidArgument(why);
-    }
-    if (names.size !== this.specs.length || this.specs.length !== runner.inputs.length) {
-      throw invalidArgument(
-        `inputs [${[...names]}] given, the partition takes [${runner.inputs.map((s) => s.name)}]`,
-      );
-    }
-    this.#sizes = this.specs.map(byteSize);
-    this.#whole = this.#sizes.map((n) => (n === 0 ? EMPTY : undefined));
-    this.#assemblers = this.specs.map(() => undefined);
-    this.#missing = this.#sizes.filter((n) => n > 0).length;
-  }
-
-  get complete(): boolean {
-    return this.#missing === 0;
-  }
-
-  accept(tensor: number, offset: number, data: Buffer): void {
-    const size = this.#sizes[tensor];
-    if (size === undefined)
-      throw invalidArgument(`chunk for tensor ${tensor}, but the header declared ${this.specs.length}`);
-    const where = `input "${this.specs[tensor]!.name}"`;
-    const end = offset + data.length;
-    if (this.#whole[tensor]) {
-      if (offset < 0 || end > size)
-        throw invalidArgument(`${where}: chunk [${offset}, ${end}) is outside the tensor's ${size} bytes`);
-      if (data.length > 0)
-        throw invalidArgument(`${where}: chunk [${offset}, ${end}) overlaps bytes already received`);
-      return;
-    }
-    let assembler = this.#assemblers[tensor];
-    if (!assembler && offset === 0 && data.length === size) {
-      this.#whole[tensor] = data;
-      this.#missing--;
-      return;
-    }
-    assembler ??= this.#assemblers[tensor] = new ChunkAssembler(size);
-    const wasComplete = assembler.complete;
-    const problem = assembler.accept(offset, data);
-    if (problem) throw invalidArgument(`${where}: ${problem}`);
-    if (!wasComplete && assembler.complete) this.#missing--;
-  }
-
-  /** The inputs' specs with their bytes; throws INVALID_ARGUMENT naming a tensor still incomplete. */
-  tensors(): Tensor[] {
-    return this.specs.map((spec, i) => {
-      const data = this.#whole[i] ?? (this.#assemblers[i]?.complete ? this.#assemblers[i].data : undefined);
-      if (!data) throw invalidArgument(`input "${spec.name}": the stream ended before all its bytes arrived`);
-      if (spec.datatype === 'BYTES') {
-        // Decoded only now, whole: a chunk may have ended inside an element.
-        const problem = elementOffsets(data, elementCount(spec.shape));
-        if (typeof problem === 'string') throw invalidArgument(`input "${spec.name}" (BYTES): ${problem}`);
-      }
-      return { ...spec, data };
-    });
-  }
-}
-
-const EMPTY = Buffer.alloc(0);
-
 type Phase = 'receiving' | 'running' | 'sending';
 
 /**
@@ -131,7 +52,8 @@ type Phase = 'receiving' | 'running' | 'sending';
  * nothing is sent). When the call ends before its outputs are sent (its deadline, a cancel, the
  * stream going away, the drain timeout), the run's signal aborts and one `shard infer ended
  * early` line says why and in which phase. `ended` resolves once the call has ended, whatever
- * the outcome.
+ * the outcome. Each phase has its span ("shard receive", "onnxruntime run", "shard send":
+ * call-spans.ts), ended with the call's error when the call ends in it.
  */
 export class InferCall {
   readonly ended: Promise<void>;
@@ -148,6 +70,9 @@ export class InferCall {
   readonly #receivedAtNs = process.hrtime.bigint();
   readonly #log: Logger;
   readonly #observer: PartitionCallObserver | undefined;
+  readonly #spans: CallSpans;
+  /** The span of the phase the call is in. */
+  #span: Span;
 
   constructor(
     readonly header: WireInferHeader,
@@ -155,9 +80,21 @@ export class InferCall {
     private readonly send: SendToRouter,
   ) {
     this.ended = new Promise((resolve) => (this.#resolveEnded = resolve));
-    // Every line about a request carries the router's request id and the partition.
     const key = partitionKey(header);
-    this.#log = context.log.child({ requestId: header.request_id, partition: key });
+    this.#spans = CallSpans.of(header);
+    this.#span = this.#spans.start('shard receive', SpanKind.SERVER);
+    // Every line about a request carries the router's request id, the partition and its trace.
+    this.#log = context.log.child({
+      requestId: header.request_id,
+      partition: key,
+      ...this.#spans.logFields(),
+    });
+    if (this.#span.isRecording())
+      this.#span.setAttributes({
+        'shardmesh.request_id': header.request_id,
+        'shardmesh.partition_key': key,
+        'shardmesh.instance': context.instanceId,
+      });
     this.#observer = context.observe?.(key);
     this.#observer?.opened();
     const timeoutUs = header.timeout_us ?? 0;
@@ -237,9 +174,16 @@ export class InferCall {
     const status = toStatus(error, (e) => this.#log.error({ err: e }, 'shard infer failed'));
     if (status.code !== Status.UNKNOWN)
       this.#log.info({ code: Status[status.code], details: status.details }, 'shard infer refused');
+    this.#endPhase(error);
     this.#finish(true);
     this.#observer?.failed(status.code);
     void this.send({ kind: 'error', error: { code: status.code, message: status.details } });
+  }
+
+  /** Ends the span of the phase the call is in; with `error` when the call ends there. */
+  #endPhase(error?: unknown): void {
+    endSpan(this.#span, error);
+    if (error !== undefined) this.#spans.end();
   }
 
   /** Marks the call ended; `early` aborts its run (only then: an abort builds a DOMException). */
@@ -265,6 +209,13 @@ export class InferCall {
 
   #endEarly(reason: EarlyEndReason): void {
     if (this.#finished) return;
+    if (this.#span.isRecording())
+      this.#endPhase(
+        reason === 'deadline'
+          ? new ServiceError(Status.DEADLINE_EXCEEDED, `the call passed its deadline while ${this.#phase}`)
+          : new ServiceError(Status.CANCELLED, `the call was cancelled while ${this.#phase}`),
+      );
+    else this.#spans.end();
     this.#log.info(
       {
         reason,
@@ -277,6 +228,10 @@ export class InferCall {
   }
 
   #start(runner: ModelRunner): void {
+    if (this.#span.isRecording())
+      this.#span.setAttribute('shardmesh.bytes_received', this.#inputs!.byteLength);
+    this.#endPhase();
+    this.#span = this.#spans.start('onnxruntime run');
     this.#phase = 'running';
     this.#respond(runner).catch((error: unknown) => this.fail(error));
   }
@@ -309,6 +264,13 @@ export class InferCall {
       this.#log.info({ ranMs: ranMs() }, 'partition run finished after its call had ended; outputs dropped');
       return;
     }
+    this.#endPhase();
+    this.#span = this.#spans.start('shard send');
+    if (this.#span.isRecording())
+      this.#span.setAttribute(
+        'shardmesh.bytes_sent',
+        outputs.reduce((n, t) => n + t.data.length, 0),
+      );
     this.#phase = 'sending';
     await this.send({ kind: 'header', header: { outputs: outputs.map(specToWire) } });
     const chunkBytes = this.context.chunkBytes;
@@ -329,6 +291,8 @@ export class InferCall {
       kind: 'trailer',
       trailer: { receive_us: receiveUs, compute_us: computeUs, instance_id: this.context.instanceId },
     });
+    this.#endPhase();
+    this.#spans.end();
     this.#log.debug({ receiveUs, computeUs }, 'shard infer done');
   }
 }
