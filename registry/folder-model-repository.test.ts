@@ -63,4 +63,20 @@ void describe('FolderModelRepository: the one-host repository', () => {
     assert.deepEqual(await readdir(path.join(dir, 'models', 'm')), ['1', '2']);
     assert.deepEqual(await readdir(path.join(dir, 'registry', 'desired')), ['m.json']);
   });
+
+  test('a poll reads and validates the plans only when a plan or a desired state changed', async () => {
+    await pollUntil(() => last().length === 2, { what: 'm/1 and m/2' });
+    let reads = 0;
+    const read = repository.read.bind(repository);
+    repository.read = () => {
+      reads += 1;
+      return read();
+    };
+    await new Promise((resolve) => setTimeout(resolve, 300)); // 15 polls of 20 ms
+    assert.equal(reads, 0, 'nothing changed, yet the plans were read');
+    await repository.setDesired('m', { state: 'UNLOADED', reason: 'test' });
+    await pollUntil(() => reads > 0, { what: 'a read after the desired state changed' });
+    await addVersion('3');
+    await pollUntil(() => last().includes('3:UNLOADED'), { what: 'm/3' });
+  });
 });

@@ -62,16 +62,38 @@ const isFolder = (file: string): Promise<boolean> =>
     },
   );
 
-/** Every plan in a repository, newest version last per model. */
-export async function loadRepository(root: string): Promise<LoadedPlan[]> {
-  const plans: LoadedPlan[] = [];
+/** Every version folder of a repository, `<root>/<name>/<version>`, newest version last per model. */
+export async function versionDirs(root: string): Promise<{ name: string; version: string; dir: string }[]> {
+  const dirs: { name: string; version: string; dir: string }[] = [];
   for (const name of (await readdir(root, { withFileTypes: true })).filter((d) => d.isDirectory())) {
     const versions: string[] = [];
     for (const entry of await readdir(path.join(root, name.name))) {
       if (/^[0-9]+$/.test(entry) && (await isFolder(path.join(root, name.name, entry)))) versions.push(entry);
     }
     versions.sort((a, b) => Number(a) - Number(b));
-    for (const version of versions) plans.push(await loadPlan(planDir(root, name.name, version)));
+    for (const version of versions)
+      dirs.push({ name: name.name, version, dir: planDir(root, name.name, version) });
   }
+  return dirs;
+}
+
+/** Every plan in a repository, newest version last per model. */
+export async function loadRepository(root: string): Promise<LoadedPlan[]> {
+  const plans: LoadedPlan[] = [];
+  for (const { dir } of await versionDirs(root)) plans.push(await loadPlan(dir));
   return plans;
+}
+
+/**
+ * What changes when any plan of the repository does: each version folder with its plan.json's
+ * inode, size and modification time (a version swapped by `replaceVersion` is a new folder, so a new
+ * inode). Cheap next to reading and validating every plan: a poller compares it first.
+ */
+export async function repositoryFingerprint(root: string): Promise<string> {
+  const parts: string[] = [];
+  for (const { name, version, dir } of await versionDirs(root)) {
+    const s = await stat(path.join(dir, 'plan.json')).catch(() => undefined);
+    parts.push(s ? `${name}/${version}:${s.ino}:${s.size}:${s.mtimeMs}` : `${name}/${version}:-`);
+  }
+  return parts.join('\n');
 }
