@@ -3,7 +3,12 @@ import path from 'node:path';
 import { TLS_MIN_VERSIONS, type TlsMinVersion } from '../../certs/credentials.js';
 import { storeTlsFiles } from '../../certs/store.js';
 import { createLogger } from '../../lib/log.js';
-import { openRegistry } from '../../registry/open-registry.js';
+import { InvalidArgumentError } from 'commander';
+import { ConsulClient } from '../../registry/consul-client.js';
+import { openRegistry, parseRegistryUrl } from '../../registry/open-registry.js';
+import { DEFAULT_PLACEMENT_PREFIX } from '../../registry/placement-kv-layout.js';
+import { startPlacementWorker } from '../../services/placement/placement-worker.js';
+import { fetchVersion, readPublishedPlan } from '../fetch-version.js';
 import type { PartitionSelector } from '../../services/shard/partition-catalog.js';
 import { startShard } from '../../services/shard/shard-server.js';
 import { DEFAULT_CERTS_DIR, DEFAULT_MODELS_DIR, DEFAULT_REGISTRY_URL } from '../paths.js';
@@ -11,6 +16,7 @@ import {
   collectSelector,
   parseChoice,
   parseCount,
+  parseDurationMs,
   parseDurationOrZeroMs,
   parseHost,
   parsePort,
@@ -28,11 +34,23 @@ export function registerShardCommand(program: Command): void {
   program
     .command('shard')
     .description('serve partitions of models with ONNX Runtime over mutual TLS, registered in the registry')
-    .requiredOption(
+    .option(
       '--serve <selector...>',
-      'partitions to serve: MODEL/VERSION/STAGE/PARTITION, any part may be *',
+      'partitions to serve: MODEL/VERSION/STAGE/PARTITION, any part may be *; without it, --capacity-bytes starts a generic worker',
       collectSelector,
     )
+    .option(
+      '--capacity-bytes <size>',
+      'start as a generic placement worker (Consul registry, no --serve): serve the partitions the placement leader assigns, up to this many bytes of partition files (e.g. 4GiB); files missing from --models are fetched from the plan URLs',
+      sizeBetween(1, Number.MAX_SAFE_INTEGER),
+    )
+    .option(
+      '--worker-session-ttl <duration>',
+      "a worker's Consul session TTL: a dead worker's partitions are reassigned within it (Consul may take up to twice as long); at least the agent's session_ttl_min",
+      parseDurationMs,
+      10_000,
+    )
+    .option('--placement-prefix <prefix>', 'Consul KV prefix of the placement keys', DEFAULT_PLACEMENT_PREFIX)
     .option(
       '--name <name>',
       'certificate name in --certs (NAME.pem, NAME-key.pem); also names the instance',
@@ -87,7 +105,10 @@ export function registerShardCommand(program: Command): void {
     )
     .action(
       async (o: {
-        serve: PartitionSelector[];
+        serve?: PartitionSelector[];
+        capacityBytes?: number;
+        workerSessionTtl: number;
+        placementPrefix: string;
         name: string;
         models: string;
         certs: string;
@@ -104,6 +125,18 @@ export function registerShardCommand(program: Command): void {
         keyFile?: KeyEncryptionKey;
         tlsMinVersion: TlsMinVersion;
       }) => {
+        const location = parseRegistryUrl(o.registry);
+        if (o.serve === undefined && o.capacityBytes === undefined)
+          throw new InvalidArgumentError(
+            'give --serve MODEL/VERSION/STAGE/PARTITION, or --capacity-bytes SIZE to start as a generic worker',
+          );
+        if (o.serve !== undefined && o.capacityBytes !== undefined)
+          throw new InvalidArgumentError(
+            '--capacity-bytes starts a generic worker, which serves what placement assigns: leave out --serve',
+          );
+        if (o.capacityBytes !== undefined && location.kind !== 'consul')
+          throw new InvalidArgumentError('--capacity-bytes needs --registry consul://HOST:PORT (placement lives in Consul KV)');
+        const models = path.resolve(o.models);
         const log = createLogger(`shard:${o.name}`);
         const registry = openRegistry(o.registry, {
           onError: (e) => log.warn({ err: e.message }, 'registry heartbeat failed'),
@@ -111,8 +144,8 @@ export function registerShardCommand(program: Command): void {
         const shard = await startShard(
           {
             name: o.name,
-            modelRepository: path.resolve(o.models),
-            serve: o.serve,
+            modelRepository: models,
+            serve: o.serve ?? [],
             host: o.host,
             ...(o.advertiseAddress !== undefined ? { advertiseAddress: o.advertiseAddress } : {}),
             port: o.port,
@@ -127,7 +160,32 @@ export function registerShardCommand(program: Command): void {
           },
           registry,
           log,
+          location.kind === 'consul'
+            ? {
+                fetchVersion: async (model, version) => {
+                  await fetchVersion(await readPublishedPlan(o.registry, model, version), models);
+                },
+              }
+            : {},
         );
+        const worker =
+          o.capacityBytes === undefined || location.kind !== 'consul'
+            ? undefined
+            : await startPlacementWorker(
+                new ConsulClient(location.host, location.port),
+                shard.live,
+                {
+                  worker: {
+                    id: shard.instanceId,
+                    address: shard.address,
+                    port: shard.port,
+                    capacityBytes: o.capacityBytes,
+                  },
+                  placementPrefix: o.placementPrefix,
+                  sessionTtlMs: o.workerSessionTtl,
+                },
+                log,
+              );
         // One line on stdout for whoever started us (`shardmesh up`, tests): where we listen.
         process.stdout.write(
           `${JSON.stringify({
@@ -137,7 +195,11 @@ export function registerShardCommand(program: Command): void {
             metricsPort: shard.metricsPort,
           })}\n`,
         );
-        stopOnSignals(() => shard.drain(), log);
+        stopOnSignals(async () => {
+          // The worker record goes first, so the leader reassigns while this shard drains.
+          await worker?.close();
+          await shard.drain();
+        }, log);
       },
     );
 }
