@@ -50,12 +50,25 @@ describe('placement of partitions on generic workers', () => {
     args.push('--metrics-port', '0', '--dev-policy', '--placement-session-ttl', SESSION_TTL);
     const router = await startChildService(name, args, { logs: { file: logFile(name) }, env });
     routers.set(name, router);
-    clients.set(name, await InferenceClient.connect(`127.0.0.1:${router.port}`, storeTlsFiles(certs.dir, 'client')));
+    clients.set(
+      name,
+      await InferenceClient.connect(`127.0.0.1:${router.port}`, storeTlsFiles(certs.dir, 'client')),
+    );
   };
   const startWorker = async (name: string): Promise<void> => {
     const models = path.join(work, 'hosts', name);
     await mkdir(models, { recursive: true });
-    const args = ['shard', '--registry', consul.url, '--certs', certs.dir, '--name', name, '--models', models];
+    const args = [
+      'shard',
+      '--registry',
+      consul.url,
+      '--certs',
+      certs.dir,
+      '--name',
+      name,
+      '--models',
+      models,
+    ];
     args.push('--capacity-bytes', '1GiB', '--worker-session-ttl', SESSION_TTL, '--drain-timeout', '2s');
     workers.set(name, await startChildService(name, args, { logs: { file: logFile(name) }, env }));
   };
@@ -82,7 +95,15 @@ describe('placement of partitions on generic workers', () => {
 
   before(async () => {
     work = await mkdtemp(path.join(tmpdir(), 'shardmesh-placement-'));
-    const shape = { name: 'pm', version: '1', inputDim: 8, hiddenDim: 64, outputDim: 16, partitions: 2, seed: 3 };
+    const shape = {
+      name: 'pm',
+      version: '1',
+      inputDim: 8,
+      hiddenDim: 64,
+      outputDim: 16,
+      partitions: 2,
+      seed: 3,
+    };
     model = await prepareSyntheticMlp(path.join(work, 'published', 'models'), shape);
     expected = (await runModel(model.original, [x]))[0]!;
     consul = await startConsulAgent({ sessionTtlMin: '1s' });
@@ -100,7 +121,8 @@ describe('placement of partitions on generic workers', () => {
     await Promise.all([...workers.values(), ...routers.values()].map((c) => c.stop(3000)));
     await consul?.stop();
     await certs?.cleanup();
-    if (process.env['KEEP_PLACEMENT_LOGS'] === undefined && work) await rm(work, { recursive: true, force: true });
+    if (process.env['KEEP_PLACEMENT_LOGS'] === undefined && work)
+      await rm(work, { recursive: true, force: true });
     console.log(JSON.stringify({ scenario: 'placement timings (ms)', ...timings }));
   });
 
@@ -110,7 +132,10 @@ describe('placement of partitions on generic workers', () => {
     await Promise.all(['w1', 'w2', 'w3'].map(startWorker));
     const publish = ['publish', model.dir, '--registry', consul.url, '--replicas', '2'];
     await run(process.execPath, [CLI_ENTRY, ...publish, '--base-url', pathToFileURL(model.dir).href]);
-    timings['placedAfterPublish'] = await within('2 partitions × 2 replicas placed and registered', fullyPlaced);
+    timings['placedAfterPublish'] = await within(
+      '2 partitions × 2 replicas placed and registered',
+      fullyPlaced,
+    );
     const view = await readPlacement(consul, 'pm');
     assert.equal(view.leader?.held, true);
     for (const [p, holders] of holdersOf(view)) assert.equal(new Set(holders).size, 2, `${p} on two workers`);
@@ -123,22 +148,32 @@ describe('placement of partitions on generic workers', () => {
     assert.deepEqual(fetched, ['pm']);
   });
 
-  test("SIGKILL a worker: its partitions are placed on the others and served again", async () => {
+  test('SIGKILL a worker: its partitions are placed on the others and served again', async () => {
     const view = await readPlacement(consul, 'pm');
     const victim = [...view.assignments].find(([, keys]) => keys.length > 0)![0];
     const killedAt = Date.now();
     await kill(workers.get(workerOf(victim))!);
     workers.delete(workerOf(victim));
-    await within('the dead worker record gone', async () => !(await readPlacement(consul, 'pm')).workers.includes(victim));
+    await within(
+      'the dead worker record gone',
+      async () => !(await readPlacement(consul, 'pm')).workers.includes(victim),
+    );
     timings['workerRecordGoneAfterKill'] = Date.now() - killedAt;
     await within('its partitions placed again', fullyPlaced);
     timings['reassignedAndRegisteredAfterKill'] = Date.now() - killedAt;
     const after = await readPlacement(consul, 'pm');
     assert.ok(!after.assignments.has(victim), 'the dead worker has no assignment left');
+    // Stability: publishing and the reassignment moved no replica that was fine.
+    for (const name of workers.keys())
+      assert.deepEqual(
+        await logLines(logFile(name), 'partition unloaded'),
+        [],
+        `${name} unloaded a partition`,
+      );
     await infer('router-a');
   });
 
-  test('SIGKILL the leader router: the other takes the lock and places a killed worker\'s partitions', async () => {
+  test("SIGKILL the leader router: the other takes the lock and places a killed worker's partitions", async () => {
     const leader = (await readPlacement(consul, 'pm')).leader!.router;
     const [name, other] = leader.startsWith('router-a') ? ['router-a', 'router-b'] : ['router-b', 'router-a'];
     const killedAt = Date.now();
@@ -150,7 +185,9 @@ describe('placement of partitions on generic workers', () => {
     });
     await startWorker('w4');
     const view = await readPlacement(consul, 'pm');
-    const victim = [...view.assignments].find(([id, keys]) => keys.length > 0 && view.workers.includes(id))![0];
+    const victim = [...view.assignments].find(
+      ([id, keys]) => keys.length > 0 && view.workers.includes(id),
+    )![0];
     await kill(workers.get(workerOf(victim))!);
     workers.delete(workerOf(victim));
     await within('placed again by the new leader', fullyPlaced);
@@ -160,12 +197,16 @@ describe('placement of partitions on generic workers', () => {
 
   test('Unload: every worker drops the partitions, deregisters them and frees them', async () => {
     const router = [...routers.keys()][0]!;
-    const rssBefore = Object.fromEntries(await Promise.all([...workers].map(async ([n, w]) => [n, await rssKiB(w.process.pid!)])));
+    const rssBefore = Object.fromEntries(
+      await Promise.all([...workers].map(async ([n, w]) => [n, await rssKiB(w.process.pid!)])),
+    );
     await clients.get(router)!.call('RepositoryModelUnload', { model_name: 'pm' });
     const since = Date.now();
     await within('no assignment and no registration left', async () => {
       const view = await readPlacement(consul, 'pm');
-      return view.registered.length === 0 && [...view.assignments.values()].every((keys) => keys.length === 0);
+      return (
+        view.registered.length === 0 && [...view.assignments.values()].every((keys) => keys.length === 0)
+      );
     });
     for (const name of workers.keys())
       await within(`${name} has unloaded everything`, async () => {
@@ -174,7 +215,11 @@ describe('placement of partitions on generic workers', () => {
         return loaded.length === 0 || lines.at(-1)?.['loaded'] === 0;
       });
     timings['unloadedAfterUnload'] = Date.now() - since;
-    const rssAfter = Object.fromEntries(await Promise.all([...workers].map(async ([n, w]) => [n, await rssKiB(w.process.pid!)])));
-    console.log(JSON.stringify({ scenario: 'worker RSS (KiB) before and after Unload', rssBefore, rssAfter }));
+    const rssAfter = Object.fromEntries(
+      await Promise.all([...workers].map(async ([n, w]) => [n, await rssKiB(w.process.pid!)])),
+    );
+    console.log(
+      JSON.stringify({ scenario: 'worker RSS (KiB) before and after Unload', rssBefore, rssAfter }),
+    );
   });
 });

@@ -25,7 +25,13 @@ describe('placement KV layout', () => {
   });
 
   test('a worker, an assignment and replicas round-trip; the rest of the prefix is ignored', () => {
-    const worker = { id: 'shard-1a-0a1b2c3d', node: 'host-1', address: '10.0.0.2', port: 4100, capacityBytes: 1 << 30 };
+    const worker = {
+      id: 'shard-1a-0a1b2c3d',
+      node: 'host-1',
+      address: '10.0.0.2',
+      port: 4100,
+      capacityBytes: 1 << 30,
+    };
     const entries = [
       { Key: workerKey(P, worker.id), Value: encodeWorker(worker) },
       { Key: assignmentKey(P, worker.id), Value: encodeAssignment(['mlp/2/s/1', 'mlp/2/s/0']) },
@@ -58,7 +64,10 @@ describe('placement KV layout', () => {
     assert.equal(replicas.replicas.size, 0);
     assert.match(replicas.problems[0]!.message, /versions\/1\/replicas: replicas must be a whole number/);
     assert.throws(() => encodeReplicas(0), /replicas 0: must be a whole number from 1/);
-    assert.throws(() => encodeWorker({ id: 'a/b', node: 'n', address: '', port: 0, capacityBytes: 1 }), /worker id/);
+    assert.throws(
+      () => encodeWorker({ id: 'a/b', node: 'n', address: '', port: 0, capacityBytes: 1 }),
+      /worker id/,
+    );
     assert.throws(() => decodeAssignment('{"partitions":"mlp/1/s/0"}'), /partitions must be a list/);
   });
 });

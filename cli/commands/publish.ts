@@ -22,18 +22,20 @@ export function registerPublishCommands(program: Command): void {
       'replicas of each partition the placement leader keeps on generic workers (written beside the plan; may be changed by publishing again with another value; default 1)',
       parseCount,
     )
-    .action(async (dir: string, o: { registry: string; baseUrl?: string; prefix: string; replicas?: number }) => {
-      const { plan, outcome } = await publishVersion(dir, {
-        registryUrl: o.registry,
-        prefix: o.prefix,
-        ...(o.replicas === undefined ? {} : { replicas: o.replicas }),
-        ...(o.baseUrl === undefined ? {} : { baseUrl: o.baseUrl }),
-      });
-      const files = plan.stages.reduce((n, s) => n + s.partitions.length, 0);
-      console.log(
-        `${plan.name}/${plan.version}: ${outcome === 'written' ? 'published' : 'already published, unchanged'} (${files} partition files)`,
-      );
-    });
+    .action(
+      async (dir: string, o: { registry: string; baseUrl?: string; prefix: string; replicas?: number }) => {
+        const { plan, outcome } = await publishVersion(dir, {
+          registryUrl: o.registry,
+          prefix: o.prefix,
+          ...(o.replicas === undefined ? {} : { replicas: o.replicas }),
+          ...(o.baseUrl === undefined ? {} : { baseUrl: o.baseUrl }),
+        });
+        const files = plan.stages.reduce((n, s) => n + s.partitions.length, 0);
+        console.log(
+          `${plan.name}/${plan.version}: ${outcome === 'written' ? 'published' : 'already published, unchanged'} (${files} partition files)`,
+        );
+      },
+    );
   program
     .command('fetch')
     .description(

@@ -135,7 +135,9 @@ export function registerShardCommand(program: Command): void {
             '--capacity-bytes starts a generic worker, which serves what placement assigns: leave out --serve',
           );
         if (o.capacityBytes !== undefined && location.kind !== 'consul')
-          throw new InvalidArgumentError('--capacity-bytes needs --registry consul://HOST:PORT (placement lives in Consul KV)');
+          throw new InvalidArgumentError(
+            '--capacity-bytes needs --registry consul://HOST:PORT (placement lives in Consul KV)',
+          );
         const models = path.resolve(o.models);
         const log = createLogger(`shard:${o.name}`);
         const registry = openRegistry(o.registry, {

@@ -29,9 +29,15 @@ export async function readPlacement(consul: ConsulAgent, model: string): Promise
   for (const e of entries) {
     if (e.Key.startsWith('shardmesh/placement/workers/')) workers.push(e.Key.split('/').at(-1)!);
     else if (e.Key.startsWith('shardmesh/placement/assignments/'))
-      assignments.set(e.Key.split('/').at(-1)!, (JSON.parse(text(e.Value)) as { partitions: string[] }).partitions);
+      assignments.set(
+        e.Key.split('/').at(-1)!,
+        (JSON.parse(text(e.Value)) as { partitions: string[] }).partitions,
+      );
     else if (e.Key === 'shardmesh/placement/leader')
-      leader = { router: (JSON.parse(text(e.Value)) as { router: string }).router, held: e.Session !== undefined };
+      leader = {
+        router: (JSON.parse(text(e.Value)) as { router: string }).router,
+        held: e.Session !== undefined,
+      };
   }
   const health = (await (await fetch(`${base}/health/service/shardmesh-shard?passing=true`)).json()) as {
     Service: { ID: string; Meta: Record<string, string> };
@@ -54,7 +60,11 @@ export function holdersOf(view: PlacementView): Map<string, string[]> {
 }
 
 /** Polls `check` every 100 ms; resolves with the milliseconds it took, fails after `timeoutMs`. */
-export async function within(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<number> {
+export async function within(
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs = 30_000,
+): Promise<number> {
   const start = Date.now();
   while (!(await check())) {
     if (Date.now() - start > timeoutMs) assert.fail(`${what}: not within ${timeoutMs} ms`);

@@ -77,13 +77,17 @@ describe('placePartitions', () => {
     assert.deepEqual(placePartitions(grown, wanted, first).assignments, new Map([...first, ['d1', []]]));
   });
 
-  test("drops what is no longer wanted (an unloaded model) and extra replicas from the fullest", () => {
+  test('drops what is no longer wanted (an unloaded model) and extra replicas from the fullest', () => {
     const workers = [worker('w1', 'a', 100 * MiB), worker('w2', 'b', 100 * MiB)];
     const current = new Map([
       ['w1', ['gone/1/s/0', 'm/1/s/0', 'm/1/s/1']],
       ['w2', ['m/1/s/0']],
     ]);
-    const { assignments } = placePartitions(workers, [part('m/1/s/0', MiB, 1), part('m/1/s/1', MiB, 1)], current);
+    const { assignments } = placePartitions(
+      workers,
+      [part('m/1/s/0', MiB, 1), part('m/1/s/1', MiB, 1)],
+      current,
+    );
     assert.deepEqual(assignments.get('w1'), ['m/1/s/1']);
     assert.deepEqual(assignments.get('w2'), ['m/1/s/0']);
   });

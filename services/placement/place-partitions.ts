@@ -45,8 +45,7 @@ export function placePartitions(
   const held = new Map<string, Set<string>>(workers.map((w) => [w.id, new Set<string>()]));
   const used = new Map<string, number>(workers.map((w) => [w.id, 0]));
   const byId = new Map(workers.map((w) => [w.id, w]));
-  const holders = (key: string): PlacementWorker[] =>
-    workers.filter((w) => held.get(w.id)!.has(key));
+  const holders = (key: string): PlacementWorker[] => workers.filter((w) => held.get(w.id)!.has(key));
   const free = (w: PlacementWorker): number => w.capacityBytes - used.get(w.id)!;
   const add = (w: PlacementWorker, p: WantedPartition): void => {
     held.get(w.id)!.add(p.key);

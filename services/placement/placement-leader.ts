@@ -50,7 +50,11 @@ type Client = Pick<
  * (place-partitions.ts) and writes the assignment keys that differ. Writes are idempotent, so a
  * change seen twice, or by a new leader, rewrites nothing that is right.
  */
-export function startPlacementLeader(client: Client, options: PlacementLeaderOptions, log: Logger): PlacementLeader {
+export function startPlacementLeader(
+  client: Client,
+  options: PlacementLeaderOptions,
+  log: Logger,
+): PlacementLeader {
   const o = { sessionTtlMs: 10_000, lockDelayMs: 1_000, acquireEveryMs: 1_000, waitMs: 30_000, ...options };
   let session: string | undefined;
   let leading = false;
@@ -58,6 +62,11 @@ export function startPlacementLeader(client: Client, options: PlacementLeaderOpt
   let versions: readonly PublishedVersion[] | undefined;
   let replicas = new Map<string, number>();
   let placement: KvEntry[] | undefined;
+  /**
+   * What this leader wrote (null: deleted), which is the truth until the watch catches up with it:
+   * placing from the stale view instead moves replicas it has just placed. Cleared on taking the lock.
+   */
+  let written = new Map<string, string[] | null>();
   let reconciling: Promise<void> | undefined;
   let again = false;
   const warn = (error: Error): void => log.warn({ err: error.message }, 'placement problem');
@@ -67,6 +76,7 @@ export function startPlacementLeader(client: Client, options: PlacementLeaderOpt
     const value = JSON.stringify({ router: o.name, since: new Date().toISOString() });
     if (await client.acquireKey(leaderKey(o.placementPrefix), value, session)) {
       leading = true;
+      written = new Map();
       log.info({ router: o.name }, 'placement leader: this router holds the lock');
       reconcile();
     }
@@ -107,21 +117,32 @@ export function startPlacementLeader(client: Client, options: PlacementLeaderOpt
 
   const place = async (): Promise<void> => {
     if (!leading || placement === undefined || versions === undefined) return;
-    const { workers, assignments, problems } = decodePlacement(o.placementPrefix, placement);
-    for (const problem of problems) warn(problem);
+    const decoded = decodePlacement(o.placementPrefix, placement);
+    for (const problem of decoded.problems) warn(problem);
+    const { workers } = decoded;
+    const assignments = new Map(decoded.assignments);
+    for (const [id, keys] of written)
+      if (keys === null) assignments.delete(id);
+      else assignments.set(id, keys);
     const result = placePartitions(workers, wantedPartitions(versions, replicas), assignments);
     for (const [id, keys] of result.assignments) {
       const before = assignments.get(id);
       if (before !== undefined && encodeAssignment(before) === encodeAssignment(keys)) continue;
       await client.writeKey(assignmentKey(o.placementPrefix, id), encodeAssignment(keys));
+      written.set(id, keys);
       log.info({ worker: id, partitions: keys, before: before ?? [] }, 'placement assigned');
     }
     for (const id of assignments.keys())
       if (!result.assignments.has(id)) {
         await client.deleteKey(assignmentKey(o.placementPrefix, id));
-        log.info({ worker: id, partitions: assignments.get(id) }, 'placement: worker gone, its assignment removed');
+        written.set(id, null);
+        log.info(
+          { worker: id, partitions: assignments.get(id) },
+          'placement: worker gone, its assignment removed',
+        );
       }
-    if (result.unplaced.length > 0) log.warn({ unplaced: result.unplaced }, 'placement: not enough worker capacity');
+    if (result.unplaced.length > 0)
+      log.warn({ unplaced: result.unplaced }, 'placement: not enough worker capacity');
   };
 
   const watches: Watch[] = [

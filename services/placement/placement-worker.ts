@@ -68,7 +68,10 @@ export async function startPlacementWorker(
     async (session) => {
       if (!(await client.acquireKey(key, encodeWorker(record), session)))
         throw new Error(`could not write worker record ${key}`);
-      log.info({ worker: record.id, node: record.node, capacityBytes: record.capacityBytes }, 'worker announced');
+      log.info(
+        { worker: record.id, node: record.node, capacityBytes: record.capacityBytes },
+        'worker announced',
+      );
     },
     warn,
   );
@@ -117,7 +120,8 @@ export async function startPlacementWorker(
     (entries) => {
       const entry = entries.find((e) => e.Key === assignment);
       try {
-        wanted = entry === undefined ? [] : decodeAssignment(typeof entry.Value === 'string' ? entry.Value : '');
+        wanted =
+          entry === undefined ? [] : decodeAssignment(typeof entry.Value === 'string' ? entry.Value : '');
       } catch (error) {
         warn(new Error(`Consul key ${assignment}: ${(error as Error).message}`));
         return;

@@ -34,7 +34,8 @@ interface Live {
  */
 export class LivePartitions {
   readonly #live = new Map<string, Live>();
-  readonly #deps: Required<Omit<LivePartitionsDeps, 'fetchMissing'>> & Pick<LivePartitionsDeps, 'fetchMissing'>;
+  readonly #deps: Required<Omit<LivePartitionsDeps, 'fetchMissing'>> &
+    Pick<LivePartitionsDeps, 'fetchMissing'>;
 
   constructor(deps: LivePartitionsDeps) {
     this.#deps = { deregisterGraceMs: 1_000, drainTimeoutMs: 30_000, ...deps };
@@ -70,7 +71,10 @@ export class LivePartitions {
       throw error;
     }
     this.#live.set(key, { partition, runner, registration });
-    this.#deps.log.info({ partition: key, loaded: this.#live.size, weightBytes: runner.weightBytes }, 'partition loaded');
+    this.#deps.log.info(
+      { partition: key, loaded: this.#live.size, weightBytes: runner.weightBytes },
+      'partition loaded',
+    );
   }
 
   /**
