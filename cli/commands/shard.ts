@@ -3,7 +3,6 @@ import path from 'node:path';
 import { TLS_MIN_VERSIONS, type TlsMinVersion } from '../../certs/credentials.js';
 import { storeTlsFiles } from '../../certs/store.js';
 import { createLogger } from '../../lib/log.js';
-import { InvalidArgumentError } from 'commander';
 import { ConsulClient } from '../../registry/consul-client.js';
 import { openRegistry, parseRegistryUrl } from '../../registry/open-registry.js';
 import { DEFAULT_PLACEMENT_PREFIX } from '../../registry/placement-kv-layout.js';
@@ -103,8 +102,9 @@ export function registerShardCommand(program: Command): void {
       'key-encryption key for sealed partitions (base64, mode 0600); they are decrypted in memory only',
       parseKeyFileOption,
     )
-    .action(
-      async (o: {
+    .action(async function (
+      this: Command,
+      o: {
         serve?: PartitionSelector[];
         capacityBytes?: number;
         workerSessionTtl: number;
@@ -124,84 +124,84 @@ export function registerShardCommand(program: Command): void {
         maxInflightBytes: number;
         keyFile?: KeyEncryptionKey;
         tlsMinVersion: TlsMinVersion;
-      }) => {
-        const location = parseRegistryUrl(o.registry);
-        if (o.serve === undefined && o.capacityBytes === undefined)
-          throw new InvalidArgumentError(
-            'give --serve MODEL/VERSION/STAGE/PARTITION, or --capacity-bytes SIZE to start as a generic worker',
-          );
-        if (o.serve !== undefined && o.capacityBytes !== undefined)
-          throw new InvalidArgumentError(
-            '--capacity-bytes starts a generic worker, which serves what placement assigns: leave out --serve',
-          );
-        if (o.capacityBytes !== undefined && location.kind !== 'consul')
-          throw new InvalidArgumentError(
-            '--capacity-bytes needs --registry consul://HOST:PORT (placement lives in Consul KV)',
-          );
-        const models = path.resolve(o.models);
-        const log = createLogger(`shard:${o.name}`);
-        const registry = openRegistry(o.registry, {
-          onError: (e) => log.warn({ err: e.message }, 'registry heartbeat failed'),
-        });
-        const shard = await startShard(
-          {
-            name: o.name,
-            modelRepository: models,
-            serve: o.serve ?? [],
-            host: o.host,
-            ...(o.advertiseAddress !== undefined ? { advertiseAddress: o.advertiseAddress } : {}),
-            port: o.port,
-            ...(o.metrics ? { metricsPort: o.metricsPort } : {}),
-            tls: storeTlsFiles(o.certs, o.name),
-            intraOpThreads: o.threads,
-            chunkBytes: o.chunkBytes,
-            drainTimeoutMs: o.drainTimeout,
-            maxInflightBytes: o.maxInflightBytes,
-            ...(o.keyFile ? { keyEncryptionKey: o.keyFile } : {}),
-            tlsMinVersion: o.tlsMinVersion,
-          },
-          registry,
-          log,
-          location.kind === 'consul'
-            ? {
-                fetchVersion: async (model, version) => {
-                  await fetchVersion(await readPublishedPlan(o.registry, model, version), models);
-                },
-              }
-            : {},
-        );
-        const worker =
-          o.capacityBytes === undefined || location.kind !== 'consul'
-            ? undefined
-            : await startPlacementWorker(
-                new ConsulClient(location.host, location.port),
-                shard.live,
-                {
-                  worker: {
-                    id: shard.instanceId,
-                    address: shard.address,
-                    port: shard.port,
-                    capacityBytes: o.capacityBytes,
-                  },
-                  placementPrefix: o.placementPrefix,
-                  sessionTtlMs: o.workerSessionTtl,
-                },
-                log,
-              );
-        // One line on stdout for whoever started us (`shardmesh up`, tests): where we listen.
-        process.stdout.write(
-          `${JSON.stringify({
-            event: 'listening',
-            instanceId: shard.instanceId,
-            port: shard.port,
-            metricsPort: shard.metricsPort,
-          })}\n`,
-        );
-        stopOnSignals(async () => {
-          // The worker record goes first, so the leader reassigns while this shard drains.
-          await worker?.close();
-          await shard.drain();
-        }, log);
       },
-    );
+    ) {
+      const location = parseRegistryUrl(o.registry);
+      if (o.serve === undefined && o.capacityBytes === undefined)
+        this.error(
+          'error: give --serve MODEL/VERSION/STAGE/PARTITION, or --capacity-bytes SIZE to start as a generic worker',
+        );
+      if (o.serve !== undefined && o.capacityBytes !== undefined)
+        this.error(
+          'error: --capacity-bytes starts a generic worker, which serves what placement assigns: leave out --serve',
+        );
+      if (o.capacityBytes !== undefined && location.kind !== 'consul')
+        this.error(
+          'error: --capacity-bytes needs --registry consul://HOST:PORT (placement lives in Consul KV)',
+        );
+      const models = path.resolve(o.models);
+      const log = createLogger(`shard:${o.name}`);
+      const registry = openRegistry(o.registry, {
+        onError: (e) => log.warn({ err: e.message }, 'registry heartbeat failed'),
+      });
+      const shard = await startShard(
+        {
+          name: o.name,
+          modelRepository: models,
+          serve: o.serve ?? [],
+          host: o.host,
+          ...(o.advertiseAddress !== undefined ? { advertiseAddress: o.advertiseAddress } : {}),
+          port: o.port,
+          ...(o.metrics ? { metricsPort: o.metricsPort } : {}),
+          tls: storeTlsFiles(o.certs, o.name),
+          intraOpThreads: o.threads,
+          chunkBytes: o.chunkBytes,
+          drainTimeoutMs: o.drainTimeout,
+          maxInflightBytes: o.maxInflightBytes,
+          ...(o.keyFile ? { keyEncryptionKey: o.keyFile } : {}),
+          tlsMinVersion: o.tlsMinVersion,
+        },
+        registry,
+        log,
+        location.kind === 'consul'
+          ? {
+              fetchVersion: async (model, version) => {
+                await fetchVersion(await readPublishedPlan(o.registry, model, version), models);
+              },
+            }
+          : {},
+      );
+      const worker =
+        o.capacityBytes === undefined || location.kind !== 'consul'
+          ? undefined
+          : await startPlacementWorker(
+              new ConsulClient(location.host, location.port),
+              shard.live,
+              {
+                worker: {
+                  id: shard.instanceId,
+                  address: shard.address,
+                  port: shard.port,
+                  capacityBytes: o.capacityBytes,
+                },
+                placementPrefix: o.placementPrefix,
+                sessionTtlMs: o.workerSessionTtl,
+              },
+              log,
+            );
+      // One line on stdout for whoever started us (`shardmesh up`, tests): where we listen.
+      process.stdout.write(
+        `${JSON.stringify({
+          event: 'listening',
+          instanceId: shard.instanceId,
+          port: shard.port,
+          metricsPort: shard.metricsPort,
+        })}\n`,
+      );
+      stopOnSignals(async () => {
+        // The worker record goes first, so the leader reassigns while this shard drains.
+        await worker?.close();
+        await shard.drain();
+      }, log);
+    });
 }
