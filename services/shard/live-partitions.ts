@@ -53,10 +53,10 @@ export class LivePartitions {
   async load(key: string): Promise<void> {
     if (this.#live.has(key)) return;
     const selector = parseSelector(key);
-    let [partition] = await selectPartitions(this.#deps.modelRepository, [selector]);
+    let [partition] = await this.#select(selector);
     if (partition === undefined && this.#deps.fetchMissing) {
       await this.#deps.fetchMissing(selector.model, selector.version);
-      [partition] = await selectPartitions(this.#deps.modelRepository, [selector]);
+      [partition] = await this.#select(selector);
     }
     if (partition === undefined) throw new Error(`partition ${key} is not in ${this.#deps.modelRepository}`);
     const runner = new CountingRunner(await this.#deps.open(partition));
@@ -75,6 +75,16 @@ export class LivePartitions {
       { partition: key, loaded: this.#live.size, weightBytes: runner.weightBytes },
       'partition loaded',
     );
+  }
+
+  /** A worker may start with no `--models` folder at all: it fetches into it what it is assigned. */
+  async #select(selector: ReturnType<typeof parseSelector>): Promise<ServedPartition[]> {
+    try {
+      return await selectPartitions(this.#deps.modelRepository, [selector]);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw error;
+    }
   }
 
   /**
