@@ -19,12 +19,15 @@ import { ROUTER_PORT, startRouterOnHost, startShardOnHost } from './harness/host
 import { SimulatedNetwork } from './harness/hosts/simulated-network.js';
 import { prepareTestModels, TEST_MODELS_DIR } from './harness/mesh.js';
 
-/** Two generic workers on each of two worker hosts: four workers, two Consul nodes. */
+/**
+ * Two generic workers on each of two worker hosts: four workers, two Consul nodes. worker-1's have
+ * more room, so by free bytes alone both replicas of a partition would go to worker-1.
+ */
 const WORKERS = [
-  { name: 'gw-1a', host: 'worker-1' },
-  { name: 'gw-1b', host: 'worker-1' },
-  { name: 'gw-2a', host: 'worker-2' },
-  { name: 'gw-2b', host: 'worker-2' },
+  { name: 'gw-1a', host: 'worker-1', capacity: '2GiB' },
+  { name: 'gw-1b', host: 'worker-1', capacity: '2GiB' },
+  { name: 'gw-2a', host: 'worker-2', capacity: '1GiB' },
+  { name: 'gw-2b', host: 'worker-2', capacity: '1GiB' },
 ] as const;
 
 interface HealthEntry {
@@ -36,7 +39,7 @@ interface HealthEntry {
  * Placement across simulated hosts (network namespaces, a 3-server Consul cluster, a client agent
  * per host): generic workers with empty model folders, a router host with none, mlp published with
  * `--replicas 2`. The leader must put the two replicas of each partition on different hosts, though
- * two workers of one host come first by every other tie-break. Needs root for `ip netns`.
+ * worker-1's two workers have the most room. Needs root for `ip netns`.
  */
 void describe('placement across simulated hosts', () => {
   let network: SimulatedNetwork;
@@ -61,7 +64,7 @@ void describe('placement across simulated hosts', () => {
     ]);
     for (const w of WORKERS) {
       const agent = consul.agentOn(host(w.host));
-      const args = ['--capacity-bytes', '1GiB'];
+      const args = ['--capacity-bytes', w.capacity];
       const worker = await startShardOnHost({ agent, name: w.name, serve: [], args });
       ChildLogs.tap(worker);
       children.push(worker);
@@ -90,7 +93,9 @@ void describe('placement across simulated hosts', () => {
       await client.waitForModel('mlp', 60_000);
     } catch (error) {
       for (const c of children)
-        for (const l of ChildLogs.tap(c).lines.filter((l) => (l.level as number) >= 40 || /placement|assign|worker|loaded/.test(String(l.msg))))
+        for (const l of ChildLogs.tap(c).lines.filter(
+          (l) => (l.level as number) >= 40 || /placement|assign|worker|loaded/.test(String(l.msg)),
+        ))
           console.log(c.name, JSON.stringify(l).slice(0, 400));
       throw error;
     }
