@@ -221,5 +221,8 @@ describe('placement of partitions on generic workers', () => {
     console.log(
       JSON.stringify({ scenario: 'worker RSS (KiB) before and after Unload', rssBefore, rssAfter }),
     );
+    // RSS is reported, not asserted: whether the process gives freed pages back to the OS at once
+    // varies (a 16 MiB partition's unload dropped RSS by 24 MiB once, by nothing the next run). The
+    // loaded count above is the check that the runners were closed.
   });
 });

@@ -141,7 +141,8 @@ export function startPlacementLeader(
           'placement: worker gone, its assignment removed',
         );
       }
-    if (result.unplaced.length > 0)
+    // With no generic worker at all, the mesh runs on `--serve` shards: nothing to warn about.
+    if (result.unplaced.length > 0 && workers.length > 0)
       log.warn({ unplaced: result.unplaced }, 'placement: not enough worker capacity');
   };
 
