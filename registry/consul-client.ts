@@ -72,6 +72,9 @@ interface RawConsul {
     set(options: Record<string, unknown>): Promise<unknown>;
     del(options: { key: string }): Promise<unknown>;
   };
+  transaction: {
+    create(operations: readonly object[]): Promise<unknown>;
+  };
   session: {
     create(options: Record<string, unknown>): Promise<unknown>;
     renew(options: { id: string }): Promise<unknown>;
@@ -237,6 +240,32 @@ export class ConsulClient {
   async acquireKey(key: string, value: string, session: string): Promise<boolean> {
     const answer = await this.#consul.kv.set({ key, value, acquire: session });
     return answer === true || answer === 'true';
+  }
+
+  /**
+   * Writes (`value`) or deletes (`null`) keys in one transaction (`PUT /v1/txn`) that first checks
+   * that `lock.session` still holds `lock.key`: a deposed leader's late writes change nothing.
+   * Resolves false when the check failed. At most 63 writes (Consul allows 64 operations).
+   */
+  async writeIfHolding(
+    lock: { readonly key: string; readonly session: string },
+    writes: readonly { readonly key: string; readonly value: string | null }[],
+  ): Promise<boolean> {
+    const operations = [
+      { KV: { Verb: 'check-session', Key: lock.key, Session: lock.session } },
+      ...writes.map((w) =>
+        w.value === null
+          ? { KV: { Verb: 'delete', Key: w.key } }
+          : { KV: { Verb: 'set', Key: w.key, Value: Buffer.from(w.value).toString('base64') } },
+      ),
+    ];
+    try {
+      await this.#consul.transaction.create(operations);
+      return true;
+    } catch (error) {
+      if (httpStatusOf(error) === 409) return false;
+      throw error;
+    }
   }
 
   /** The Consul node name of the agent this client talks to (`GET /v1/agent/self`). */

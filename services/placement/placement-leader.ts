@@ -40,8 +40,11 @@ export interface PlacementLeader {
 
 type Client = Pick<
   ConsulClient,
-  'keysUnder' | 'writeKey' | 'deleteKey' | 'acquireKey' | 'createSession' | 'renewSession' | 'destroySession'
+  'keysUnder' | 'writeIfHolding' | 'acquireKey' | 'createSession' | 'renewSession' | 'destroySession'
 >;
+
+/** Assignment writes per Consul transaction: its 64-operation limit, less the lock check. */
+const TXN_WRITES = 63;
 
 /**
  * Every router runs this; the one holding `<placement>leader` (a Consul session lock) places. It
@@ -125,22 +128,37 @@ export function startPlacementLeader(
       if (keys === null) assignments.delete(id);
       else assignments.set(id, keys);
     const result = placePartitions(workers, wantedPartitions(versions, replicas), assignments);
+    const writes: { id: string; keys: string[] | null; before: string[] | undefined }[] = [];
     for (const [id, keys] of result.assignments) {
       const before = assignments.get(id);
-      if (before !== undefined && encodeAssignment(before) === encodeAssignment(keys)) continue;
-      await client.writeKey(assignmentKey(o.placementPrefix, id), encodeAssignment(keys));
-      written.set(id, keys);
-      log.info({ worker: id, partitions: keys, before: before ?? [] }, 'placement assigned');
+      if (before === undefined || encodeAssignment(before) !== encodeAssignment(keys))
+        writes.push({ id, keys, before });
     }
-    for (const id of assignments.keys())
-      if (!result.assignments.has(id)) {
-        await client.deleteKey(assignmentKey(o.placementPrefix, id));
-        written.set(id, null);
+    for (const [id, before] of assignments)
+      if (!result.assignments.has(id)) writes.push({ id, keys: null, before });
+    // Fenced by the lock: if another router has taken it meanwhile, none of this is written.
+    for (let i = 0; i < writes.length; i += TXN_WRITES) {
+      const chunk = writes.slice(i, i + TXN_WRITES);
+      const held = await client.writeIfHolding(
+        { key: leaderKey(o.placementPrefix), session: session! },
+        chunk.map((w) => ({
+          key: assignmentKey(o.placementPrefix, w.id),
+          value: w.keys === null ? null : encodeAssignment(w.keys),
+        })),
+      );
+      if (!held) {
+        leading = false;
+        log.warn({ router: o.name }, 'placement leader: lock lost; assignments left to the new leader');
+        return;
+      }
+      for (const w of chunk) {
+        written.set(w.id, w.keys);
         log.info(
-          { worker: id, partitions: assignments.get(id) },
-          'placement: worker gone, its assignment removed',
+          { worker: w.id, partitions: w.keys ?? [], before: w.before ?? [] },
+          w.keys === null ? 'placement: worker gone, its assignment removed' : 'placement assigned',
         );
       }
+    }
     // With no generic worker at all, the mesh runs on `--serve` shards: nothing to warn about.
     if (result.unplaced.length > 0 && workers.length > 0)
       log.warn({ unplaced: result.unplaced }, 'placement: not enough worker capacity');
