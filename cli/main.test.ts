@@ -113,7 +113,17 @@ void describe('shardmesh refuses bad options with exit code 2, naming the option
       /error: --models is for the embedded registry; with consul:\/\/ the router reads plans from Consul KV/,
     ],
     [['up', '--bogus'], /error: unknown option '--bogus'/],
-    [['shard'], /error: required option '--serve <selector\.\.\.>' not specified/],
+    [['shard'], /error: give --serve MODEL\/VERSION\/STAGE\/PARTITION, or --capacity-bytes SIZE/],
+    [
+      ['shard', '--serve', '*/*/*/*', '--capacity-bytes', '1GiB'],
+      /error: --capacity-bytes starts a generic worker/,
+    ],
+    [['shard', '--capacity-bytes', '1GiB'], /error: --capacity-bytes needs --registry consul:\/\/HOST:PORT/],
+    [['shard', '--capacity-bytes', 'lots'], /option '--capacity-bytes <size>' argument 'lots' is invalid/],
+    [
+      ['publish', 'models/m/1', '--registry', 'consul://127.0.0.1:1', '--replicas', '0'],
+      /option '--replicas <n>'/,
+    ],
   ];
   for (const [args, stderr] of cases) {
     void it(args.join(' '), async () => {

@@ -13,6 +13,8 @@ export interface PublishOptions {
   readonly baseUrl?: string;
   /** @default DEFAULT_MODELS_PREFIX */
   readonly prefix?: string;
+  /** Replicas placement keeps of each partition (the version's `replicas` key). @default none written: 1 */
+  readonly replicas?: number;
 }
 
 /** The file's size and SHA-256 as the plan must record them: the sealed record for a sealed file. */
@@ -64,7 +66,10 @@ export async function publishVersion(
   const plan = await planForPublishing(dir, options.baseUrl);
   const repository = openConsulModelRepository(options.registryUrl, options.prefix);
   try {
-    return { plan, outcome: await repository.publish(plan) };
+    const outcome = await repository.publish(plan);
+    if (options.replicas !== undefined)
+      await repository.setReplicas(plan.name, plan.version, options.replicas);
+    return { plan, outcome };
   } finally {
     repository.close();
   }

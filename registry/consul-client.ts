@@ -54,6 +54,7 @@ const REQUEST_TIMEOUT_MS = 10_000;
 // The package's own shape for what we call, including the untyped options it does accept.
 interface RawConsul {
   agent: {
+    self(): Promise<unknown>;
     service: {
       register(options: Record<string, unknown>): Promise<unknown>;
       deregister(options: { id: string }): Promise<unknown>;
@@ -69,6 +70,15 @@ interface RawConsul {
   kv: {
     get(options: Record<string, unknown>): Promise<[{ headers: Record<string, unknown> }, unknown]>;
     set(options: Record<string, unknown>): Promise<unknown>;
+    del(options: { key: string }): Promise<unknown>;
+  };
+  transaction: {
+    create(operations: readonly object[]): Promise<unknown>;
+  };
+  session: {
+    create(options: Record<string, unknown>): Promise<unknown>;
+    renew(options: { id: string }): Promise<unknown>;
+    destroy(options: { id: string }): Promise<unknown>;
   };
   destroy(): void;
 }
@@ -184,6 +194,86 @@ export class ConsulClient {
   async writeKey(key: string, value: string, cas?: number): Promise<boolean> {
     const answer = await this.#consul.kv.set({ key, value, ...(cas === undefined ? {} : { cas }) });
     return answer === true || answer === 'true';
+  }
+
+  async deleteKey(key: string): Promise<void> {
+    await this.#consul.kv.del({ key });
+  }
+
+  /**
+   * Creates a session (`PUT /v1/session/create`) on the agent's node, so it also ends when the
+   * node fails its serf health check; `ttl` ('10s') ends it when not renewed, `behavior: 'delete'`
+   * deletes the keys it holds then. Resolves with its id.
+   */
+  async createSession(options: {
+    readonly name: string;
+    readonly ttl: string;
+    readonly lockDelay: string;
+    readonly behavior: 'release' | 'delete';
+  }): Promise<string> {
+    const body = (await this.#consul.session.create({
+      name: options.name,
+      ttl: options.ttl,
+      lockdelay: options.lockDelay,
+      behavior: options.behavior,
+    })) as { ID?: unknown };
+    if (typeof body.ID !== 'string') throw new Error('Consul created a session without an ID');
+    return body.ID;
+  }
+
+  /** Renews a session; resolves false when Consul no longer knows it (it expired). */
+  async renewSession(id: string): Promise<boolean> {
+    try {
+      const body = await this.#consul.session.renew({ id });
+      return Array.isArray(body) ? body.length > 0 : body !== undefined;
+    } catch (error) {
+      if (httpStatusOf(error) === 404) return false;
+      throw error;
+    }
+  }
+
+  async destroySession(id: string): Promise<void> {
+    await this.#consul.session.destroy({ id });
+  }
+
+  /** `PUT /v1/kv/:key?acquire=:session`: resolves whether this session now holds the key. */
+  async acquireKey(key: string, value: string, session: string): Promise<boolean> {
+    const answer = await this.#consul.kv.set({ key, value, acquire: session });
+    return answer === true || answer === 'true';
+  }
+
+  /**
+   * Writes (`value`) or deletes (`null`) keys in one transaction (`PUT /v1/txn`) that first checks
+   * that `lock.session` still holds `lock.key`: a deposed leader's late writes change nothing.
+   * Resolves false when the check failed. At most 63 writes (Consul allows 64 operations).
+   */
+  async writeIfHolding(
+    lock: { readonly key: string; readonly session: string },
+    writes: readonly { readonly key: string; readonly value: string | null }[],
+  ): Promise<boolean> {
+    const operations = [
+      { KV: { Verb: 'check-session', Key: lock.key, Session: lock.session } },
+      ...writes.map((w) =>
+        w.value === null
+          ? { KV: { Verb: 'delete', Key: w.key } }
+          : { KV: { Verb: 'set', Key: w.key, Value: Buffer.from(w.value).toString('base64') } },
+      ),
+    ];
+    try {
+      await this.#consul.transaction.create(operations);
+      return true;
+    } catch (error) {
+      if (httpStatusOf(error) === 409) return false;
+      throw error;
+    }
+  }
+
+  /** The Consul node name of the agent this client talks to (`GET /v1/agent/self`). */
+  async nodeName(): Promise<string> {
+    const body = (await this.#consul.agent.self()) as { Config?: { NodeName?: unknown } };
+    const name = body.Config?.NodeName;
+    if (typeof name !== 'string' || name === '') throw new Error('Consul agent/self has no Config.NodeName');
+    return name;
   }
 
   /** Closes the keep-alive sockets the package's own HTTP agent holds. */

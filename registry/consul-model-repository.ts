@@ -13,6 +13,7 @@ import {
   type PublishedVersion,
 } from './model-kv-layout.js';
 import { versionsKey, type ModelRepository } from './model-repository.js';
+import { encodeReplicas, replicasKey } from './placement-kv-layout.js';
 import type { Watch } from './registry.js';
 
 export interface ConsulModelRepositoryOptions {
@@ -61,6 +62,14 @@ export class ConsulModelRepository implements ModelRepository {
     throw new Error(
       `${plan.name}/${plan.version} is already published with another plan; versions are immutable: publish it as a new version`,
     );
+  }
+
+  /**
+   * How many replicas of each partition of a version placement keeps (registry/placement-kv-layout.ts).
+   * Unlike the plan it may change: the placement leader adds or removes replicas to match.
+   */
+  async setReplicas(name: string, version: string, replicas: number): Promise<void> {
+    await this.client.writeKey(replicasKey(this.prefix, name, version), encodeReplicas(replicas));
   }
 
   async setDesired(name: string, desired: DesiredState): Promise<void> {

@@ -74,6 +74,8 @@ export function decodeDesired(text: string): DesiredState {
 export interface KvEntry {
   readonly Key?: unknown;
   readonly Value?: unknown;
+  /** The session holding the key (a lock or a worker record), if any. */
+  readonly Session?: unknown;
 }
 
 const PLAN_KEY = /^([A-Za-z0-9_.-]+)\/versions\/([0-9]+)\/plan$/;

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { parseRegistry } from '../option-parsers.js';
+import { parseCount, parseRegistry } from '../option-parsers.js';
 import { publishVersion } from '../publish-version.js';
 import { fetchVersion, readPublishedPlan } from '../fetch-version.js';
 
@@ -17,17 +17,25 @@ export function registerPublishCommands(program: Command): void {
       'where `shardmesh fetch` downloads the partition files from: file://, http:// or https:// URL of the version folder',
     )
     .option('--prefix <prefix>', 'Consul KV prefix of the repository', 'shardmesh/models/')
-    .action(async (dir: string, o: { registry: string; baseUrl?: string; prefix: string }) => {
-      const { plan, outcome } = await publishVersion(dir, {
-        registryUrl: o.registry,
-        prefix: o.prefix,
-        ...(o.baseUrl === undefined ? {} : { baseUrl: o.baseUrl }),
-      });
-      const files = plan.stages.reduce((n, s) => n + s.partitions.length, 0);
-      console.log(
-        `${plan.name}/${plan.version}: ${outcome === 'written' ? 'published' : 'already published, unchanged'} (${files} partition files)`,
-      );
-    });
+    .option(
+      '--replicas <n>',
+      'replicas of each partition the placement leader keeps on generic workers (written beside the plan; may be changed by publishing again with another value; default 1)',
+      parseCount,
+    )
+    .action(
+      async (dir: string, o: { registry: string; baseUrl?: string; prefix: string; replicas?: number }) => {
+        const { plan, outcome } = await publishVersion(dir, {
+          registryUrl: o.registry,
+          prefix: o.prefix,
+          ...(o.replicas === undefined ? {} : { replicas: o.replicas }),
+          ...(o.baseUrl === undefined ? {} : { baseUrl: o.baseUrl }),
+        });
+        const files = plan.stages.reduce((n, s) => n + s.partitions.length, 0);
+        console.log(
+          `${plan.name}/${plan.version}: ${outcome === 'written' ? 'published' : 'already published, unchanged'} (${files} partition files)`,
+        );
+      },
+    );
   program
     .command('fetch')
     .description(

@@ -8,6 +8,10 @@ import { startTelemetry } from '../../lib/telemetry/start-telemetry.js';
 import { openModelRepository } from '../../registry/open-model-repository.js';
 import { openRegistry, parseRegistryUrl } from '../../registry/open-registry.js';
 import { startRouter } from '../../services/router/router-server.js';
+import { ConsulClient } from '../../registry/consul-client.js';
+import { DEFAULT_MODELS_PREFIX } from '../../registry/model-kv-layout.js';
+import { DEFAULT_PLACEMENT_PREFIX } from '../../registry/placement-kv-layout.js';
+import { startPlacementLeader } from '../../services/placement/placement-leader.js';
 import { DEFAULT_CERTS_DIR, DEFAULT_MODELS_DIR, DEFAULT_REGISTRY_URL, VERSION } from '../paths.js';
 import {
   parseChoice,
@@ -134,9 +138,21 @@ export function registerRouterCommand(program: Command): void {
       '--dev-policy',
       "shardmesh up's built-in policy: every client identity and every dev token may do everything, no quotas (for development)",
     )
+    .option(
+      '--no-placement',
+      'with consul://: take no part in placement (by default every router competes for the placement leader lock)',
+    )
+    .option(
+      '--placement-session-ttl <duration>',
+      "the router's Consul session TTL: when the placement leader dies another router takes over within it (Consul may take up to twice as long); at least the agent's session_ttl_min",
+      parseDurationMs,
+      10_000,
+    )
     .action(async function (
       this: Command,
       o: {
+        placement: boolean;
+        placementSessionTtl: number;
         policy?: string;
         devPolicy?: boolean;
         jwks?: string;
@@ -216,11 +232,26 @@ export function registerRouterCommand(program: Command): void {
         log,
         VERSION,
       );
+      const location = parseRegistryUrl(o.registry);
+      const placement =
+        location.kind === 'consul' && o.placement
+          ? startPlacementLeader(
+              new ConsulClient(location.host, location.port),
+              {
+                name: `${o.name}-${process.pid}`,
+                modelsPrefix: DEFAULT_MODELS_PREFIX,
+                placementPrefix: DEFAULT_PLACEMENT_PREFIX,
+                sessionTtlMs: o.placementSessionTtl,
+              },
+              log,
+            )
+          : undefined;
       process.stdout.write(
         `${JSON.stringify({ event: 'listening', port: router.port, metricsPort: router.metricsPort })}\n`,
       );
       // The spans of the last calls are exported once they have ended.
       stopOnSignals(async () => {
+        await placement?.close();
         await router.close();
         repository.close();
         await telemetry.shutdown();

@@ -30,6 +30,11 @@ export interface StartConsulAgentOptions {
   readonly readyTimeoutMs?: number;
   /** Ports to bind, e.g. a stopped agent's, to restart it. @default fresh free ports */
   readonly ports?: ConsulPorts;
+  /**
+   * Lowest session TTL the agent accepts (`session_ttl_min`), so placement tests can use
+   * sessions of a second or two. @default Consul's own, 10s
+   */
+  readonly sessionTtlMin?: string;
 }
 
 export interface ConsulPorts {
@@ -86,6 +91,7 @@ export async function startConsulAgent(options: StartConsulAgentOptions = {}): P
   args.push('-grpc-port', '-1', '-dns-port', '-1', '-serf-lan-port', String(serfLan));
   args.push('-serf-wan-port', String(serfWan), '-server-port', String(server), '-grpc-tls-port', '-1');
   args.push('-log-level', 'warn');
+  if (options.sessionTtlMin !== undefined) args.push('-hcl', `session_ttl_min = "${options.sessionTtlMin}"`);
   const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const keep = (chunk: string) => (output = (output + chunk).slice(-OUTPUT_TAIL_CHARS));

@@ -1,6 +1,5 @@
 import { MAX_SHARD_MESSAGE_BYTES } from '../../lib/grpc/shard-messages.js';
 import { randomUUID } from 'node:crypto';
-import { access } from 'node:fs/promises';
 import { Server, status as Status } from '@grpc/grpc-js';
 import { formatSpiffeId, identityFromPeerCertificate } from '../../certs/identity.js';
 import { serverCredentials, updateServerCredentials, type TlsFiles } from '../../certs/credentials.js';
@@ -16,13 +15,9 @@ import { DelayedRunner } from './delayed-runner.js';
 import { ShardStream, type InferStream } from './shard-stream.js';
 import type { ModelRunner } from './model-runner.js';
 import { openPartition } from './open-partition.js';
-import {
-  PartitionCatalog,
-  partitionKey,
-  selectPartitions,
-  type PartitionSelector,
-  type ServedPartition,
-} from './partition-catalog.js';
+import { PartitionCatalog, partitionKey, type ServedPartition } from './partition-catalog.js';
+import { loadServedPartitions } from './load-served-partitions.js';
+import { LivePartitions } from './live-partitions.js';
 import type { ShardOptions } from './shard-options.js';
 import { withShardDefaults } from './shard-options.js';
 import { ShardMetrics } from './shard-metrics.js';
@@ -42,6 +37,8 @@ export interface RunningShard {
   /** The metrics server's port (`/metrics`); undefined when it is off. */
   readonly metricsPort: number | undefined;
   readonly instanceId: string;
+  /** Partitions loaded and unloaded at run time: what a generic worker is assigned (placement). */
+  readonly live: LivePartitions;
   /**
    * Stops taking calls (new ones get UNAVAILABLE), deregisters, and waits for the calls in flight
    * for up to `drainTimeoutMs`; any still open then end with UNAVAILABLE (the router may retry them
@@ -54,6 +51,11 @@ export interface RunningShard {
 export interface ShardSeams {
   /** Opens a partition's runner. @default ONNX Runtime on the partition's file */
   readonly openRunner?: (partition: ServedPartition) => Promise<ModelRunner>;
+  /**
+   * How a worker brings the files of a version assigned to it that its `--models` folder lacks
+   * (`shardmesh fetch` from the plan's URLs). @default none: such a partition fails to load
+   */
+  readonly fetchVersion?: (model: string, version: string) => Promise<void>;
 }
 
 /** Starts a shard: load partitions, listen with mTLS, then register each partition. */
@@ -74,10 +76,13 @@ export async function startShard(
         intraOpThreads: o.intraOpThreads,
         cpuMemArena: o.ortCpuMemArena,
       }));
-  const catalog = await loadServedPartitions(o, log, async (p) => {
+  const openServed = async (p: ServedPartition): Promise<ModelRunner> => {
     const runner = await open(p);
     return o.testRunDelayMs > 0 ? new DelayedRunner(runner, o.testRunDelayMs) : runner;
-  });
+  };
+  // A generic worker (no --serve) starts empty and loads what placement assigns it.
+  const catalog =
+    o.serve.length === 0 ? new PartitionCatalog([]) : await loadServedPartitions(o, log, openServed);
   if (o.testRunDelayMs > 0)
     log.warn({ testRunDelayMs: o.testRunDelayMs }, 'TEST ONLY: every partition run is delayed');
   const served = catalog.partitions;
@@ -91,6 +96,8 @@ export async function startShard(
   const metrics = new ShardMetrics(served);
   registerByteBudgetGauges(metrics.registry, budget);
   registerCertificateExpiry(metrics.registry, certificates);
+  // Set once the shard listens (registering needs its port); no call arrives before that.
+  let live: LivePartitions = undefined as unknown as LivePartitions;
   const openCalls = (): number => [...streams].reduce((n, s) => n + s.openCalls, 0);
 
   const server = new Server({ 'grpc.max_receive_message_length': MAX_SHARD_MESSAGE_BYTES });
@@ -104,7 +111,7 @@ export async function startShard(
         return;
       }
       const stream = new ShardStream(call, {
-        runner: (key) => catalog.runner(key),
+        runner: (key) => catalog.runner(key) ?? live.runner(key),
         chunkBytes: o.chunkBytes,
         instanceId,
         log,
@@ -173,25 +180,31 @@ export async function startShard(
     }
   }
   const address = o.advertiseAddress ?? o.host;
-  const registrations: Registration[] = [];
-  for (const p of served) {
-    registrations.push(
-      await registry.register(
-        {
-          id: `${instanceId}-${partitionKey(p).replaceAll('/', '-')}`,
-          address,
-          port,
-          model: p.model,
-          version: p.version,
-          stage: p.stage,
-          partition: p.partition,
-          partitionCount: p.partitionCount,
-          identity: formatSpiffeId(ownIdentity),
-        },
-        { ttlMs: o.registrationTtlMs },
-      ),
+  const register = (p: ServedPartition): Promise<Registration> =>
+    registry.register(
+      {
+        id: `${instanceId}-${partitionKey(p).replaceAll('/', '-')}`,
+        address,
+        port,
+        model: p.model,
+        version: p.version,
+        stage: p.stage,
+        partition: p.partition,
+        partitionCount: p.partitionCount,
+        identity: formatSpiffeId(ownIdentity),
+      },
+      { ttlMs: o.registrationTtlMs },
     );
-  }
+  const registrations: Registration[] = [];
+  for (const p of served) registrations.push(await register(p));
+  live = new LivePartitions({
+    modelRepository: o.modelRepository,
+    open: openServed,
+    register,
+    drainTimeoutMs: o.drainTimeoutMs,
+    log,
+    ...(seams.fetchVersion ? { fetchMissing: seams.fetchVersion } : {}),
+  });
   log.info(
     {
       instanceId,
@@ -219,7 +232,7 @@ export async function startShard(
   const drain = async (): Promise<void> => {
     draining = true;
     health.set('NOT_SERVING');
-    await Promise.allSettled(registrations.map((r) => r.deregister()));
+    await Promise.allSettled([...registrations.map((r) => r.deregister()), live.deregister()]);
     log.info({ inFlight: openCalls(), drainTimeoutMs: o.drainTimeoutMs }, 'shard draining');
     // Each stream refuses new calls from now on and ends once its open calls have.
     for (const stream of streams) stream.drain();
@@ -242,69 +255,17 @@ export async function startShard(
     const closed = new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
     if (!(await settledWithin([closed], STATUS_FLUSH_MS))) server.forceShutdown();
     await catalog.close();
+    await live.close();
     certificates.close();
     await metricsServer?.close();
     log.info({ cutOff: !allEnded }, 'shard stopped');
   };
-  return { address, port, metricsPort: metricsServer?.port, instanceId, drain: () => (drained ??= drain()) };
-}
-
-/** Times a shard reads the plans again when a version was replaced while it loaded. */
-const LOAD_ATTEMPTS = 3;
-
-/**
- * Selects the partitions `o.serve` names and loads them. A `split` that replaces a served version
- * between the shard reading its plan and opening its files removes the old files
- * (lib/plan/version-swap.ts): then some selected file is gone, and the shard reads the plans again
- * and loads the new version, rather than exiting. It never serves a mix: each attempt loads one
- * selection, and a failed attempt's runners are closed.
- *
- * A sealed partition that cannot be opened (no or wrong key, truncated, changed, unauthentic file)
- * is refused alone: one error line names its file and the reason, and the shard serves and
- * registers the others. If every selected partition is refused, the shard has nothing to serve
- * and fails to start, naming them all.
- */
-async function loadServedPartitions(
-  o: { readonly modelRepository: string; readonly serve: readonly object[] },
-  log: Logger,
-  open: (p: ServedPartition) => Promise<ModelRunner>,
-): Promise<PartitionCatalog> {
-  for (let attempt = 1; ; attempt++) {
-    const served = await selectPartitions(o.modelRepository, o.serve as PartitionSelector[]);
-    if (served.length === 0)
-      throw new TypeError(
-        `--serve ${o.serve.map((s) => Object.values(s).join('/'))} matches no partition in ${o.modelRepository}`,
-      );
-    const catalog = new PartitionCatalog(served);
-    try {
-      await catalog.load(open);
-    } catch (error) {
-      await catalog.close();
-      const replaced = await Promise.all(
-        served.map((p) =>
-          access(p.file).then(
-            () => false,
-            () => true,
-          ),
-        ),
-      );
-      if (attempt < LOAD_ATTEMPTS && replaced.some(Boolean)) continue;
-      throw error;
-    }
-    for (const { partition, error } of catalog.refused)
-      log.error(
-        {
-          partition: partitionKey(partition),
-          file: error.file,
-          failure: error.failure,
-          reason: error.reason,
-        },
-        'partition refused',
-      );
-    if (catalog.partitions.length === 0)
-      throw new Error(
-        `every partition --serve selects was refused: ${catalog.refused.map((r) => r.error.message).join('; ')}`,
-      );
-    return catalog;
-  }
+  return {
+    address,
+    port,
+    metricsPort: metricsServer?.port,
+    instanceId,
+    live,
+    drain: () => (drained ??= drain()),
+  };
 }
