@@ -1,7 +1,6 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Plan } from '../lib/plan/schema.js';
 import type { ConsulClient } from './consul-client.js';
-import { asError } from './errors.js';
+import { watchKeysUnder } from './kv-prefix-watch.js';
 import {
   DEFAULT_MODELS_PREFIX,
   decodeRepository,
@@ -76,12 +75,32 @@ export class ConsulModelRepository implements ModelRepository {
     await this.client.writeKey(desiredKey(this.prefix, name), encodeDesired(desired));
   }
 
+  /**
+   * The versions under the prefix, first as soon as known and then after each change, through one
+   * recursive blocking query (kv-prefix-watch.ts). A key that does not decode is reported and left
+   * out; a version whose key vanished stays (keepVanished).
+   */
   watch(onChange: (versions: readonly PublishedVersion[]) => void, onError: (error: Error) => void): Watch {
-    const controller = new AbortController();
-    void this.#run(onChange, onError, controller.signal);
+    let lastKey: string | undefined;
+    const known: Known = new Map();
+    const inner = watchKeysUnder(
+      this.client,
+      this.prefix,
+      (entries) => {
+        const decoded = decodeRepository(this.prefix, entries);
+        for (const problem of decoded.problems) onError(problem);
+        const versions = keepVanished(known, decoded.versions, onError);
+        const key = versionsKey(versions);
+        if (key === lastKey) return;
+        lastKey = key;
+        onChange(Object.freeze(versions));
+      },
+      onError,
+      this.#settings,
+    );
     const watch = {
       close: () => {
-        controller.abort();
+        inner.close();
         this.#watches.delete(watch);
       },
     };
@@ -92,52 +111,6 @@ export class ConsulModelRepository implements ModelRepository {
   close(): void {
     for (const watch of [...this.#watches]) watch.close();
     this.client.close?.();
-  }
-
-  /** Consul's rules for blocking queries, as registry/consul-watch.ts follows them. Never rejects. */
-  async #run(
-    onChange: (versions: readonly PublishedVersion[]) => void,
-    onError: (error: Error) => void,
-    signal: AbortSignal,
-  ): Promise<void> {
-    let index = 0n;
-    let lastKey: string | undefined;
-    const known: Known = new Map();
-    let backoffMs = this.#settings.minBackoffMs;
-    while (!signal.aborted) {
-      try {
-        const answer = await this.client.keysUnder(this.prefix, {
-          index,
-          waitMs: this.#settings.waitMs,
-          signal,
-        });
-        if (signal.aborted) return;
-        if (answer.index === undefined) throw new Error('Consul answered a KV read without X-Consul-Index');
-        if (!Array.isArray(answer.body)) throw new Error('Consul answered a KV read with a non-array body');
-        backoffMs = this.#settings.minBackoffMs;
-        index = answer.index < index ? 0n : answer.index < 1n ? 1n : answer.index;
-        const decoded = decodeRepository(this.prefix, answer.body as object[]);
-        for (const problem of decoded.problems) onError(problem);
-        const versions = keepVanished(known, decoded.versions, onError);
-        const key = versionsKey(versions);
-        if (key === lastKey) continue;
-        lastKey = key;
-        try {
-          onChange(Object.freeze(versions));
-        } catch (error) {
-          onError(asError(error));
-        }
-      } catch (error) {
-        if (signal.aborted) return;
-        onError(asError(error));
-        try {
-          await sleep(backoffMs, undefined, { signal, ref: false });
-        } catch {
-          return;
-        }
-        backoffMs = Math.min(backoffMs * 2, 5000);
-      }
-    }
   }
 }
 
