@@ -83,6 +83,20 @@ interface RawConsul {
   destroy(): void;
 }
 
+/** Where a blocking query starts, how long Consul may hold it, and what aborts it. */
+export interface BlockingQuery {
+  readonly index: bigint;
+  readonly waitMs: number;
+  readonly signal: AbortSignal;
+}
+
+interface BlockingParams {
+  index: string;
+  wait: string;
+  timeout: number;
+  ctx: EventEmitter;
+}
+
 export class ConsulClient {
   readonly #consul: RawConsul;
 
@@ -123,23 +137,39 @@ export class ConsulClient {
     else await this.#consul.agent.check.fail(options);
   }
 
+  /** A blocking query for the passing instances of a service (`GET /v1/health/service/:service?passing`). */
+  passingInstances(service: string, query: BlockingQuery): Promise<BlockingAnswer<unknown>> {
+    return this.#blocking(query, (params) =>
+      this.#consul.health.service({ service, passing: true, ...params }),
+    );
+  }
+
   /**
-   * A blocking query for the passing instances of a service. Aborting `signal` aborts the HTTP
-   * request (through the package's `ctx` emitter), so a closed watch does not hold a socket for
-   * the rest of the wait.
+   * A blocking recursive read of every key under `prefix` (`GET /v1/kv/:prefix?recurse`); values
+   * come back as text. No key under the prefix is an empty list, not an error.
    */
-  async passingInstances(
-    service: string,
-    query: { readonly index: bigint; readonly waitMs: number; readonly signal: AbortSignal },
+  async keysUnder(prefix: string, query: BlockingQuery): Promise<BlockingAnswer<unknown>> {
+    const answer = await this.#blocking(query, (params) =>
+      this.#consul.kv.get({ key: prefix, recurse: true, ...params }),
+    );
+    return { index: answer.index, body: answer.body ?? [] };
+  }
+
+  /**
+   * One blocking query: Consul's `index` and `wait` parameters, a client timeout past Consul's
+   * own jitter, and the package's `ctx` emitter so that aborting `signal` aborts the HTTP request
+   * (a closed watch does not hold a socket for the rest of the wait).
+   */
+  async #blocking(
+    query: BlockingQuery,
+    call: (params: BlockingParams) => Promise<[{ headers: Record<string, unknown> }, unknown]>,
   ): Promise<BlockingAnswer<unknown>> {
     const ctx = Object.assign(new EventEmitter(), { includeResponse: true });
     const cancel = () => ctx.emit('cancel');
     query.signal.throwIfAborted();
     query.signal.addEventListener('abort', cancel, { once: true });
     try {
-      const [response, body] = await this.#consul.health.service({
-        service,
-        passing: true,
+      const [response, body] = await call({
         index: query.index.toString(),
         wait: `${query.waitMs}ms`,
         // Consul may add up to wait/16 of jitter; past that (plus slack) the agent is stuck.
@@ -147,33 +177,6 @@ export class ConsulClient {
         ctx,
       });
       return { index: parseIndex(response.headers['x-consul-index']), body };
-    } finally {
-      query.signal.removeEventListener('abort', cancel);
-    }
-  }
-
-  /**
-   * A blocking recursive read of every key under `prefix` (`GET /v1/kv/:prefix?recurse`); values
-   * come back as text. No key under the prefix is an empty list, not an error.
-   */
-  async keysUnder(
-    prefix: string,
-    query: { readonly index: bigint; readonly waitMs: number; readonly signal: AbortSignal },
-  ): Promise<BlockingAnswer<unknown>> {
-    const ctx = Object.assign(new EventEmitter(), { includeResponse: true });
-    const cancel = () => ctx.emit('cancel');
-    query.signal.throwIfAborted();
-    query.signal.addEventListener('abort', cancel, { once: true });
-    try {
-      const [response, body] = await this.#consul.kv.get({
-        key: prefix,
-        recurse: true,
-        index: query.index.toString(),
-        wait: `${query.waitMs}ms`,
-        timeout: Math.ceil(query.waitMs * (17 / 16)) + 5000,
-        ctx,
-      });
-      return { index: parseIndex(response.headers['x-consul-index']), body: body ?? [] };
     } finally {
       query.signal.removeEventListener('abort', cancel);
     }
