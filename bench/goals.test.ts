@@ -54,6 +54,18 @@ function run(runId: string, k: number, slopeUs: number, cpu: [number, number]): 
       setup: '',
       points: [pt(1, base, 1e6 / base), pt(16, base * 4, 4e6 / base)],
     },
+    // grpc-js answering from memory over mTLS: 1.5× KServe's p50, 1/1.5 its throughput, 0.5 ms CPU.
+    {
+      id: 'grpc-js-floor-mtls',
+      label: 'grpc-js floor',
+      setup: '',
+      points: [
+        pt(1, base * 1.5, 1e6 / (base * 1.5), { ...cost(0.5, 0), processes: [cost(0.5, 0).processes[0]!] }),
+        pt(16, base * 6, 4e6 / (base * 1.5)),
+      ],
+    },
+    // ONNX Runtime in-process: 400 µs a run.
+    { id: 'floor', label: 'ORT floor', setup: '', points: [pt(1, 400, 2_500)] },
   ];
   return {
     runId,
@@ -123,6 +135,28 @@ describe('goals table', () => {
     assert.equal(goalMet(5, undefined), '–');
   });
 
+  test('a missed goal that the grpc-js floor misses too is out of reach on the stack', () => {
+    assert.equal(goalMet(2, { op: '≤', value: 1.2 }, 1.5), '**no**, out of reach on grpc-js + mTLS');
+    assert.equal(goalMet(2, { op: '≤', value: 1.2 }, 1.1), '**no**');
+    assert.equal(goalMet(0.5, { op: '≥', value: 0.8 }, 0.6), '**no**, out of reach on grpc-js + mTLS');
+    assert.equal(goalMet(1.1, { op: '≤', value: 1.2 }, 1.5), 'yes');
+  });
+
+  test("the floor's figures: its own ratios to KServe, and its CPU plus one ONNX Runtime run", () => {
+    const floors = Object.fromEntries(
+      headlineFigures(run('r', 2, 500, [1.25, 0.75]))
+        .filter((f) => f.floor !== undefined)
+        .map((f) => [f.key, Math.round(f.floor! * 1e6) / 1e6]),
+    );
+    assert.deepEqual(floors, {
+      'cls-c1-p50': 1.5,
+      'cls-c16-tput': 0.666667,
+      'rec-c1-p50': 1.5,
+      'rec-c16-tput': 0.666667,
+      'cls-cpu': 0.9,
+    });
+  });
+
   test("every Must-show figure of issue 8 is computed from the run's results", () => {
     const values = Object.fromEntries(
       headlineFigures(run('r', 2, 500, [1.25, 0.75])).map((f) => [f.key, f.value]),
@@ -151,38 +185,41 @@ describe('goals table', () => {
     const now = run('20260102T000000-quick', 2, 500, [1, 0.5]);
     const then = run('20260101T000000-quick', 4, 1_000, [2, 1]);
     const md = goalsTable(now, then);
-    assert.match(md, /^\| figure \| this run \| goal \| met \| previous \| vs previous \| from \|$/m);
     assert.match(
       md,
-      /^\| cls c=1 p50, shardmesh ÷ KServe \| 2\.00× \| ≤ 1\.20× \| \*\*no\*\* \| 4\.00× \| 0\.50× \| §1 \|$/m,
+      /^\| figure \| this run \| goal \| grpc-js floor \| met \| previous \| vs previous \| from \|$/m,
     );
     assert.match(
       md,
-      /^\| cls c=16 inf\/s, shardmesh ÷ KServe \| 0\.50× \| ≥ 0\.80× \| \*\*no\*\* \| 0\.25× \| 2\.00× \| §1 \|$/m,
+      /^\| cls c=1 p50, shardmesh ÷ KServe \| 2\.00× \| ≤ 1\.20× \| 1\.50× \| \*\*no\*\*, out of reach on grpc-js \+ mTLS \| 4\.00× \| 0\.50× \| §1 \|$/m,
     );
     assert.match(
       md,
-      /^\| rec c=1 p50, shardmesh ÷ KServe \| 2\.00× \| ≤ 1\.15× \| \*\*no\*\* \| 4\.00× \| 0\.50× \| §1 \|$/m,
+      /^\| cls c=16 inf\/s, shardmesh ÷ KServe \| 0\.50× \| ≥ 0\.80× \| 0\.67× \| \*\*no\*\*, out of reach on grpc-js \+ mTLS \| 0\.25× \| 2\.00× \| §1 \|$/m,
     );
     assert.match(
       md,
-      /^\| rec c=16 inf\/s, shardmesh ÷ KServe \| 0\.50× \| ≥ 0\.90× \| \*\*no\*\* \| 0\.25× \| 2\.00× \| §1 \|$/m,
+      /^\| rec c=1 p50, shardmesh ÷ KServe \| 2\.00× \| ≤ 1\.15× \| 1\.50× \| \*\*no\*\*, out of reach on grpc-js \+ mTLS \| 4\.00× \| 0\.50× \| §1 \|$/m,
     );
     assert.match(
       md,
-      /^\| p50 added per extra partition \(fan-out slope\) \| 0\.50 ms \| ≤ 0\.30 ms \| \*\*no\*\* \| 1\.00 ms \| 0\.50× \| §4 \|$/m,
+      /^\| rec c=16 inf\/s, shardmesh ÷ KServe \| 0\.50× \| ≥ 0\.90× \| 0\.67× \| \*\*no\*\*, out of reach on grpc-js \+ mTLS \| 0\.25× \| 2\.00× \| §1 \|$/m,
     );
     assert.match(
       md,
-      /^\| 64 MiB output ÷ raw TLS socket \| 0\.50× \| ≥ 0\.45× \| yes \| 0\.50× \| 1\.00× \| §2 \|$/m,
+      /^\| p50 added per extra partition \(fan-out slope\) \| 0\.50 ms \| ≤ 0\.30 ms \| – \| \*\*no\*\* \| 1\.00 ms \| 0\.50× \| §4 \|$/m,
     );
     assert.match(
       md,
-      /^\| 256 MiB output ÷ raw TLS socket \| – \| ≥ 0\.35× \| not measured \| – \| – \| §2 \|$/m,
+      /^\| 64 MiB output ÷ raw TLS socket \| 0\.50× \| ≥ 0\.45× \| – \| yes \| 0\.50× \| 1\.00× \| §2 \|$/m,
     );
     assert.match(
       md,
-      /^\| router \+ shard CPU per cls request \(c=1\) \| 1\.50 ms \| ≤ 1\.50 ms \| yes \| 3\.00 ms \| 0\.50× \| §5 \|$/m,
+      /^\| 256 MiB output ÷ raw TLS socket \| – \| ≥ 0\.35× \| – \| not measured \| – \| – \| §2 \|$/m,
+    );
+    assert.match(
+      md,
+      /^\| router \+ shard CPU per cls request \(c=1\) \| 1\.50 ms \| ≤ 1\.50 ms \| 0\.90 ms \| yes \| 3\.00 ms \| 0\.50× \| §5 \|$/m,
     );
   });
 

@@ -1,7 +1,9 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { storeTlsFiles } from '../../certs/store.js';
 import { loadPlan, planDir } from '../../lib/plan/repository.js';
 import type { Tensor } from '../../lib/tensor/tensor.js';
+import { recordRouterAnswers, startAnswerServer, type RecordedAnswers } from '../floors/grpc-answer-floor.js';
 import { measureSessionFloor } from '../floors/ort-session-floor.js';
 import { benchInputs, writePerfAnalyzerInput } from '../input-data.js';
 import type { LocalMeshOptions } from '../../cli/local-mesh.js';
@@ -25,12 +27,16 @@ interface ModelUnderTest {
   readonly inputData: string;
   readonly peerModel: PeerModel;
   readonly targets: TargetResult[];
+  /** The router's answers (router + 1 shard), for the grpc-js floor. */
+  answers?: RecordedAnswers;
 }
 
 /**
  * Suite 1, per-request overhead: the PP-OCR classifier (small) and recognition model (medium),
  * each at every concurrency, through shardmesh (router + 1 shard serving the whole model; router +
- * 2 shards serving its 2-way head split), MLServer, KServe, and the floor (ONNX Runtime in-process).
+ * 2 shards serving its 2-way head split), MLServer, KServe, and two floors: ONNX Runtime in-process,
+ * and a grpc-js server answering from memory (bench/floors/grpc-answer-floor.ts), with mutual TLS
+ * as the router serves and in plaintext as the peers do.
  * Every server is driven by the same perf_analyzer with the same inputs and settings. The
  * shardmesh setups run with tracing off (no OTLP endpoint: the default); router + 1 shard runs
  * again, at the lowest concurrency, with tracing on in every process (TRACING_VARIANTS), so the
@@ -57,6 +63,7 @@ export async function runOverheadSuite(ctx: SuiteContext): Promise<OverheadResul
 
   await measureMesh(ctx, dir, models, 1);
   await measureMesh(ctx, dir, models, 2);
+  for (const floor of GRPC_FLOORS) await measureGrpcFloor(ctx, dir, models, floor);
   const sink = await startOtlpSink();
   try {
     for (const variant of TRACING_VARIANTS) await measureMesh(ctx, dir, models, 1, variant(sink.endpoint));
@@ -218,10 +225,107 @@ async function measureMesh(
       );
       if (points.value) target.points.push(...points.value);
       else target.error = points.error;
+      if (partitions === 1 && !tracing) {
+        const answers = await attempt(() =>
+          recordRouterAnswers({
+            address: mesh.value!.mesh.address,
+            tls: storeTlsFiles(certs.dir, 'client'),
+            model: m.model.name,
+            inputs: m.inputs,
+          }),
+        );
+        if (answers.value) m.answers = answers.value;
+        else ctx.log(`overhead: could not record the router's answers for ${m.model.name}: ${answers.error}`);
+      }
     }
   } finally {
     await mesh.value?.stop();
     await certs.cleanup();
+  }
+}
+
+/** A grpc-js floor setup: with mutual TLS, as the router serves, or plaintext, as the peers do. */
+interface GrpcFloor {
+  readonly id: string;
+  readonly label: string;
+  readonly tls: boolean;
+}
+
+const GRPC_FLOORS: readonly GrpcFloor[] = [
+  { id: 'grpc-js-floor-mtls', label: 'floor: grpc-js answering from memory, mutual TLS', tls: true },
+  { id: 'grpc-js-floor-plaintext', label: 'floor: grpc-js answering from memory, plaintext', tls: false },
+];
+
+/**
+ * perf_analyzer against bench/floors/grpc-answer-server.ts answering each model with the router's
+ * recorded answers: what a grpc-js server costs before it does any work. Its CPU per request is
+ * estimated like a peer's (throughput × wall).
+ */
+async function measureGrpcFloor(
+  ctx: SuiteContext,
+  dir: string,
+  models: readonly ModelUnderTest[],
+  floor: GrpcFloor,
+): Promise<void> {
+  const certs = floor.tls ? await meshCertificates(0) : undefined;
+  try {
+    for (const m of models) {
+      const target: TargetResult = {
+        id: floor.id,
+        label: floor.label,
+        setup:
+          "bench/floors/grpc-answer-server.ts: a grpc-js server with the router's server options that answers every call with the bytes the router answered it with (recorded from router + 1 shard); parses and computes nothing" +
+          (floor.tls
+            ? '; mutual TLS with the client certificate, as the router'
+            : '; plaintext, as the peers'),
+        points: [],
+      };
+      m.targets.push(target);
+      if (!m.answers) {
+        target.error = "the router's answers were not recorded (router + 1 shard did not answer)";
+        continue;
+      }
+      ctx.log(`overhead: ${floor.label} ${m.model.name}`);
+      const answers = m.answers;
+      const measured = await attempt(async () => {
+        const server = await startAnswerServer(
+          answers,
+          path.join(dir, `${floor.id}-${m.model.name}.json`),
+          certs?.dir,
+        );
+        try {
+          for (const concurrency of ctx.profile.concurrencies) {
+            const meter = new CostMeter([{ name: 'grpc-js floor', pid: server.pid }]);
+            await meter.start();
+            const point = await runPerfAnalyzer({
+              target: {
+                address: server.address,
+                model: m.model.name,
+                // Its statistics answer is a recording: without -x, perf_analyzer looks for the
+                // version it asked for in it and stops ("failed to find the requested model version").
+                version: '1',
+                ...(certs ? { tls: storeTlsFiles(certs.dir, 'client') } : {}),
+              },
+              inputData: m.inputData,
+              concurrency,
+              settings: ctx.profile.latency,
+              outDir: dir,
+              label: `${floor.id}-${m.model.name}`,
+              ...(certs ? { aliases: { [certs.dir]: '$CERTS' } } : {}),
+            });
+            target.points.push({
+              ...point,
+              cost: await meter.finish({ throughputPerSec: point.throughputPerSec }),
+            });
+          }
+        } finally {
+          await server.stop();
+        }
+      });
+      if (measured.error) target.error = measured.error;
+    }
+  } finally {
+    await certs?.cleanup();
   }
 }
 
