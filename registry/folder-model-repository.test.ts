@@ -80,3 +80,44 @@ void describe('FolderModelRepository: the one-host repository', () => {
     await pollUntil(() => last().includes('3:UNLOADED'), { what: 'm/3' });
   });
 });
+
+void describe('FolderModelRepository: changes arrive through inotify, not the poll', () => {
+  test('a new version and a desired state are seen at once though the polls are a minute apart', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'shardmesh-folder-watch-'));
+    const version = async (v: string): Promise<void> => {
+      await mkdir(path.join(dir, 'models', 'm', v), { recursive: true });
+      await writeFile(path.join(dir, 'models', 'm', v, 'plan.json'), planJson(v));
+    };
+    await version('1');
+    // Both polls a minute apart: within the test's few seconds only a watch can report a change.
+    const repository = new FolderModelRepository(
+      path.join(dir, 'models'),
+      path.join(dir, 'registry', 'desired'),
+      60_000,
+      60_000,
+    );
+    const seen: (readonly PublishedVersion[])[] = [];
+    const last = (): string[] => (seen.at(-1) ?? []).map((v) => `${v.plan.version}:${v.desired.state}`);
+    repository.watch(
+      (v) => seen.push(v),
+      () => undefined,
+    );
+    try {
+      await pollUntil(() => last().length === 1, { what: 'm/1 at the first read' });
+      await version('2');
+      await pollUntil(() => last().length === 2, { what: 'm/2 through the watch' });
+      await writeFile(
+        path.join(dir, 'models', 'm', '2', 'plan.json'),
+        planJson('2').replace('"main"', '"main2"'),
+      );
+      await pollUntil(() => seen.at(-1)?.[1]?.plan.stages[0]?.name === 'main2', {
+        what: 'a plan rewritten in its version folder',
+      });
+      await repository.setDesired('m', { state: 'UNLOADED', reason: 'r' });
+      await pollUntil(() => last()[0] === '1:UNLOADED', { what: 'the desired state through the watch' });
+    } finally {
+      repository.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
