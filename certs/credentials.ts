@@ -112,7 +112,7 @@ export function updateServerCredentials(
  * where it goes in.
  */
 /** HTTP/2 receive window a server advertises; the default 64 KiB stalls large uploads on every 64 KiB. */
-const SERVER_WINDOW_BYTES = 16 << 20;
+export const SERVER_WINDOW_BYTES = 16 << 20;
 
 function withServerOptions(credentials: grpc.ServerCredentials, tls: object): grpc.ServerCredentials {
   const internal = credentials as unknown as { _getConstructorOptions(): object | null };

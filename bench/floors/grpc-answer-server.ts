@@ -1,7 +1,8 @@
 /**
  * The far end of the grpc-js floor, run as its own process (as the router is, so its CPU is its
  * own): a grpc-js server of `inference.GRPCInferenceService`, configured as the router's
- * (services/router/router-server.ts: receive limit, TLS 1.3, client certificate required), that
+ * (services/router/router-server.ts: receive limit, TLS 1.3, client certificate required, HTTP/2
+ * windows), that
  * answers every call with the bytes the real router gave for it, recorded by
  * bench/floors/grpc-answer-floor.ts. It parses nothing and computes nothing: what is left of a
  * request's cost is what any grpc-js server pays to receive it and send an answer. With no
@@ -13,7 +14,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { serverCredentials } from '../../certs/credentials.js';
+import { SERVER_WINDOW_BYTES, serverCredentials } from '../../certs/credentials.js';
+import { raiseConnectionWindow } from '../../lib/grpc/server-connection-window.js';
 import { loadInferencePackage } from '../../lib/grpc/protos.js';
 
 const [answersFile, certsDir] = process.argv.slice(2);
@@ -59,6 +61,7 @@ const credentials = certsDir
   : grpc.ServerCredentials.createInsecure();
 server.bindAsync('127.0.0.1:0', credentials, (error, port) => {
   if (error) throw error;
+  raiseConnectionWindow(server, SERVER_WINDOW_BYTES);
   process.stdout.write(`${JSON.stringify({ event: 'listening', port })}\n`);
 });
 process.on('SIGTERM', () => server.forceShutdown());

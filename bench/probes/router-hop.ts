@@ -185,6 +185,7 @@ async function main(): Promise<void> {
       const router0 = cpuMs(routerPid);
       const shards0 = shardPids.map(cpuMs);
       responseBytes = 0;
+      const metrics0 = await meshMetrics(mesh);
       const profiled = [routerPid, ...shardPids];
       if (args.profile) for (const pid of profiled) process.kill(pid, 'SIGUSR2');
       const started = performance.now();
@@ -194,6 +195,11 @@ async function main(): Promise<void> {
       const t1 = Date.now();
       const routerCpu = cpuMs(routerPid) - router0;
       const shardCpu = shardPids.reduce((sum, pid, i) => sum + cpuMs(pid) - shards0[i]!, 0);
+      const metrics1 = await meshMetrics(mesh);
+      const mean = (sum: string, count: string, scale: number): number | null => {
+        const n = (metrics1.get(count) ?? 0) - (metrics0.get(count) ?? 0);
+        return n > 0 ? +((((metrics1.get(sum) ?? 0) - (metrics0.get(sum) ?? 0)) * scale) / n).toFixed(3) : null;
+      };
       await new Promise((r) => setTimeout(r, 400));
       const gcs = (await readFile(gcFile, 'utf8'))
         .split('\n')
@@ -215,6 +221,22 @@ async function main(): Promise<void> {
           responseMBps: +(responseBytes / elapsed / 1e6).toFixed(1),
           routerCpuMsPerRequest: +(routerCpu / n).toFixed(3),
           shardCpuMsPerRequest: +(shardCpu / n).toFixed(3),
+          // Where a request's time goes, from the processes' own /metrics over the phase (means):
+          // the router's whole request, its partition calls (router → shard → router), and the
+          // shard's ONNX Runtime runs. Request − call is the router's own; call − run the hop's.
+          meanMs: {
+            routerRequest: mean('router nv_inference_request_duration_us', 'router nv_inference_count', 1e-3),
+            partitionCall: mean(
+              'router shardmesh_partition_call_duration_seconds_sum',
+              'router shardmesh_partition_call_duration_seconds_count',
+              1e3,
+            ),
+            ortRun: mean(
+              'shard shardmesh_shard_ort_run_duration_seconds_sum',
+              'shard shardmesh_shard_ort_run_duration_seconds_count',
+              1e3,
+            ),
+          },
           routerGc: {
             markCompacts: major.length,
             requestsPerMarkCompact: major.length ? Math.round(n / major.length) : null,
@@ -239,6 +261,27 @@ async function main(): Promise<void> {
     await certs.cleanup();
     await rm(work, { recursive: true, force: true });
   }
+}
+
+/**
+ * Every sample of the router's and the shards' /metrics, summed over label sets, keyed
+ * "router NAME" or "shard NAME" (all shards together).
+ */
+async function meshMetrics(mesh: Awaited<ReturnType<typeof startLocalMesh>>): Promise<Map<string, number>> {
+  const sums = new Map<string, number>();
+  const add = async (role: string, port: number | undefined): Promise<void> => {
+    if (!port) return;
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    for (const line of text.split('\n')) {
+      const match = /^([a-zA-Z_:][\w:]*)(?:\{[^}]*\})? ([^ ]+)/.exec(line);
+      if (!match) continue;
+      const key = `${role} ${match[1]}`;
+      sums.set(key, (sums.get(key) ?? 0) + Number(match[2]));
+    }
+  };
+  await add('router', mesh.router.metricsPort);
+  for (const shard of mesh.shards.values()) await add('shard', shard.metricsPort);
+  return sums;
 }
 
 await main();

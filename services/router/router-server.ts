@@ -1,6 +1,7 @@
+import { raiseConnectionWindow } from '../../lib/grpc/server-connection-window.js';
 import { Server } from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
-import { serverCredentials, updateServerCredentials } from '../../certs/credentials.js';
+import { SERVER_WINDOW_BYTES, serverCredentials, updateServerCredentials } from '../../certs/credentials.js';
 import { KeyPairWatcher } from '../../certs/key-pair-watcher.js';
 import { ByteBudget } from '../../lib/byte-budget.js';
 import { HealthStatus } from '../../lib/grpc/health-service.js';
@@ -201,6 +202,8 @@ export async function startRouter(
       error ? reject(error) : resolve(bound),
     ),
   );
+  // The connection's window, as the credentials raised each stream's (lib/grpc/server-connection-window.ts).
+  raiseConnectionWindow(server, SERVER_WINDOW_BYTES);
   let metricsServer: RunningMetricsServer | undefined;
   if (o.metricsPort !== undefined) {
     try {

@@ -1,8 +1,14 @@
+import { raiseConnectionWindow } from '../../lib/grpc/server-connection-window.js';
 import { MAX_SHARD_MESSAGE_BYTES } from '../../lib/grpc/shard-messages.js';
 import { randomUUID } from 'node:crypto';
 import { Server, status as Status } from '@grpc/grpc-js';
 import { formatSpiffeId, identityFromPeerCertificate } from '../../certs/identity.js';
-import { serverCredentials, updateServerCredentials, type TlsFiles } from '../../certs/credentials.js';
+import {
+  SERVER_WINDOW_BYTES,
+  serverCredentials,
+  updateServerCredentials,
+  type TlsFiles,
+} from '../../certs/credentials.js';
 import { KeyPairWatcher } from '../../certs/key-pair-watcher.js';
 import { ByteBudget } from '../../lib/byte-budget.js';
 import { HealthStatus } from '../../lib/grpc/health-service.js';
@@ -161,6 +167,8 @@ export async function startShard(
       error ? reject(error) : resolve(bound),
     ),
   );
+  // The connection's window, as the credentials raised each stream's (lib/grpc/server-connection-window.ts).
+  raiseConnectionWindow(server, SERVER_WINDOW_BYTES);
   let metricsServer: RunningMetricsServer | undefined;
   if (o.metricsPort !== undefined) {
     try {
