@@ -274,10 +274,10 @@ describe('the Helm chart', () => {
       assert.ok(!pod.volumes.some((v: { name: string }) => v.name === 'models'), name);
       assert.equal(flag(c.readinessProbe.exec.command, '--name'), 'shard');
       assert.match(flag(c.args, '--advertise-address')!, /^\$\(POD_NAME\)\.mesh-shardmesh-shard\./);
-      // Spread over topologyKey, counting the workers' own pods.
+      // Spread over topologyKey, counting the workers' own pods and no others.
       const [spread, ...more] = pod.topologySpreadConstraints;
       assert.equal(more.length, 0);
-      assert.ok(selects(spread.labelSelector.matchLabels, sets[0]!.spec['template'].metadata.labels));
+      assert.deepEqual(spread.labelSelector.matchLabels, sets[0]!.spec['selector'].matchLabels, name);
       assert.equal(spread.maxSkew, 1);
     }
     const byName = (name: string) => {
