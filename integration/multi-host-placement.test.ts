@@ -83,16 +83,24 @@ void describe('placement across simulated hosts: 3 Consul servers, 3 worker host
     }
   });
 
-  after(() => m?.stop());
+  /** Generators a failed test left running: stopped before the mesh, or the process never exits. */
+  const generators = new Set<LoadGenerator>();
+  after(async () => {
+    await Promise.all([...generators].map((g) => g.stop()));
+    await m?.stop();
+  });
 
-  const load = (router: string, seed: number): LoadGenerator =>
-    new LoadGenerator({
+  const load = (router: string, seed: number): LoadGenerator => {
+    const generator = new LoadGenerator({
       client: m.clients.get(router)!,
       cases,
       seed,
       concurrency: CONCURRENCY,
       deadlineMs: DEADLINE_MS,
     });
+    generators.add(generator);
+    return generator;
+  };
   /** Hosts of the passing replicas of each partition (by the worker each registration belongs to). */
   const registeredHosts = (view: PlacementView): Map<string, string[]> => {
     const out = new Map<string, string[]>(PARTITIONS.map((p) => [p, []]));
@@ -295,6 +303,12 @@ void describe('placement across simulated hosts: 3 Consul servers, 3 worker host
     await sleep(5_000);
     const counts = await generator.stop();
     const view = await m.placement();
+    const unreachable = routerLogs.lines.slice(mark).filter((l) => /registry unreachable/.test(l.msg));
+    if (unreachable.length > 0)
+      timeline.mark(
+        `router-b: registry unreachable (${unreachable.length}x), routing from its last table`,
+        Number(unreachable[0]!['time']),
+      );
     failuresOf(generator.outcomes, timeline);
     const givenUp = givenUpSince('router-b', mark);
     report(t, timeline, zero, counts);
