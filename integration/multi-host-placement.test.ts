@@ -275,7 +275,7 @@ void describe('placement across simulated hosts: 3 Consul servers, 3 worker host
     const givenUp = givenUpSince('router-a', mark);
     report(t, timeline, zero, counts);
 
-    // Zero is the goal and the usual result (0 in 5 of 6 runs, 555–831 requests each). One run
+    // Zero is the goal and the usual result (0 in 4 of 5 runs, 555–1,251 requests each). One run
     // failed 3: calls on their third attempt, on a cut replica, when the router dropped worker-1
     // from its table; the drop ends their streams ("the shard stream ended with undefined"),
     // which counts as a failed attempt, and the request gives up (docs/model-repository.md, "Not
