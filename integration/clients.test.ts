@@ -1,12 +1,11 @@
 import { status as Status, type ClientDuplexStream, type ServiceError as GrpcError } from '@grpc/grpc-js';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { storeTlsFiles } from '../certs/store.js';
 import { startChildService } from '../cli/child-service.js';
-import { PACKAGE_ROOT } from '../cli/paths.js';
 import type { PreparedRepository } from '../partition/models/demo-models.js';
 import { randomTensor } from '../partition/models/synthetic.js';
 import { relativeMaxError, runModel } from '../partition/verify/verify.js';
@@ -23,6 +22,7 @@ import {
   type Mesh,
 } from './harness/mesh.js';
 import { runTool, toolPath } from './harness/tools.js';
+import { tritonInfer } from './harness/triton-infer.js';
 
 interface StreamResponse {
   error_message: string;
@@ -208,36 +208,12 @@ describe('third-party Open Inference Protocol clients', () => {
 
   test('tritonclient.grpc: server live and ready, model ready, model metadata, and a numpy inference that matches', async () => {
     const x = randomTensor('x', [3, 8], 8);
-    const input = path.join(work, 'x.raw');
-    const output = path.join(work, 'y.raw');
-    await writeFile(input, x.data);
-    const result = await runTool(
-      toolPath('venv/bin/python'),
-      [
-        path.join(PACKAGE_ROOT, 'integration', 'clients', 'triton_check.py'),
-        mesh.address,
-        certs.dir,
-        'mlp',
-        'x',
-        '3,8',
-        input,
-        output,
-      ],
-      120_000,
-    );
-    assert.equal(result.code, 0, result.stderr);
-    const said = JSON.parse(result.stdout) as {
-      live: boolean;
-      ready: boolean;
-      model_ready: boolean;
-      metadata: { name: string; outputs: { name: string }[] };
-      output_shape: number[];
-    };
+    const said = await tritonInfer(mesh.address, certs.dir, 'mlp', x, work);
     assert.deepEqual([said.live, said.ready, said.model_ready], [true, true, true]);
     assert.equal(said.metadata.name, 'mlp');
     assert.deepEqual(said.output_shape, [3, 32]);
     const [expected] = await runModel(models.models.mlp.original, [x]);
-    const actual = { ...expected!, data: await readFile(output) };
+    const actual = { ...expected!, data: said.output };
     assert.ok(relativeMaxError(actual, expected!) <= 1e-5);
   });
 

@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
-import path from 'node:path';
+import { readdir } from 'node:fs/promises';
 import { after, before, describe, test, type TestContext } from 'node:test';
-import { PACKAGE_ROOT } from '../cli/paths.js';
 import { randomTensor } from '../partition/models/synthetic.js';
 import { relativeMaxError, runModel } from '../partition/verify/verify.js';
 import type { LogLine } from './harness/child-logs.js';
@@ -13,7 +11,7 @@ import { FaultTimeline } from './harness/hosts/fault-timeline.js';
 import { startMultiHostMesh, type MultiHostMesh } from './harness/hosts/multi-host-mesh.js';
 import { LoadGenerator, type LoadCase, type LoadCounts } from './harness/load-generator.js';
 import { prepareTestModels } from './harness/mesh.js';
-import { runTool, toolPath } from './harness/tools.js';
+import { tritonInfer } from './harness/triton-infer.js';
 
 const SEED = 1304;
 const CONCURRENCY = 8;
@@ -123,18 +121,11 @@ void describe('a mesh across simulated hosts: 3 Consul servers, 3 workers, a rou
     assert.ok(!m.router.process.spawnargs.includes('--models'), 'the router was given no --models');
 
     const x = randomTensor('x', [3, 8], SEED);
-    const input = path.join(m.network.dir, 'x.raw');
-    const output = path.join(m.network.dir, 'y.raw');
-    await writeFile(input, x.data);
-    const script = path.join(PACKAGE_ROOT, 'integration', 'clients', 'triton_check.py');
-    const args = [script, m.routerAddress, m.operatorCertsDir, 'mlp', 'x', '3,8', input, output];
-    const result = await runTool(toolPath('venv/bin/python'), args, 120_000);
-    assert.equal(result.code, 0, result.stderr);
-    const said = JSON.parse(result.stdout) as { model_ready: boolean; output_shape: number[] };
+    const said = await tritonInfer(m.routerAddress, m.operatorCertsDir, 'mlp', x, m.network.dir);
     assert.equal(said.model_ready, true);
     assert.deepEqual(said.output_shape, [3, 32]);
     const expected = await expectedFor(x);
-    const actual = await readFile(output);
+    const actual = said.output;
     const close = relativeMaxError(
       { name: 'y', datatype: 'FP32', shape: [3, 32], data: actual },
       { name: 'y', datatype: 'FP32', shape: [3, 32], data: expected },

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import type { ConsulAgent } from './consul-agent.js';
+import type { ConsulHostAgent } from './hosts/consul-host-agent.js';
 
 /** What the placement keys and the shard registry say right now, read over Consul's HTTP API. */
 export interface PlacementView {
@@ -14,8 +15,18 @@ export interface PlacementView {
   readonly registered: { id: string; partition: string }[];
 }
 
-export async function readPlacement(consul: ConsulAgent, model: string): Promise<PlacementView> {
-  const base = `http://${consul.host}:${consul.httpPort}/v1`;
+/**
+ * Reads the view from a dev agent or from one agent of a cluster on simulated hosts (a server:
+ * a client agent on a cut host would answer from a stale view, or not at all). Rejects if the
+ * agent does not answer within 2 s.
+ */
+export async function readPlacement(
+  consul: ConsulAgent | ConsulHostAgent,
+  model: string,
+): Promise<PlacementView> {
+  const base = `${'httpUrl' in consul ? consul.httpUrl : `http://${consul.host}:${consul.httpPort}`}/v1`;
+  const fetch = (url: string): Promise<Response> =>
+    globalThis.fetch(url, { signal: AbortSignal.timeout(2_000) });
   const response = await fetch(`${base}/kv/shardmesh/placement/?recurse`);
   const entries = (response.status === 404 ? [] : await response.json()) as {
     Key: string;

@@ -89,7 +89,9 @@ export class LivePartitions {
 
   /**
    * Deregisters, waits `deregisterGraceMs` and then for the calls in flight (up to
-   * `drainTimeoutMs`), then closes the runner, which releases ONNX Runtime's session and its memory.
+   * `drainTimeoutMs`), then closes the runner, which releases ONNX Runtime's session and its memory:
+   * to the OS for tensors of 32 MiB or more, to malloc's free lists for smaller ones
+   * (docs/model-repository.md, "Memory after unload").
    */
   async unload(key: string): Promise<void> {
     const live = this.#live.get(key);

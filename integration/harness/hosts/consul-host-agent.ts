@@ -49,6 +49,8 @@ export interface ConsulHostAgent {
  * - autopilot removes a dead server from the Raft configuration (`cleanup_dead_servers`, on by
  *   default): after a server dies the cluster runs with two voters. Production wants
  *   `min_quorum = 3` so cleanup never shrinks below three; here a shrunken cluster is fine.
+ * - `session_ttl_min` 1 s (Consul's default minimum is 10 s): placement tests give routers and
+ *   workers 2 s sessions, so a dead placement leader is replaced in seconds.
  */
 export function consulAgentConfig(o: ConsulHostAgentOptions, dataDir: string): Record<string, unknown> {
   return {
@@ -63,6 +65,7 @@ export function consulAgentConfig(o: ConsulHostAgentOptions, dataDir: string): R
     client_addr: `127.0.0.1 ${o.host.address}`,
     retry_join: o.join,
     retry_interval: '1s',
+    session_ttl_min: '1s',
     performance: { raft_multiplier: 1 },
     gossip_lan: {
       probe_interval: '500ms',
