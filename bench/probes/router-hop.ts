@@ -198,7 +198,9 @@ async function main(): Promise<void> {
       const metrics1 = await meshMetrics(mesh);
       const mean = (sum: string, count: string, scale: number): number | null => {
         const n = (metrics1.get(count) ?? 0) - (metrics0.get(count) ?? 0);
-        return n > 0 ? +((((metrics1.get(sum) ?? 0) - (metrics0.get(sum) ?? 0)) * scale) / n).toFixed(3) : null;
+        return n > 0
+          ? +((((metrics1.get(sum) ?? 0) - (metrics0.get(sum) ?? 0)) * scale) / n).toFixed(3)
+          : null;
       };
       await new Promise((r) => setTimeout(r, 400));
       const gcs = (await readFile(gcFile, 'utf8'))
