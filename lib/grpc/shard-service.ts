@@ -10,10 +10,13 @@ import {
   serializeShardResponse,
 } from './shard-codec.js';
 import { installFramePatch } from './grpc-frame.js';
+import { installDecoderPatch } from './stream-decoder-patch.js';
 import type { ShardRequestMessage, ShardResponseMessage } from './shard-messages.js';
 
-// Shard messages carry their own gRPC prefix; let grpc-js send them without copying them again.
+// Shard messages carry their own gRPC prefix; let grpc-js send them without copying them again,
+// and receive them without a fresh buffer per message (stream-decoder-patch.ts).
 installFramePatch();
+installDecoderPatch();
 
 /** The method path of `shardmesh.v1.Shard/Infer`, as any gRPC client of `shard.proto` calls it. */
 export const SHARD_INFER_PATH = '/shardmesh.v1.Shard/Infer';

@@ -59,6 +59,26 @@ void describe('StageGather', () => {
     assert.deepEqual(readF32(out.get('y')), [0, 1, 2, 3, 4, 10, 11, 12, 13, 14]);
   });
 
+  void test("a chunk's bytes are the sink's only until chunk() returns: one buffered for later is copied", () => {
+    const gather = new StageGather(stagePlan([{ name: 'y', gather: { kind: 'concat', axis: 1 } }]));
+    const s0 = gather.sink(0);
+    const s1 = gather.sink(1);
+    s0.header([spec('y', [2, 3])]);
+    // Partition 1's shape is unknown, so these wait; their memory is reused as soon as they return.
+    for (const [offset, data] of chunks(f32([0, 1, 2, 10, 11, 12]), 8)) {
+      s0.chunk(0, offset, data);
+      data.fill(0xff);
+    }
+    s1.header([spec('y', [2, 2])]);
+    for (const [offset, data] of chunks(f32([3, 4, 13, 14]), 4)) {
+      s1.chunk(0, offset, data);
+      data.fill(0xff);
+    }
+    gather.partitionDone(0);
+    gather.partitionDone(1);
+    assert.deepEqual(readF32(gather.result().get('y')), [0, 1, 2, 3, 4, 10, 11, 12, 13, 14]);
+  });
+
   void test('sum: chunks in any order, partitions done in any order, add up element-wise', () => {
     const gather = new StageGather(stagePlan([{ name: 'h', gather: { kind: 'sum' } }]));
     const s0 = gather.sink(0);

@@ -6,7 +6,11 @@ import { ChunkAssembler } from '../tensor/chunks.js';
 import { byteSize, type Tensor, type TensorSpec } from '../tensor/tensor.js';
 import { GatherError } from './gather-error.js';
 
-/** Where one partition's outputs go while they stream in; owned by the stage's gather. */
+/**
+ * Where one partition's outputs go while they stream in; owned by the stage's gather. `data` is
+ * the sink's only until `chunk` returns (its memory may take the next message): a sink that keeps
+ * bytes copies them.
+ */
 export interface PartitionSink {
   header(specs: readonly TensorSpec[]): void;
   chunk(tensor: number, offset: number, data: Buffer): void;
@@ -116,6 +120,10 @@ export class StageGather {
   #chunk(p: number, chunk: Pending): void {
     this.#pending[p]!.push(chunk);
     this.#flush(p);
+    // Still waiting: its bytes may be reused once the sink returns (shard-stream-pool.ts), so the
+    // gather keeps a copy.
+    const pending = this.#pending[p]!;
+    if (pending.at(-1) === chunk) pending[pending.length - 1] = { ...chunk, data: Buffer.from(chunk.data) };
   }
 
   /** Moves partition p's waiting chunks into the mergers, where its gathers allow it yet. */

@@ -5,6 +5,7 @@ import {
   type ServiceError as GrpcError,
 } from '@grpc/grpc-js';
 import { releaseFramedMessage } from '../../lib/grpc/grpc-frame.js';
+import { releaseReceived } from '../../lib/grpc/stream-decoder-patch.js';
 import { serializeShardRequest } from '../../lib/grpc/shard-codec.js';
 import type {
   ShardRequestKind,
@@ -58,7 +59,12 @@ export class MuxStream {
     private readonly stream: InferDuplex,
     private readonly onDead: (stream: MuxStream) => void,
   ) {
-    stream.on('data', (m: ShardResponseMessage) => this.#calls.get(m.call_id)?.message(m));
+    stream.on('data', (m: ShardResponseMessage) => {
+      this.#calls.get(m.call_id)?.message(m);
+      // The call's sink has copied the chunk's bytes where they go (or dropped them): the memory
+      // they arrived in can take the next message (stream-decoder-patch.ts).
+      if (m.kind === 'chunk') releaseReceived(m.chunk.data);
+    });
     stream.on('error', (error: GrpcError) => this.#die(error));
     stream.on('status', (status: { code: Status; details: string }) =>
       this.#die(grpcError(status.code, status.details || 'the shard ended the stream')),

@@ -1,0 +1,101 @@
+// OrtRunner's output scratch (services/shard/ort-runner.ts) on real ONNX Runtime: outputs whose
+// shape the model declares and the inputs size are written into memory the runner keeps, and each
+// run's outputs stay the caller's, untouched by later runs.
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { graphProto, saveModel, tensorValueInfo } from '../partition/onnx/graph.js';
+import { makeInitializer } from '../partition/onnx/weights.js';
+import { FLOAT, node, syntheticModel } from '../partition/models/synthetic.js';
+import { OrtRunner } from '../services/shard/ort-runner.js';
+import type { Tensor } from '../lib/tensor/tensor.js';
+
+const COLS = 1024;
+const B = Float32Array.from({ length: COLS }, (_, j) => j + 1);
+
+/** y [n, COLS] = a [n, 1] × b [1, COLS], with y declared as `outputDims`. */
+function outerModel(outputDims: (number | string)[]) {
+  return syntheticModel(
+    graphProto({
+      name: 'outer',
+      input: [tensorValueInfo('a', FLOAT, ['n', 1])],
+      output: [tensorValueInfo('y', FLOAT, outputDims)],
+      initializer: [makeInitializer('b', [1, COLS], B)],
+      node: [node('MatMul', 'outer', ['a', 'b'], 'y')],
+    }),
+    13,
+  );
+}
+
+function input(values: number[]): Tensor {
+  return {
+    name: 'a',
+    datatype: 'FP32',
+    shape: [values.length, 1],
+    data: Buffer.from(Float32Array.from(values).buffer),
+  };
+}
+
+/** Checks y = a × b for the rows `values` gave. */
+function assertOuter(output: Tensor, values: number[], what: string): void {
+  assert.deepEqual(output.shape, [values.length, COLS], what);
+  const y = new Float32Array(output.data.buffer, output.data.byteOffset, output.data.length / 4);
+  for (const [i, v] of values.entries())
+    for (const j of [0, 1, COLS - 1]) assert.equal(y[i * COLS + j], v * B[j]!, `${what}: y[${i}, ${j}]`);
+}
+
+void describe('OrtRunner output scratch', () => {
+  let dir: string;
+  const file = (name: string): string => path.join(dir, name);
+
+  before(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'shardmesh-scratch-'));
+    await saveModel(file('told.onnx'), outerModel(['n', COLS]));
+    await saveModel(file('untold.onnx'), outerModel(['rows', 'cols']));
+    await saveModel(file('misdeclared.onnx'), outerModel([2, COLS]));
+  });
+
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  test('an output the declaration and inputs size is written into kept memory; earlier outputs stay intact', async () => {
+    const runner = await OrtRunner.load(file('told.onnx'), 0);
+    try {
+      const first = await runner.run([input([1, 2, 3])]);
+      assert.equal(runner.scratchBytes, 3 * COLS * 4, 'scratch sized to the first run');
+      const second = await runner.run([input([5, 6, 7, 8])]);
+      assert.equal(runner.scratchBytes, 4 * COLS * 4, 'grown for a larger run');
+      const third = await runner.run([input([9])]);
+      assert.equal(runner.scratchBytes, 4 * COLS * 4, 'kept, not shrunk, for a smaller run');
+      assertOuter(first[0]!, [1, 2, 3], 'first run, read after two more');
+      assertOuter(second[0]!, [5, 6, 7, 8], 'second run, read after a third');
+      assertOuter(third[0]!, [9], 'third run');
+    } finally {
+      await runner.close();
+    }
+    assert.equal(runner.scratchBytes, 0, 'close lets the scratch go');
+  });
+
+  test('an output whose size the inputs do not tell is left to ONNX Runtime', async () => {
+    const runner = await OrtRunner.load(file('untold.onnx'), 0);
+    try {
+      assertOuter((await runner.run([input([2, 4])]))[0]!, [2, 4], 'untold shape');
+      assert.equal(runner.scratchBytes, 0);
+    } finally {
+      await runner.close();
+    }
+  });
+
+  test('a declared shape the run does not produce: the run is redone as ONNX Runtime allocates, and scratch stays off', async () => {
+    const runner = await OrtRunner.load(file('misdeclared.onnx'), 0);
+    try {
+      assertOuter((await runner.run([input([3])]))[0]!, [3], 'first run, redone');
+      assert.equal(runner.scratchBytes, 0);
+      assertOuter((await runner.run([input([4, 5])]))[0]!, [4, 5], 'later run');
+      assert.equal(runner.scratchBytes, 0);
+    } finally {
+      await runner.close();
+    }
+  });
+});
