@@ -9,10 +9,13 @@ import { after, before, describe, test } from 'node:test';
 import { graphProto, saveModel, tensorValueInfo } from '../partition/onnx/graph.js';
 import { makeInitializer } from '../partition/onnx/weights.js';
 import { FLOAT, node, syntheticModel } from '../partition/models/synthetic.js';
-import { OrtRunner } from '../services/shard/ort-runner.js';
+import { OrtRunner, OUTPUT_SCRATCH_MIN_BYTES } from '../services/shard/ort-runner.js';
 import type { Tensor } from '../lib/tensor/tensor.js';
 
 const COLS = 1024;
+/** Rows of a [rows, COLS] FP32 output at the scratch's lower bound. */
+const MIN_ROWS = OUTPUT_SCRATCH_MIN_BYTES / (COLS * 4);
+const rows = (n: number, from: number): number[] => Array.from({ length: n }, (_, i) => from + i);
 const B = Float32Array.from({ length: COLS }, (_, j) => j + 1);
 
 /** y [n, COLS] = a [n, 1] × b [1, COLS], with y declared as `outputDims`. */
@@ -54,7 +57,7 @@ void describe('OrtRunner output scratch', () => {
     dir = await mkdtemp(path.join(tmpdir(), 'shardmesh-scratch-'));
     await saveModel(file('told.onnx'), outerModel(['n', COLS]));
     await saveModel(file('untold.onnx'), outerModel(['rows', 'cols']));
-    await saveModel(file('misdeclared.onnx'), outerModel([2, COLS]));
+    await saveModel(file('misdeclared.onnx'), outerModel([MIN_ROWS, COLS]));
   });
 
   after(() => rm(dir, { recursive: true, force: true }));
@@ -62,15 +65,26 @@ void describe('OrtRunner output scratch', () => {
   test('an output the declaration and inputs size is written into kept memory; earlier outputs stay intact', async () => {
     const runner = await OrtRunner.load(file('told.onnx'), 0);
     try {
-      const first = await runner.run([input([1, 2, 3])]);
-      assert.equal(runner.scratchBytes, 3 * COLS * 4, 'scratch sized to the first run');
-      const second = await runner.run([input([5, 6, 7, 8])]);
-      assert.equal(runner.scratchBytes, 4 * COLS * 4, 'grown for a larger run');
-      const third = await runner.run([input([9])]);
-      assert.equal(runner.scratchBytes, 4 * COLS * 4, 'kept, not shrunk, for a smaller run');
-      assertOuter(first[0]!, [1, 2, 3], 'first run, read after two more');
-      assertOuter(second[0]!, [5, 6, 7, 8], 'second run, read after a third');
-      assertOuter(third[0]!, [9], 'third run');
+      const a = rows(MIN_ROWS, 1);
+      const b = rows(MIN_ROWS + 8, 100);
+      const c = rows(MIN_ROWS, 200);
+      assertOuter((await runner.run([input([7])]))[0]!, [7], 'a small run');
+      assert.equal(runner.scratchBytes, 0, 'an output under the lower bound: ONNX Runtime allocates it');
+      const first = await runner.run([input(a)]);
+      assert.equal(runner.scratchBytes, a.length * COLS * 4, 'scratch sized to the first run');
+      const second = await runner.run([input(b)]);
+      assert.equal(runner.scratchBytes, b.length * COLS * 4, 'grown for a larger run');
+      const third = await runner.run([input(c)]);
+      assert.equal(runner.scratchBytes, b.length * COLS * 4, 'kept, not shrunk, for a smaller run');
+      assertOuter(first[0]!, a, 'first run, read after two more');
+      assertOuter(second[0]!, b, 'second run, read after a third');
+      assertOuter(third[0]!, c, 'third run');
+      await runner.run([input([7])]);
+      assert.equal(
+        runner.scratchBytes,
+        b.length * COLS * 4,
+        'an output under the lower bound: ORT allocates it',
+      );
     } finally {
       await runner.close();
     }
@@ -80,7 +94,7 @@ void describe('OrtRunner output scratch', () => {
   test('an output whose size the inputs do not tell is left to ONNX Runtime', async () => {
     const runner = await OrtRunner.load(file('untold.onnx'), 0);
     try {
-      assertOuter((await runner.run([input([2, 4])]))[0]!, [2, 4], 'untold shape');
+      assertOuter((await runner.run([input(rows(MIN_ROWS, 2))]))[0]!, rows(MIN_ROWS, 2), 'untold shape');
       assert.equal(runner.scratchBytes, 0);
     } finally {
       await runner.close();
@@ -90,9 +104,17 @@ void describe('OrtRunner output scratch', () => {
   test('a declared shape the run does not produce: the run is redone as ONNX Runtime allocates, and scratch stays off', async () => {
     const runner = await OrtRunner.load(file('misdeclared.onnx'), 0);
     try {
-      assertOuter((await runner.run([input([3])]))[0]!, [3], 'first run, redone');
+      assertOuter(
+        (await runner.run([input(rows(MIN_ROWS + 1, 3))]))[0]!,
+        rows(MIN_ROWS + 1, 3),
+        'first run, redone',
+      );
       assert.equal(runner.scratchBytes, 0);
-      assertOuter((await runner.run([input([4, 5])]))[0]!, [4, 5], 'later run');
+      assertOuter(
+        (await runner.run([input(rows(MIN_ROWS, 4))]))[0]!,
+        rows(MIN_ROWS, 4),
+        'later run, even of the declared shape',
+      );
       assert.equal(runner.scratchBytes, 0);
     } finally {
       await runner.close();

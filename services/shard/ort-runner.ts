@@ -31,6 +31,12 @@ type DeclaredShape = readonly (number | string)[];
 export const OUTPUT_SCRATCH_MAX_BYTES = 128 << 20;
 
 /**
+ * The smallest output written into kept memory: below glibc's initial mmap threshold (128 KiB) a
+ * fresh output comes from the heap without new pages, and kept memory would save nothing.
+ */
+export const OUTPUT_SCRATCH_MIN_BYTES = 128 << 10;
+
+/**
  * ONNX Runtime on CPU. Graph optimisations stay at ORT's default ('all'): the splitter keeps the
  * partitions' op structure equal to the unsplit graph's, so both fuse alike and `concat` gathers
  * stay bitwise equal to the unsplit model. A run cannot be stopped once started (onnxruntime-node
@@ -149,8 +155,9 @@ export class OrtRunner implements ModelRunner {
 
   /**
    * Fetches with a scratch tensor for every fixed-width output whose shape the declaration and
-   * `inputs` fully tell (no symbol left unsized) and that fits OUTPUT_SCRATCH_MAX_BYTES; null for
-   * the others, which ONNX Runtime allocates. Undefined when no output qualifies.
+   * `inputs` fully tell (no symbol left unsized) and whose size is within OUTPUT_SCRATCH_MIN_BYTES
+   * and OUTPUT_SCRATCH_MAX_BYTES; null for the others, which ONNX Runtime allocates. Undefined
+   * when no output qualifies.
    */
   #fetches(inputs: readonly Tensor[]): Record<string, ort.OnnxValue | null> | undefined {
     const sizes = this.#symbolSizes(inputs);
@@ -167,7 +174,7 @@ export class OrtRunner implements ModelRunner {
       if (shape.some((d) => d === undefined)) return;
       const dims = shape as number[];
       const bytes = elementCount(dims) * out.elementBytes;
-      if (bytes === 0 || bytes > OUTPUT_SCRATCH_MAX_BYTES) return;
+      if (bytes < OUTPUT_SCRATCH_MIN_BYTES || bytes > OUTPUT_SCRATCH_MAX_BYTES) return;
       let scratch = this.#scratch[i];
       if (!scratch || scratch.byteLength < bytes) this.#scratch[i] = scratch = new Uint8Array(bytes);
       fetches[name] = new ort.Tensor(
