@@ -90,10 +90,10 @@ async function main(): Promise<void> {
   const ocr = Object.values(OCR_MODELS).find((m) => m.name === model);
   if (ocr) await prepareOcrModel(repo.root, ocr);
   const { plan } = await loadPlan(planDir(repo.root, model, '1'));
+  const partitions = Math.max(...plan.stages.map((s) => s.partitions.length));
   const certs = await makeCertificates([
     ['router', 'router'],
-    ['shard', 'shard-0'],
-    ['shard', 'shard-1'],
+    ...Array.from({ length: partitions }, (_, p) => ['shard', `shard-${p}`] as const),
     ['client', 'client'],
   ]);
   const work = await mkdtemp(path.join(tmpdir(), 'shardmesh-probe-'));
@@ -108,7 +108,6 @@ async function main(): Promise<void> {
     process.env['PROBE_PROFILE_DIR'] = path.resolve(args.profile);
   }
   process.env['PROBE_GC_FILE'] = gcFile;
-  const partitions = Math.max(...plan.stages.map((s) => s.partitions.length));
   // Shards get the profiler (not the GC observer) only when profiling: it is what lets SIGUSR2 in.
   const shardEnv = (p: number): Record<string, string> =>
     args.profile

@@ -70,6 +70,14 @@ void describe('releaseOutput', () => {
     assert.ok(again.every((b) => b === 4));
   });
 
+  test('a 256 MiB output, with its headroom, fits the pool and is reused', () => {
+    const size = 256 << 20;
+    const first = allocateOutput(size, { zeroFill: false });
+    releaseOutput(first);
+    // Not assert.equal: its message would print two 256 MiB buffers.
+    assert.ok(allocateOutput(size, { zeroFill: false }) === first, 'a fresh buffer, not the released one');
+  });
+
   test('releasing twice puts it in the pool once; foreign buffers are never pooled', () => {
     const size = HEADROOM_MIN_BYTES + 20;
     const data = allocateOutput(size);
