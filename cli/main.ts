@@ -13,8 +13,11 @@ import { registerGenerateCommand } from './commands/generate.js';
 import { registerUpCommand } from './commands/up.js';
 import { registerStatusCommand } from './commands/status.js';
 import { VERSION } from './paths.js';
+import { dropIpServernameWarning } from './ip-servername-warning.js';
 
 const USAGE_ERROR_EXIT_CODE = 2;
+
+dropIpServernameWarning();
 
 const program = new Command('shardmesh')
   .description(
