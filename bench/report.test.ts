@@ -18,7 +18,23 @@ const fanOut: FanOutResult = {
   variants: [1, 2, 4, 8].map((partitions) => ({
     partitions,
     model: `fan-p${partitions}`,
-    latency: point(1, 1_000 + 500 * partitions, `pa -m fan-p${partitions}`),
+    latency: {
+      ...point(1, 1_000 + 500 * partitions, `pa -m fan-p${partitions}`),
+      // The router spends 2 + 0.5 ms per partition, each shard 1 ms: 1.5 ms per extra partition.
+      cost: {
+        requests: 100,
+        requestsFrom: 'router statistics' as const,
+        wallMs: 1_000,
+        processes: [
+          { name: 'router', cpuMs: 0, cpuMsPerRequest: 2 + 0.5 * partitions },
+          ...Array.from({ length: partitions }, (_, i) => ({
+            name: `shard-${i}`,
+            cpuMs: 0,
+            cpuMsPerRequest: 1,
+          })),
+        ],
+      },
+    },
   })),
 };
 
@@ -82,6 +98,20 @@ describe('report', () => {
     assert.match(md, /KServe: \*\*not measured\*\*: not installed: pip failed/);
     assert.match(md, /## 2\. Large tensors\n\nFailed: mesh did not start/);
     assert.match(md, /shardmesh ÷ floor \| 2\.00×, 2\.00×, 0\.50×/);
-    assert.match(md, /\*\*0\.50 ms per partition\*\*/);
+    assert.match(md, /\*\*0\.50 ms per partition\*\* at p50/);
+  });
+
+  test('the fan-out section says what each partition costs in CPU, and what that adds on these cores', () => {
+    const md = renderReport(results, undefined);
+    // 8 partitions: router 6 ms, shards 8 ms per request, at 1e6 / 5000 µs = 200 inf/s: 2.8 cores.
+    assert.match(
+      md,
+      /\| 8 \| 5\.00 \| 10\.0 \| 200 \| 3\.33× \| 0\.50 \| 6\.00 \| 8\.00 \| 2\.80 \| \[\d\] \|/,
+    );
+    assert.match(
+      md,
+      /CPU per extra partition .*\*\*1\.50 ms\*\*, of which the router's 0\.50 ms and the shards' 1\.00 ms/,
+    );
+    assert.match(md, /about \*\*0\.75 ms per partition\*\* \(1\.50 ÷ 2\)/);
   });
 });

@@ -40,7 +40,7 @@ export function renderReport(
     overheadSection(r.suites.overhead),
     largeTensorsSection(r.suites.largeTensors),
     bigModelSection(r.suites.bigModel),
-    fanOutSection(r.suites.fanOut),
+    fanOutSection(r.suites.fanOut, r.environment.cores),
     costSection(r),
     profileSection(r),
   ];

@@ -2,9 +2,8 @@ import { ms, perSec, ratio } from '../format.js';
 import type { FanOutResult, SuiteError } from '../results.js';
 import { Commands, isError, suiteFailed, table, unstable } from './markdown.js';
 
-/** Least-squares slope of p50 (µs) against partitions. */
-export function fanOutSlopeUs(f: FanOutResult): number | undefined {
-  const pts = f.variants.filter((v) => v.latency).map((v) => [v.partitions, v.latency!.p50Us] as const);
+/** Least-squares slope of y against x; undefined for fewer than two points or one x. */
+function leastSquaresSlope(pts: readonly (readonly [number, number])[]): number | undefined {
   if (pts.length < 2) return undefined;
   const n = pts.length;
   const mx = pts.reduce((a, [x]) => a + x, 0) / n;
@@ -14,8 +13,43 @@ export function fanOutSlopeUs(f: FanOutResult): number | undefined {
   return sxx === 0 ? undefined : sxy / sxx;
 }
 
+/** Least-squares slope of p50 (µs) against partitions. */
+export function fanOutSlopeUs(f: FanOutResult): number | undefined {
+  return leastSquaresSlope(
+    f.variants.filter((v) => v.latency).map((v) => [v.partitions, v.latency!.p50Us] as const),
+  );
+}
+
+/** CPU milliseconds per request of a variant's router and of its shards together (from /proc). */
+export function fanOutCpuMs(
+  v: FanOutResult['variants'][number],
+): { router: number; shards: number } | undefined {
+  const procs = v.latency?.cost?.processes;
+  const router = procs?.find((p) => p.name === 'router')?.cpuMsPerRequest;
+  const shards = procs?.filter((p) => p.name !== 'router').map((p) => p.cpuMsPerRequest);
+  if (router === undefined || !shards?.length) return undefined;
+  return { router, shards: shards.reduce((a, b) => a + b, 0) };
+}
+
+/**
+ * What each extra partition costs in CPU milliseconds per request (least-squares slopes against
+ * partitions), for the router and for router + shards. At concurrency 1 every partition's shard
+ * runs on the same machine, so the whole slope shares its cores: divided by the core count it is
+ * about what the machine's CPU alone adds to each request per partition; the router's slope is
+ * what stays when every shard has a core of its own.
+ */
+export function fanOutCpuSlopes(f: FanOutResult): { router: number; total: number } | undefined {
+  const pts = f.variants.flatMap((v) => {
+    const cpu = fanOutCpuMs(v);
+    return cpu ? [{ partitions: v.partitions, ...cpu }] : [];
+  });
+  const router = leastSquaresSlope(pts.map((p) => [p.partitions, p.router] as const));
+  const total = leastSquaresSlope(pts.map((p) => [p.partitions, p.router + p.shards] as const));
+  return router === undefined || total === undefined ? undefined : { router, total };
+}
+
 /** Section 4: latency against the number of partitions, and the slope of the fit. */
-export function fanOutSection(s: FanOutResult | SuiteError | undefined): string {
+export function fanOutSection(s: FanOutResult | SuiteError | undefined, cores?: number): string {
   const failed = suiteFailed('4. Fan-out', s);
   if (failed || !s || isError(s)) return failed ?? '';
   const commands = new Commands();
@@ -27,9 +61,13 @@ export function fanOutSection(s: FanOutResult | SuiteError | undefined): string 
     v.latency ? perSec(v.latency.throughputPerSec) : '–',
     ratio(v.latency?.p50Us, one?.p50Us),
     v.latency && one && v.partitions > 1 ? ms((v.latency.p50Us - one.p50Us) / (v.partitions - 1)) : '–',
+    cpuText(fanOutCpuMs(v)?.router),
+    cpuText(fanOutCpuMs(v)?.shards),
+    cpuText(coresBusy(v)),
     v.latency ? commands.ref(v.latency.command) : '',
   ]);
   const slope = fanOutSlopeUs(s);
+  const cpu = fanOutCpuSlopes(s);
   const errors = s.variants
     .filter((v) => v.error)
     .map((v) => `- ${v.partitions} partition(s): **not measured**: ${v.error}`);
@@ -44,11 +82,38 @@ export function fanOutSection(s: FanOutResult | SuiteError | undefined): string 
         'inf/s',
         'p50 vs 1 partition',
         'added per extra partition, ms',
+        'router CPU ms/request',
+        'shards CPU ms/request',
+        'cores busy',
         'cmd',
       ],
       rows,
     ) +
     `\n\n${slope !== undefined ? `Least-squares slope: **${ms(slope)} ms per partition** at p50.\n` : ''}` +
+    (cpu ? `\n${cpuSlopeText(cpu, cores)}\n` : '') +
     `${errors.length ? `\n${errors.join('\n')}\n` : ''}${commands.render()}`
+  );
+}
+
+const cpuText = (v: number | undefined): string => (v === undefined ? '–' : v.toFixed(2));
+
+/** Cores the mesh kept busy on average: CPU per request × requests per second. */
+function coresBusy(v: FanOutResult['variants'][number]): number | undefined {
+  const cpu = fanOutCpuMs(v);
+  return cpu && v.latency ? ((cpu.router + cpu.shards) * v.latency.throughputPerSec) / 1_000 : undefined;
+}
+
+function cpuSlopeText(cpu: { router: number; total: number }, cores: number | undefined): string {
+  const machine =
+    cores === undefined
+      ? ''
+      : ` Every shard shares this machine's ${cores} cores: once they are all busy ("cores busy" near ${cores}), ` +
+        `that CPU alone adds about **${(cpu.total / cores).toFixed(2)} ms per partition** (${cpu.total.toFixed(2)} ÷ ${cores}) ` +
+        'to the time per request (1 ÷ inf/s), whatever the mesh does in parallel;';
+  return (
+    `CPU per extra partition (least-squares slopes of CPU per request, /proc): **${cpu.total.toFixed(2)} ms**, ` +
+    `of which the router's ${cpu.router.toFixed(2)} ms and the shards' ${(cpu.total - cpu.router).toFixed(2)} ms.` +
+    `${machine} ${cores === undefined ? 'With' : 'with'} a core per shard, the router's ${cpu.router.toFixed(2)} ms, ` +
+    'spent on one thread, would remain.'
   );
 }

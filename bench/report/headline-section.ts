@@ -2,7 +2,7 @@ import { bytesLabel, ms, perSec, ratio } from '../format.js';
 import type { BenchResults } from '../results.js';
 import { goalsTable } from './goals.js';
 import { maxShard } from './big-model-section.js';
-import { fanOutSlopeUs } from './fan-out-section.js';
+import { fanOutCpuSlopes, fanOutSlopeUs } from './fan-out-section.js';
 import { isError, pointAt, table } from './markdown.js';
 
 /**
@@ -99,9 +99,13 @@ function headlineExtras(r: BenchResults): string {
   const f = r.suites.fanOut;
   if (f && !isError(f)) {
     const slope = fanOutSlopeUs(f);
+    const cpu = fanOutCpuSlopes(f);
     if (slope !== undefined)
       lines.push(
-        `- Fan-out: each partition adds ${ms(slope)} ms at p50 (least-squares slope over 1–8 partitions).`,
+        `- Fan-out: each partition adds ${ms(slope)} ms at p50 (least-squares slope over 1–8 partitions)` +
+          (cpu
+            ? ` and ${cpu.total.toFixed(2)} ms of CPU (router ${cpu.router.toFixed(2)}), all on ${r.environment.cores} cores.`
+            : '.'),
       );
   }
   return lines.length ? `${lines.join('\n')}\n` : '';
