@@ -23,6 +23,8 @@ export interface BenchProfile {
   /** The fan-out suite's MLP and its partition counts. */
   readonly fanOutModel: MlpOptions;
   readonly fanOutPartitions: readonly number[];
+  /** Concurrency of the dynamic-batching suite: enough requests in flight to form batches. */
+  readonly batchingConcurrency: number;
 }
 
 const common = {
@@ -35,6 +37,7 @@ const common = {
   bigModelPartitions: [1, 2, 4],
   fanOutModel: { inputDim: 512, hiddenDim: 4096, outputDim: 512, seed: 23 },
   fanOutPartitions: [1, 2, 4, 8],
+  batchingConcurrency: 16,
 } as const;
 
 /** perf_analyzer's defaults (5 s windows, 10 % stability, 10 trials), and 1 GiB of weights. */

@@ -9,6 +9,7 @@
 import { Command } from 'commander';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { dropIpServernameWarning } from '../cli/ip-servername-warning.js';
 import { PACKAGE_ROOT } from '../cli/paths.js';
 import { FULL_PROFILE, QUICK_PROFILE } from './bench-profile.js';
 import { renderChart } from './chart.js';
@@ -22,15 +23,19 @@ import { goalMet, headlineFigures } from './report/goals.js';
 import type { BenchResults } from './results.js';
 import type { SuiteContext } from './suite-context.js';
 import { runBigModelSuite } from './suites/big-model.js';
+import { runDynamicBatchingSuite } from './suites/dynamic-batching.js';
 import { runFanOutSuite } from './suites/fan-out.js';
 import { runLargeTensorsSuite } from './suites/large-tensors.js';
 import { runOverheadSuite } from './suites/overhead.js';
+
+dropIpServernameWarning();
 
 const SUITES = {
   overhead: runOverheadSuite,
   'large-tensors': runLargeTensorsSuite,
   'big-model': runBigModelSuite,
   'fan-out': runFanOutSuite,
+  'dynamic-batching': runDynamicBatchingSuite,
 } as const;
 type SuiteName = keyof typeof SUITES;
 const RESULT_KEYS: Record<SuiteName, keyof BenchResults['suites']> = {
@@ -38,6 +43,7 @@ const RESULT_KEYS: Record<SuiteName, keyof BenchResults['suites']> = {
   'large-tensors': 'largeTensors',
   'big-model': 'bigModel',
   'fan-out': 'fanOut',
+  'dynamic-batching': 'dynamicBatching',
 };
 const ALL_PEERS: readonly Peer[] = [MLSERVER, KSERVE];
 

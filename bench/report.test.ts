@@ -114,4 +114,34 @@ describe('report', () => {
     );
     assert.match(md, /about \*\*0\.75 ms per partition\*\* \(1\.50 ÷ 2\)/);
   });
+
+  test('the dynamic-batching section compares each model alone and batched, and says what failed', () => {
+    const withBatching: BenchResults = {
+      ...results,
+      suites: {
+        ...results.suites,
+        dynamicBatching: {
+          concurrency: 16,
+          maxBatchSize: 64,
+          models: [
+            {
+              name: 'batch-mlp',
+              label: 'dense MLP',
+              alone: point(16, 4_000, 'pa -m batch-mlp'),
+              batched: point(16, 1_000, 'pa -m batch-mlp-batched'),
+              meanBatch: 7.5,
+            },
+            { name: 'batch-cls', label: 'cls', error: 'perf_analyzer failed' },
+          ],
+        },
+      },
+    };
+    const md = renderReport(withBatching, undefined);
+    assert.match(
+      md,
+      /\| dense MLP \| 250 \| 1000 \| 4\.00× \| 4\.00 \| 1\.00 \| 7\.5 \| – \/ – \| \[\d\] \[\d\] \|/,
+    );
+    assert.match(md, /- cls: \*\*not measured\*\*: perf_analyzer failed/);
+    assert.match(md, /\d\. `pa -m batch-mlp-batched`/);
+  });
 });

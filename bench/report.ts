@@ -3,6 +3,7 @@ import { bigModelSection } from './report/big-model-section.js';
 import { costSection } from './report/cost-section.js';
 import { environmentSection } from './report/environment-section.js';
 import { fanOutSection } from './report/fan-out-section.js';
+import { dynamicBatchingSection } from './report/dynamic-batching-section.js';
 import { headlineSection } from './report/headline-section.js';
 import { largeTensorsSection } from './report/large-tensors-section.js';
 import { overheadSection } from './report/overhead-section.js';
@@ -43,6 +44,7 @@ export function renderReport(
     fanOutSection(r.suites.fanOut, r.environment.cores),
     costSection(r),
     profileSection(r),
+    dynamicBatchingSection(r.suites.dynamicBatching),
   ];
   return `${parts
     .filter((p) => p !== '')

@@ -26,6 +26,7 @@ export interface BenchResults {
     largeTensors?: LargeTensorsResult | SuiteError;
     bigModel?: BigModelResult | SuiteError;
     fanOut?: FanOutResult | SuiteError;
+    dynamicBatching?: DynamicBatchingResult | SuiteError;
   };
   /** Seconds each suite took. */
   readonly timingsSec: Record<string, number>;
@@ -105,6 +106,22 @@ export interface FanOutResult {
     readonly partitions: number;
     readonly model: string;
     latency?: LoadPoint;
+    error?: string;
+  }[];
+}
+
+export interface DynamicBatchingResult {
+  readonly concurrency: number;
+  readonly maxBatchSize: number;
+  readonly models: {
+    readonly name: string;
+    readonly label: string;
+    /** The best of the rounds' windows, every request run alone. */
+    alone?: LoadPoint;
+    /** The same with the router's dynamic batching on. */
+    batched?: LoadPoint;
+    /** Requests per ONNX Runtime run of the batched variant (ModelStatistics). */
+    meanBatch?: number;
     error?: string;
   }[];
 }
