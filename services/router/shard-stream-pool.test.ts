@@ -86,6 +86,14 @@ void test('a stream that fails fails every call open on it with UNAVAILABLE, kee
     assert.equal(dead, 1);
     assert.ok(mux.dead);
   }
+  // An error of Node's own stream machinery has no gRPC code: its message says what happened.
+  const broken = new FakeDuplex();
+  const plain = new MuxStream(broken as unknown as InferDuplex, () => undefined);
+  const open = recorder();
+  plain.open(open.listener);
+  broken.emit('error', new Error('write after end'));
+  assert.equal(open.failures[0]?.code, Status.UNAVAILABLE);
+  assert.equal(open.failures[0]?.details, 'the shard stream ended: write after end');
   // A stream the shard ends with OK while a call is still open (a drain) fails it too.
   const fake = new FakeDuplex();
   const mux = new MuxStream(fake as unknown as InferDuplex, () => undefined);

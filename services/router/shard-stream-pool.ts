@@ -44,6 +44,15 @@ export function grpcError(code: Status, details: string): GrpcError {
 const KEPT_CODES: ReadonlySet<Status> = new Set([Status.PERMISSION_DENIED, Status.UNAUTHENTICATED]);
 
 /**
+ * What ended a stream, for the calls' error: a gRPC status as "CODE: details"; anything else
+ * (Node's own stream errors carry no gRPC code) by its message alone.
+ */
+function endReason(error: Partial<GrpcError> & Error): string {
+  const code = error.code === undefined ? undefined : Status[error.code];
+  return code === undefined ? error.message : `${code}: ${error.details ?? error.message}`;
+}
+
+/**
  * One long-lived `Shard.Infer` stream carrying many calls tagged by id (`shard.proto`). Writes
  * from all calls share one back-pressure wait; when the stream ends, every call still open on it
  * fails at once with UNAVAILABLE, so the router's retry policy can take it elsewhere.
@@ -135,7 +144,7 @@ export class MuxStream {
     this.#unblock?.();
     const failure = KEPT_CODES.has(error.code)
       ? error
-      : grpcError(Status.UNAVAILABLE, `the shard stream ended with ${Status[error.code]}: ${error.details}`);
+      : grpcError(Status.UNAVAILABLE, `the shard stream ended: ${endReason(error)}`);
     const calls = [...this.#calls.values()];
     this.#calls.clear();
     for (const call of calls) call.streamFailed(failure);
