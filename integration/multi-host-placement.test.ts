@@ -282,9 +282,9 @@ void describe('placement across simulated hosts: 3 Consul servers, 3 worker host
 
     // Zero is the goal and the usual result (0 in 4 of 5 runs, 555–1,251 requests each). One run
     // failed 3: calls on their third attempt, on a cut replica, when the router dropped worker-1
-    // from its table; the drop ends their streams (the calls then failed with "the shard stream ended with undefined", a stream error without a gRPC code, now reported by its message),
-    // which counts as a failed attempt, and the request gives up (docs/model-repository.md, "Not
-    // done yet"). Only calls in flight at that moment can fail so: at most one per caller. With
+    // from its table; the drop ends their streams (then reported as "the shard stream ended with
+    // undefined": an error without a gRPC code, now reported by its message), which counts as a
+    // failed attempt, and the request gives up (docs/model-repository.md, "Not done yet"). Only calls in flight at that moment can fail so: at most one per caller. With
     // retries off, 15 failed.
     assert.ok(
       failed.length <= CONCURRENCY,
