@@ -122,6 +122,7 @@ describe('report', () => {
         ...results.suites,
         dynamicBatching: {
           concurrency: 16,
+          rounds: 2,
           maxBatchSize: 64,
           models: [
             {
@@ -142,6 +143,7 @@ describe('report', () => {
       /\| dense MLP \| 250 \| 1000 \| 4\.00× \| 4\.00 \| 1\.00 \| 7\.5 \| – \/ – \| \[\d\] \[\d\] \|/,
     );
     assert.match(md, /- cls: \*\*not measured\*\*: perf_analyzer failed/);
+    assert.match(md, /take turns, 2 times each, and each keeps its best window/);
     assert.match(md, /\d\. `pa -m batch-mlp-batched`/);
   });
 });

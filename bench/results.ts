@@ -112,6 +112,8 @@ export interface FanOutResult {
 
 export interface DynamicBatchingResult {
   readonly concurrency: number;
+  /** Windows each variant got, taking turns; the best one is kept. */
+  readonly rounds: number;
   readonly maxBatchSize: number;
   readonly models: {
     readonly name: string;

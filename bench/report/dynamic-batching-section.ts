@@ -31,7 +31,7 @@ export function dynamicBatchingSection(s: DynamicBatchingResult | SuiteError | u
     `Router + 1 shard; each model twice, with max_batch_size ${s.maxBatchSize}: every request run alone, and with ` +
     "the router's dynamic batching on (`dynamicBatching` in the plan, no queue delay: requests that arrive while a " +
     `run is going wait for the next one, which takes them all). perf_analyzer at concurrency ${s.concurrency}; the two ` +
-    'take turns, and each keeps its best window.\n\n' +
+    `take turns, ${s.rounds === 1 ? 'once each' : `${s.rounds} times each, and each keeps its best window`}.\n\n` +
     table(
       [
         'model',

@@ -16,8 +16,11 @@ import { writePartitionedModel } from '../../partition/onnx/write.js';
 /** The batch dimension's bound in both variants, so that perf_analyzer sends the same requests. */
 const MAX_BATCH_SIZE = 64;
 
-/** Alone and batched take turns this many times each; the report keeps each one's best window. */
-const ROUNDS = 2;
+/**
+ * Alone and batched take turns this many times each (once in a quick run, where the suite would
+ * otherwise take a minute of its ten); the report keeps each one's best window.
+ */
+const rounds = (quick: boolean): number => (quick ? 1 : 2);
 
 const BATCHED = '-batched';
 
@@ -57,7 +60,12 @@ export async function runDynamicBatchingSuite(ctx: SuiteContext): Promise<Dynami
   const models = path.join(dir, 'models');
   await mkdir(models, { recursive: true });
   const concurrency = ctx.profile.batchingConcurrency;
-  const result: DynamicBatchingResult = { concurrency, maxBatchSize: MAX_BATCH_SIZE, models: [] };
+  const result: DynamicBatchingResult = {
+    concurrency,
+    rounds: rounds(ctx.profile.quick),
+    maxBatchSize: MAX_BATCH_SIZE,
+    models: [],
+  };
   const names: string[] = [];
   for (const s of SUBJECTS) {
     ctx.log(`dynamic batching: preparing ${s.name} and ${s.name}${BATCHED}`);
@@ -102,7 +110,7 @@ export async function runDynamicBatchingSuite(ctx: SuiteContext): Promise<Dynami
           const points: Partial<
             Record<'alone' | 'batched', DynamicBatchingResult['models'][number]['alone']>
           > = {};
-          for (let round = 0; round < ROUNDS; round++) {
+          for (let round = 0; round < result.rounds; round++) {
             const order = round % 2 === 0 ? (['alone', 'batched'] as const) : (['batched', 'alone'] as const);
             for (const which of order) {
               const model = which === 'alone' ? s.name : `${s.name}${BATCHED}`;
