@@ -220,8 +220,10 @@ describe("Triton's Python example clients and perf_analyzer against `simple`", (
         ...['-m', 'simple', '-i', 'grpc', '-u', mesh.address],
         ...['--ssl-grpc-use-ssl', 'true', '--ssl-grpc-root-certifications-file', tls.caFile],
         ...['--ssl-grpc-private-key-file', tls.keyFile, '--ssl-grpc-certificate-chain-file', tls.certFile],
-        // Short windows and loose stability: this checks that it runs, not how fast.
-        ...['--concurrency-range', '1:1', '-p', '500', '-s', '100', '-r', '3'],
+        // Short windows and no real stability bound: this checks that it runs, not how fast. With
+        // -s 100 one stalled window on a loaded machine failed the test ("Failed to obtain stable
+        // measurement", exit 2); 1000 % accepts any windows, as the bench's rerun does.
+        ...['--concurrency-range', '1:1', '-p', '500', '-s', '1000', '-r', '3'],
       ],
       120_000,
     );
