@@ -54,18 +54,23 @@ export function fanOutSection(s: FanOutResult | SuiteError | undefined, cores?: 
   if (failed || !s || isError(s)) return failed ?? '';
   const commands = new Commands();
   const one = s.variants.find((v) => v.partitions === 1)?.latency;
-  const rows = s.variants.map((v) => [
-    String(v.partitions),
-    v.latency ? `${ms(v.latency.p50Us)}${unstable(v.latency)}` : 'failed',
-    v.latency ? ms(v.latency.p99Us) : '–',
-    v.latency ? perSec(v.latency.throughputPerSec) : '–',
-    ratio(v.latency?.p50Us, one?.p50Us),
-    v.latency && one && v.partitions > 1 ? ms((v.latency.p50Us - one.p50Us) / (v.partitions - 1)) : '–',
-    cpuText(fanOutCpuMs(v)?.router),
-    cpuText(fanOutCpuMs(v)?.shards),
-    cpuText(coresBusy(v)),
-    v.latency ? commands.ref(v.latency.command) : '',
-  ]);
+  const rows = s.variants.map((v) => {
+    const cpu = fanOutCpuMs(v);
+    return [
+      String(v.partitions),
+      v.latency ? `${ms(v.latency.p50Us)}${unstable(v.latency)}` : 'failed',
+      v.latency ? ms(v.latency.p99Us) : '–',
+      v.latency ? perSec(v.latency.throughputPerSec) : '–',
+      ratio(v.latency?.p50Us, one?.p50Us),
+      v.latency && one && v.partitions > 1 ? ms((v.latency.p50Us - one.p50Us) / (v.partitions - 1)) : '–',
+      cpuText(cpu?.router),
+      cpuText(cpu?.shards),
+      cpuText(
+        cpu && v.latency ? ((cpu.router + cpu.shards) * v.latency.throughputPerSec) / 1_000 : undefined,
+      ),
+      v.latency ? commands.ref(v.latency.command) : '',
+    ];
+  });
   const slope = fanOutSlopeUs(s);
   const cpu = fanOutCpuSlopes(s);
   const errors = s.variants
@@ -84,7 +89,7 @@ export function fanOutSection(s: FanOutResult | SuiteError | undefined, cores?: 
         'added per extra partition, ms',
         'router CPU ms/request',
         'shards CPU ms/request',
-        'cores busy',
+        'cores busy (CPU × inf/s)',
         'cmd',
       ],
       rows,
@@ -96,12 +101,6 @@ export function fanOutSection(s: FanOutResult | SuiteError | undefined, cores?: 
 }
 
 const cpuText = (v: number | undefined): string => (v === undefined ? '–' : v.toFixed(2));
-
-/** Cores the mesh kept busy on average: CPU per request × requests per second. */
-function coresBusy(v: FanOutResult['variants'][number]): number | undefined {
-  const cpu = fanOutCpuMs(v);
-  return cpu && v.latency ? ((cpu.router + cpu.shards) * v.latency.throughputPerSec) / 1_000 : undefined;
-}
 
 function cpuSlopeText(cpu: { router: number; total: number }, cores: number | undefined): string {
   const machine =
