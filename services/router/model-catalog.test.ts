@@ -93,6 +93,30 @@ void describe('ModelCatalog: which version serves, and each version state', () =
     assert.equal(catalog.resolve('m', '').version, '1');
   });
 
+  test("a state this router wrote holds against the repository's stale reports until it reports the write, or the hold ends", () => {
+    let now = 0;
+    const table = buildRoutingTable([]);
+    const catalog = new ModelCatalog(() => table, { holdWrittenMs: 1_000, now: () => now });
+    const unloaded = { state: 'UNLOADED', reason: 'maintenance' } as const;
+    const report = (desired: typeof LOADED | typeof unloaded): void =>
+      catalog.replace([{ plan: plan('1'), desired }]);
+    const loaded = (): boolean => catalog.loadedPlans.length === 1;
+    report(LOADED);
+    catalog.setDesired('m', unloaded);
+    catalog.setDesired('m', LOADED);
+    report(unloaded); // the Unload's echo, read before the Load was written
+    assert.equal(loaded(), true);
+    report(LOADED); // the Load's echo: the write is confirmed and no longer held
+    report(unloaded); // another router unloads it: taken at once
+    assert.equal(loaded(), false);
+
+    catalog.setDesired('m', LOADED);
+    report(unloaded);
+    assert.equal(loaded(), true);
+    now = 1_000; // no echo came (another router wrote since): the repository's word wins
+    assert.equal(loaded(), false);
+  });
+
   test('index: LOADING until first ready, READY, then UNAVAILABLE naming the partition that lost its replicas', () => {
     const { catalog, serve } = catalogWith('1');
     serve(replica('1', 0));

@@ -20,6 +20,9 @@ export interface ModelIndexEntry {
   readonly reason: string;
 }
 
+const sameDesired = (a: DesiredState, b: DesiredState): boolean =>
+  a.state === b.state && (a.state === 'LOADED' || a.reason === (b as typeof a).reason);
+
 const versionId = (plan: Plan): string => `${plan.name}\n${plan.version}`;
 
 /**
@@ -33,46 +36,95 @@ const versionId = (plan: Plan): string => `${plan.name}\n${plan.version}`;
  * Every request runs one plan, so all its partitions are of one version.
  */
 export class ModelCatalog {
+  /** What the repository last reported. */
+  #reported: readonly PublishedVersion[] = [];
+  /** `#reported` with held writes applied: what every answer reads (through `#current`). */
   #versions: readonly PublishedVersion[] = [];
   /** Versions seen READY since they were published: a version that has not been is LOADING. */
   readonly #seenReady = new Set<string>();
+  /**
+   * Desired states this router wrote that the repository has not reported back yet, with when
+   * each stops being held. A watch read that began before the write reports the state before it:
+   * without this, an Unload's late echo would undo the Load that followed it.
+   */
+  readonly #written = new Map<string, { readonly desired: DesiredState; readonly until: number }>();
 
-  constructor(private readonly table: () => RoutingTable) {}
+  constructor(
+    private readonly table: () => RoutingTable,
+    private readonly options: {
+      /**
+       * How long a written state outranks a repository that reports another: past it, the
+       * repository wins (another router may have written since). @default 10000
+       */
+      readonly holdWrittenMs?: number;
+      readonly now?: () => number;
+    } = {},
+  ) {}
 
   /** Takes the repository's whole list (a watch's `onChange`). */
   replace(versions: readonly PublishedVersion[]): void {
-    this.#versions = Object.freeze([...versions]);
+    this.#reported = Object.freeze([...versions]);
+    for (const [name, written] of this.#written) {
+      const reported = versions.find((v) => v.plan.name === name)?.desired;
+      if (reported === undefined || sameDesired(reported, written.desired)) this.#written.delete(name);
+    }
+    this.#apply();
     const published = new Set(versions.map((v) => versionId(v.plan)));
     for (const id of this.#seenReady) if (!published.has(id)) this.#seenReady.delete(id);
     this.observe();
   }
 
   /**
-   * Applies a desired state the router itself just wrote, so its own answers follow at once; the
-   * repository's next change (which carries the same state) replaces it.
+   * Applies a desired state the router itself just wrote, so its own answers follow at once. It
+   * holds until the repository reports the same state (or `holdWrittenMs` passes): reports of an
+   * older state in between are taken as stale.
    */
   setDesired(name: string, desired: DesiredState): void {
-    this.#versions = Object.freeze(this.#versions.map((v) => (v.plan.name === name ? { ...v, desired } : v)));
+    const now = (this.options.now ?? Date.now)();
+    this.#written.set(name, { desired, until: now + (this.options.holdWrittenMs ?? 10_000) });
+    this.#apply();
+  }
+
+  /** The repository's list with this router's held writes over it. */
+  #apply(): void {
+    this.#versions = Object.freeze(
+      this.#reported.map((v) => {
+        const written = this.#written.get(v.plan.name);
+        return written ? { ...v, desired: written.desired } : v;
+      }),
+    );
+  }
+
+  /** The current list, once held writes past their time have given way to the repository's word. */
+  get #current(): readonly PublishedVersion[] {
+    if (this.#written.size > 0) {
+      const now = (this.options.now ?? Date.now)();
+      let expired = false;
+      for (const [name, written] of this.#written)
+        if (now >= written.until) expired = this.#written.delete(name);
+      if (expired) this.#apply();
+    }
+    return this.#versions;
   }
 
   /** Notes which versions are READY in the current table; call on every table change. */
   observe(): void {
     const table = this.table();
-    for (const { plan } of this.#versions) if (modelReady(plan, table)) this.#seenReady.add(versionId(plan));
+    for (const { plan } of this.#current) if (modelReady(plan, table)) this.#seenReady.add(versionId(plan));
   }
 
   /** Every published plan, loaded or not. */
   get plans(): readonly Plan[] {
-    return this.#versions.map((v) => v.plan);
+    return this.#current.map((v) => v.plan);
   }
 
   /** The plans of models whose desired state is LOADED. */
   get loadedPlans(): readonly Plan[] {
-    return this.#versions.filter((v) => v.desired.state === 'LOADED').map((v) => v.plan);
+    return this.#current.filter((v) => v.desired.state === 'LOADED').map((v) => v.plan);
   }
 
   has(name: string): boolean {
-    return this.#versions.some((v) => v.plan.name === name);
+    return this.#current.some((v) => v.plan.name === name);
   }
 
   /**
@@ -82,7 +134,7 @@ export class ModelCatalog {
    * model, unless `evenUnloaded`.
    */
   resolve(name: string, version: string, options: { readonly evenUnloaded?: boolean } = {}): Plan {
-    const versions = this.#versions.filter((v) => v.plan.name === name);
+    const versions = this.#current.filter((v) => v.plan.name === name);
     // Other models' names are not listed: a caller may be allowed on some models only (policy),
     // and the router does not tell it what else is served.
     if (versions.length === 0) throw notFound(`${unknownModel(name)} is not found`);
@@ -110,7 +162,7 @@ export class ModelCatalog {
   index(): ModelIndexEntry[] {
     this.observe();
     const table = this.table();
-    return this.#versions.map(({ plan, desired }) => {
+    return this.#current.map(({ plan, desired }) => {
       const at = { name: plan.name, version: plan.version };
       if (desired.state === 'UNLOADED')
         return {
