@@ -20,12 +20,14 @@ import { makeCertificates, prepareTestModels, TEST_MODELS_DIR } from './harness/
 /**
  * Which shard failures the router retries, observed from outside: a replica that dies in the
  * middle of a `sum` partition's response stream is retried on the other replica without its bytes
- * being counted, and a deterministic INTERNAL is answered after one attempt, not retried.
+ * being counted, one that dies in the middle of a `concat` partition whose answer is already
+ * streaming to the client is retried and the answer is exact, and a deterministic INTERNAL is
+ * answered after one attempt, not retried.
  *
  * Layout (embedded registry): `mlp` partition 0 on shard-0; partition 1 on shard-1 and on shard-2,
  * which the router reaches only through a proxy that cuts one response stream. shard-2 registers
  * in a folder the router does not watch; the test registers the proxy under shard-2's identity, so
- * the router's view is two replicas of partition 1. `half` (one partition, two replicas: shard-0
+ * the router's view is two replicas of partition 1. `outer` (64 MiB answers) is laid out as `mlp`. `half` (one partition, two replicas: shard-0
  * and shard-1) is the same model in the shards' repository, but the router's copy of its plan
  * names the output differently, so every replica's answer contradicts the router's plan.
  */
@@ -37,7 +39,7 @@ describe('router retries, end to end', () => {
   let routerLog: LogLines;
   const shards: ChildService[] = [];
   let proxy: CuttingProxy;
-  let proxied: Registration;
+  let proxied: Registration[];
   let client: InferenceClient;
 
   before(async () => {
@@ -84,23 +86,28 @@ describe('router retries, end to end', () => {
       ]);
     shards.push(
       ...(await Promise.all([
-        shard('shard-0', registry, 'mlp/1/*/0', 'half/1/*/0'),
-        shard('shard-1', registry, 'mlp/1/*/1', 'half/1/*/0'),
-        shard('shard-2', hidden, 'mlp/1/*/1'),
+        shard('shard-0', registry, 'mlp/1/*/0', 'half/1/*/0', 'outer/1/*/0'),
+        shard('shard-1', registry, 'mlp/1/*/1', 'half/1/*/0', 'outer/1/*/1'),
+        shard('shard-2', hidden, 'mlp/1/*/1', 'outer/1/*/1'),
       ])),
     );
 
-    const shard2 = await firstInstance(hidden);
-    proxy = await startCuttingProxy(shard2.port);
-    proxied = await openRegistry(registry).register({ ...shard2, id: 'proxied-shard-2', port: proxy.port });
-    // shard-0 and shard-1 register two partitions each, plus the proxied replica.
-    await routerLog.waitFor((l) => l.msg === 'routing table updated' && l['instances'] === 5, 60_000);
+    const shard2 = await instancesOf(hidden, 2);
+    proxy = await startCuttingProxy(shard2[0]!.port);
+    const registryClient = openRegistry(registry);
+    proxied = await Promise.all(
+      shard2.map((instance) =>
+        registryClient.register({ ...instance, id: `proxied-shard-2-${instance.model}`, port: proxy.port }),
+      ),
+    );
+    // shard-0 and shard-1 register three partitions each, plus the two proxied replicas.
+    await routerLog.waitFor((l) => l.msg === 'routing table updated' && l['instances'] === 8, 60_000);
     client = await InferenceClient.connect(`127.0.0.1:${router.port}`, storeTlsFiles(certs.dir, 'client'));
   });
 
   after(async () => {
     client?.close();
-    await proxied?.deregister();
+    await Promise.all((proxied ?? []).map((r) => r.deregister()));
     await Promise.all(shards.map((s) => s.stop(5_000)));
     await router?.stop(5_000);
     await proxy?.close();
@@ -134,11 +141,47 @@ describe('router retries, end to end', () => {
     const failed = await routerLog.waitFor(
       (l) => l.requestId === cut && l.msg === 'partition attempt failed; retrying',
     );
-    assert.equal(failed['replica'], 'proxied-shard-2');
+    assert.equal(failed['replica'], 'proxied-shard-2-mlp');
     assert.equal(failed['partition'], 1);
     assert.equal(failed['code'], 'UNAVAILABLE');
     // At least one whole 1 MiB chunk of the failed attempt had reached the gather.
     assert.ok((failed['receivedBytes'] as number) >= 1 << 20, `receivedBytes ${failed['receivedBytes']}`);
+  });
+
+  test('a concat answer leaves while its shards still send it; a partition cut mid-stream is retried and the answer is exact', async () => {
+    // outer: a [4096, 1] input times a [1, 4096] row split by columns: 32 MiB per partition, a
+    // 64 MiB answer, streamed; the proxy cuts partition 1 after 8 MiB, once the client has had part.
+    const a = randomTensor('a', [4096, 1], 41);
+    const [expected] = await runModel(models.models.outer.original, [a]);
+    const streamedBefore = await streamedAnswers(router.metricsPort!);
+    const cutsBefore = proxy.cuts;
+    proxy.arm(8 * (1 << 20));
+    const ids: string[] = [];
+    for (let i = 0; i < 4 && proxy.cuts === cutsBefore; i++) {
+      const id = `outer-cut-${i}`;
+      ids.push(id);
+      const response = await client.call<InferResponse>(
+        'ModelInfer',
+        { ...rawInferRequest('outer', [a]), id },
+        60_000,
+      );
+      assert.deepEqual(response.outputs[0]!.shape.map(Number), expected!.shape);
+      assert.ok(
+        response.raw_output_contents[0]!.equals(expected!.data),
+        `${id}: the answer differs from the unsplit model`,
+      );
+    }
+    assert.equal(proxy.cuts, cutsBefore + 1, 'the proxied replica was tried and cut');
+    const failed = await routerLog.waitFor(
+      (l) => l.requestId === ids.at(-1) && l.msg === 'partition attempt failed; retrying',
+    );
+    assert.equal(failed['replica'], 'proxied-shard-2-outer');
+    assert.ok((failed['receivedBytes'] as number) >= 1 << 20, `receivedBytes ${failed['receivedBytes']}`);
+    assert.equal(
+      await streamedAnswers(router.metricsPort!),
+      streamedBefore + ids.length,
+      'every outer answer was streamed',
+    );
   });
 
   test('a deterministic INTERNAL is answered after one attempt per request, never retried', async () => {
@@ -168,14 +211,21 @@ describe('router retries, end to end', () => {
 });
 
 /** The first instance a registry lists. */
-function firstInstance(url: string): Promise<ShardInstance> {
+function instancesOf(url: string, count: number): Promise<ShardInstance[]> {
   return new Promise((resolve) => {
     const watch = openRegistry(url).watch((instances) => {
-      if (instances.length === 0) return;
+      if (instances.length < count) return;
       watch.close();
-      resolve(instances[0]!);
+      resolve([...instances]);
     });
   });
+}
+
+/** The router's count of streamed `outer` answers, from its /metrics. */
+async function streamedAnswers(metricsPort: number): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+  const line = /^shardmesh_streamed_answers_total\{model="outer",version="1"\} (\d+)$/m.exec(text);
+  return line ? Number(line[1]) : 0;
 }
 
 /**
@@ -208,6 +258,7 @@ async function writeRepositories(shardModels: string, routerModels: string): Pro
     [routerModels, 'y_renamed'],
   ] as const) {
     await cp(path.join(TEST_MODELS_DIR, 'mlp'), path.join(root, 'mlp'), { recursive: true });
+    await cp(path.join(TEST_MODELS_DIR, 'outer'), path.join(root, 'outer'), { recursive: true });
     await mkdir(path.join(root, 'half', '1'), { recursive: true });
     await cp(
       path.join(TEST_MODELS_DIR, 'mlp', '1', stage!.partitions[0]!.file),

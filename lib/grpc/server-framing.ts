@@ -7,13 +7,21 @@
 // (`framable`); grpc-js's serializeMessage is replaced by one that writes the prefix there and
 // sends the message without a copy, and calls the message's `afterWrite` once grpc-js reports the
 // write done (its sendMessage callback), so the bytes can be reused from then on. Any other
-// message takes grpc-js's own path, byte for byte. The replacement is installed only on the
+// message takes grpc-js's own path, byte for byte; one marked by streamed-message.ts goes out as it
+// says. The replacement is installed only on the
 // grpc-js version it was written against and only when the methods look as expected; otherwise
 // nothing is patched and every message is copied as before (`installServerFraming` says which).
 
 import { serverCallPrototype } from './server-call-internals.js';
+import {
+  enableStreamedMessages,
+  sendStreamed,
+  STREAMING_CALL_SHAPE,
+  streamedMessageOf,
+  type StreamingCall,
+} from './streamed-message.js';
 
-interface Call {
+interface Call extends StreamingCall {
   handler: { serialize(value: unknown): Buffer };
   serializeMessage(value: unknown): Buffer;
   sendMessage(message: unknown, callback: () => void): void;
@@ -42,7 +50,14 @@ export function installServerFraming(): boolean {
   const proto = serverCallPrototype<Call>('sendMessage', /this\.serializeMessage\(/);
   if (!proto) return false;
   const original = proto.sendMessage;
+  // Streamed messages (streamed-message.ts) need the members that sendMessage's source shows.
+  const streams = STREAMING_CALL_SHAPE.test(original.toString());
   proto.sendMessage = function (this: Call, message: unknown, callback: () => void): void {
+    const streamed = streams ? streamedMessageOf(message) : undefined;
+    if (streamed) {
+      sendStreamed(this, streamed, callback);
+      return;
+    }
     const slot: { afterWrite?: () => void } = {};
     this[SLOT] = slot;
     try {
@@ -73,6 +88,7 @@ export function installServerFraming(): boolean {
     message.copy(output, 5);
     return output;
   };
+  if (streams) enableStreamedMessages();
   installed = true;
   return true;
 }

@@ -226,6 +226,33 @@ function writePrefix(
   return at;
 }
 
+/**
+ * The bytes around the outputs of a ModelInferResponse whose raw_output_contents will be
+ * `lengths` long, for a message sent as its outputs fill (streamed-message.ts): `before[i]` goes
+ * just before output i's bytes (the header fields and output 0's tag and length first). With the
+ * outputs in between, the bytes equal encodeInferResponse's; `length` is the whole message's.
+ */
+export function inferResponseFraming(
+  response: object,
+  lengths: readonly number[],
+): { before: Buffer[]; length: number } {
+  const header = encodeHeader({ ...(response as WireInferResponse), raw_output_contents: [] });
+  let length = header.length;
+  const before = lengths.map((n, i) => {
+    const piece = Buffer.allocUnsafe((i === 0 ? header.length : 0) + 1 + varintLength(n));
+    let at = 0;
+    if (i === 0) {
+      piece.set(header);
+      at = header.length;
+    }
+    piece[at++] = (RAW_OUTPUT_CONTENTS << 3) | WIRE_LEN;
+    writeVarint(piece, at, n);
+    length += piece.length - (i === 0 ? header.length : 0) + n;
+    return piece;
+  });
+  return { before, length };
+}
+
 /** A ModelInferResponse's bytes; equal to protobufjs's encoding of the same object. */
 export function encodeInferResponse(response: object): Buffer {
   return encodeResponse(response as WireInferResponse);

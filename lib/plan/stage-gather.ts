@@ -40,6 +40,7 @@ export class StageGather {
   readonly #complete: boolean[];
   readonly #attempts: number[];
   #mergers: Merger[] | undefined;
+  #onProgress: (() => void) | undefined;
 
   constructor(private readonly stage: StagePlan) {
     const n = stage.partitions.length;
@@ -89,9 +90,36 @@ export class StageGather {
     }
     this.#shapes[p] = specs;
     if (this.#shapes.every((s) => s !== undefined)) {
+      const first = this.#mergers === undefined;
       this.#mergers ??= this.#createMergers();
       this.#shapes.forEach((_, q) => this.#flush(q));
+      if (first) this.#onProgress?.();
     }
+  }
+
+  /**
+   * `listener` is told once every partition's output shapes are in (the outputs exist) and after
+   * each chunk merged since; one listener, undefined to stop. It must not throw.
+   */
+  onProgress(listener: (() => void) | undefined): void {
+    this.#onProgress = listener;
+  }
+
+  /**
+   * The concat mergers of the outputs `names`, filling as chunks arrive, once every partition's
+   * shapes are in; undefined before. null when one of them is not merged in place as it streams
+   * (a sum, a top-k, BYTES): such an output is final only once every partition is done.
+   */
+  filling(names: readonly string[]): readonly ConcatMerger[] | null | undefined {
+    const mergers = this.#mergers;
+    if (!mergers) return undefined;
+    const filling: ConcatMerger[] = [];
+    for (const name of names) {
+      const merger = mergers[this.stage.outputs.findIndex((o) => o.name === name)];
+      if (!(merger instanceof ConcatMerger)) return null;
+      filling.push(merger);
+    }
+    return filling;
   }
 
   #createMergers(): Merger[] {
@@ -147,6 +175,7 @@ export class StageGather {
   #accept(p: number, chunk: Pending): void {
     try {
       this.#mergers![chunk.tensor]!.accept(p, chunk.offset, chunk.data);
+      this.#onProgress?.();
     } catch (error) {
       // Mergers refuse chunks outside the partition's bytes with a RangeError: the shard's fault.
       if (error instanceof RangeError)

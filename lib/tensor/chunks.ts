@@ -42,6 +42,12 @@ export class ByteRanges {
     else this.#ranges.splice(i, 0, [offset, end]);
     return undefined;
   }
+
+  /** Where the run of bytes received from offset 0 ends (0 while byte 0 has not arrived). */
+  get prefixEnd(): number {
+    const first = this.#ranges[0];
+    return first && first[0] === 0 ? first[1] : 0;
+  }
 }
 
 /**

@@ -155,6 +155,74 @@ void describe('ConcatMerger', () => {
   });
 });
 
+void describe('ConcatMerger.writtenPrefix: the bytes a response may send before the rest arrives', () => {
+  for (const axis of [0, 1, 2]) {
+    void test(`axis ${axis}: each partition in order, partitions interleaved at random: exactly the first unwritten byte, and those bytes final`, () => {
+      const random = prng(300 + axis);
+      for (let c = 0; c < 40; c++) {
+        const shape = [
+          1 + Math.floor(random() * 4),
+          1 + Math.floor(random() * 5),
+          1 + Math.floor(random() * 6),
+        ];
+        const whole = randomTensor(random, 'FP32', shape);
+        const parts = splitTensor(whole, axis, 1 + Math.floor(random() * 4));
+        const merger = new ConcatMerger(
+          't',
+          'FP32',
+          parts.map((p) => p.shape),
+          axis,
+        );
+        // Where each partition's bytes land, to find the first destination byte not yet written.
+        const inner = (whole.data.length / elementCount(shape)) * elementCount(shape.slice(axis + 1));
+        const destRow = shape[axis]! * inner;
+        const starts = parts.map((_, p) => parts.slice(0, p).reduce((n, q) => n + q.shape[axis]! * inner, 0));
+        const written = new Uint8Array(whole.data.length);
+        const sent = parts.map(() => 0);
+        while (sent.some((n, p) => n < parts[p]!.data.length)) {
+          const open = parts.flatMap((part, p) => (sent[p]! < part.data.length ? [p] : []));
+          const p = open[Math.floor(random() * open.length)]!;
+          const row = parts[p]!.shape[axis]! * inner;
+          const take = Math.min(1 + Math.floor(random() * 9), parts[p]!.data.length - sent[p]!);
+          merger.accept(p, sent[p]!, parts[p]!.data.subarray(sent[p]!, sent[p]! + take));
+          for (let o = sent[p]!; o < sent[p]! + take; o++)
+            written[Math.floor(o / row) * destRow + starts[p]! + (o % row)] = 1;
+          sent[p]! += take;
+          const firstUnwritten = written.indexOf(0);
+          const prefix = merger.writtenPrefix();
+          assert.equal(prefix, firstUnwritten < 0 ? whole.data.length : firstUnwritten, `case ${c}`);
+          assert.ok(merger.destination.subarray(0, prefix).equals(whole.data.subarray(0, prefix)));
+        }
+      }
+    });
+  }
+
+  void test('chunks out of order count from where their partition is contiguous; a restart takes the partition back to 0', () => {
+    // [2, 2] ++ [2, 1] along axis 1, FP32: destination rows of 12 bytes, partition 0's 8, partition 1's 4.
+    const merger = new ConcatMerger(
+      'y',
+      'FP32',
+      [
+        [2, 2],
+        [2, 1],
+      ],
+      1,
+    );
+    const p0 = f32Buffer([1, 2, 3, 4]);
+    merger.accept(0, 8, p0.subarray(8)); // partition 0's second row first: nothing from byte 0 yet
+    assert.equal(merger.writtenPrefix(), 0);
+    merger.accept(0, 0, p0.subarray(0, 8));
+    assert.equal(merger.writtenPrefix(), 8); // row 0 waits for partition 1's element
+    merger.accept(1, 0, f32Buffer([5]));
+    assert.equal(merger.writtenPrefix(), 20); // row 0 whole, and partition 0's part of row 1
+    merger.restart(1);
+    assert.equal(merger.writtenPrefix(), 8);
+    merger.accept(1, 0, f32Buffer([5, 6]));
+    assert.equal(merger.writtenPrefix(), 24);
+    assert.deepEqual(f32(merger.result()), [1, 2, 5, 3, 4, 6]);
+  });
+});
+
 void describe('SumMerger', () => {
   void test('FP32: two partitions add element-wise in any chunk order, rounding as float32', () => {
     const random = prng(11);

@@ -98,6 +98,38 @@ export class ConcatMerger implements Merger {
     }
   }
 
+  /**
+   * How many bytes from the start of the merged tensor every partition's current attempt has
+   * written: a response may send them before the rest arrives. A partition's bytes count once
+   * they join its run from offset 0 (shards send in order, so that is every byte as it lands).
+   * It goes down when a partition restarts; bytes sent before were written by an earlier attempt
+   * of the same partition, which computed the same elements.
+   */
+  writtenPrefix(): number {
+    const rows = this.#rows;
+    if (this.#destRow === 0) return 0;
+    const outer = this.#data.length / this.#destRow;
+    // Whole destination rows: as many as the partition with the fewest whole rows has sent.
+    let whole = outer;
+    rows.forEach((row, p) => {
+      if (row > 0) whole = Math.min(whole, Math.floor(this.#ranges[p]!.prefixEnd / row));
+    });
+    if (whole === outer) return this.#data.length;
+    // Then, within the next row, each partition's part in order, up to the first one not there.
+    let bytes = whole * this.#destRow;
+    for (let p = 0; p < rows.length; p++) {
+      const sent = this.#ranges[p]!.prefixEnd - whole * rows[p]!;
+      if (sent < rows[p]!) return bytes + Math.max(0, sent);
+      bytes += rows[p]!;
+    }
+    return bytes;
+  }
+
+  /** The merged tensor's bytes as they are now; `writtenPrefix` says how many of them are final. */
+  get destination(): Buffer {
+    return this.#data;
+  }
+
   /** A new attempt at `partition` begins: what it sent so far no longer counts. */
   restart(partition: number): void {
     this.#received[partition] = 0;

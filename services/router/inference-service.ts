@@ -16,6 +16,8 @@ import type { AccessControl, CallScope } from './access/access-control.js';
 import { guardStream, guardUnary } from './access/guarded-calls.js';
 import type { ModelCatalog } from './model-catalog.js';
 import { setDesiredState } from './desired-state.js';
+import { streamedMessagesSupported } from '../../lib/grpc/streamed-message.js';
+import { StreamedAnswer } from './streamed-answer.js';
 import { modelReady, runInference, type InferenceContext, type InferRequest } from './model-infer.js';
 import { clientTraceContext, requestSpan } from './request-span.js';
 import { endSpan } from '../../lib/telemetry/spans.js';
@@ -249,16 +251,23 @@ function unguardedService(ctx: InferenceServiceContext): UntypedServiceImplement
       const cancel = cancellationOf(call);
       const held = heldUntilCallEnds(call, ctx.budget);
       const span = requestSpan('ModelInfer', clientTraceContext(call.metadata));
-      runInference(ctx, call.request, deadlineOf(call), cancel.signal, held, span).then(
+      // A large answer may leave while the shards still send it; from then on, its end is the answer's.
+      const answer = streamedMessagesSupported()
+        ? new StreamedAnswer((message) => callback(null, message))
+        : undefined;
+      runInference(ctx, call.request, deadlineOf(call), cancel.signal, held, span, answer).then(
         (response) => {
           cancel.close();
           endSpan(span);
-          callback(null, response);
+          if (answer?.started) answer.finish();
+          else callback(null, response);
         },
         (error: unknown) => {
           cancel.close();
           endSpan(span, error);
-          callback(toStatus(error, (e) => ctx.log.error({ err: e }, 'unexpected error')));
+          const status = toStatus(error, (e) => ctx.log.error({ err: e }, 'unexpected error'));
+          if (answer?.started) answer.fail(status);
+          else callback(status);
         },
       );
     },

@@ -14,6 +14,7 @@ import type { ModelBatchers } from './model-batchers.js';
 import { decodeInputs, type WireInputTensor } from './v2-tensors.js';
 import type { Reservation } from '../../lib/byte-budget.js';
 import { expectedBytes, heldBytes } from './request-bytes.js';
+import type { StreamedAnswer } from './streamed-answer.js';
 import { endSpan, NOT_TRACED, startChildSpan, traceLogFields, type Span } from '../../lib/telemetry/spans.js';
 
 export interface InferRequest {
@@ -55,6 +56,10 @@ export { modelReady } from './model-readiness.js';
  *
  * `span`, the request's span (the caller starts and ends it), gets the model and request id and
  * children for validation and each stage; its log lines carry its trace and span ids.
+ *
+ * `answer`, for a ModelInfer call, may start sending the response while the last stage's shards
+ * still send it (streamed-answer.ts); a request in a dynamic batch is always answered whole. The
+ * promise settles as without it, and the caller tells `answer` how it did.
  */
 export async function runInference(
   ctx: InferenceContext,
@@ -63,6 +68,7 @@ export async function runInference(
   signal: AbortSignal,
   reservation?: Reservation,
   span: Span = NOT_TRACED,
+  answer?: StreamedAnswer,
 ): Promise<object> {
   const why = undecodable(request);
   if (why !== undefined)
@@ -111,9 +117,18 @@ export async function runInference(
           signal,
           log,
           span,
+          watchLastStage: answer
+            ? (gather) =>
+                answer.attach(
+                  gather,
+                  { model_name: plan.name, model_version: plan.version, id: request.id },
+                  requested,
+                )
+            : undefined,
         });
     const tensors = requested.map((name) => results.get(name)!);
     reservation?.resize(heldBytes(inputs, tensors));
+    if (answer?.started) ctx.statistics.recordStreamed(plan.name, plan.version);
     const answered = process.hrtime.bigint();
     ctx.statistics.record(plan.name, plan.version, true, Number(answered - started), batch, {
       computeInput: Number(checked - started),

@@ -31,6 +31,8 @@ export interface ExecutionTiming {
 export interface ModelObserver {
   request(ok: boolean, ns: number, inferences: number, phases: RequestPhasesNs | undefined): void;
   execution(batchSize: number, ns: number): void;
+  /** A successful ModelInfer answer that began leaving before its shards had sent all of it. */
+  streamed(): void;
 }
 
 const PHASES = ['queue', 'computeInput', 'computeInfer', 'computeOutput'] as const;
@@ -91,6 +93,11 @@ export class ModelStatisticsBook {
     d.ns += ns;
     entry.batches.set(batchSize, d);
     entry.observer?.execution(batchSize, ns);
+  }
+
+  /** A successful answer was streamed (streamed-answer.ts); only metrics count it. */
+  recordStreamed(model: string, version: string): void {
+    this.#entry(model, version).observer?.streamed();
   }
 
   #entry(model: string, version: string): Entry {

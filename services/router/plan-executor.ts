@@ -42,6 +42,8 @@ export interface ExecutionContext {
    * @default NOT_TRACED (no spans; a dynamic batch, which serves many requests, is not traced)
    */
   readonly span?: Span;
+  /** Handed the last stage's gather before its partitions run (a streamed answer watches it). */
+  readonly watchLastStage?: (gather: StageGather) => void;
 }
 
 /** What bounds one attempt, shared by every request of a router. */
@@ -108,6 +110,7 @@ async function runStage(
 ): Promise<Map<string, Tensor>> {
   const parts = scatter(stage, available);
   const { result, gather, run } = partitionsToRun(stage, parts);
+  if (stage === plan.stages.at(-1)) ctx.watchLastStage?.(result);
   if (run.length === 1) {
     // Alone, the partition runs on the request's own signal: nothing else to stop if it fails.
     await runPartition(plan, stage, run[0]!, parts[run[0]!]!, gather, ctx, span);

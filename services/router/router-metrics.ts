@@ -40,6 +40,7 @@ export class RouterMetrics {
   readonly #inferences: CellCounter<ModelLabel>;
   readonly #executions: CellCounter<ModelLabel>;
   readonly #requestUs: CellCounter<ModelLabel>;
+  readonly #streamed: CellCounter<ModelLabel>;
   readonly #phaseUs: Record<keyof RequestPhasesNs, CellCounter<ModelLabel>>;
   readonly #requestSeconds: CellHistogram<ModelLabel | 'outcome'>;
   readonly #computeInferSeconds: CellHistogram<ModelLabel>;
@@ -73,6 +74,10 @@ export class RouterMetrics {
     this.#requestUs = counter(
       'nv_inference_request_duration_us',
       'Cumulative inference request duration in microseconds (successful requests)',
+    );
+    this.#streamed = counter(
+      'shardmesh_streamed_answers_total',
+      'Successful ModelInfer answers that began leaving the router while its shards still sent them (large concat outputs)',
     );
     this.#phaseUs = {
       queue: counter(...PHASE_COUNTERS.queue),
@@ -145,6 +150,7 @@ export class RouterMetrics {
     const inferences = this.#inferences.cell(labels);
     const executions = this.#executions.cell(labels);
     const requestUs = this.#requestUs.cell(labels);
+    const streamed = this.#streamed.cell(labels);
     const queueUs = this.#phaseUs.queue.cell(labels);
     const inputUs = this.#phaseUs.computeInput.cell(labels);
     const inferUs = this.#phaseUs.computeInfer.cell(labels);
@@ -173,6 +179,7 @@ export class RouterMetrics {
         executions.inc();
         computeInfer.observe(ns / 1e9);
       },
+      streamed: () => streamed.inc(),
     };
   };
 

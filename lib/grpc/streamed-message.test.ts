@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import {
+  credentials,
+  Metadata,
+  Server,
+  ServerCredentials,
+  status as Status,
+  type sendUnaryData,
+  type ServerUnaryCall,
+  type ServiceError,
+} from '@grpc/grpc-js';
+import { loadInferencePackage } from './protos.js';
+import { encodeInferResponse, routerInferenceDefinition } from './v2-codec.js';
+import { markStreamed, streamedMessagesSupported } from './streamed-message.js';
+
+type Answer = { id: string; raw_output_contents: Buffer[] };
+type Unary = (request: object, callback: (error: ServiceError | null, response: unknown) => void) => void;
+
+const SIZE = 3 << 20;
+const PIECE = 100_000; // not a divisor of SIZE, so the last piece is short
+const tick = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 1));
+
+/**
+ * A real grpc-js server with the router's definition (which installs the streamed path) and a
+ * proto-loader client: a marked message is sent in pieces over time, and the client reads one
+ * whole, ordinary ModelInferResponse; a pipe that fails half-way ends the call with its status.
+ */
+void describe('streamed messages on a real grpc-js server', () => {
+  let server: Server;
+  let client: InstanceType<ReturnType<typeof loadInferencePackage>['service']>;
+  const afterWrites: string[] = [];
+
+  before(async () => {
+    server = new Server();
+    server.addService(routerInferenceDefinition(), {
+      ModelInfer: (call: ServerUnaryCall<{ id: string }, object>, callback: sendUnaryData<object>) => {
+        const id = call.request.id;
+        const data = Buffer.alloc(SIZE, Number(id.replace('fail-', '')));
+        const head = { id, outputs: [{ name: 'y', datatype: 'UINT8', shape: [SIZE] }] };
+        const whole = encodeInferResponse({ ...head, raw_output_contents: [data] });
+        callback(
+          null,
+          markStreamed(head, {
+            length: whole.length,
+            pipe: async (write) => {
+              for (let at = 0; at < whole.length; at += PIECE) {
+                if (id.startsWith('fail-') && at >= whole.length / 2)
+                  throw { code: Status.UNAVAILABLE, details: 'half-way', metadata: new Metadata() };
+                write(whole.subarray(at, at + PIECE));
+                await tick();
+              }
+            },
+            afterWrite: () => afterWrites.push(id),
+          }),
+        );
+      },
+    });
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, p) =>
+        e ? reject(e) : resolve(p),
+      ),
+    );
+    const Ctor = loadInferencePackage().service;
+    client = new Ctor(`127.0.0.1:${port}`, credentials.createInsecure(), {
+      'grpc.max_receive_message_length': -1,
+    });
+  });
+
+  after(() => {
+    client.close();
+    server.forceShutdown();
+  });
+
+  const infer = (id: string): Promise<Answer> =>
+    new Promise((resolve, reject) =>
+      (client['ModelInfer'] as Unary).call(client, { model_name: 'm', id }, (e, r) =>
+        e ? reject(e) : resolve(r as Answer),
+      ),
+    );
+
+  test('is supported on this grpc-js', () => {
+    assert.equal(streamedMessagesSupported(), true);
+  });
+
+  test('the client reads the whole message, sent in pieces while the server made it; afterWrite once, after it', async () => {
+    const answers = await Promise.all(['1', '2', '3'].map(infer));
+    for (const [i, answer] of answers.entries()) {
+      assert.equal(answer.id, String(i + 1));
+      const [raw] = answer.raw_output_contents;
+      assert.equal(raw!.length, SIZE);
+      assert.equal(
+        raw!.findIndex((b) => b !== i + 1),
+        -1,
+      );
+    }
+    assert.deepEqual([...afterWrites].sort(), ['1', '2', '3']);
+  });
+
+  test('a pipe that fails half-way ends the call with its status, not a message, and no afterWrite', async () => {
+    await assert.rejects(
+      infer('fail-4'),
+      (e: ServiceError) => e.code === Status.UNAVAILABLE && e.details === 'half-way',
+    );
+    assert.ok(!afterWrites.includes('fail-4'));
+    assert.equal((await infer('5')).raw_output_contents[0]!.length, SIZE, 'the server keeps serving');
+  });
+});
