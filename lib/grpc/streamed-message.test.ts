@@ -30,6 +30,7 @@ void describe('streamed messages on a real grpc-js server', () => {
   let server: Server;
   let client: InstanceType<ReturnType<typeof loadInferencePackage>['service']>;
   const afterWrites: string[] = [];
+  let slowPipeEnded = (): void => {};
 
   before(async () => {
     server = new Server();
@@ -48,8 +49,9 @@ void describe('streamed messages on a real grpc-js server', () => {
                 if (id.startsWith('fail-') && at >= whole.length / 2)
                   throw { code: Status.UNAVAILABLE, details: 'half-way', metadata: new Metadata() };
                 write(whole.subarray(at, at + PIECE));
-                await tick();
+                await (id.startsWith('slow-') ? new Promise((resolve) => setTimeout(resolve, 20)) : tick());
               }
+              if (id.startsWith('slow-')) slowPipeEnded();
             },
             afterWrite: () => afterWrites.push(id),
           }),
@@ -72,10 +74,13 @@ void describe('streamed messages on a real grpc-js server', () => {
     server.forceShutdown();
   });
 
-  const infer = (id: string): Promise<Answer> =>
+  const infer = (id: string, deadline?: Date): Promise<Answer> =>
     new Promise((resolve, reject) =>
-      (client['ModelInfer'] as Unary).call(client, { model_name: 'm', id }, (e, r) =>
-        e ? reject(e) : resolve(r as Answer),
+      (client['ModelInfer'] as (r: object, o: object, c: Parameters<Unary>[1]) => void).call(
+        client,
+        { model_name: 'm', id },
+        deadline ? { deadline } : {},
+        (e, r) => (e ? reject(e) : resolve(r as Answer)),
       ),
     );
 
@@ -84,7 +89,7 @@ void describe('streamed messages on a real grpc-js server', () => {
   });
 
   test('the client reads the whole message, sent in pieces while the server made it; afterWrite once, after it', async () => {
-    const answers = await Promise.all(['1', '2', '3'].map(infer));
+    const answers = await Promise.all(['1', '2', '3'].map((id) => infer(id)));
     for (const [i, answer] of answers.entries()) {
       assert.equal(answer.id, String(i + 1));
       const [raw] = answer.raw_output_contents;
@@ -104,5 +109,16 @@ void describe('streamed messages on a real grpc-js server', () => {
     );
     assert.ok(!afterWrites.includes('fail-4'));
     assert.equal((await infer('5')).raw_output_contents[0]!.length, SIZE, 'the server keeps serving');
+  });
+
+  test('a call that ends while its pipe still runs (its deadline): DEADLINE_EXCEEDED, no afterWrite, and the server keeps serving', async () => {
+    const ended = new Promise<void>((resolve) => (slowPipeEnded = resolve));
+    await assert.rejects(
+      infer('slow-6', new Date(Date.now() + 200)),
+      (e: ServiceError) => e.code === Status.DEADLINE_EXCEEDED,
+    );
+    await ended;
+    assert.ok(!afterWrites.includes('slow-6'));
+    assert.equal((await infer('7')).raw_output_contents[0]!.length, SIZE);
   });
 });

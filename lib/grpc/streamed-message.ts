@@ -50,7 +50,10 @@ export interface StreamingCall {
   maybeSendMetadata(): void;
   sendStatus(status: StreamEndStatus): void;
   readonly maxSendMessageSize: number;
-  readonly stream: { write(bytes: Uint8Array, callback?: (error?: Error | null) => void): boolean };
+  readonly stream: {
+    readonly writableEnded: boolean;
+    write(bytes: Uint8Array, callback?: (error?: Error | null) => void): boolean;
+  };
 }
 
 /** The source text of grpc-js's sendMessage that `sendStreamed` mirrors, as it must read. */
@@ -87,14 +90,18 @@ export function sendStreamed(call: StreamingCall, message: StreamedMessage, call
   const prefix = Buffer.alloc(5);
   prefix.writeUInt32BE(message.length, 1);
   let held: Uint8Array = prefix;
+  // The call may end while the pipe runs (grpc-js's own deadline timer, the client going away):
+  // writing after that would be an error on the HTTP/2 stream, so nothing more is written.
+  const over = (): boolean => call.checkCancelled() || call.stream.writableEnded;
   message
     .pipe((bytes) => {
-      if (bytes.length === 0) return;
+      if (bytes.length === 0 || over()) return;
       call.stream.write(held);
       held = bytes;
     })
     .then(
       () =>
+        !over() &&
         call.stream.write(held, (error) => {
           if (error) {
             call.sendStatus({ code: Status.INTERNAL, details: 'Internal server error', metadata: null });
