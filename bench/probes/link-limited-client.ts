@@ -20,7 +20,7 @@ import { channelCredentials, loadTlsFiles } from '../../certs/credentials.js';
 import { storeTlsFiles } from '../../certs/store.js';
 import { dropIpServernameWarning } from '../../cli/ip-servername-warning.js';
 import { makeCertificates, startLocalMesh } from '../../cli/local-mesh.js';
-import { loadInferencePackage } from '../../lib/grpc/protos.js';
+import { encodedInferRequest, passBytes } from './encoded-request.js';
 import { loadPlan, planDir } from '../../lib/plan/repository.js';
 import { prepareModelRepository } from '../../partition/models/demo-models.js';
 
@@ -52,17 +52,8 @@ async function client(target: string, certsDir: string): Promise<void> {
     'grpc.ssl_target_name_override': 'localhost',
     'grpc.default_authority': 'localhost',
   });
-  const inputs = plan.inputs.map((t) => {
-    const shape = t.shape.map((d) => (d < 0 ? 1 : d));
-    const data = Buffer.alloc(shape.reduce((a, b) => a * b, 1) * 4, 1);
-    return { spec: { name: t.name, datatype: t.datatype, shape }, data };
-  });
-  const request = loadInferencePackage().service.service['ModelInfer']!.requestSerialize({
-    model_name: model,
-    inputs: inputs.map((i) => i.spec),
-    raw_input_contents: inputs.map((i) => i.data),
-  });
-  const identity = (b: Buffer): Buffer => b;
+  const request = encodedInferRequest(plan);
+  const identity = passBytes;
   const results: { headersMs: number; answerMs: number }[] = [];
   for (let i = 0; i < Number(args.requests); i++) {
     const started = performance.now();

@@ -19,10 +19,10 @@ import { Client, Metadata, type ServiceError } from '@grpc/grpc-js';
 import { channelCredentials, loadTlsFiles } from '../../certs/credentials.js';
 import { storeTlsFiles } from '../../certs/store.js';
 import { makeCertificates, startLocalMesh } from '../../cli/local-mesh.js';
-import { loadInferencePackage } from '../../lib/grpc/protos.js';
 import { loadPlan, planDir } from '../../lib/plan/repository.js';
 import { prepareModelRepository } from '../../partition/models/demo-models.js';
 import { OCR_MODELS, prepareOcrModel } from '../models.js';
+import { encodedInferRequest, passBytes } from './encoded-request.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -128,21 +128,10 @@ async function main(): Promise<void> {
     'grpc.max_receive_message_length': -1,
     'grpc-node.flow_control_window': 16 << 20,
   });
-  const inputs = plan.inputs.map((t) => {
-    // The bench's input for cls ([1, 3, 48, 192], 110 KiB) and rec; with every open dim at 1 the
-    // probe once sent 12 bytes and measured a router far cheaper than the bench's.
-    const shape = ocr ? ocr.inputShape : t.shape.map((d) => (d < 0 ? 1 : d));
-    const bytes = shape.reduce((a, b) => a * b, 1) * 4;
-    const data = Buffer.alloc(bytes);
-    for (let i = 0; i < bytes / 4; i++) data.writeFloatLE(((i % 13) - 6) / 7, i * 4);
-    return { spec: { name: t.name, datatype: t.datatype, shape }, data };
-  });
-  const request = loadInferencePackage().service.service['ModelInfer']!.requestSerialize({
-    model_name: model,
-    inputs: inputs.map((i) => i.spec),
-    raw_input_contents: inputs.map((i) => i.data),
-  });
-  const identity = (b: Buffer): Buffer => b;
+  // The bench's input for cls ([1, 3, 48, 192], 110 KiB) and rec; with every open dim at 1 the
+  // probe once sent 12 bytes and measured a router far cheaper than the bench's.
+  const request = encodedInferRequest(plan, ocr?.inputShape);
+  const identity = passBytes;
   let responseBytes = 0;
   const once = (): Promise<void> =>
     new Promise((resolve, reject) =>

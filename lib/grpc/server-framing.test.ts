@@ -1,18 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
-  credentials,
-  Server,
-  ServerCredentials,
   type sendUnaryData,
   type ServerDuplexStream,
   type ServerUnaryCall,
   type ServiceError,
 } from '@grpc/grpc-js';
 import { allocateOutput, HEADROOM_MIN_BYTES } from '../tensor/output-buffers.js';
-import { loadInferencePackage } from './protos.js';
 import { installServerFraming } from './server-framing.js';
-import { routerInferenceDefinition } from './v2-codec.js';
+import { serveRouterDefinition } from './router-definition-server.js';
 
 type Unary = (request: object, callback: (error: ServiceError | null, response: unknown) => void) => void;
 
@@ -24,12 +20,11 @@ type Unary = (request: object, callback: (error: ServiceError | null, response: 
 void describe('no-copy response framing on a real grpc-js server', () => {
   const size = HEADROOM_MIN_BYTES * 64; // 4 MiB: many HTTP/2 frames and flow-control waits
   const served: Buffer[] = [];
-  let server: Server;
-  let client: InstanceType<ReturnType<typeof loadInferencePackage>['service']>;
+  let server: Awaited<ReturnType<typeof serveRouterDefinition>>;
+  let client: Awaited<ReturnType<typeof serveRouterDefinition>>['client'];
 
   before(async () => {
-    server = new Server();
-    server.addService(routerInferenceDefinition(), {
+    server = await serveRouterDefinition({
       ModelInfer: (call: ServerUnaryCall<{ id: string }, object>, callback: sendUnaryData<object>) => {
         // Answer at staggered times, so that some calls take their output while others are
         // still writing theirs.
@@ -66,20 +61,11 @@ void describe('no-copy response framing on a real grpc-js server', () => {
         });
       },
     });
-    const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, p) =>
-        e ? reject(e) : resolve(p),
-      ),
-    );
-    const Ctor = loadInferencePackage().service;
-    client = new Ctor(`127.0.0.1:${port}`, credentials.createInsecure(), {
-      'grpc.max_receive_message_length': -1,
-    });
+    client = server.client;
   });
 
   after(() => {
-    client.close();
-    server.forceShutdown();
+    server.close();
   });
 
   test('is installed on this grpc-js', () => {

@@ -1,17 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
-  credentials,
   Metadata,
-  Server,
-  ServerCredentials,
   status as Status,
   type sendUnaryData,
   type ServerUnaryCall,
   type ServiceError,
 } from '@grpc/grpc-js';
-import { loadInferencePackage } from './protos.js';
-import { encodeInferResponse, routerInferenceDefinition } from './v2-codec.js';
+import { serveRouterDefinition } from './router-definition-server.js';
+import { encodeInferResponse } from './v2-codec.js';
 import { markStreamed, streamedMessagesSupported } from './streamed-message.js';
 
 type Answer = { id: string; raw_output_contents: Buffer[] };
@@ -27,14 +24,13 @@ const tick = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 1
  * whole, ordinary ModelInferResponse; a pipe that fails half-way ends the call with its status.
  */
 void describe('streamed messages on a real grpc-js server', () => {
-  let server: Server;
-  let client: InstanceType<ReturnType<typeof loadInferencePackage>['service']>;
+  let server: Awaited<ReturnType<typeof serveRouterDefinition>>;
+  let client: Awaited<ReturnType<typeof serveRouterDefinition>>['client'];
   const afterWrites: string[] = [];
   let slowPipeEnded = (): void => {};
 
   before(async () => {
-    server = new Server();
-    server.addService(routerInferenceDefinition(), {
+    server = await serveRouterDefinition({
       ModelInfer: (call: ServerUnaryCall<{ id: string }, object>, callback: sendUnaryData<object>) => {
         const id = call.request.id;
         const data = Buffer.alloc(SIZE, Number(id.replace('fail-', '')));
@@ -58,20 +54,11 @@ void describe('streamed messages on a real grpc-js server', () => {
         );
       },
     });
-    const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, p) =>
-        e ? reject(e) : resolve(p),
-      ),
-    );
-    const Ctor = loadInferencePackage().service;
-    client = new Ctor(`127.0.0.1:${port}`, credentials.createInsecure(), {
-      'grpc.max_receive_message_length': -1,
-    });
+    client = server.client;
   });
 
   after(() => {
-    client.close();
-    server.forceShutdown();
+    server.close();
   });
 
   const infer = (id: string, deadline?: Date): Promise<Answer> =>

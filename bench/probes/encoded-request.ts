@@ -1,0 +1,25 @@
+import { loadInferencePackage } from '../../lib/grpc/protos.js';
+import type { Plan } from '../../lib/plan/schema.js';
+
+/**
+ * One ModelInferRequest for `plan`, encoded once so a probe's client sends the same bytes over
+ * and over without encoding costs of its own: FP32 inputs of `shape` (default: the plan's, every
+ * open dim 1), filled with small varied values.
+ */
+export function encodedInferRequest(plan: Plan, shape?: readonly number[]): Buffer {
+  const inputs = plan.inputs.map((t) => {
+    const dims = shape ?? t.shape.map((d) => (d < 0 ? 1 : d));
+    const bytes = dims.reduce((a, b) => a * b, 1) * 4;
+    const data = Buffer.alloc(bytes);
+    for (let i = 0; i < bytes / 4; i++) data.writeFloatLE(((i % 13) - 6) / 7, i * 4);
+    return { spec: { name: t.name, datatype: t.datatype, shape: dims }, data };
+  });
+  return loadInferencePackage().service.service['ModelInfer']!.requestSerialize({
+    model_name: plan.name,
+    inputs: inputs.map((i) => i.spec),
+    raw_input_contents: inputs.map((i) => i.data),
+  });
+}
+
+/** grpc-js's (de)serializer for bytes that are already a message. */
+export const passBytes = (b: Buffer): Buffer => b;
