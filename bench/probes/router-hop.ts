@@ -18,6 +18,7 @@ import { parseArgs } from 'node:util';
 import { Client, Metadata, type ServiceError } from '@grpc/grpc-js';
 import { channelCredentials, loadTlsFiles } from '../../certs/credentials.js';
 import { storeTlsFiles } from '../../certs/store.js';
+import { dropIpServernameWarning } from '../../cli/ip-servername-warning.js';
 import { makeCertificates, startLocalMesh } from '../../cli/local-mesh.js';
 import { loadPlan, planDir } from '../../lib/plan/repository.js';
 import { prepareModelRepository } from '../../partition/models/demo-models.js';
@@ -81,6 +82,8 @@ function cpuMs(pid: number): number {
 function percentile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
+
+dropIpServernameWarning();
 
 async function main(): Promise<void> {
   const model = args.model!;
