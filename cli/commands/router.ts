@@ -4,6 +4,7 @@ import { TLS_MIN_VERSIONS, type TlsMinVersion } from '../../certs/credentials.js
 import { storeTlsFiles } from '../../certs/store.js';
 import { parseSpiffePattern } from '../../services/router/access/spiffe-pattern.js';
 import { createLogger } from '../../lib/log.js';
+import { setServingHeapGrowth } from '../heap-growth.js';
 import { startTelemetry } from '../../lib/telemetry/start-telemetry.js';
 import { openModelRepository } from '../../registry/open-model-repository.js';
 import { openRegistry, parseRegistryUrl } from '../../registry/open-registry.js';
@@ -189,6 +190,7 @@ export function registerRouterCommand(program: Command): void {
           'error: --models is for the embedded registry; with consul:// the router reads plans from Consul KV (publish them with `shardmesh publish`)',
         );
       const log = createLogger('router');
+      log.info(setServingHeapGrowth(), 'V8 heap growing percent');
       // Before the server starts, so its first request is traced (OTEL_* variables: docs/tracing.md).
       const telemetry = await startTelemetry('router', log);
       const repository = openModelRepository(o.registry, path.resolve(o.models));

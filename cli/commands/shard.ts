@@ -3,6 +3,7 @@ import path from 'node:path';
 import { TLS_MIN_VERSIONS, type TlsMinVersion } from '../../certs/credentials.js';
 import { storeTlsFiles } from '../../certs/store.js';
 import { createLogger } from '../../lib/log.js';
+import { setServingHeapGrowth } from '../heap-growth.js';
 import { startTelemetry } from '../../lib/telemetry/start-telemetry.js';
 import { ConsulClient } from '../../registry/consul-client.js';
 import { openRegistry, parseRegistryUrl } from '../../registry/open-registry.js';
@@ -142,6 +143,7 @@ export function registerShardCommand(program: Command): void {
         );
       const models = path.resolve(o.models);
       const log = createLogger(`shard:${o.name}`);
+      log.info(setServingHeapGrowth(), 'V8 heap growing percent');
       // Before the server starts, so its first call is traced (OTEL_* variables: docs/tracing.md).
       const telemetry = await startTelemetry('shard', log);
       const registry = openRegistry(o.registry, {
