@@ -117,6 +117,24 @@ void describe('ModelCatalog: which version serves, and each version state', () =
     assert.equal(loaded(), false);
   });
 
+  test('writes are confirmed in order: a read from before an Unload reporting LOADED does not confirm the Load after it', () => {
+    const table = buildRoutingTable([]);
+    const catalog = new ModelCatalog(() => table, { holdWrittenMs: 1_000, now: () => 0 });
+    const unloaded = { state: 'UNLOADED', reason: '' } as const;
+    const report = (desired: typeof LOADED | typeof unloaded): void =>
+      catalog.replace([{ plan: plan('1'), desired }]);
+    const loaded = (): boolean => catalog.loadedPlans.length === 1;
+    report(LOADED);
+    catalog.setDesired('m', unloaded);
+    catalog.setDesired('m', LOADED);
+    report(LOADED); // a read begun before the Unload
+    report(unloaded); // the Unload's echo
+    assert.equal(loaded(), true, "the Unload's echo does not undo the Load");
+    report(LOADED); // the Load's echo: both confirmed
+    report(unloaded); // another router unloads it: taken at once
+    assert.equal(loaded(), false);
+  });
+
   test('index: LOADING until first ready, READY, then UNAVAILABLE naming the partition that lost its replicas', () => {
     const { catalog, serve } = catalogWith('1');
     serve(replica('1', 0));

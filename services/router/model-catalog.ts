@@ -43,11 +43,12 @@ export class ModelCatalog {
   /** Versions seen READY since they were published: a version that has not been is LOADING. */
   readonly #seenReady = new Set<string>();
   /**
-   * Desired states this router wrote that the repository has not reported back yet, with when
-   * each stops being held. A watch read that began before the write reports the state before it:
-   * without this, an Unload's late echo would undo the Load that followed it.
+   * Per model, the desired states this router wrote that the repository has not reported back
+   * yet, oldest first, and when they stop being held. A watch read that began before a write
+   * reports the state before it: without this, an Unload's late echo would undo the Load that
+   * followed it. The newest is what the router answers with.
    */
-  readonly #written = new Map<string, { readonly desired: DesiredState; readonly until: number }>();
+  readonly #written = new Map<string, { readonly pending: DesiredState[]; until: number }>();
 
   constructor(
     private readonly table: () => RoutingTable,
@@ -66,7 +67,14 @@ export class ModelCatalog {
     this.#reported = Object.freeze([...versions]);
     for (const [name, written] of this.#written) {
       const reported = versions.find((v) => v.plan.name === name)?.desired;
-      if (reported === undefined || sameDesired(reported, written.desired)) this.#written.delete(name);
+      if (reported === undefined) this.#written.delete(name);
+      // Writes are confirmed in the order they were made. A report equal to a later write may be a
+      // read from before the earlier ones (Load, Unload, Load: the first state again), so only the
+      // oldest pending write is confirmed by its own state; the newest still answers meanwhile.
+      else if (sameDesired(reported, written.pending[0]!)) {
+        written.pending.shift();
+        if (written.pending.length === 0) this.#written.delete(name);
+      }
     }
     this.#apply();
     const published = new Set(versions.map((v) => versionId(v.plan)));
@@ -76,12 +84,20 @@ export class ModelCatalog {
 
   /**
    * Applies a desired state the router itself just wrote, so its own answers follow at once. It
-   * holds until the repository reports the same state (or `holdWrittenMs` passes): reports of an
-   * older state in between are taken as stale.
+   * holds until the repository has reported it and every write before it, in order (or
+   * `holdWrittenMs` after the last write passes): reports in between are taken as stale. When two
+   * writes land in one repository read, the first is never reported alone, so the newest holds
+   * until `holdWrittenMs`; it is what the repository says too.
    */
   setDesired(name: string, desired: DesiredState): void {
-    const now = (this.options.now ?? Date.now)();
-    this.#written.set(name, { desired, until: now + (this.options.holdWrittenMs ?? 10_000) });
+    const until = (this.options.now ?? Date.now)() + (this.options.holdWrittenMs ?? 10_000);
+    const written = this.#written.get(name);
+    if (!written) this.#written.set(name, { pending: [desired], until });
+    else {
+      const newest = written.pending[written.pending.length - 1]!;
+      if (!sameDesired(newest, desired)) written.pending.push(desired);
+      written.until = until;
+    }
     this.#apply();
   }
 
@@ -89,8 +105,8 @@ export class ModelCatalog {
   #apply(): void {
     this.#versions = Object.freeze(
       this.#reported.map((v) => {
-        const written = this.#written.get(v.plan.name);
-        return written ? { ...v, desired: written.desired } : v;
+        const pending = this.#written.get(v.plan.name)?.pending;
+        return pending ? { ...v, desired: pending[pending.length - 1]! } : v;
       }),
     );
   }
