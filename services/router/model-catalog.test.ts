@@ -4,6 +4,7 @@ import { describe, test } from 'node:test';
 import { validatePlan } from '../../lib/plan/validate.js';
 import type { Plan } from '../../lib/plan/schema.js';
 import type { ShardInstance } from '../../registry/registry.js';
+import type { DesiredState } from '../../registry/model-repository.js';
 import { ModelCatalog } from './model-catalog.js';
 import { buildRoutingTable, type RoutingTable } from './routing-table.js';
 
@@ -93,14 +94,21 @@ void describe('ModelCatalog: which version serves, and each version state', () =
     assert.equal(catalog.resolve('m', '').version, '1');
   });
 
+  /** A catalog whose writes hold for 1 s on the clock `now`, the repository reporting version 1. */
+  const heldWrites = (now: () => number) => {
+    const table = buildRoutingTable([]);
+    const catalog = new ModelCatalog(() => table, { holdWrittenMs: 1_000, now });
+    return {
+      catalog,
+      report: (desired: DesiredState): void => catalog.replace([{ plan: plan('1'), desired }]),
+      loaded: (): boolean => catalog.loadedPlans.length === 1,
+    };
+  };
+  const unloaded = { state: 'UNLOADED', reason: 'maintenance' } as const;
+
   test("a state this router wrote holds against the repository's stale reports until it reports the write, or the hold ends", () => {
     let now = 0;
-    const table = buildRoutingTable([]);
-    const catalog = new ModelCatalog(() => table, { holdWrittenMs: 1_000, now: () => now });
-    const unloaded = { state: 'UNLOADED', reason: 'maintenance' } as const;
-    const report = (desired: typeof LOADED | typeof unloaded): void =>
-      catalog.replace([{ plan: plan('1'), desired }]);
-    const loaded = (): boolean => catalog.loadedPlans.length === 1;
+    const { catalog, report, loaded } = heldWrites(() => now);
     report(LOADED);
     catalog.setDesired('m', unloaded);
     catalog.setDesired('m', LOADED);
@@ -118,12 +126,7 @@ void describe('ModelCatalog: which version serves, and each version state', () =
   });
 
   test('writes are confirmed in order: a read from before an Unload reporting LOADED does not confirm the Load after it', () => {
-    const table = buildRoutingTable([]);
-    const catalog = new ModelCatalog(() => table, { holdWrittenMs: 1_000, now: () => 0 });
-    const unloaded = { state: 'UNLOADED', reason: '' } as const;
-    const report = (desired: typeof LOADED | typeof unloaded): void =>
-      catalog.replace([{ plan: plan('1'), desired }]);
-    const loaded = (): boolean => catalog.loadedPlans.length === 1;
+    const { catalog, report, loaded } = heldWrites(() => 0);
     report(LOADED);
     catalog.setDesired('m', unloaded);
     catalog.setDesired('m', LOADED);
