@@ -10,11 +10,11 @@ import v8 from 'node:v8';
 // kept the factor at 4 (limit ~100 MiB) and ran no full collection while serving; in others it
 // lowered it collection by collection (2.6, 1.7, 2.1, 2.0, 1.7, 1.2: `--trace-gc-verbose`), the
 // room fell to about the young generation's size, and every full collection started the next.
-// Which one a run got was chance: in 10 runs of `bench/probes/router-hop.ts --model outer-64m`,
-// half ran ~2.5 mark-compacts per request and ~400 ms of router CPU per request, the other half
-// none and ~250 ms. With the factor fixed at V8's own upper end no run fell into the loop (5 of
-// 5 at 64 MiB; at 256 MiB router CPU per request went from 1.7-1.8 s to 1.0 s), and small
-// requests did not change. The cost is memory: up to 4x the live JavaScript heap, tens of MiB
+// Which one a run got was chance: 22 of 49 runs of `bench/probes/router-hop.ts --model
+// outer-64m` ran ~2.5 mark-compacts per request and ~400 ms of router CPU per request, the others
+// none and ~250 ms. With the factor fixed at V8's own upper end none of 13 runs fell into the loop
+// (at 256 MiB router CPU per request went from 1.7-1.8 s to 1.0 s), and small requests did not
+// change. The cost is memory: up to 4x the live JavaScript heap, tens of MiB
 // here; tensors live outside it.
 
 /** The growing factor, as V8's `--heap-growing-percent` (factor = 1 + percent / 100). */
@@ -51,8 +51,8 @@ export interface HeapGrowthOptions {
 
 /**
  * Sets V8's heap growing factor for a serving process, unless node was started with its own
- * `--heap-growing-percent` (that one is kept; 0 leaves the choice to V8). V8 reads the flag at each full collection, so
- * setting it while the process starts takes effect from the next one.
+ * `--heap-growing-percent` (that one is kept; 0 leaves the choice to V8). V8 reads the flag at
+ * each full collection, so setting it while the process starts takes effect from the next one.
  */
 export function setServingHeapGrowth(options: HeapGrowthOptions = {}): HeapGrowth {
   const given = givenPercent(options.execArgv ?? process.execArgv);
