@@ -19,7 +19,8 @@ import { Client, Metadata, type ServiceError } from '@grpc/grpc-js';
 import { channelCredentials, loadTlsFiles } from '../../certs/credentials.js';
 import { storeTlsFiles } from '../../certs/store.js';
 import { dropIpServernameWarning } from '../../cli/ip-servername-warning.js';
-import { makeCertificates, startLocalMesh } from '../../cli/local-mesh.js';
+import { startLocalMesh } from '../../cli/local-mesh.js';
+import { meshCertificates } from '../pki.js';
 import { encodedInferRequest, passBytes } from './encoded-request.js';
 import { loadPlan, planDir } from '../../lib/plan/repository.js';
 import { prepareModelRepository } from '../../partition/models/demo-models.js';
@@ -81,11 +82,7 @@ async function main(): Promise<void> {
   const repo = await prepareModelRepository(args.models!);
   const { plan } = await loadPlan(planDir(repo.root, model, '1'));
   const partitions = Math.max(...plan.stages.map((s) => s.partitions.length));
-  const certs = await makeCertificates([
-    ['router', 'router'],
-    ...Array.from({ length: partitions }, (_, p) => ['shard', `shard-${p}`] as const),
-    ['client', 'client'],
-  ]);
+  const certs = await meshCertificates(partitions);
   const work = await mkdtemp(path.join(tmpdir(), 'shardmesh-probe-'));
   const mesh = await startLocalMesh({
     certsDir: certs.dir,

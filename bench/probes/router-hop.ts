@@ -19,7 +19,8 @@ import { Client, Metadata, type ServiceError } from '@grpc/grpc-js';
 import { channelCredentials, loadTlsFiles } from '../../certs/credentials.js';
 import { storeTlsFiles } from '../../certs/store.js';
 import { dropIpServernameWarning } from '../../cli/ip-servername-warning.js';
-import { makeCertificates, startLocalMesh } from '../../cli/local-mesh.js';
+import { startLocalMesh } from '../../cli/local-mesh.js';
+import { meshCertificates } from '../pki.js';
 import { loadPlan, planDir } from '../../lib/plan/repository.js';
 import { prepareModelRepository } from '../../partition/models/demo-models.js';
 import { OCR_MODELS, prepareOcrModel } from '../models.js';
@@ -94,11 +95,7 @@ async function main(): Promise<void> {
   if (ocr) await prepareOcrModel(repo.root, ocr);
   const { plan } = await loadPlan(planDir(repo.root, model, '1'));
   const partitions = Math.max(...plan.stages.map((s) => s.partitions.length));
-  const certs = await makeCertificates([
-    ['router', 'router'],
-    ...Array.from({ length: partitions }, (_, p) => ['shard', `shard-${p}`] as const),
-    ['client', 'client'],
-  ]);
+  const certs = await meshCertificates(partitions);
   const work = await mkdtemp(path.join(tmpdir(), 'shardmesh-probe-'));
   const gcFile = path.join(work, 'gc.jsonl');
   await writeFile(path.join(work, 'gc-observer.mjs'), GC_OBSERVER);
