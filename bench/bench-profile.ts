@@ -23,6 +23,11 @@ export interface BenchProfile {
   /** The fan-out suite's MLP and its partition counts. */
   readonly fanOutModel: MlpOptions;
   readonly fanOutPartitions: readonly number[];
+  /**
+   * Rounds in which shardmesh and KServe take turns at the goals' load points (bench/interleaved.ts);
+   * even, so each goes first equally often.
+   */
+  readonly interleavedRounds: number;
   /** Concurrency of the dynamic-batching suite: enough requests in flight to form batches. */
   readonly batchingConcurrency: number;
 }
@@ -48,6 +53,7 @@ export const FULL_PROFILE: BenchProfile = {
   transfer: { requestsPerWindow: 10, stabilityPercent: 10, maxTrials: 10 },
   floorDurationMs: 10_000,
   floorWarmupRuns: 20,
+  interleavedRounds: 6,
   tlsRepeats: 20,
   // W1 4096×32768 and W2 32768×4096 FP32: 1 GiB (plus 144 KiB of biases).
   bigModel: { inputDim: 4096, hiddenDim: 32768, outputDim: 4096, seed: 17 },
@@ -61,6 +67,7 @@ export const QUICK_PROFILE: BenchProfile = {
   transfer: { requestsPerWindow: 2, stabilityPercent: 50, maxTrials: 3 },
   floorDurationMs: 2_000,
   floorWarmupRuns: 10,
+  interleavedRounds: 4,
   tlsRepeats: 5,
   // W1 2048×16384 and W2 16384×2048 FP32: 256 MiB.
   bigModel: { inputDim: 2048, hiddenDim: 16384, outputDim: 2048, seed: 17 },

@@ -4,7 +4,7 @@ import type { LoadPoint } from './perf-analyzer.js';
 import type { RequestCost } from './process-cost.js';
 import { renderReport } from './report.js';
 import { formatFigure, goalMet, goalsTable, headlineFigures, versusPrevious } from './report/goals.js';
-import type { BenchResults, TargetResult } from './results.js';
+import type { BenchResults, OverheadResult, TargetResult } from './results.js';
 
 const MiB = 1 << 20;
 
@@ -205,40 +205,99 @@ describe('goals table', () => {
     const md = goalsTable(now, then);
     assert.match(
       md,
-      /^\| figure \| this run \| goal \| grpc-js floor \| two-hop floor \| met \| previous \| vs previous \| from \|$/m,
+      /^\| figure \| this run \| rounds: min – max \(n\) \| single pass \| goal \| grpc-js floor \| two-hop floor \| met \| previous \| vs previous \| from \|$/m,
     );
     assert.match(
       md,
-      /^\| cls c=1 p50, shardmesh ÷ KServe \| 2\.00× \| ≤ 1\.20× \| 1\.77× \| 3\.27× \| \*\*no\*\*, out of reach on grpc-js \+ mTLS \| 4\.00× \| 0\.50× \| §1 \|$/m,
+      /^\| cls c=1 p50, shardmesh ÷ KServe \| 2\.00× \| – \| – \| ≤ 1\.20× \| 1\.77× \| 3\.27× \| \*\*no\*\*, out of reach on grpc-js \+ mTLS \| 4\.00× \| 0\.50× \| §1 \|$/m,
     );
     assert.match(
       md,
-      /^\| cls c=16 inf\/s, shardmesh ÷ KServe \| 0\.50× \| ≥ 0\.80× \| 0\.67× \| – \| \*\*no\*\*, out of reach on grpc-js \+ mTLS \| 0\.25× \| 2\.00× \| §1 \|$/m,
+      /^\| cls c=16 inf\/s, shardmesh ÷ KServe \| 0\.50× \| – \| – \| ≥ 0\.80× \| 0\.67× \| – \| \*\*no\*\*, out of reach on grpc-js \+ mTLS \| 0\.25× \| 2\.00× \| §1 \|$/m,
     );
     assert.match(
       md,
-      /^\| rec c=1 p50, shardmesh ÷ KServe \| 2\.00× \| ≤ 1\.15× \| 1\.54× \| 3\.04× \| \*\*no\*\*, out of reach on grpc-js \+ mTLS \| 4\.00× \| 0\.50× \| §1 \|$/m,
+      /^\| rec c=1 p50, shardmesh ÷ KServe \| 2\.00× \| – \| – \| ≤ 1\.15× \| 1\.54× \| 3\.04× \| \*\*no\*\*, out of reach on grpc-js \+ mTLS \| 4\.00× \| 0\.50× \| §1 \|$/m,
     );
     assert.match(
       md,
-      /^\| rec c=16 inf\/s, shardmesh ÷ KServe \| 0\.50× \| ≥ 0\.90× \| 0\.67× \| – \| \*\*no\*\*, out of reach on grpc-js \+ mTLS \| 0\.25× \| 2\.00× \| §1 \|$/m,
+      /^\| rec c=16 inf\/s, shardmesh ÷ KServe \| 0\.50× \| – \| – \| ≥ 0\.90× \| 0\.67× \| – \| \*\*no\*\*, out of reach on grpc-js \+ mTLS \| 0\.25× \| 2\.00× \| §1 \|$/m,
     );
     assert.match(
       md,
-      /^\| p50 added per extra partition \(fan-out slope\) \| 0\.50 ms \| ≤ 0\.30 ms \| – \| – \| \*\*no\*\* \| 1\.00 ms \| 0\.50× \| §4 \|$/m,
+      /^\| p50 added per extra partition \(fan-out slope\) \| 0\.50 ms \| – \| – \| ≤ 0\.30 ms \| – \| – \| \*\*no\*\* \| 1\.00 ms \| 0\.50× \| §4 \|$/m,
     );
     assert.match(
       md,
-      /^\| 64 MiB output ÷ raw TLS socket \| 0\.50× \| ≥ 0\.45× \| – \| – \| yes \| 0\.50× \| 1\.00× \| §2 \|$/m,
+      /^\| 64 MiB output ÷ raw TLS socket \| 0\.50× \| – \| – \| ≥ 0\.45× \| – \| – \| yes \| 0\.50× \| 1\.00× \| §2 \|$/m,
     );
     assert.match(
       md,
-      /^\| 256 MiB output ÷ raw TLS socket \| – \| ≥ 0\.35× \| – \| – \| not measured \| – \| – \| §2 \|$/m,
+      /^\| 256 MiB output ÷ raw TLS socket \| – \| – \| – \| ≥ 0\.35× \| – \| – \| not measured \| – \| – \| §2 \|$/m,
     );
     assert.match(
       md,
-      /^\| router \+ shard CPU per cls request \(c=1\) \| 1\.50 ms \| ≤ 1\.50 ms \| 0\.90 ms \| 1\.40 ms \| yes \| 3\.00 ms \| 0\.50× \| §5 \|$/m,
+      /^\| router \+ shard CPU per cls request \(c=1\) \| 1\.50 ms \| – \| – \| ≤ 1\.50 ms \| 0\.90 ms \| 1\.40 ms \| yes \| 3\.00 ms \| 0\.50× \| §5 \|$/m,
     );
+  });
+
+  test('figures against KServe and the CPU come from the interleaved rounds when the run has them', () => {
+    // The sequential pass says 2× (minutes apart); side by side, round by round: 1.1×, 1.3×, 1.2×.
+    const r = run('20260102T000000-quick', 2, 500, [1, 0.5]);
+    const o = r.suites.overhead as OverheadResult;
+    const round = (first: 'mesh' | 'peer', k: number, base: number, cpu: number) => ({
+      first,
+      mesh: pt(1, base * k, 1e6 / (base * k), cost(cpu, 0.25)),
+      peer: pt(1, base, 1e6 / base),
+    });
+    o.interleaved = {
+      peer: 'kserve',
+      rounds: 3,
+      points: [
+        {
+          model: 'cls',
+          concurrency: 1,
+          // The machine slows 3× in the second round: both sides feel it.
+          rounds: [
+            round('mesh', 1.1, 1_000, 0.75),
+            round('peer', 1.3, 3_000, 2),
+            round('mesh', 1.2, 1_000, 0.85),
+          ],
+        },
+        { model: 'rec', concurrency: 16, rounds: [], error: 'perf_analyzer failed' },
+      ],
+    };
+    const figures = new Map(headlineFigures(r).map((f) => [f.key, f]));
+    const cls = figures.get('cls-c1-p50')!;
+    assert.equal(Math.round(cls.value! * 1e6) / 1e6, 1.2);
+    assert.equal(cls.singlePass, 2);
+    assert.deepEqual(
+      [cls.spread!.min, cls.spread!.max, cls.spread!.rounds].map((x) => Math.round(x * 1e6) / 1e6),
+      [1.1, 1.3, 3],
+    );
+    assert.equal(goalMet(cls.value, cls.goal), 'yes');
+    // No rounds at cls c=16: the sequential pass's figure.
+    assert.equal(figures.get('cls-c16-tput')!.value, 0.5);
+    // CPU per request: router + shard of each mesh window, median over the rounds.
+    const cpu = figures.get('cls-cpu')!;
+    assert.equal(cpu.value, 1.1);
+    assert.equal(cpu.singlePass, 1.5);
+    // A point without rounds falls back to the sequential pass and says nothing about rounds.
+    const rec = figures.get('rec-c16-tput')!;
+    assert.equal(rec.value, 0.5);
+    assert.equal(rec.spread, undefined);
+    assert.match(
+      goalsTable(r, undefined),
+      /^\| cls c=1 p50, shardmesh ÷ KServe \| 1\.20× \| 1\.10× – 1\.30× \(3\) \| 2\.00× \| ≤ 1\.20× \| .* \| yes \|/m,
+    );
+    // §1 lists every round in the order run, with who went first.
+    const report = renderReport(r, undefined);
+    assert.match(report, /### Interleaved rounds: shardmesh \(router \+ 1 shard\) and KServe taking turns/);
+    assert.match(
+      report,
+      /^\| cls \| 1 \| 2 \| KServe \| 3\.90 \/ 256 \[\d+\] \| 3\.00 \/ 333 \[\d+\] \| 1\.30×, 0\.77× \| 2\.25 \|$/m,
+    );
+    assert.match(report, /^- rec c=16: \*\*not measured\*\*: perf_analyzer failed$/m);
   });
 
   test('the report opens with the goals, says who keeps mutual TLS, and names the previous run', () => {

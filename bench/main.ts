@@ -132,6 +132,7 @@ async function main(o: CliOptions): Promise<void> {
     key: f.key,
     label: f.label,
     ...(f.value === undefined ? {} : { value: f.value }),
+    ...(f.spread ? { spread: f.spread, singlePass: f.singlePass } : {}),
     unit: f.unit,
     ...(f.goal ? { goal: `${f.goal.op} ${f.goal.value}` } : {}),
     met: goalMet(f.value, f.goal).replace(/\*/g, ''),

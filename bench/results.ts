@@ -1,3 +1,4 @@
+import type { InterleavedRound, Spread } from './interleaved.js';
 import type { LoadPoint } from './perf-analyzer.js';
 import type { SessionFloorPoint } from './floors/ort-session-floor.js';
 import type { TlsFloorPoint } from './floors/tls-socket-floor.js';
@@ -12,7 +13,17 @@ export interface BenchResults {
   /** The .cpuprofile of every router and shard, in profile runs. */
   profiles?: ProfileRecord[];
   /** Issue 8's headline figures as the report's goals table shows them (report/goals.ts), for readers of the JSON. */
-  goals?: { key: string; label: string; value?: number; unit: string; goal?: string; met: string }[];
+  goals?: {
+    key: string;
+    label: string;
+    value?: number;
+    /** Figures read from interleaved rounds: their median (value), range, and the sequential pass's figure. */
+    spread?: Spread;
+    singlePass?: number;
+    unit: string;
+    goal?: string;
+    met: string;
+  }[];
   /** The run the report compares with (same mode, newest before this one), by runId. */
   previousRunId?: string;
   /** The command line of the run, e.g. `npm run bench -- --quick`. */
@@ -66,6 +77,21 @@ export interface OverheadResult {
     readonly label: string;
     readonly inputShape: readonly number[];
     readonly targets: TargetResult[];
+  }[];
+  /** shardmesh (router + 1 shard) and KServe taking turns at the goals' load points (bench/interleaved.ts). */
+  interleaved?: InterleavedResult | SuiteError;
+}
+
+/** Rounds of one perf_analyzer window each for shardmesh and a peer, both running throughout. */
+export interface InterleavedResult {
+  /** The peer's id in the targets, e.g. "kserve". */
+  readonly peer: string;
+  readonly rounds: number;
+  readonly points: {
+    readonly model: string;
+    readonly concurrency: number;
+    rounds: readonly InterleavedRound[];
+    error?: string;
   }[];
 }
 

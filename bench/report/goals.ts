@@ -1,4 +1,5 @@
 import { MiB, ratio } from '../format.js';
+import { roundRatios, spreadOf, type InterleavedRound, type Spread } from '../interleaved.js';
 import type { LoadPoint } from '../perf-analyzer.js';
 import type { BenchResults, TargetResult } from '../results.js';
 import { fanOutSlopeUs } from './fan-out-section.js';
@@ -19,6 +20,13 @@ export interface HeadlineFigure {
   /** How the value prints: a ratio (1.23×) or milliseconds. */
   readonly unit: '×' | 'ms';
   readonly goal?: Goal;
+  /**
+   * For figures measured in interleaved rounds (shardmesh and KServe taking turns, bench/interleaved.ts):
+   * their median (which `value` is) and range.
+   */
+  readonly spread?: Spread;
+  /** The same figure from the suite's sequential passes, minutes apart; shown beside the rounds'. */
+  readonly singlePass?: number;
   /**
    * The bound the stack sets on the figure, from the grpc-js floor with mutual TLS (a server on the
    * router's stack that answers from memory) and the in-process ONNX Runtime floor: for p50, one
@@ -53,6 +61,25 @@ const point = (r: BenchResults, model: string, id: string, c: number): LoadPoint
 const div = (a: number | undefined, b: number | undefined): number | undefined =>
   a === undefined || b === undefined || b === 0 || !Number.isFinite(a / b) ? undefined : a / b;
 
+/** The interleaved rounds of `model` at concurrency `c`, when the run has any. */
+function roundsAt(r: BenchResults, model: string, c: number): readonly InterleavedRound[] | undefined {
+  const o = r.suites.overhead;
+  if (!o || isError(o) || !o.interleaved || isError(o.interleaved)) return undefined;
+  const rounds = o.interleaved.points.find((p) => p.model === model && p.concurrency === c)?.rounds;
+  return rounds && rounds.length > 0 ? rounds : undefined;
+}
+
+/**
+ * A figure from the interleaved rounds when the run has them (value: their median), else from the
+ * sequential pass alone.
+ */
+function preferRounds(
+  singlePass: number | undefined,
+  spread: Spread | undefined,
+): Pick<HeadlineFigure, 'value' | 'spread' | 'singlePass'> {
+  return spread ? { value: spread.median, spread, singlePass } : { value: singlePass };
+}
+
 /** Summed CPU (or GC) milliseconds per request of a point's processes; undefined if one is unknown. */
 export function perRequest(p: LoadPoint | undefined, what: 'cpu' | 'gc'): number | undefined {
   const procs = p?.cost?.processes;
@@ -78,10 +105,18 @@ export function headlineFigures(r: BenchResults): HeadlineFigure[] {
   const mesh = 'shardmesh-p1';
   const f = r.suites.fanOut;
   const slopeUs = f && !isError(f) ? fanOutSlopeUs(f) : undefined;
-  const p50 = (model: string, c: number): number | undefined =>
-    div(point(r, model, mesh, c)?.p50Us, point(r, model, 'kserve', c)?.p50Us);
-  const tput = (model: string, c: number): number | undefined =>
-    div(point(r, model, mesh, c)?.throughputPerSec, point(r, model, 'kserve', c)?.throughputPerSec);
+  const versusKServe = (model: string, c: number, figure: (p: LoadPoint) => number) => {
+    const rounds = roundsAt(r, model, c);
+    const mine = point(r, model, mesh, c);
+    const theirs = point(r, model, 'kserve', c);
+    return preferRounds(
+      div(mine && figure(mine), theirs && figure(theirs)),
+      rounds && roundRatios(rounds, figure),
+    );
+  };
+  const p50 = (model: string, c: number) => versusKServe(model, c, (p) => p.p50Us);
+  const tput = (model: string, c: number) => versusKServe(model, c, (p) => p.throughputPerSec);
+  const clsRounds = roundsAt(r, 'cls', 1);
   // Bounds that no server on grpc-js + mTLS can pass: a request's p50 is at least one grpc-js
   // hop's plus one ONNX Runtime run's (in-process, c=1); its throughput at most the grpc-js floor's.
   const floorP50 = (model: string, c: number, hops = 1): number | undefined => {
@@ -104,7 +139,7 @@ export function headlineFigures(r: BenchResults): HeadlineFigure[] {
     {
       key: 'cls-c1-p50',
       label: 'cls c=1 p50, shardmesh ÷ KServe',
-      value: p50('cls', 1),
+      ...p50('cls', 1),
       unit: '×',
       goal: { op: '≤', value: 1.2 },
       floor: floorP50('cls', 1),
@@ -114,7 +149,7 @@ export function headlineFigures(r: BenchResults): HeadlineFigure[] {
     {
       key: 'cls-c16-tput',
       label: 'cls c=16 inf/s, shardmesh ÷ KServe',
-      value: tput('cls', 16),
+      ...tput('cls', 16),
       unit: '×',
       goal: { op: '≥', value: 0.8 },
       floor: floorTput('cls', 16),
@@ -123,7 +158,7 @@ export function headlineFigures(r: BenchResults): HeadlineFigure[] {
     {
       key: 'rec-c1-p50',
       label: 'rec c=1 p50, shardmesh ÷ KServe',
-      value: p50('rec', 1),
+      ...p50('rec', 1),
       unit: '×',
       goal: { op: '≤', value: 1.15 },
       floor: floorP50('rec', 1),
@@ -133,7 +168,7 @@ export function headlineFigures(r: BenchResults): HeadlineFigure[] {
     {
       key: 'rec-c16-tput',
       label: 'rec c=16 inf/s, shardmesh ÷ KServe',
-      value: tput('rec', 16),
+      ...tput('rec', 16),
       unit: '×',
       goal: { op: '≥', value: 0.9 },
       floor: floorTput('rec', 16),
@@ -166,7 +201,10 @@ export function headlineFigures(r: BenchResults): HeadlineFigure[] {
     {
       key: 'cls-cpu',
       label: 'router + shard CPU per cls request (c=1)',
-      value: perRequest(point(r, 'cls', mesh, 1), 'cpu'),
+      ...preferRounds(
+        perRequest(point(r, 'cls', mesh, 1), 'cpu'),
+        clsRounds && spreadOf(clsRounds.map((x) => perRequest(x.mesh, 'cpu'))),
+      ),
       unit: 'ms',
       goal: { op: '≤', value: 1.5 },
       floor: clsCpuFloor(1),
@@ -235,12 +273,20 @@ export function versusPrevious(value: number | undefined, previous: number | und
   return ratio(value, previous);
 }
 
-/** The goals table: every "Must show" figure of issue 8, its goal, whether it is met, and the previous run. */
+/**
+ * The goals table: every "Must show" figure of issue 8, its goal, whether it is met, and the previous
+ * run. A figure measured in interleaved rounds shows their median, their range and the sequential
+ * pass's figure beside it.
+ */
 export function goalsTable(r: BenchResults, previous: BenchResults | undefined): string {
   const before = new Map(previous ? headlineFigures(previous).map((f) => [f.key, f.value]) : []);
   const rows = headlineFigures(r).map((f) => [
     f.label,
     formatFigure(f.value, f.unit),
+    f.spread
+      ? `${formatFigure(f.spread.min, f.unit)} – ${formatFigure(f.spread.max, f.unit)} (${f.spread.rounds})`
+      : '–',
+    f.spread ? formatFigure(f.singlePass, f.unit) : '–',
     f.goal ? `${f.goal.op} ${formatFigure(f.goal.value, f.unit)}` : '–',
     formatFigure(f.floor, f.unit),
     formatFigure(f.twoHopFloor, f.unit),
@@ -253,6 +299,8 @@ export function goalsTable(r: BenchResults, previous: BenchResults | undefined):
     [
       'figure',
       'this run',
+      'rounds: min – max (n)',
+      'single pass',
       'goal',
       'grpc-js floor',
       'two-hop floor',

@@ -18,7 +18,11 @@ export function headlineSection(r: BenchResults, previous?: BenchResults): strin
       ? `"vs previous" is this run ÷ run ${previous.runId} (${previous.quick ? 'quick' : 'full'}${previous.profile ? ', profiled' : ''}, the newest of the same mode before it); ` +
         'for a ≤ goal below 1× is better, for a ≥ goal above 1×.'
       : 'No previous run of the same mode in bench/results: nothing to compare with.') +
-    ' "met" is judged on this one run; the ratios of a quick run on a loaded machine move by tens of percent.\n\n';
+    ' "met" is judged on this one run. The figures against KServe and the CPU per request are the median of ' +
+    'interleaved rounds: shardmesh (router + 1 shard) and KServe both running, taking turns one perf_analyzer ' +
+    'window each, first one then the other (bench/interleaved.ts), because the speed of this shared machine ' +
+    'drifts by up to 2× over an hour; "single pass" is the same figure from §1, where each server is measured ' +
+    'in its own pass minutes apart. The other figures come from one pass and move by tens of percent between runs.\n\n';
   const before = previous?.suites.overhead;
   const o = r.suites.overhead;
   const rows: string[][] = [];

@@ -1,5 +1,6 @@
 import { ms, perSec, ratio } from '../format.js';
 import type { OverheadResult, SuiteError } from '../results.js';
+import { perRequest } from './goals.js';
 import { Commands, isError, pointAt, suiteFailed, table, unstable } from './markdown.js';
 
 /** Section 1: per model, every server at every concurrency, then shardmesh's ratios to each. */
@@ -50,5 +51,51 @@ export function overheadSection(s: OverheadResult | SuiteError | undefined): str
     out.push(table(['', ...levels.map((c) => `concurrency ${c}`)], ratioRows), '');
     out.push('Setups:', '', ...m.targets.map((t) => `- ${t.label}: ${t.setup}`), '');
   }
+  out.push(interleavedRounds(s.interleaved, commands));
   return `${out.join('\n')}${commands.render()}`;
+}
+
+/** Every interleaved round of shardmesh and the goals' peer, in the order they ran. */
+function interleavedRounds(i: OverheadResult['interleaved'], commands: Commands): string {
+  const title = '### Interleaved rounds: shardmesh (router + 1 shard) and KServe taking turns\n\n';
+  if (!i) return `${title}Not run.\n`;
+  if (isError(i)) return `${title}Not measured: ${i.error}\n`;
+  const rows: string[][] = [];
+  const failures: string[] = [];
+  for (const p of i.points) {
+    if (p.error) failures.push(`- ${p.model} c=${p.concurrency}: **not measured**: ${p.error}`);
+    p.rounds.forEach((r, n) => {
+      const cpu = perRequest(r.mesh, 'cpu');
+      rows.push([
+        p.model,
+        String(p.concurrency),
+        String(n + 1),
+        r.first === 'mesh' ? 'shardmesh' : 'KServe',
+        `${ms(r.mesh.p50Us)}${unstable(r.mesh)} / ${perSec(r.mesh.throughputPerSec)} ${commands.ref(r.mesh.command)}`,
+        `${ms(r.peer.p50Us)}${unstable(r.peer)} / ${perSec(r.peer.throughputPerSec)} ${commands.ref(r.peer.command)}`,
+        `${ratio(r.mesh.p50Us, r.peer.p50Us)}, ${ratio(r.mesh.throughputPerSec, r.peer.throughputPerSec)}`,
+        cpu === undefined ? '–' : cpu.toFixed(2),
+      ]);
+    });
+  }
+  return (
+    title +
+    `Both servers running throughout, one perf_analyzer window each per round, who goes first alternating; ` +
+    `the goals table takes the median of each figure over the ${i.rounds} rounds.\n\n` +
+    table(
+      [
+        'model',
+        'c',
+        'round',
+        'first',
+        'shardmesh p50 ms / inf/s',
+        'KServe p50 ms / inf/s',
+        'ratio (p50, inf/s)',
+        'shardmesh CPU ms per request',
+      ],
+      rows,
+    ) +
+    (failures.length ? `\n\n${failures.join('\n')}` : '') +
+    '\n'
+  );
 }

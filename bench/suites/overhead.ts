@@ -7,7 +7,8 @@ import { recordRouterAnswers, startAnswerServer, type RecordedAnswers } from '..
 import { measureSessionFloor } from '../floors/ort-session-floor.js';
 import { benchInputs, writePerfAnalyzerInput } from '../input-data.js';
 import type { LocalMeshOptions } from '../../cli/local-mesh.js';
-import { startBenchMesh } from '../bench-mesh.js';
+import { startBenchMesh, type BenchMesh } from '../bench-mesh.js';
+import { interleave } from '../interleaved.js';
 import { BENCH_MESH_SETTINGS } from '../mesh-settings.js';
 import { measureThroughRouter } from '../mesh-target.js';
 import { OCR_MODELS, ocrModelPath, prepareOcrModel, variantName, type OcrModel } from '../models.js';
@@ -15,7 +16,7 @@ import { runPerfAnalyzer, type LoadPoint } from '../perf-analyzer.js';
 import type { PeerModel, PeerServer } from '../peers/peer.js';
 import { CostMeter } from '../process-cost.js';
 import { meshCertificates } from '../pki.js';
-import type { OverheadResult, TargetResult } from '../results.js';
+import type { InterleavedResult, OverheadResult, TargetResult } from '../results.js';
 import { attempt, type SuiteContext } from '../suite-context.js';
 import { startOtlpSink } from '../otlp-sink.js';
 
@@ -40,7 +41,8 @@ interface ModelUnderTest {
  * Every server is driven by the same perf_analyzer with the same inputs and settings. The
  * shardmesh setups run with tracing off (no OTLP endpoint: the default); router + 1 shard runs
  * again, at the lowest concurrency, with tracing on in every process (TRACING_VARIANTS), so the
- * ratio table shows what tracing costs a request's p50.
+ * ratio table shows what tracing costs a request's p50. Last, shardmesh and KServe run side by side
+ * and take turns at c=1 and c=16 (measureInterleaved): issue 8's goals are read from those rounds.
  */
 export async function runOverheadSuite(ctx: SuiteContext): Promise<OverheadResult> {
   const dir = path.join(ctx.workDir, 'overhead');
@@ -121,6 +123,7 @@ export async function runOverheadSuite(ctx: SuiteContext): Promise<OverheadResul
     if (floor.value) target.points.push(...floor.value);
     else target.error = floor.error;
   }
+  const interleaved = await attempt(() => measureInterleaved(ctx, dir, models));
   return {
     models: models.map((m) => ({
       name: m.model.name,
@@ -128,6 +131,7 @@ export async function runOverheadSuite(ctx: SuiteContext): Promise<OverheadResul
       inputShape: m.model.inputShape,
       targets: m.targets,
     })),
+    interleaved: interleaved.value ?? { error: interleaved.error! },
   };
 }
 
@@ -175,10 +179,6 @@ async function measureMesh(
   const label =
     tracing?.label ??
     (partitions === 1 ? 'shardmesh, router + 1 shard' : `shardmesh, router + ${partitions} partitions`);
-  const shards: LocalMeshOptions['shards'] = Array.from({ length: partitions }, (_, p) => ({
-    name: `shard-${p}`,
-    serve: models.map((m) => `${variantName(m.model.name, partitions)}/1/*/${p}`),
-  }));
   const setup =
     (partitions === 1
       ? 'router + 1 shard process serving the whole model (1 stage, 1 partition); mutual TLS on both hops'
@@ -192,17 +192,7 @@ async function measureMesh(
     return target;
   });
   ctx.log(`overhead: starting ${label}`);
-  const certs = await meshCertificates(partitions);
-  const mesh = await attempt(() =>
-    startBenchMesh(ctx, `overhead-${id}`, {
-      ...BENCH_MESH_SETTINGS,
-      modelsDir: ctx.modelsDir,
-      certsDir: certs.dir,
-      shards,
-      ...(tracing ? { env: tracing.env } : {}),
-      models: models.map((m) => variantName(m.model.name, partitions)),
-    }),
-  );
+  const { certs, mesh } = await startOverheadMesh(ctx, id, models, partitions, tracing?.env);
   try {
     for (const [i, m] of models.entries()) {
       const target = targets[i]!;
@@ -242,6 +232,112 @@ async function measureMesh(
     await mesh.value?.stop();
     await certs.cleanup();
   }
+}
+
+/**
+ * A mesh serving every model under test, one shard process per partition, with its certificates
+ * (the caller stops the mesh and cleans the certificates up); `mesh.error` when it did not start.
+ */
+async function startOverheadMesh(
+  ctx: SuiteContext,
+  id: string,
+  models: readonly ModelUnderTest[],
+  partitions: number,
+  env?: Readonly<Record<string, string>>,
+): Promise<{
+  certs: Awaited<ReturnType<typeof meshCertificates>>;
+  mesh: { value?: BenchMesh; error?: string };
+}> {
+  const shards: LocalMeshOptions['shards'] = Array.from({ length: partitions }, (_, p) => ({
+    name: `shard-${p}`,
+    serve: models.map((m) => `${variantName(m.model.name, partitions)}/1/*/${p}`),
+  }));
+  const certs = await meshCertificates(partitions);
+  const mesh = await attempt(() =>
+    startBenchMesh(ctx, `overhead-${id}`, {
+      ...BENCH_MESH_SETTINGS,
+      modelsDir: ctx.modelsDir,
+      certsDir: certs.dir,
+      shards,
+      ...(env ? { env } : {}),
+      models: models.map((m) => variantName(m.model.name, partitions)),
+    }),
+  );
+  return { certs, mesh };
+}
+
+/** The peer the goals are set against. */
+const GOAL_PEER = 'kserve';
+
+/**
+ * shardmesh (router + 1 shard) and KServe, both running throughout, taking turns one perf_analyzer
+ * window each at the lowest and highest concurrency of every model (bench/interleaved.ts): the goals
+ * are read from these rounds, not from passes minutes apart.
+ */
+async function measureInterleaved(
+  ctx: SuiteContext,
+  dir: string,
+  models: readonly ModelUnderTest[],
+): Promise<InterleavedResult> {
+  const peer = ctx.peers.find((p) => p.peer.id === GOAL_PEER);
+  if (!peer) throw new Error(`${GOAL_PEER} was not asked for (--peers)`);
+  if (peer.error) throw new Error(`${peer.peer.label} is not available: ${peer.error}`);
+  const rounds = ctx.profile.interleavedRounds;
+  const result: InterleavedResult = { peer: GOAL_PEER, rounds, points: [] };
+  const levels = [ctx.profile.concurrencies[0]!, ctx.profile.concurrencies.at(-1)!];
+  ctx.log(`overhead: interleaved rounds, starting shardmesh and ${peer.peer.label}`);
+  const { certs, mesh } = await startOverheadMesh(ctx, 'interleaved', models, 1);
+  try {
+    if (!mesh.value) throw new Error(`shardmesh did not start: ${mesh.error}`);
+    const server = await peer.peer.start(
+      models.map((m) => m.peerModel),
+      dir,
+    );
+    try {
+      for (const m of models) {
+        for (const concurrency of levels) {
+          const point: InterleavedResult['points'][number] = { model: m.model.name, concurrency, rounds: [] };
+          result.points.push(point);
+          const measured = await attempt(() =>
+            interleave(rounds, async (who, round) => {
+              ctx.log(
+                `overhead: interleaved round ${round + 1}/${rounds}, ${who}, ${m.model.name} c=${concurrency}`,
+              );
+              if (who === 'peer')
+                return measurePeer(
+                  ctx,
+                  dir,
+                  server,
+                  peer.peer.label,
+                  m,
+                  `${GOAL_PEER}-interleaved`,
+                  concurrency,
+                );
+              const [p] = await measureThroughRouter({
+                mesh: mesh.value!,
+                certsDir: certs.dir,
+                model: m.model.name,
+                inputData: m.inputData,
+                concurrencies: [concurrency],
+                settings: ctx.profile.latency,
+                outDir: dir,
+                label: `shardmesh-interleaved-${m.model.name}`,
+              });
+              return p!;
+            }),
+          );
+          if (measured.value) point.rounds = measured.value;
+          else point.error = measured.error;
+        }
+      }
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    await mesh.value?.stop();
+    await certs.cleanup();
+  }
+  return result;
 }
 
 /** A grpc-js floor setup: with mutual TLS, as the router serves, or plaintext, as the peers do. */

@@ -1,0 +1,63 @@
+import type { LoadPoint } from './perf-analyzer.js';
+
+/**
+ * shardmesh and a peer measured in turns at one load point: on a shared 2-core machine whose speed
+ * drifts by 2× over an hour, a ratio of two runs minutes apart says more about the drift than about
+ * either server (the in-process session.run floor alone moved 0.59 → 1.82 ms between runs). Two
+ * windows side by side see the same machine, so each round's ratio is fair and the median of
+ * several rounds is the figure; the spread says how far to trust it.
+ */
+export interface InterleavedRound {
+  /** Who ran first: rounds alternate (ABBA), so a machine speeding up or slowing down favours neither. */
+  readonly first: 'mesh' | 'peer';
+  readonly mesh: LoadPoint;
+  readonly peer: LoadPoint;
+}
+
+/** Runs `rounds` rounds of one window each for mesh and peer, alternating who goes first. */
+export async function interleave(
+  rounds: number,
+  measure: (who: 'mesh' | 'peer', round: number) => Promise<LoadPoint>,
+): Promise<InterleavedRound[]> {
+  const done: InterleavedRound[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const first = round % 2 === 0 ? 'mesh' : 'peer';
+    const points: Partial<Record<'mesh' | 'peer', LoadPoint>> = {};
+    for (const who of first === 'mesh' ? (['mesh', 'peer'] as const) : (['peer', 'mesh'] as const))
+      points[who] = await measure(who, round);
+    done.push({ first, mesh: points.mesh!, peer: points.peer! });
+  }
+  return done;
+}
+
+/** The median of a figure over rounds, with its range. */
+export interface Spread {
+  readonly median: number;
+  readonly min: number;
+  readonly max: number;
+  /** Rounds the figure could be computed for. */
+  readonly rounds: number;
+}
+
+/** Median, min and max of the finite values; undefined when there are none. */
+export function spreadOf(values: readonly (number | undefined)[]): Spread | undefined {
+  const xs = values.filter((x): x is number => x !== undefined && Number.isFinite(x)).sort((a, b) => a - b);
+  if (xs.length === 0) return undefined;
+  const mid = xs.length >> 1;
+  const median = xs.length % 2 === 1 ? xs[mid]! : (xs[mid - 1]! + xs[mid]!) / 2;
+  return { median, min: xs[0]!, max: xs[xs.length - 1]!, rounds: xs.length };
+}
+
+/** Each round's mesh ÷ peer of `figure`, summarised: the ratio of two windows side by side. */
+export function roundRatios(
+  rounds: readonly InterleavedRound[],
+  figure: (p: LoadPoint) => number | undefined,
+): Spread | undefined {
+  return spreadOf(
+    rounds.map((r) => {
+      const a = figure(r.mesh);
+      const b = figure(r.peer);
+      return a === undefined || b === undefined || b === 0 ? undefined : a / b;
+    }),
+  );
+}
