@@ -28,6 +28,12 @@ export interface BenchProfile {
    * even, so each goes first equally often.
    */
   readonly interleavedRounds: number;
+  /**
+   * perf_analyzer settings of each interleaved window: a count of requests rather than a time, so
+   * the slow points (rec at c=16: ~20 inferences/s) get enough requests per window and the fast
+   * ones do not take longer than they need.
+   */
+  readonly interleaved: MeasurementSettings;
   /** Concurrency of the dynamic-batching suite: enough requests in flight to form batches. */
   readonly batchingConcurrency: number;
 }
@@ -54,6 +60,7 @@ export const FULL_PROFILE: BenchProfile = {
   floorDurationMs: 10_000,
   floorWarmupRuns: 20,
   interleavedRounds: 6,
+  interleaved: { requestsPerWindow: 100, stabilityPercent: 10, maxTrials: 10 },
   tlsRepeats: 20,
   // W1 4096×32768 and W2 32768×4096 FP32: 1 GiB (plus 144 KiB of biases).
   bigModel: { inputDim: 4096, hiddenDim: 32768, outputDim: 4096, seed: 17 },
@@ -68,6 +75,7 @@ export const QUICK_PROFILE: BenchProfile = {
   floorDurationMs: 2_000,
   floorWarmupRuns: 10,
   interleavedRounds: 4,
+  interleaved: { requestsPerWindow: 48, stabilityPercent: 25, maxTrials: 4 },
   tlsRepeats: 5,
   // W1 2048×16384 and W2 16384×2048 FP32: 256 MiB.
   bigModel: { inputDim: 2048, hiddenDim: 16384, outputDim: 2048, seed: 17 },

@@ -14,7 +14,7 @@ export interface InterleavedRound {
   readonly peer: LoadPoint;
 }
 
-/** Runs `rounds` rounds of one window each for mesh and peer, alternating who goes first. */
+/** Runs `rounds` rounds of one measurement each for mesh and peer, alternating who goes first. */
 export async function interleave(
   rounds: number,
   measure: (who: 'mesh' | 'peer', round: number) => Promise<LoadPoint>,

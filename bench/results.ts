@@ -82,7 +82,7 @@ export interface OverheadResult {
   interleaved?: InterleavedResult | SuiteError;
 }
 
-/** Rounds of one perf_analyzer window each for shardmesh and a peer, both running throughout. */
+/** Rounds of one perf_analyzer run each for shardmesh and a peer, both running throughout. */
 export interface InterleavedResult {
   /** The peer's id in the targets, e.g. "kserve". */
   readonly peer: string;

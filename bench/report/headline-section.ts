@@ -20,7 +20,7 @@ export function headlineSection(r: BenchResults, previous?: BenchResults): strin
       : 'No previous run of the same mode in bench/results: nothing to compare with.') +
     ' "met" is judged on this one run. The figures against KServe and the CPU per request are the median of ' +
     'interleaved rounds: shardmesh (router + 1 shard) and KServe both running, taking turns one perf_analyzer ' +
-    'window each, first one then the other (bench/interleaved.ts), because the speed of this shared machine ' +
+    'run each (windows of a fixed request count), first one then the other (bench/interleaved.ts), because the speed of this shared machine ' +
     'drifts by up to 2× over an hour; "single pass" is the same figure from §1, where each server is measured ' +
     'in its own pass minutes apart. The other figures come from one pass and move by tens of percent between runs.\n\n';
   const before = previous?.suites.overhead;

@@ -80,7 +80,7 @@ function interleavedRounds(i: OverheadResult['interleaved'], commands: Commands)
   }
   return (
     title +
-    `Both servers running throughout, one perf_analyzer window each per round, who goes first alternating; ` +
+    `Both servers running throughout, one perf_analyzer run each per round (windows of a fixed request count), who goes first alternating; ` +
     `the goals table takes the median of each figure over the ${i.rounds} rounds.\n\n` +
     table(
       [

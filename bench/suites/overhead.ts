@@ -271,7 +271,7 @@ const GOAL_PEER = 'kserve';
 
 /**
  * shardmesh (router + 1 shard) and KServe, both running throughout, taking turns one perf_analyzer
- * window each at the lowest and highest concurrency of every model (bench/interleaved.ts): the goals
+ * run each at the lowest and highest concurrency of every model (bench/interleaved.ts): the goals
  * are read from these rounds, not from passes minutes apart.
  */
 async function measureInterleaved(
@@ -319,7 +319,7 @@ async function measureInterleaved(
                 model: m.model.name,
                 inputData: m.inputData,
                 concurrencies: [concurrency],
-                settings: ctx.profile.latency,
+                settings: ctx.profile.interleaved,
                 outDir: dir,
                 label: `shardmesh-interleaved-${m.model.name}`,
               });
@@ -434,6 +434,7 @@ async function measurePeer(
   m: ModelUnderTest,
   peerId: string,
   concurrency: number,
+  settings = ctx.profile.latency,
 ): Promise<LoadPoint> {
   const meter = new CostMeter([{ name: label, pid: server.pid }]);
   await meter.start();
@@ -441,7 +442,7 @@ async function measurePeer(
     target: { address: server.address, model: m.model.name, version: '1' },
     inputData: m.inputData,
     concurrency,
-    settings: ctx.profile.latency,
+    settings,
     outDir: dir,
     label: `${peerId}-${m.model.name}`,
   });
