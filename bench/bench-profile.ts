@@ -1,11 +1,16 @@
 import type { MlpOptions } from '../partition/models/synthetic.js';
-import type { MeasurementSettings } from './perf-analyzer.js';
+import type { MeasurementSettings, WarmUp } from './perf-analyzer.js';
 
 /** Everything that makes a run quick or full, in one place. */
 export interface BenchProfile {
   readonly quick: boolean;
   /** perf_analyzer's `--concurrency-range` levels of the overhead suite. */
   readonly concurrencies: readonly number[];
+  /**
+   * The load every server of the overhead and fan-out suites gets right after it starts, before
+   * its first measured run (perf-analyzer.ts `warmUp`).
+   */
+  readonly warmUp: WarmUp;
   /** perf_analyzer settings for small, fast requests (overhead, fan-out). */
   readonly latency: MeasurementSettings;
   /** perf_analyzer settings for requests of 0.1–5 s (large tensors, the big model). */
@@ -59,6 +64,7 @@ export const FULL_PROFILE: BenchProfile = {
   transfer: { requestsPerWindow: 10, stabilityPercent: 10, maxTrials: 10 },
   floorDurationMs: 10_000,
   floorWarmupRuns: 20,
+  warmUp: { seconds: 30, concurrency: 16 },
   interleavedRounds: 6,
   interleaved: { requestsPerWindow: 100, stabilityPercent: 10, maxTrials: 10 },
   tlsRepeats: 20,
@@ -74,6 +80,7 @@ export const QUICK_PROFILE: BenchProfile = {
   transfer: { requestsPerWindow: 2, stabilityPercent: 50, maxTrials: 3 },
   floorDurationMs: 2_000,
   floorWarmupRuns: 10,
+  warmUp: { seconds: 12, concurrency: 16 },
   interleavedRounds: 4,
   interleaved: { requestsPerWindow: 48, stabilityPercent: 25, maxTrials: 4 },
   tlsRepeats: 5,

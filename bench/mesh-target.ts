@@ -1,11 +1,23 @@
 import { storeTlsFiles } from '../certs/store.js';
 import type { BenchMesh } from './bench-mesh.js';
-import { runPerfAnalyzer, type LoadPoint, type MeasurementSettings } from './perf-analyzer.js';
+import {
+  runPerfAnalyzer,
+  warmUp,
+  type LoadPoint,
+  type MeasurementSettings,
+  type PerfAnalyzerTarget,
+  type WarmUp,
+} from './perf-analyzer.js';
 import { CostMeter } from './process-cost.js';
 
+/** A model behind a mesh's router as perf_analyzer calls it: mutual TLS with the client certificate. */
+export function routerTarget(mesh: BenchMesh, certsDir: string, model: string): PerfAnalyzerTarget {
+  return { address: mesh.mesh.address, model, tls: storeTlsFiles(certsDir, 'client') };
+}
+
 /**
- * perf_analyzer against a model behind a mesh's router, over mutual TLS with the client certificate.
- * Around each run it reads the router's and every shard's CPU (/proc) and GC totals and the
+ * perf_analyzer against a model behind a mesh's router, over mutual TLS with the client certificate,
+ * after `warmUp` when given (perf-analyzer.ts `warmUp`: figures discarded). Around each run it reads the router's and every shard's CPU (/proc) and GC totals and the
  * router's request count (ModelStatistics), so each point carries the cost per request.
  */
 export async function measureThroughRouter(options: {
@@ -17,26 +29,23 @@ export async function measureThroughRouter(options: {
   readonly settings: MeasurementSettings;
   readonly outDir: string;
   readonly label: string;
+  readonly warmUp?: WarmUp;
 }): Promise<LoadPoint[]> {
-  const { mesh } = options.mesh;
+  const target = routerTarget(options.mesh, options.certsDir, options.model);
+  const common = {
+    target,
+    inputData: options.inputData,
+    outDir: options.outDir,
+    label: options.label,
+    aliases: { [options.certsDir]: '$CERTS' },
+  };
+  if (options.warmUp) await warmUp(common, options.warmUp);
   const points: LoadPoint[] = [];
   for (const concurrency of options.concurrencies) {
     const meter = new CostMeter(options.mesh.processes(), options.mesh.gcDir);
     const before = await requestCount(options.mesh, options.model);
     await meter.start();
-    const point = await runPerfAnalyzer({
-      target: {
-        address: mesh.address,
-        model: options.model,
-        tls: storeTlsFiles(options.certsDir, 'client'),
-      },
-      inputData: options.inputData,
-      concurrency,
-      settings: options.settings,
-      outDir: options.outDir,
-      label: options.label,
-      aliases: { [options.certsDir]: '$CERTS' },
-    });
+    const point = await runPerfAnalyzer({ ...common, concurrency, settings: options.settings });
     const cost = await meter.finish({ exact: (await requestCount(options.mesh, options.model)) - before });
     points.push({ ...point, cost });
   }

@@ -133,6 +133,33 @@ export async function runPerfAnalyzer(run: PerfAnalyzerRun): Promise<LoadPoint> 
   };
 }
 
+/** How long a server is loaded, its figures discarded, before its first measured run. */
+export interface WarmUp {
+  readonly seconds: number;
+  readonly concurrency: number;
+}
+
+/**
+ * Loads a target for about `warm.seconds` (three windows of a third each, any spread between them
+ * accepted) and discards the figures. A Node server's hot path runs in V8's interpreter and
+ * baseline code until it has run often enough to be optimised: router + shard CPU per classifier
+ * request at c=1 fell from 7.3 ms in the first 5 s after start to 4.6 ms after 50 s
+ * (`bench/probes/router-hop.ts --concurrency 1,1,…`), while TurboFan compiled on background
+ * threads (21 % of the router's CPU in a `perf record` 10–18 s after start). Every server gets the
+ * same warm-up, so each is measured as it serves once it has been up a while.
+ */
+export async function warmUp(
+  run: Omit<PerfAnalyzerRun, 'settings' | 'concurrency'>,
+  warm: WarmUp,
+): Promise<void> {
+  await runPerfAnalyzer({
+    ...run,
+    concurrency: warm.concurrency,
+    label: `${run.label}-warmup`,
+    settings: { windowMs: Math.round((warm.seconds * 1_000) / 3), stabilityPercent: 1_000, maxTrials: 3 },
+  });
+}
+
 /** perf_analyzer's CSV: a header row naming the columns, then one row per load level. */
 export function parseCsv(text: string): Record<string, string>[] {
   const lines = text.split('\n').filter((l) => l.trim() !== '');

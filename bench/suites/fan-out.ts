@@ -47,6 +47,7 @@ export async function runFanOutSuite(ctx: SuiteContext): Promise<FanOutResult> {
           settings: ctx.profile.latency,
           outDir: dir,
           label: model,
+          warmUp: ctx.profile.warmUp,
         }),
       ),
     );

@@ -10,9 +10,9 @@ import type { LocalMeshOptions } from '../../cli/local-mesh.js';
 import { startBenchMesh, type BenchMesh } from '../bench-mesh.js';
 import { interleave } from '../interleaved.js';
 import { BENCH_MESH_SETTINGS } from '../mesh-settings.js';
-import { measureThroughRouter } from '../mesh-target.js';
+import { measureThroughRouter, routerTarget } from '../mesh-target.js';
 import { OCR_MODELS, ocrModelPath, prepareOcrModel, variantName, type OcrModel } from '../models.js';
-import { runPerfAnalyzer, type LoadPoint } from '../perf-analyzer.js';
+import { runPerfAnalyzer, warmUp, type LoadPoint, type PerfAnalyzerTarget } from '../perf-analyzer.js';
 import type { PeerModel, PeerServer } from '../peers/peer.js';
 import { CostMeter } from '../process-cost.js';
 import { meshCertificates } from '../pki.js';
@@ -38,7 +38,8 @@ interface ModelUnderTest {
  * 2 shards serving its 2-way head split), MLServer, KServe, and two floors: ONNX Runtime in-process,
  * and a grpc-js server answering from memory (bench/floors/grpc-answer-floor.ts), with mutual TLS
  * as the router serves and in plaintext as the peers do.
- * Every server is driven by the same perf_analyzer with the same inputs and settings. The
+ * Every server is driven by the same perf_analyzer with the same inputs and settings, each after
+ * the same warm-up (perf-analyzer.ts `warmUp`) right after it starts. The
  * shardmesh setups run with tracing off (no OTLP endpoint: the default); router + 1 shard runs
  * again, at the lowest concurrency, with tracing on in every process (TRACING_VARIANTS), so the
  * ratio table shows what tracing costs a request's p50. Last, shardmesh and KServe run side by side
@@ -92,6 +93,7 @@ export async function runOverheadSuite(ctx: SuiteContext): Promise<OverheadResul
       }
       const server = started.value;
       const measured = await attempt(async () => {
+        if (m === models[0]) await warmUpPeer(ctx, dir, server, m, peer.id);
         for (const concurrency of ctx.profile.concurrencies) {
           ctx.log(`overhead: ${peer.label} ${m.model.name} concurrency ${concurrency}`);
           target.points.push(await measurePeer(ctx, dir, server, peer.label, m, peer.id, concurrency));
@@ -211,6 +213,8 @@ async function measureMesh(
           settings: ctx.profile.latency,
           outDir: dir,
           label: `${id}-${m.model.name}`,
+          // Once per mesh: the models share the router's and shard's code.
+          ...(i === 0 ? { warmUp: ctx.profile.warmUp } : {}),
         }),
       );
       if (points.value) target.points.push(...points.value);
@@ -294,6 +298,19 @@ async function measureInterleaved(
       dir,
     );
     try {
+      const first = models[0]!;
+      ctx.log('overhead: interleaved rounds, warming both up');
+      await warmUp(
+        {
+          target: routerTarget(mesh.value, certs.dir, first.model.name),
+          inputData: first.inputData,
+          outDir: dir,
+          label: `shardmesh-interleaved-${first.model.name}`,
+          aliases: { [certs.dir]: '$CERTS' },
+        },
+        ctx.profile.warmUp,
+      );
+      await warmUpPeer(ctx, dir, server, first, `${GOAL_PEER}-interleaved`);
       for (const m of models) {
         for (const concurrency of levels) {
           const point: InterleavedResult['points'][number] = { model: m.model.name, concurrency, rounds: [] };
@@ -389,26 +406,26 @@ async function measureGrpcFloor(
           path.join(dir, `${floor.id}-${m.model.name}.json`),
           certs?.dir,
         );
+        const common = {
+          target: {
+            address: server.address,
+            model: m.model.name,
+            // Its statistics answer is a recording: without -x, perf_analyzer looks for the
+            // version it asked for in it and stops ("failed to find the requested model version").
+            version: '1',
+            ...(certs ? { tls: storeTlsFiles(certs.dir, 'client') } : {}),
+          },
+          inputData: m.inputData,
+          outDir: dir,
+          label: `${floor.id}-${m.model.name}`,
+          ...(certs ? { aliases: { [certs.dir]: '$CERTS' } } : {}),
+        };
         try {
+          await warmUp(common, ctx.profile.warmUp);
           for (const concurrency of ctx.profile.concurrencies) {
             const meter = new CostMeter([{ name: 'grpc-js floor', pid: server.pid }]);
             await meter.start();
-            const point = await runPerfAnalyzer({
-              target: {
-                address: server.address,
-                model: m.model.name,
-                // Its statistics answer is a recording: without -x, perf_analyzer looks for the
-                // version it asked for in it and stops ("failed to find the requested model version").
-                version: '1',
-                ...(certs ? { tls: storeTlsFiles(certs.dir, 'client') } : {}),
-              },
-              inputData: m.inputData,
-              concurrency,
-              settings: ctx.profile.latency,
-              outDir: dir,
-              label: `${floor.id}-${m.model.name}`,
-              ...(certs ? { aliases: { [certs.dir]: '$CERTS' } } : {}),
-            });
+            const point = await runPerfAnalyzer({ ...common, concurrency, settings: ctx.profile.latency });
             target.points.push({
               ...point,
               cost: await meter.finish({ throughputPerSec: point.throughputPerSec }),
@@ -425,6 +442,33 @@ async function measureGrpcFloor(
   }
 }
 
+/** A model of a peer as perf_analyzer calls it (plaintext; `-x 1`: see PerfAnalyzerTarget.version). */
+const peerTarget = (server: PeerServer, m: ModelUnderTest): PerfAnalyzerTarget => ({
+  address: server.address,
+  model: m.model.name,
+  version: '1',
+});
+
+/** A peer's warm-up, as every server gets one after it starts (perf-analyzer.ts `warmUp`). */
+async function warmUpPeer(
+  ctx: SuiteContext,
+  dir: string,
+  server: PeerServer,
+  m: ModelUnderTest,
+  peerId: string,
+): Promise<void> {
+  ctx.log(`overhead: warming ${peerId} up`);
+  await warmUp(
+    {
+      target: peerTarget(server, m),
+      inputData: m.inputData,
+      outDir: dir,
+      label: `${peerId}-${m.model.name}`,
+    },
+    ctx.profile.warmUp,
+  );
+}
+
 /** perf_analyzer against a peer, with the CPU of its process tree over the run (no GC: not Node). */
 async function measurePeer(
   ctx: SuiteContext,
@@ -439,7 +483,7 @@ async function measurePeer(
   const meter = new CostMeter([{ name: label, pid: server.pid }]);
   await meter.start();
   const point = await runPerfAnalyzer({
-    target: { address: server.address, model: m.model.name, version: '1' },
+    target: peerTarget(server, m),
     inputData: m.inputData,
     concurrency,
     settings,
