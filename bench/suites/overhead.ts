@@ -12,7 +12,13 @@ import { interleave } from '../interleaved.js';
 import { BENCH_MESH_SETTINGS } from '../mesh-settings.js';
 import { measureThroughRouter, routerTarget } from '../mesh-target.js';
 import { OCR_MODELS, ocrModelPath, prepareOcrModel, variantName, type OcrModel } from '../models.js';
-import { runPerfAnalyzer, warmUp, type LoadPoint, type PerfAnalyzerTarget } from '../perf-analyzer.js';
+import {
+  runPerfAnalyzer,
+  warmUp,
+  type LoadPoint,
+  type MeasurementSettings,
+  type PerfAnalyzerTarget,
+} from '../perf-analyzer.js';
 import type { PeerModel, PeerServer } from '../peers/peer.js';
 import { CostMeter } from '../process-cost.js';
 import { meshCertificates } from '../pki.js';
@@ -96,7 +102,9 @@ export async function runOverheadSuite(ctx: SuiteContext): Promise<OverheadResul
         if (m === models[0]) await warmUpPeer(ctx, dir, server, m, peer.id);
         for (const concurrency of ctx.profile.concurrencies) {
           ctx.log(`overhead: ${peer.label} ${m.model.name} concurrency ${concurrency}`);
-          target.points.push(await measurePeer(ctx, dir, server, peer.label, m, peer.id, concurrency));
+          target.points.push(
+            await measurePeer(ctx, dir, server, peer.label, m, peer.id, concurrency, ctx.profile.latency),
+          );
         }
       });
       if (measured.error) target.error = measured.error;
@@ -287,6 +295,8 @@ async function measureInterleaved(
   if (!peer) throw new Error(`${GOAL_PEER} was not asked for (--peers)`);
   if (peer.error) throw new Error(`${peer.peer.label} is not available: ${peer.error}`);
   const rounds = ctx.profile.interleavedRounds;
+  // Both sides of a round measure alike.
+  const settings = ctx.profile.interleaved;
   const result: InterleavedResult = { peer: GOAL_PEER, rounds, points: [] };
   const levels = [ctx.profile.concurrencies[0]!, ctx.profile.concurrencies.at(-1)!];
   ctx.log(`overhead: interleaved rounds, starting shardmesh and ${peer.peer.label}`);
@@ -329,6 +339,7 @@ async function measureInterleaved(
                   m,
                   `${GOAL_PEER}-interleaved`,
                   concurrency,
+                  settings,
                 );
               const [p] = await measureThroughRouter({
                 mesh: mesh.value!,
@@ -336,7 +347,7 @@ async function measureInterleaved(
                 model: m.model.name,
                 inputData: m.inputData,
                 concurrencies: [concurrency],
-                settings: ctx.profile.interleaved,
+                settings,
                 outDir: dir,
                 label: `shardmesh-interleaved-${m.model.name}`,
               });
@@ -478,7 +489,7 @@ async function measurePeer(
   m: ModelUnderTest,
   peerId: string,
   concurrency: number,
-  settings = ctx.profile.latency,
+  settings: MeasurementSettings,
 ): Promise<LoadPoint> {
   const meter = new CostMeter([{ name: label, pid: server.pid }]);
   await meter.start();
