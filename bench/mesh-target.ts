@@ -17,8 +17,9 @@ export function routerTarget(mesh: BenchMesh, certsDir: string, model: string): 
 
 /**
  * perf_analyzer against a model behind a mesh's router, over mutual TLS with the client certificate,
- * after `warmUp` when given (perf-analyzer.ts `warmUp`: figures discarded). Around each run it reads the router's and every shard's CPU (/proc) and GC totals and the
- * router's request count (ModelStatistics), so each point carries the cost per request.
+ * after `warmUp` when given (perf-analyzer.ts `warmUp`: figures discarded). Around each run it reads
+ * the router's and every shard's CPU (/proc) and GC totals and the router's request count
+ * (ModelStatistics), so each point carries the cost per request.
  */
 export async function measureThroughRouter(options: {
   readonly mesh: BenchMesh;
