@@ -5,14 +5,30 @@ import {
   warmUp,
   type LoadPoint,
   type MeasurementSettings,
-  type PerfAnalyzerTarget,
+  type PerfAnalyzerRun,
   type WarmUp,
 } from './perf-analyzer.js';
 import { CostMeter } from './process-cost.js';
 
-/** A model behind a mesh's router as perf_analyzer calls it: mutual TLS with the client certificate. */
-export function routerTarget(mesh: BenchMesh, certsDir: string, model: string): PerfAnalyzerTarget {
-  return { address: mesh.mesh.address, model, tls: storeTlsFiles(certsDir, 'client') };
+/** Where a router's model is, as perf_analyzer runs against it: mutual TLS with the client certificate. */
+export interface RouterRun {
+  readonly mesh: BenchMesh;
+  readonly certsDir: string;
+  readonly model: string;
+  readonly inputData: string;
+  readonly outDir: string;
+  readonly label: string;
+}
+
+/** Everything of a perf_analyzer run against the router but its concurrency and settings. */
+export function routerRun(r: RouterRun): Omit<PerfAnalyzerRun, 'settings' | 'concurrency'> {
+  return {
+    target: { address: r.mesh.mesh.address, model: r.model, tls: storeTlsFiles(r.certsDir, 'client') },
+    inputData: r.inputData,
+    outDir: r.outDir,
+    label: r.label,
+    aliases: { [r.certsDir]: '$CERTS' },
+  };
 }
 
 /**
@@ -21,25 +37,14 @@ export function routerTarget(mesh: BenchMesh, certsDir: string, model: string): 
  * the router's and every shard's CPU (/proc) and GC totals and the router's request count
  * (ModelStatistics), so each point carries the cost per request.
  */
-export async function measureThroughRouter(options: {
-  readonly mesh: BenchMesh;
-  readonly certsDir: string;
-  readonly model: string;
-  readonly inputData: string;
-  readonly concurrencies: readonly number[];
-  readonly settings: MeasurementSettings;
-  readonly outDir: string;
-  readonly label: string;
-  readonly warmUp?: WarmUp;
-}): Promise<LoadPoint[]> {
-  const target = routerTarget(options.mesh, options.certsDir, options.model);
-  const common = {
-    target,
-    inputData: options.inputData,
-    outDir: options.outDir,
-    label: options.label,
-    aliases: { [options.certsDir]: '$CERTS' },
-  };
+export async function measureThroughRouter(
+  options: RouterRun & {
+    readonly concurrencies: readonly number[];
+    readonly settings: MeasurementSettings;
+    readonly warmUp?: WarmUp;
+  },
+): Promise<LoadPoint[]> {
+  const common = routerRun(options);
   if (options.warmUp) await warmUp(common, options.warmUp);
   const points: LoadPoint[] = [];
   for (const concurrency of options.concurrencies) {

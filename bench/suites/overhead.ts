@@ -10,7 +10,7 @@ import type { LocalMeshOptions } from '../../cli/local-mesh.js';
 import { startBenchMesh, type BenchMesh } from '../bench-mesh.js';
 import { interleave } from '../interleaved.js';
 import { BENCH_MESH_SETTINGS } from '../mesh-settings.js';
-import { measureThroughRouter, routerTarget } from '../mesh-target.js';
+import { measureThroughRouter, routerRun } from '../mesh-target.js';
 import { OCR_MODELS, ocrModelPath, prepareOcrModel, variantName, type OcrModel } from '../models.js';
 import {
   runPerfAnalyzer,
@@ -311,13 +311,14 @@ async function measureInterleaved(
       const first = models[0]!;
       ctx.log('overhead: interleaved rounds, warming both up');
       await warmUp(
-        {
-          target: routerTarget(mesh.value, certs.dir, first.model.name),
+        routerRun({
+          mesh: mesh.value,
+          certsDir: certs.dir,
+          model: first.model.name,
           inputData: first.inputData,
           outDir: dir,
           label: `shardmesh-interleaved-${first.model.name}`,
-          aliases: { [certs.dir]: '$CERTS' },
-        },
+        }),
         ctx.profile.warmUp,
       );
       await warmUpPeer(ctx, dir, server, first, `${GOAL_PEER}-interleaved`);
