@@ -13,6 +13,7 @@
 // nothing is patched and every message is copied as before (`installServerFraming` says which).
 
 import { serverCallPrototype } from './server-call-internals.js';
+import { mayCompleteEarly, onceCompleted, type BatchedStream } from './write-batching.js';
 import {
   enableStreamedMessages,
   sendStreamed,
@@ -22,6 +23,7 @@ import {
 } from './streamed-message.js';
 
 interface Call extends StreamingCall {
+  readonly stream: StreamingCall['stream'] & BatchedStream;
   handler: { serialize(value: unknown): Buffer };
   serializeMessage(value: unknown): Buffer;
   sendMessage(message: unknown, callback: () => void): void;
@@ -60,14 +62,19 @@ export function installServerFraming(): boolean {
     }
     const slot: { afterWrite?: () => void } = {};
     this[SLOT] = slot;
+    // A small message completes once queued, so the call's next message joins it in one HTTP/2
+    // write (write-batching.ts); its bytes are still released only once written.
+    const completion = onceCompleted(callback);
+    const before = this.stream.writableLength;
     try {
       original.call(this, message, () => {
         slot.afterWrite?.();
-        callback();
+        completion.done();
       });
     } finally {
       this[SLOT] = undefined;
     }
+    completion.settle(mayCompleteEarly(this.stream, before));
   };
   proto.serializeMessage = function (this: Call, value: unknown): Buffer {
     const message = this.handler.serialize(value);

@@ -11,12 +11,15 @@ import {
 } from './shard-codec.js';
 import { installFramePatch } from './grpc-frame.js';
 import { installDecoderPatch } from './stream-decoder-patch.js';
+import { installWriteBatching } from './write-batching.js';
 import type { ShardRequestMessage, ShardResponseMessage } from './shard-messages.js';
 
 // Shard messages carry their own gRPC prefix; let grpc-js send them without copying them again,
-// and receive them without a fresh buffer per message (stream-decoder-patch.ts).
+// receive them without a fresh buffer per message (stream-decoder-patch.ts), and send a call's
+// small messages together in one HTTP/2 write (write-batching.ts).
 installFramePatch();
 installDecoderPatch();
+installWriteBatching();
 
 /** The method path of `shardmesh.v1.Shard/Infer`, as any gRPC client of `shard.proto` calls it. */
 export const SHARD_INFER_PATH = '/shardmesh.v1.Shard/Infer';
