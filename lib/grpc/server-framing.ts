@@ -5,12 +5,13 @@
 //
 // This module lets a serializer return a message that already has 5 writable bytes in front of it
 // (`framable`); grpc-js's serializeMessage is replaced by one that writes the prefix there and
-// sends the message without a copy, and calls the message's `afterWrite` once grpc-js reports the
-// write done (its sendMessage callback), so the bytes can be reused from then on. Any other
-// message takes grpc-js's own path, byte for byte; one marked by streamed-message.ts goes out as it
-// says. The replacement is installed only on the
-// grpc-js version it was written against and only when the methods look as expected; otherwise
-// nothing is patched and every message is copied as before (`installServerFraming` says which).
+// sends the message without a copy, and calls the message's `afterWrite` once Node reports the
+// write done, so the bytes can be reused from then on. Any other message takes grpc-js's own path,
+// byte for byte; one marked by streamed-message.ts goes out as it says. sendMessage's own callback
+// runs as soon as a small message is queued (write-batching.ts); `afterWrite` still waits for the
+// write. The replacement is installed only on the grpc-js version it was written against and only
+// when the methods look as expected; otherwise nothing is patched and every message is copied as
+// before (`installServerFraming` says which).
 
 import { serverCallPrototype } from './server-call-internals.js';
 import { mayCompleteEarly, onceCompleted, type BatchedStream } from './write-batching.js';
