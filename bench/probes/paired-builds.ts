@@ -1,0 +1,174 @@
+// Two builds of shardmesh side by side, for an A/B of a change on a machine whose speed drifts by
+// up to 2× within an hour (bench/interleaved.ts): a mesh of each build (router + the model's
+// shards, same model, same certificates) up at once, taking turns one window of a fixed number of
+// requests each, who goes first alternating (ABBA). Each round's ratio pairs two windows that saw
+// the same machine; the median over rounds is the figure, the range how far to trust it.
+//
+//   node dist/bench/probes/paired-builds.js --baseline ../other-checkout [--model cls|rec|mlp]
+//       [--rounds 8] [--requests 1:250,16:1000] [--warmup 20]
+//
+// The baseline is another checkout of this repository, built (`npm run build`); its
+// dist/cli/local-mesh.js starts its mesh. "B" is this build. Prints each round and, per
+// concurrency, the median B ÷ A of p50, throughput and router + shard CPU per request. Not part
+// of `npm run bench`; never asserts timing.
+
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { Client, Metadata, type ServiceError } from '@grpc/grpc-js';
+import { channelCredentials, loadTlsFiles } from '../../certs/credentials.js';
+import { storeTlsFiles } from '../../certs/store.js';
+import { dropIpServernameWarning } from '../../cli/ip-servername-warning.js';
+import { startLocalMesh, type LocalMesh, type LocalMeshOptions } from '../../cli/local-mesh.js';
+import { loadPlan, planDir } from '../../lib/plan/repository.js';
+import { prepareModelRepository } from '../../partition/models/demo-models.js';
+import { spreadOf } from '../interleaved.js';
+import { percentile } from '../latency-stats.js';
+import { OCR_MODELS, prepareOcrModel } from '../models.js';
+import { meshCertificates } from '../pki.js';
+import { treeCpuMs } from '../process-cpu.js';
+import { encodedInferRequest, passBytes } from './encoded-request.js';
+
+const { values: args } = parseArgs({
+  options: {
+    baseline: { type: 'string' },
+    model: { type: 'string', default: 'cls' },
+    rounds: { type: 'string', default: '8' },
+    requests: { type: 'string', default: '1:250,16:1000' },
+    warmup: { type: 'string', default: '20' },
+    models: { type: 'string', default: path.join(tmpdir(), 'shardmesh-probe-models') },
+  },
+});
+
+type Build = 'A' | 'B';
+
+interface Window {
+  readonly p50Ms: number;
+  readonly perSecond: number;
+  readonly cpuMsPerRequest: number;
+}
+
+interface Side {
+  readonly mesh: LocalMesh;
+  readonly client: Client;
+}
+
+dropIpServernameWarning();
+
+async function main(): Promise<void> {
+  if (!args.baseline) throw new Error('--baseline DIR: another built checkout of shardmesh to compare with');
+  const baseline = (await import(
+    pathToFileURL(path.resolve(args.baseline, 'dist/cli/local-mesh.js')).href
+  )) as { startLocalMesh: typeof startLocalMesh };
+  const model = args.model!;
+  const repo = await prepareModelRepository(args.models!);
+  const ocr = Object.values(OCR_MODELS).find((m) => m.name === model);
+  if (ocr) await prepareOcrModel(repo.root, ocr);
+  const { plan } = await loadPlan(planDir(repo.root, model, '1'));
+  const partitions = Math.max(...plan.stages.map((s) => s.partitions.length));
+  const certs = await meshCertificates(partitions);
+  const options: LocalMeshOptions = {
+    certsDir: certs.dir,
+    modelsDir: repo.root,
+    shards: Array.from({ length: partitions }, (_, p) => ({
+      name: `shard-${p}`,
+      serve: [`${model}/1/*/${p}`],
+    })),
+    models: [model],
+  };
+  const tls = await loadTlsFiles(storeTlsFiles(certs.dir, 'client'));
+  const open = (mesh: LocalMesh): Side => ({
+    mesh,
+    client: new Client(mesh.address, channelCredentials(tls), { 'grpc.max_receive_message_length': -1 }),
+  });
+  const sides: Record<Build, Side> = {
+    A: open(await baseline.startLocalMesh(options)),
+    B: open(await startLocalMesh(options)),
+  };
+  // The bench's input shape for the OCR models; the plan's with open dims at 1 otherwise.
+  const request = encodedInferRequest(plan, ocr?.inputShape);
+  const infer = (client: Client): Promise<void> =>
+    new Promise((resolve, reject) =>
+      client.makeUnaryRequest(
+        '/inference.GRPCInferenceService/ModelInfer',
+        passBytes,
+        passBytes,
+        request,
+        new Metadata(),
+        { deadline: new Date(Date.now() + 60_000) },
+        (error: ServiceError | null) => (error ? reject(error) : resolve()),
+      ),
+    );
+  const pids = (side: Side): number[] => [
+    side.mesh.router.process.pid!,
+    ...[...side.mesh.shards.values()].map((s) => s.process.pid!),
+  ];
+  const cpuNow = async (side: Side): Promise<number> =>
+    [...(await treeCpuMs(pids(side))).values()].reduce((a, b) => a + b, 0);
+
+  const window = async (side: Side, concurrency: number, requests: number): Promise<Window> => {
+    const latencies: number[] = [];
+    let left = requests;
+    const cpu0 = await cpuNow(side);
+    const started = performance.now();
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (left-- > 0) {
+          const t = performance.now();
+          await infer(side.client);
+          latencies.push(performance.now() - t);
+        }
+      }),
+    );
+    const seconds = (performance.now() - started) / 1000;
+    const cpuMs = (await cpuNow(side)) - cpu0;
+    latencies.sort((a, b) => a - b);
+    return {
+      p50Ms: percentile(latencies, 50),
+      perSecond: latencies.length / seconds,
+      cpuMsPerRequest: cpuMs / latencies.length,
+    };
+  };
+
+  try {
+    // JIT warm-up: a fresh router or shard costs more per request for its first minute or so.
+    for (const side of Object.values(sides)) {
+      const until = Date.now() + Number(args.warmup) * 1000;
+      while (Date.now() < until) await Promise.all(Array.from({ length: 16 }, () => infer(side.client)));
+    }
+    for (const point of args.requests!.split(',')) {
+      const [concurrency, requests] = point.split(':').map(Number) as [number, number];
+      const ratios: { p50: number; perSecond: number; cpu: number }[] = [];
+      for (let round = 0; round < Number(args.rounds); round++) {
+        const order: Build[] = round % 2 === 0 ? ['A', 'B'] : ['B', 'A'];
+        const got: Partial<Record<Build, Window>> = {};
+        for (const build of order) got[build] = await window(sides[build], concurrency, requests);
+        const [a, b] = [got.A!, got.B!];
+        ratios.push({
+          p50: b.p50Ms / a.p50Ms,
+          perSecond: b.perSecond / a.perSecond,
+          cpu: b.cpuMsPerRequest / a.cpuMsPerRequest,
+        });
+        const show = (w: Window): string =>
+          `p50 ${w.p50Ms.toFixed(2)} ms, ${w.perSecond.toFixed(0)}/s, CPU ${w.cpuMsPerRequest.toFixed(2)} ms/req`;
+        console.log(`c=${concurrency} round ${round + 1} (${order.join('')}): A ${show(a)} | B ${show(b)}`);
+      }
+      const summary = (key: keyof (typeof ratios)[number]): string => {
+        const s = spreadOf(ratios.map((r) => r[key]))!;
+        return `${s.median.toFixed(3)}× (${s.min.toFixed(3)}–${s.max.toFixed(3)})`;
+      };
+      console.log(
+        `c=${concurrency} B ÷ A over ${ratios.length} rounds: p50 ${summary('p50')}, throughput ${summary('perSecond')}, CPU per request ${summary('cpu')}`,
+      );
+    }
+  } finally {
+    for (const side of Object.values(sides)) side.client.close();
+    await Promise.all(Object.values(sides).map((s) => s.mesh.stop()));
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
