@@ -1,7 +1,13 @@
+import type { LocalMeshOptions } from '../cli/local-mesh.js';
 import { startBenchMesh, type BenchMesh } from './bench-mesh.js';
 import { BENCH_MESH_SETTINGS } from './mesh-settings.js';
 import { meshCertificates } from './pki.js';
 import type { SuiteContext } from './suite-context.js';
+
+/** One shard process per partition of version 1 of `model`: `shard-p` serves `model/1/*\/p`. */
+export function shardPerPartition(model: string, partitions: number): LocalMeshOptions['shards'] {
+  return Array.from({ length: partitions }, (_, p) => ({ name: `shard-${p}`, serve: [`${model}/1/*/${p}`] }));
+}
 
 /**
  * Runs `fn` against a router and one shard process per partition of `model` (`shard-p` serving
@@ -21,10 +27,7 @@ export async function withPartitionedMesh<T>(
       ...BENCH_MESH_SETTINGS,
       modelsDir: ctx.modelsDir,
       certsDir: certs.dir,
-      shards: Array.from({ length: partitions }, (_, p) => ({
-        name: `shard-${p}`,
-        serve: [`${model}/1/*/${p}`],
-      })),
+      shards: shardPerPartition(model, partitions),
       models: [model],
     });
     try {

@@ -20,10 +20,9 @@ import { channelCredentials, loadTlsFiles } from '../../certs/credentials.js';
 import { storeTlsFiles } from '../../certs/store.js';
 import { dropIpServernameWarning } from '../../cli/ip-servername-warning.js';
 import { startLocalMesh } from '../../cli/local-mesh.js';
-import { meshCertificates } from '../pki.js';
 import { encodedInferRequest, passBytes } from './encoded-request.js';
+import { probeModel } from './probe-model.js';
 import { loadPlan, planDir } from '../../lib/plan/repository.js';
-import { prepareModelRepository } from '../../partition/models/demo-models.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -79,21 +78,9 @@ async function client(target: string, certsDir: string): Promise<void> {
 
 async function main(): Promise<void> {
   const model = args.model!;
-  const repo = await prepareModelRepository(args.models!);
-  const { plan } = await loadPlan(planDir(repo.root, model, '1'));
-  const partitions = Math.max(...plan.stages.map((s) => s.partitions.length));
-  const certs = await meshCertificates(partitions);
+  const { certs, meshOptions } = await probeModel(model, args.models!);
   const work = await mkdtemp(path.join(tmpdir(), 'shardmesh-probe-'));
-  const mesh = await startLocalMesh({
-    certsDir: certs.dir,
-    modelsDir: repo.root,
-    shards: Array.from({ length: partitions }, (_, p) => ({
-      name: `shard-${p}`,
-      serve: [`${model}/1/*/${p}`],
-    })),
-    models: [model],
-    routerArgs: ['--host', '0.0.0.0'],
-  });
+  const mesh = await startLocalMesh({ ...meshOptions, routerArgs: ['--host', '0.0.0.0'] });
   const port = mesh.address.split(':').at(-1)!;
   const ip = (...a: string[]) => run('ip', a);
   try {
@@ -136,7 +123,7 @@ async function main(): Promise<void> {
         '--model',
         model,
         '--models',
-        repo.root,
+        meshOptions.modelsDir,
         '--requests',
         args.requests!,
       ],

@@ -20,15 +20,12 @@ import { Client, Metadata, type ServiceError } from '@grpc/grpc-js';
 import { channelCredentials, loadTlsFiles } from '../../certs/credentials.js';
 import { storeTlsFiles } from '../../certs/store.js';
 import { dropIpServernameWarning } from '../../cli/ip-servername-warning.js';
-import { startLocalMesh, type LocalMesh, type LocalMeshOptions } from '../../cli/local-mesh.js';
-import { loadPlan, planDir } from '../../lib/plan/repository.js';
-import { prepareModelRepository } from '../../partition/models/demo-models.js';
+import { startLocalMesh, type LocalMesh } from '../../cli/local-mesh.js';
 import { spreadOf } from '../interleaved.js';
 import { percentile } from '../latency-stats.js';
-import { OCR_MODELS, prepareOcrModel } from '../models.js';
-import { meshCertificates } from '../pki.js';
 import { treeCpuMs } from '../process-cpu.js';
 import { encodedInferRequest, passBytes } from './encoded-request.js';
+import { probeModel } from './probe-model.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -61,30 +58,15 @@ async function main(): Promise<void> {
   const baseline = (await import(
     pathToFileURL(path.resolve(args.baseline, 'dist/cli/local-mesh.js')).href
   )) as { startLocalMesh: typeof startLocalMesh };
-  const model = args.model!;
-  const repo = await prepareModelRepository(args.models!);
-  const ocr = Object.values(OCR_MODELS).find((m) => m.name === model);
-  if (ocr) await prepareOcrModel(repo.root, ocr);
-  const { plan } = await loadPlan(planDir(repo.root, model, '1'));
-  const partitions = Math.max(...plan.stages.map((s) => s.partitions.length));
-  const certs = await meshCertificates(partitions);
-  const options: LocalMeshOptions = {
-    certsDir: certs.dir,
-    modelsDir: repo.root,
-    shards: Array.from({ length: partitions }, (_, p) => ({
-      name: `shard-${p}`,
-      serve: [`${model}/1/*/${p}`],
-    })),
-    models: [model],
-  };
+  const { plan, ocr, certs, meshOptions } = await probeModel(args.model!, args.models!);
   const tls = await loadTlsFiles(storeTlsFiles(certs.dir, 'client'));
   const open = (mesh: LocalMesh): Side => ({
     mesh,
     client: new Client(mesh.address, channelCredentials(tls), { 'grpc.max_receive_message_length': -1 }),
   });
   const sides: Record<Build, Side> = {
-    A: open(await baseline.startLocalMesh(options)),
-    B: open(await startLocalMesh(options)),
+    A: open(await baseline.startLocalMesh(meshOptions)),
+    B: open(await startLocalMesh(meshOptions)),
   };
   // The bench's input shape for the OCR models; the plan's with open dims at 1 otherwise.
   const request = encodedInferRequest(plan, ocr?.inputShape);
@@ -165,6 +147,7 @@ async function main(): Promise<void> {
   } finally {
     for (const side of Object.values(sides)) side.client.close();
     await Promise.all(Object.values(sides).map((s) => s.mesh.stop()));
+    await certs.cleanup();
   }
 }
 

@@ -20,11 +20,8 @@ import { channelCredentials, loadTlsFiles } from '../../certs/credentials.js';
 import { storeTlsFiles } from '../../certs/store.js';
 import { dropIpServernameWarning } from '../../cli/ip-servername-warning.js';
 import { startLocalMesh } from '../../cli/local-mesh.js';
-import { meshCertificates } from '../pki.js';
-import { loadPlan, planDir } from '../../lib/plan/repository.js';
-import { prepareModelRepository } from '../../partition/models/demo-models.js';
-import { OCR_MODELS, prepareOcrModel } from '../models.js';
 import { encodedInferRequest, passBytes } from './encoded-request.js';
+import { probeModel } from './probe-model.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -88,14 +85,7 @@ dropIpServernameWarning();
 
 async function main(): Promise<void> {
   const model = args.model!;
-  const repo = await prepareModelRepository(args.models!);
-  // `cls` (PP-OCR's direction classifier) and `rec` (its recogniser), whole on one shard, as the
-  // bench's overhead suite serves them.
-  const ocr = Object.values(OCR_MODELS).find((m) => m.name === model);
-  if (ocr) await prepareOcrModel(repo.root, ocr);
-  const { plan } = await loadPlan(planDir(repo.root, model, '1'));
-  const partitions = Math.max(...plan.stages.map((s) => s.partitions.length));
-  const certs = await meshCertificates(partitions);
+  const { plan, ocr, certs, meshOptions } = await probeModel(model, args.models!);
   const work = await mkdtemp(path.join(tmpdir(), 'shardmesh-probe-'));
   const gcFile = path.join(work, 'gc.jsonl');
   await writeFile(path.join(work, 'gc-observer.mjs'), GC_OBSERVER);
@@ -114,14 +104,8 @@ async function main(): Promise<void> {
       ? { PROBE_ROLE: `shard-${p}`, PROBE_GC_FILE: path.join(work, `gc-shard-${p}.jsonl`) }
       : { NODE_OPTIONS: callerOptions };
   const mesh = await startLocalMesh({
-    certsDir: certs.dir,
-    modelsDir: repo.root,
-    shards: Array.from({ length: partitions }, (_, p) => ({
-      name: `shard-${p}`,
-      serve: [`${model}/1/*/${p}`],
-      env: shardEnv(p),
-    })),
-    models: [model],
+    ...meshOptions,
+    shards: meshOptions.shards.map((shard, p) => ({ ...shard, env: shardEnv(p) })),
   });
   const tls = await loadTlsFiles(storeTlsFiles(certs.dir, 'client'));
   const client = new Client(mesh.address, channelCredentials(tls), {

@@ -1,0 +1,42 @@
+import type { LocalMeshOptions } from '../../cli/local-mesh.js';
+import { loadPlan, planDir } from '../../lib/plan/repository.js';
+import type { Plan } from '../../lib/plan/schema.js';
+import { prepareModelRepository } from '../../partition/models/demo-models.js';
+import { OCR_MODELS, prepareOcrModel, type OcrModel } from '../models.js';
+import { shardPerPartition } from '../partitioned-mesh.js';
+import { meshCertificates, type BenchCertificates } from '../pki.js';
+
+/** A model as the probes serve it, and a local mesh's options to serve it. */
+export interface ProbeModel {
+  readonly plan: Plan;
+  /** The PP-OCR model of that name (`cls`, `rec`), if it is one: its input shape is the bench's. */
+  readonly ocr: OcrModel | undefined;
+  /** Certificates for the router, a client and one shard per partition; `cleanup` removes them. */
+  readonly certs: BenchCertificates;
+  /** One shard process per partition (`shardPerPartition`). */
+  readonly meshOptions: LocalMeshOptions;
+}
+
+/**
+ * Prepares `model` (a demo model, or `cls` / `rec`, whole on one shard, as the bench's overhead
+ * suite serves them) in the repository at `modelsDir`, with certificates for its mesh.
+ */
+export async function probeModel(model: string, modelsDir: string): Promise<ProbeModel> {
+  const repo = await prepareModelRepository(modelsDir);
+  const ocr = Object.values(OCR_MODELS).find((m) => m.name === model);
+  if (ocr) await prepareOcrModel(repo.root, ocr);
+  const { plan } = await loadPlan(planDir(repo.root, model, '1'));
+  const partitions = Math.max(...plan.stages.map((s) => s.partitions.length));
+  const certs = await meshCertificates(partitions);
+  return {
+    plan,
+    ocr,
+    certs,
+    meshOptions: {
+      certsDir: certs.dir,
+      modelsDir: repo.root,
+      shards: shardPerPartition(model, partitions),
+      models: [model],
+    },
+  };
+}
