@@ -7,22 +7,22 @@ import type { LoadPoint } from './perf-analyzer.js';
  * windows side by side see the same machine, so each round's ratio is fair and the median of
  * several rounds is the figure; the spread says how far to trust it.
  */
-export interface InterleavedRound {
+export interface InterleavedRound<P = LoadPoint> {
   /** Who ran first: rounds alternate (ABBA), so a machine speeding up or slowing down favours neither. */
   readonly first: 'mesh' | 'peer';
-  readonly mesh: LoadPoint;
-  readonly peer: LoadPoint;
+  readonly mesh: P;
+  readonly peer: P;
 }
 
 /** Runs `rounds` rounds of one measurement each for mesh and peer, alternating who goes first. */
-export async function interleave(
+export async function interleave<P = LoadPoint>(
   rounds: number,
-  measure: (who: 'mesh' | 'peer', round: number) => Promise<LoadPoint>,
-): Promise<InterleavedRound[]> {
-  const done: InterleavedRound[] = [];
+  measure: (who: 'mesh' | 'peer', round: number) => Promise<P>,
+): Promise<InterleavedRound<P>[]> {
+  const done: InterleavedRound<P>[] = [];
   for (let round = 0; round < rounds; round++) {
     const first = round % 2 === 0 ? 'mesh' : 'peer';
-    const points: Partial<Record<'mesh' | 'peer', LoadPoint>> = {};
+    const points: Partial<Record<'mesh' | 'peer', P>> = {};
     for (const who of first === 'mesh' ? (['mesh', 'peer'] as const) : (['peer', 'mesh'] as const))
       points[who] = await measure(who, round);
     done.push({ first, mesh: points.mesh!, peer: points.peer! });
@@ -49,9 +49,9 @@ export function spreadOf(values: readonly (number | undefined)[]): Spread | unde
 }
 
 /** Each round's mesh ÷ peer of `figure`, summarised: the ratio of two windows side by side. */
-export function roundRatios(
-  rounds: readonly InterleavedRound[],
-  figure: (p: LoadPoint) => number | undefined,
+export function roundRatios<P = LoadPoint>(
+  rounds: readonly InterleavedRound<P>[],
+  figure: (p: P) => number | undefined,
 ): Spread | undefined {
   return spreadOf(
     rounds.map((r) => {

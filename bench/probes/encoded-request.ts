@@ -1,3 +1,4 @@
+import { Metadata, type Client, type ClientUnaryCall, type ServiceError } from '@grpc/grpc-js';
 import { loadInferencePackage } from '../../lib/grpc/protos.js';
 import type { Plan } from '../../lib/plan/schema.js';
 
@@ -23,3 +24,31 @@ export function encodedInferRequest(plan: Plan, shape?: readonly number[]): Buff
 
 /** grpc-js's (de)serializer for bytes that are already a message. */
 export const passBytes = (b: Buffer): Buffer => b;
+
+/**
+ * One ModelInfer of `request` (from `encodedInferRequest`) on `client`, its answer left undecoded:
+ * `onAnswer` sees its bytes. `call` is grpc-js's, for its events (`metadata`: the answer's headers).
+ */
+export function inferEncoded(
+  client: Client,
+  request: Buffer,
+  timeoutMs: number,
+  onAnswer?: (answer: Buffer) => void,
+): { call: ClientUnaryCall; done: Promise<void> } {
+  let call!: ClientUnaryCall;
+  const done = new Promise<void>((resolve, reject) => {
+    call = client.makeUnaryRequest(
+      '/inference.GRPCInferenceService/ModelInfer',
+      passBytes,
+      (answer: Buffer) => {
+        onAnswer?.(answer);
+        return answer;
+      },
+      request,
+      new Metadata(),
+      { deadline: new Date(Date.now() + timeoutMs) },
+      (error: ServiceError | null) => (error ? reject(error) : resolve()),
+    );
+  });
+  return { call, done };
+}

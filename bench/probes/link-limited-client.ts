@@ -15,12 +15,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
-import { Client, Metadata, type ServiceError } from '@grpc/grpc-js';
+import { Client } from '@grpc/grpc-js';
 import { channelCredentials, loadTlsFiles } from '../../certs/credentials.js';
 import { storeTlsFiles } from '../../certs/store.js';
 import { dropIpServernameWarning } from '../../cli/ip-servername-warning.js';
 import { startLocalMesh } from '../../cli/local-mesh.js';
-import { encodedInferRequest, passBytes } from './encoded-request.js';
+import { encodedInferRequest, inferEncoded } from './encoded-request.js';
 import { probeModel } from './probe-model.js';
 import { loadPlan, planDir } from '../../lib/plan/repository.js';
 
@@ -53,23 +53,13 @@ async function client(target: string, certsDir: string): Promise<void> {
     'grpc.default_authority': 'localhost',
   });
   const request = encodedInferRequest(plan);
-  const identity = passBytes;
   const results: { headersMs: number; answerMs: number }[] = [];
   for (let i = 0; i < Number(args.requests); i++) {
     const started = performance.now();
     let headersMs = NaN;
-    await new Promise<void>((resolve, reject) => {
-      const call = grpc.makeUnaryRequest(
-        '/inference.GRPCInferenceService/ModelInfer',
-        identity,
-        identity,
-        request,
-        new Metadata(),
-        { deadline: new Date(Date.now() + 120_000) },
-        (error: ServiceError | null) => (error ? reject(error) : resolve()),
-      );
-      call.on('metadata', () => (headersMs = performance.now() - started));
-    });
+    const { call, done } = inferEncoded(grpc, request, 120_000);
+    call.on('metadata', () => (headersMs = performance.now() - started));
+    await done;
     results.push({ headersMs, answerMs: performance.now() - started });
   }
   grpc.close();

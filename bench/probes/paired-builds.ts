@@ -1,8 +1,9 @@
 // Two builds of shardmesh side by side, for an A/B of a change on a machine whose speed drifts by
-// up to 2× within an hour (bench/interleaved.ts): a mesh of each build (router + the model's
-// shards, same model, same certificates) up at once, taking turns one window of a fixed number of
-// requests each, who goes first alternating (ABBA). Each round's ratio pairs two windows that saw
-// the same machine; the median over rounds is the figure, the range how far to trust it.
+// up to 2× within an hour: a mesh of each build (router + the model's shards, same model, same
+// certificates) up at once, taking turns one window of a fixed number of requests each, who goes
+// first alternating (ABBA, bench/interleaved.ts's `interleave`). Each round's ratio pairs two
+// windows that saw the same machine; the median over rounds is the figure, the range how far to
+// trust it.
 //
 //   node dist/bench/probes/paired-builds.js --baseline ../other-checkout [--model cls|rec|mlp]
 //       [--rounds 8] [--requests 1:250,16:1000] [--warmup 20]
@@ -16,15 +17,15 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Client, Metadata, type ServiceError } from '@grpc/grpc-js';
+import { Client } from '@grpc/grpc-js';
 import { channelCredentials, loadTlsFiles } from '../../certs/credentials.js';
 import { storeTlsFiles } from '../../certs/store.js';
 import { dropIpServernameWarning } from '../../cli/ip-servername-warning.js';
 import { startLocalMesh, type LocalMesh } from '../../cli/local-mesh.js';
-import { spreadOf } from '../interleaved.js';
+import { interleave, roundRatios } from '../interleaved.js';
 import { percentile } from '../latency-stats.js';
 import { treeCpuMs } from '../process-cpu.js';
-import { encodedInferRequest, passBytes } from './encoded-request.js';
+import { encodedInferRequest, inferEncoded } from './encoded-request.js';
 import { probeModel } from './probe-model.js';
 
 const { values: args } = parseArgs({
@@ -70,18 +71,7 @@ async function main(): Promise<void> {
   };
   // The bench's input shape for the OCR models; the plan's with open dims at 1 otherwise.
   const request = encodedInferRequest(plan, ocr?.inputShape);
-  const infer = (client: Client): Promise<void> =>
-    new Promise((resolve, reject) =>
-      client.makeUnaryRequest(
-        '/inference.GRPCInferenceService/ModelInfer',
-        passBytes,
-        passBytes,
-        request,
-        new Metadata(),
-        { deadline: new Date(Date.now() + 60_000) },
-        (error: ServiceError | null) => (error ? reject(error) : resolve()),
-      ),
-    );
+  const infer = (client: Client): Promise<void> => inferEncoded(client, request, 60_000).done;
   const pids = (side: Side): number[] => [
     side.mesh.router.process.pid!,
     ...[...side.mesh.shards.values()].map((s) => s.process.pid!),
@@ -121,27 +111,23 @@ async function main(): Promise<void> {
     }
     for (const point of args.requests!.split(',')) {
       const [concurrency, requests] = point.split(':').map(Number) as [number, number];
-      const ratios: { p50: number; perSecond: number; cpu: number }[] = [];
-      for (let round = 0; round < Number(args.rounds); round++) {
-        const order: Build[] = round % 2 === 0 ? ['A', 'B'] : ['B', 'A'];
-        const got: Partial<Record<Build, Window>> = {};
-        for (const build of order) got[build] = await window(sides[build], concurrency, requests);
-        const [a, b] = [got.A!, got.B!];
-        ratios.push({
-          p50: b.p50Ms / a.p50Ms,
-          perSecond: b.perSecond / a.perSecond,
-          cpu: b.cpuMsPerRequest / a.cpuMsPerRequest,
-        });
-        const show = (w: Window): string =>
-          `p50 ${w.p50Ms.toFixed(2)} ms, ${w.perSecond.toFixed(0)}/s, CPU ${w.cpuMsPerRequest.toFixed(2)} ms/req`;
-        console.log(`c=${concurrency} round ${round + 1} (${order.join('')}): A ${show(a)} | B ${show(b)}`);
-      }
-      const summary = (key: keyof (typeof ratios)[number]): string => {
-        const s = spreadOf(ratios.map((r) => r[key]))!;
+      // interleave's "mesh" is this build (B), its "peer" the baseline (A): ratios are B ÷ A.
+      const rounds = await interleave(Number(args.rounds), (who) =>
+        window(who === 'mesh' ? sides.B : sides.A, concurrency, requests),
+      );
+      const show = (w: Window): string =>
+        `p50 ${w.p50Ms.toFixed(2)} ms, ${w.perSecond.toFixed(0)}/s, CPU ${w.cpuMsPerRequest.toFixed(2)} ms/req`;
+      rounds.forEach((r, i) =>
+        console.log(
+          `c=${concurrency} round ${i + 1} (${r.first === 'mesh' ? 'BA' : 'AB'}): A ${show(r.peer)} | B ${show(r.mesh)}`,
+        ),
+      );
+      const summary = (figure: (w: Window) => number): string => {
+        const s = roundRatios(rounds, figure)!;
         return `${s.median.toFixed(3)}× (${s.min.toFixed(3)}–${s.max.toFixed(3)})`;
       };
       console.log(
-        `c=${concurrency} B ÷ A over ${ratios.length} rounds: p50 ${summary('p50')}, throughput ${summary('perSecond')}, CPU per request ${summary('cpu')}`,
+        `c=${concurrency} B ÷ A over ${rounds.length} rounds: p50 ${summary((w) => w.p50Ms)}, throughput ${summary((w) => w.perSecond)}, CPU per request ${summary((w) => w.cpuMsPerRequest)}`,
       );
     }
   } finally {

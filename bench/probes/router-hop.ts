@@ -15,12 +15,12 @@ import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { Client, Metadata, type ServiceError } from '@grpc/grpc-js';
+import { Client } from '@grpc/grpc-js';
 import { channelCredentials, loadTlsFiles } from '../../certs/credentials.js';
 import { storeTlsFiles } from '../../certs/store.js';
 import { dropIpServernameWarning } from '../../cli/ip-servername-warning.js';
 import { startLocalMesh } from '../../cli/local-mesh.js';
-import { encodedInferRequest, passBytes } from './encoded-request.js';
+import { encodedInferRequest, inferEncoded } from './encoded-request.js';
 import { probeModel } from './probe-model.js';
 
 const { values: args } = parseArgs({
@@ -115,23 +115,9 @@ async function main(): Promise<void> {
   // The bench's input for cls ([1, 3, 48, 192], 110 KiB) and rec; with every open dim at 1 the
   // probe once sent 12 bytes and measured a router far cheaper than the bench's.
   const request = encodedInferRequest(plan, ocr?.inputShape);
-  const identity = passBytes;
   let responseBytes = 0;
   const once = (): Promise<void> =>
-    new Promise((resolve, reject) =>
-      client.makeUnaryRequest(
-        '/inference.GRPCInferenceService/ModelInfer',
-        identity,
-        (b: Buffer) => {
-          responseBytes += b.length;
-          return b;
-        },
-        request,
-        new Metadata(),
-        { deadline: new Date(Date.now() + 60_000) },
-        (error: ServiceError | null) => (error ? reject(error) : resolve()),
-      ),
-    );
+    inferEncoded(client, request, 60_000, (b) => (responseBytes += b.length)).done;
 
   const shardPids = [...mesh.shards.values()].map((s) => s.process.pid!);
   const routerPid = mesh.router.process.pid!;

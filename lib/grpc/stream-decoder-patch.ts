@@ -12,9 +12,8 @@
 // before. Installed only on the grpc-js release it was checked against, and only when the class
 // looks as expected; otherwise grpc-js decodes as shipped (`installDecoderPatch` says which).
 
-import { createRequire } from 'node:module';
 import { releaseFrame, takeFrameBuffer } from './frame-pool.js';
-import { grpcJsIsCheckedRelease } from './server-call-internals.js';
+import { grpcJsPrototype } from './server-call-internals.js';
 
 interface Decoder {
   maxReadMessageLength: number;
@@ -122,14 +121,8 @@ let installed: boolean | undefined;
 export function installDecoderPatch(): boolean {
   if (installed !== undefined) return installed;
   installed = false;
-  if (!grpcJsIsCheckedRelease()) return false;
-  const require = createRequire(import.meta.url);
-  const { StreamDecoder } = require('@grpc/grpc-js/build/src/stream-decoder.js') as {
-    StreamDecoder?: { prototype: Decoder };
-  };
-  const proto = StreamDecoder?.prototype;
-  if (!proto || typeof proto.write !== 'function' || !/readPartialMessage/.test(proto.write.toString()))
-    return false;
+  const proto = grpcJsPrototype<Decoder>('stream-decoder.js', 'StreamDecoder', 'write', /readPartialMessage/);
+  if (!proto) return false;
   proto.write = write;
   installed = true;
   return true;

@@ -21,9 +21,8 @@
 // Installed only on the grpc-js release it was checked against (`installWriteBatching` says
 // whether it is in place); the server side is server-framing.ts's `sendMessage`.
 
-import { createRequire } from 'node:module';
 import { FRAME_POOL_MIN_BYTES } from './frame-pool.js';
-import { grpcJsIsCheckedRelease } from './server-call-internals.js';
+import { grpcJsPrototype } from './server-call-internals.js';
 
 /** The Writable side of an HTTP/2 stream, as the early completion reads it. */
 export interface BatchedStream {
@@ -72,15 +71,14 @@ let installed: boolean | undefined;
 export function installWriteBatching(): boolean {
   if (installed !== undefined) return installed;
   installed = false;
-  if (!grpcJsIsCheckedRelease()) return false;
-  const require = createRequire(import.meta.url);
-  const { Http2SubchannelCall } = require('@grpc/grpc-js/build/src/subchannel-call.js') as {
-    Http2SubchannelCall?: { prototype: SubchannelCall };
-  };
-  const proto = Http2SubchannelCall?.prototype;
-  const original = proto?.sendMessageWithContext;
-  if (!proto || typeof original !== 'function' || !/this\.http2Stream\.write\(/.test(original.toString()))
-    return false;
+  const proto = grpcJsPrototype<SubchannelCall>(
+    'subchannel-call.js',
+    'Http2SubchannelCall',
+    'sendMessageWithContext',
+    /this\.http2Stream\.write\(/,
+  );
+  if (!proto) return false;
+  const original = proto.sendMessageWithContext;
   proto.sendMessageWithContext = function (this: SubchannelCall, context, message): void {
     const callback = context.callback;
     if (callback === undefined || !batchable(message.length)) return original.call(this, context, message);
