@@ -103,8 +103,14 @@ export interface LargeTensorsResult {
     router?: LoadPoint & { gbPerSec: number };
     routerError?: string;
     floor?: TlsFloorPoint;
+    /** The same bytes from one TLS sender per partition through a TLS relay process. */
+    relayFloor?: TlsFloorPoint;
+    /** Partition 0's ONNX Runtime run in the benchmark process, at concurrency 1. */
+    partitionRun?: SessionFloorPoint;
+    partitionRunError?: string;
   }[];
   floorError?: string;
+  relayFloorError?: string;
 }
 
 export interface ProcessPeak {

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -6,7 +6,9 @@ import { connect, type TLSSocket } from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { elapsedUs, summarize, type LatencySummary } from '../latency-stats.js';
 
-const SERVER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'tls-socket-server.js');
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const SERVER = path.join(HERE, 'tls-socket-server.js');
+const RELAY = path.join(HERE, 'tls-relay-server.js');
 
 export interface TlsFloorPoint extends LatencySummary {
   readonly bytes: number;
@@ -25,26 +27,88 @@ export async function measureTlsFloor(
   sizes: readonly number[],
   repeats: number,
 ): Promise<TlsFloorPoint[]> {
-  const child = spawn(process.execPath, [SERVER, certsDir, String(Math.max(...sizes))], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const max = Math.max(...sizes);
+  const children: ChildProcess[] = [];
   try {
-    const port = await new Promise<number>((resolve, reject) => {
-      child.once('exit', (code) => reject(new Error(`tls-socket-server exited (${code})`)));
-      createInterface({ input: child.stdout }).once('line', (line) => {
-        resolve((JSON.parse(line) as { port: number }).port);
-      });
-    });
-    const file = (name: string): Promise<Buffer> => readFile(path.join(certsDir, name));
-    const socket = connect({
-      host: '127.0.0.1',
+    const port = await startFloorProcess(children, SERVER, [certsDir, String(max)]);
+    return await timeTransfers(
+      certsDir,
       port,
-      ca: await file('ca.pem'),
-      cert: await file('client.pem'),
-      key: await file('client-key.pem'),
-      checkServerIdentity: () => undefined,
+      sizes,
+      repeats,
+      (n) =>
+        `node dist/bench/floors/tls-socket-server.js $CERTS ${max} + the client in bench/floors/tls-socket-floor.ts (${n} transfers)`,
+    );
+  } finally {
+    for (const child of children) child.kill('SIGTERM');
+  }
+}
+
+/**
+ * The relay floor of the large-tensor suite, what a router keeping mutual TLS on both hops can at
+ * best reach: the same bytes come from `senders` TLS server processes (one equal part each, as
+ * partitions send theirs) through a relay process that decrypts them and encrypts them again for
+ * this process, cut through in order (tls-relay-server.ts). It leaves out everything a mesh does
+ * besides (ONNX Runtime making the bytes, gRPC framing, HTTP/2, merging), so a figure it misses is
+ * out of reach for a router in front of shards on this machine, however lean.
+ */
+export async function measureRelayFloor(
+  certsDir: string,
+  sizes: readonly number[],
+  repeats: number,
+  senders: number,
+): Promise<TlsFloorPoint[]> {
+  const part = Math.ceil(Math.max(...sizes) / senders);
+  const children: ChildProcess[] = [];
+  try {
+    const ports: number[] = [];
+    for (let i = 0; i < senders; i++)
+      ports.push(await startFloorProcess(children, SERVER, [certsDir, String(part)]));
+    const port = await startFloorProcess(children, RELAY, [certsDir, ports.join(',')]);
+    return await timeTransfers(
+      certsDir,
+      port,
+      sizes,
+      repeats,
+      (n) =>
+        `${senders} × node dist/bench/floors/tls-socket-server.js $CERTS ${part}, node dist/bench/floors/tls-relay-server.js $CERTS PORTS + the client in bench/floors/tls-socket-floor.ts (${n} transfers)`,
+    );
+  } finally {
+    for (const child of children) child.kill('SIGTERM');
+  }
+}
+
+/** Starts `script` with `args`, adds it to `children` and resolves with the port it listens on. */
+async function startFloorProcess(children: ChildProcess[], script: string, args: string[]): Promise<number> {
+  const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  children.push(child);
+  return new Promise<number>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`${path.basename(script)} exited (${code})`)));
+    createInterface({ input: child.stdout! }).once('line', (line) => {
+      resolve((JSON.parse(line) as { port: number }).port);
     });
-    await new Promise<void>((resolve, reject) => socket.once('secureConnect', resolve).once('error', reject));
+  });
+}
+
+/** Connects to `port` with the client's certificate and times `repeats` transfers of each size. */
+async function timeTransfers(
+  certsDir: string,
+  port: number,
+  sizes: readonly number[],
+  repeats: number,
+  command: (transfers: number) => string,
+): Promise<TlsFloorPoint[]> {
+  const file = (name: string): Promise<Buffer> => readFile(path.join(certsDir, name));
+  const socket = connect({
+    host: '127.0.0.1',
+    port,
+    ca: await file('ca.pem'),
+    cert: await file('client.pem'),
+    key: await file('client-key.pem'),
+    checkServerIdentity: () => undefined,
+  });
+  await new Promise<void>((resolve, reject) => socket.once('secureConnect', resolve).once('error', reject));
+  try {
     const points: TlsFloorPoint[] = [];
     for (const bytes of sizes) {
       await fetchBytes(socket, bytes);
@@ -55,17 +119,11 @@ export async function measureTlsFloor(
         samples.push(elapsedUs(t0));
       }
       const summary = summarize(samples);
-      points.push({
-        ...summary,
-        bytes,
-        gbPerSec: bytes / (summary.p50Us * 1e3),
-        command: `node dist/bench/floors/tls-socket-server.js $CERTS ${Math.max(...sizes)} + the client in bench/floors/tls-socket-floor.ts (${repeats} transfers)`,
-      });
+      points.push({ ...summary, bytes, gbPerSec: bytes / (summary.p50Us * 1e3), command: command(repeats) });
     }
-    socket.destroy();
     return points;
   } finally {
-    child.kill('SIGTERM');
+    socket.destroy();
   }
 }
 
