@@ -84,7 +84,12 @@ async function main(o: CliOptions): Promise<void> {
   const command = args.length > 0 ? `npm run bench -- ${args.join(' ')}` : 'npm run bench';
   const chosenPeers = ALL_PEERS.filter((p) => peerIds.includes(p.id));
   const environment = await describeEnvironment(chosenPeers);
-  const previous = await findPreviousRun(outDir, runId, { quick: profile.quick, profile: o.profile });
+  const previous = await findPreviousRun(
+    outDir,
+    runId,
+    { quick: profile.quick, profile: o.profile },
+    suiteNames.map((name) => RESULT_KEYS[name]),
+  );
   const results: BenchResults = {
     runId,
     quick: profile.quick,

@@ -18,13 +18,16 @@ export const modeOf = (r: Pick<BenchResults, 'quick' | 'profile'>): RunMode => (
 
 /**
  * The newest run in `dir` (bench/results/RUN_ID.json) of the same mode that started before
- * `runId`. Run ids start with the UTC time (20260102T030405), so name order is time order.
- * Files that are not a run's JSON, or do not parse, are passed over.
+ * `runId` and ran every suite in `suites` (result keys, e.g. `largeTensors`): a run of one suite
+ * is then compared with the newest that has it, and a whole run never with a run of one suite.
+ * Run ids start with the UTC time (20260102T030405), so name order is time order. Files that are
+ * not a run's JSON, or do not parse, are passed over.
  */
 export async function findPreviousRun(
   dir: string,
   runId: string,
   mode: RunMode,
+  suites: readonly string[] = [],
 ): Promise<BenchResults | undefined> {
   const files = (await readdir(dir).catch(() => [] as string[]))
     .filter((f) => /^\d{8}T\d{6}.*\.json$/.test(f) && f.slice(0, STAMP) < runId.slice(0, STAMP))
@@ -39,7 +42,8 @@ export async function findPreviousRun(
     }
     if (typeof r.runId !== 'string' || typeof r.suites !== 'object') continue;
     const m = modeOf(r);
-    if (m.quick === mode.quick && m.profile === mode.profile) return r;
+    if (m.quick !== mode.quick || m.profile !== mode.profile) continue;
+    if (suites.every((s) => s in r.suites)) return r;
   }
   return undefined;
 }
