@@ -4,7 +4,8 @@ import type { LoadPoint } from './perf-analyzer.js';
 import type { RequestCost } from './process-cost.js';
 import { renderReport } from './report.js';
 import { formatFigure, goalMet, goalsTable, headlineFigures, versusPrevious } from './report/goals.js';
-import type { BenchResults, OverheadResult, TargetResult } from './results.js';
+import type { TlsFloorPoint } from './floors/tls-socket-floor.js';
+import type { BenchResults, LargeTensorsResult, OverheadResult, TargetResult } from './results.js';
 
 const MiB = 1 << 20;
 
@@ -186,6 +187,26 @@ describe('goals table', () => {
       'large-64': 0.5,
       'cls-cpu': 1.4,
     });
+  });
+
+  test("a large output with rounds: the median of each round's ratio, with its range, and of its relay floor", () => {
+    const r = run('r', 2, 500, [1.25, 0.75]);
+    const large = r.suites.largeTensors as LargeTensorsResult;
+    const tls = (gbPerSec: number, p50Us = 1): TlsFloorPoint =>
+      ({ bytes: 64 * MiB, gbPerSec, p50Us, command: 'tls' }) as TlsFloorPoint;
+    const round = (router: number, floor: number, relayUs: number) => ({
+      router: { ...pt(1, 1, 1), gbPerSec: router },
+      floor: tls(floor),
+      relayFloor: tls(0, relayUs),
+      partitionRun: { concurrency: 1, throughputPerSec: 1, p50Us: 34_217.728, command: 'ort' } as never,
+    });
+    // Router ÷ floor 0.5, 0.25, 0.4 (the machine slowed the floor down in round 2, not the mesh);
+    // relay + run: 0.5 GB/s (100 + 34.2 ms) each round, so 0.5, 0.25, 0.5 of floors of 1, 2, 1.
+    large.sizes[0]!.rounds = [round(0.5, 1, 100_000), round(0.5, 2, 100_000), round(0.4, 1, 100_000)];
+    const figure = headlineFigures(r).find((f) => f.key === 'large-64')!;
+    assert.equal(figure.value, 0.4);
+    assert.deepEqual(figure.spread, { median: 0.4, min: 0.25, max: 0.5, rounds: 3 });
+    assert.equal(Math.round(figure.twoHopFloor! * 1e6) / 1e6, 0.5);
   });
 
   test('a large output missing its goal with the relay floor is out of reach on Node TLS', () => {

@@ -95,20 +95,27 @@ export interface InterleavedResult {
   }[];
 }
 
+/** One round of the large-tensor suite: the mesh and its floors, one after another. */
+export interface LargeTensorRound {
+  router?: LoadPoint & { gbPerSec: number };
+  floor?: TlsFloorPoint;
+  /** The same bytes from one TLS sender per partition through a TLS relay process. */
+  relayFloor?: TlsFloorPoint;
+  /** Partition 0's ONNX Runtime run in the benchmark process, at concurrency 1. */
+  partitionRun?: SessionFloorPoint;
+}
+
 export interface LargeTensorsResult {
   readonly partitions: number;
-  readonly sizes: {
+  /** Each size's figures are its median round's (by router ÷ floor); `rounds` has them all. */
+  readonly sizes: (LargeTensorRound & {
     readonly bytes: number;
     readonly model: string;
-    router?: LoadPoint & { gbPerSec: number };
     routerError?: string;
-    floor?: TlsFloorPoint;
-    /** The same bytes from one TLS sender per partition through a TLS relay process. */
-    relayFloor?: TlsFloorPoint;
-    /** Partition 0's ONNX Runtime run in the benchmark process, at concurrency 1. */
-    partitionRun?: SessionFloorPoint;
     partitionRunError?: string;
-  }[];
+    /** Rounds taken in turns, each starting one measurement later than the one before. */
+    rounds?: LargeTensorRound[];
+  })[];
   floorError?: string;
   relayFloorError?: string;
 }

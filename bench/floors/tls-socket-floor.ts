@@ -17,64 +17,69 @@ export interface TlsFloorPoint extends LatencySummary {
   readonly command: string;
 }
 
-/**
- * The floor of the large-tensor suite: `bytes` moved from a Node TLS server process (mutual TLS
- * with the router's and the client's certificates) to this process over loopback, `repeats` times
- * after one warm-up, each timed from sending the 8-byte request to holding the last byte.
- */
-export async function measureTlsFloor(
-  certsDir: string,
-  sizes: readonly number[],
-  repeats: number,
-): Promise<TlsFloorPoint[]> {
-  const max = Math.max(...sizes);
-  const children: ChildProcess[] = [];
-  try {
-    const port = await startFloorProcess(children, SERVER, [certsDir, String(max)]);
-    return await timeTransfers(
-      certsDir,
-      port,
-      sizes,
-      repeats,
-      (n) =>
-        `node dist/bench/floors/tls-socket-server.js $CERTS ${max} + the client in bench/floors/tls-socket-floor.ts (${n} transfers)`,
-    );
-  } finally {
-    for (const child of children) child.kill('SIGTERM');
-  }
+/** The large-tensor suite's floors, running side by side with the mesh they bound. */
+export interface TlsFloors {
+  /**
+   * The floor: `bytes` moved from a Node TLS server process (mutual TLS with the router's and the
+   * client's certificates) to this process over loopback, `repeats` times after one warm-up,
+   * each timed from sending the 8-byte request to holding the last byte.
+   */
+  direct(bytes: number, repeats: number): Promise<TlsFloorPoint>;
+  /**
+   * The relay floor, what a router keeping mutual TLS on both hops can at best reach: the same
+   * bytes come from `senders` TLS server processes (one equal part each, as partitions send
+   * theirs) through a relay process that decrypts them and encrypts them again for this process,
+   * cut through in order (tls-relay-server.ts). It leaves out everything a mesh does besides
+   * (ONNX Runtime making the bytes, gRPC framing, HTTP/2, merging), so a figure it misses is out
+   * of reach for a router in front of shards on this machine, however lean.
+   */
+  relay(bytes: number, repeats: number): Promise<TlsFloorPoint>;
+  stop(): void;
 }
 
-/**
- * The relay floor of the large-tensor suite, what a router keeping mutual TLS on both hops can at
- * best reach: the same bytes come from `senders` TLS server processes (one equal part each, as
- * partitions send theirs) through a relay process that decrypts them and encrypts them again for
- * this process, cut through in order (tls-relay-server.ts). It leaves out everything a mesh does
- * besides (ONNX Runtime making the bytes, gRPC framing, HTTP/2, merging), so a figure it misses is
- * out of reach for a router in front of shards on this machine, however lean.
- */
-export async function measureRelayFloor(
+/** Starts the floors' processes for outputs of up to `maxBytes`, connected and idle until asked. */
+export async function startTlsFloors(
   certsDir: string,
-  sizes: readonly number[],
-  repeats: number,
+  maxBytes: number,
   senders: number,
-): Promise<TlsFloorPoint[]> {
-  const part = Math.ceil(Math.max(...sizes) / senders);
+): Promise<TlsFloors> {
+  const part = Math.ceil(maxBytes / senders);
   const children: ChildProcess[] = [];
+  const sockets: TLSSocket[] = [];
+  const stop = (): void => {
+    for (const socket of sockets) socket.destroy();
+    for (const child of children) child.kill('SIGTERM');
+  };
   try {
+    const directPort = await startFloorProcess(children, SERVER, [certsDir, String(maxBytes)]);
     const ports: number[] = [];
     for (let i = 0; i < senders; i++)
       ports.push(await startFloorProcess(children, SERVER, [certsDir, String(part)]));
-    const port = await startFloorProcess(children, RELAY, [certsDir, ports.join(',')]);
-    return await timeTransfers(
-      certsDir,
-      port,
-      sizes,
-      repeats,
-      (n) =>
-        `${senders} × node dist/bench/floors/tls-socket-server.js $CERTS ${part}, node dist/bench/floors/tls-relay-server.js $CERTS PORTS + the client in bench/floors/tls-socket-floor.ts (${n} transfers)`,
-    );
-  } finally {
-    for (const child of children) child.kill('SIGTERM');
+    const relayPort = await startFloorProcess(children, RELAY, [certsDir, ports.join(',')]);
+    const direct = await connectClient(certsDir, directPort);
+    sockets.push(direct);
+    const relay = await connectClient(certsDir, relayPort);
+    sockets.push(relay);
+    return {
+      direct: (bytes, repeats) =>
+        timeTransfers(
+          direct,
+          bytes,
+          repeats,
+          `node dist/bench/floors/tls-socket-server.js $CERTS ${maxBytes} + the client in bench/floors/tls-socket-floor.ts (${repeats} transfers)`,
+        ),
+      relay: (bytes, repeats) =>
+        timeTransfers(
+          relay,
+          bytes,
+          repeats,
+          `${senders} × node dist/bench/floors/tls-socket-server.js $CERTS ${part}, node dist/bench/floors/tls-relay-server.js $CERTS PORTS + the client in bench/floors/tls-socket-floor.ts (${repeats} transfers)`,
+        ),
+      stop,
+    };
+  } catch (error) {
+    stop();
+    throw error;
   }
 }
 
@@ -90,14 +95,8 @@ async function startFloorProcess(children: ChildProcess[], script: string, args:
   });
 }
 
-/** Connects to `port` with the client's certificate and times `repeats` transfers of each size. */
-async function timeTransfers(
-  certsDir: string,
-  port: number,
-  sizes: readonly number[],
-  repeats: number,
-  command: (transfers: number) => string,
-): Promise<TlsFloorPoint[]> {
+/** A mutual TLS connection to `port` with the client's certificate. */
+async function connectClient(certsDir: string, port: number): Promise<TLSSocket> {
   const file = (name: string): Promise<Buffer> => readFile(path.join(certsDir, name));
   const socket = connect({
     host: '127.0.0.1',
@@ -108,23 +107,25 @@ async function timeTransfers(
     checkServerIdentity: () => undefined,
   });
   await new Promise<void>((resolve, reject) => socket.once('secureConnect', resolve).once('error', reject));
-  try {
-    const points: TlsFloorPoint[] = [];
-    for (const bytes of sizes) {
-      await fetchBytes(socket, bytes);
-      const samples: number[] = [];
-      for (let i = 0; i < repeats; i++) {
-        const t0 = process.hrtime.bigint();
-        await fetchBytes(socket, bytes);
-        samples.push(elapsedUs(t0));
-      }
-      const summary = summarize(samples);
-      points.push({ ...summary, bytes, gbPerSec: bytes / (summary.p50Us * 1e3), command: command(repeats) });
-    }
-    return points;
-  } finally {
-    socket.destroy();
+  return socket;
+}
+
+/** Times `repeats` transfers of `bytes` on `socket`, after one untimed. */
+async function timeTransfers(
+  socket: TLSSocket,
+  bytes: number,
+  repeats: number,
+  command: string,
+): Promise<TlsFloorPoint> {
+  await fetchBytes(socket, bytes);
+  const samples: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    const t0 = process.hrtime.bigint();
+    await fetchBytes(socket, bytes);
+    samples.push(elapsedUs(t0));
   }
+  const summary = summarize(samples);
+  return { ...summary, bytes, gbPerSec: bytes / (summary.p50Us * 1e3), command };
 }
 
 /** Asks for `bytes` and resolves once that many have arrived. */

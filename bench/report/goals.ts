@@ -3,7 +3,7 @@ import { roundRatios, spreadOf, type InterleavedRound, type Spread } from '../in
 import type { LoadPoint } from '../perf-analyzer.js';
 import type { BenchResults, TargetResult } from '../results.js';
 import { fanOutSlopeUs } from './fan-out-section.js';
-import { relayFloorGbPerSec } from './large-tensors-section.js';
+import { largeRatioSpreads } from './large-tensors-section.js';
 import { isError, pointAt, table } from './markdown.js';
 
 /** A goal of issue 8 ("Must show"): the figure must be at most or at least `value`. */
@@ -98,19 +98,21 @@ export function perRequest(p: LoadPoint | undefined, what: 'cpu' | 'gc'): number
 
 /**
  * A large output's GB/s through the router ÷ the raw TLS socket's, and the same ratio for the
- * relay floor: its bytes through a TLS relay after one partition's ONNX Runtime run (the shards
- * run theirs side by side before the bytes move, so one run's time adds to the relay's).
+ * relay floor after one partition's ONNX Runtime run (the shards run theirs side by side before the
+ * bytes move, so one run's time adds to the relay's): medians over the suite's rounds.
  */
 function largeRatios(
   r: BenchResults,
   bytes: number,
-): { value: number | undefined; twoHopFloor: number | undefined } {
+): Pick<HeadlineFigure, 'value' | 'spread' | 'twoHopFloor'> {
   const l = r.suites.largeTensors;
-  if (!l || isError(l)) return { value: undefined, twoHopFloor: undefined };
-  const s = l.sizes.find((x) => x.bytes === bytes);
+  const s = l && !isError(l) ? l.sizes.find((x) => x.bytes === bytes) : undefined;
+  if (!s) return { value: undefined };
+  const { ratio: spread, floorRatio } = largeRatioSpreads(s);
   return {
-    value: div(s?.router?.gbPerSec, s?.floor?.gbPerSec),
-    twoHopFloor: div(s && relayFloorGbPerSec(s), s?.floor?.gbPerSec),
+    value: spread?.median,
+    ...(spread && spread.rounds > 1 ? { spread } : {}),
+    ...(floorRatio ? { twoHopFloor: floorRatio.median } : {}),
   };
 }
 

@@ -1,28 +1,65 @@
 import { bytesLabel, ms, ratio } from '../format.js';
-import type { LargeTensorsResult, SuiteError } from '../results.js';
+import { spreadOf, type Spread } from '../interleaved.js';
+import type { LargeTensorRound, LargeTensorsResult, SuiteError } from '../results.js';
 import { Commands, isError, suiteFailed, table, unstable } from './markdown.js';
 
-/** Section 2: GB/s through the router against the raw TLS socket. */
+type LargeTensorSize = LargeTensorsResult['sizes'][number];
+
+/** A size's rounds; a run from before rounds has its one measurement as the only round. */
+const roundsOf = (x: LargeTensorSize): readonly LargeTensorRound[] => (x.rounds?.length ? x.rounds : [x]);
+
+/** GB/s of the relay floor after one partition's run: the two-hop floor of the goals table. */
+export function relayFloorGbPerSec(round: LargeTensorRound, bytes: number): number | undefined {
+  if (!round.relayFloor || !round.partitionRun) return undefined;
+  return bytes / ((round.relayFloor.p50Us + round.partitionRun.p50Us) * 1e3);
+}
+
+/**
+ * Per round, the router's GB/s ÷ the raw socket's (`ratio`) and the relay floor's after one run ÷
+ * the raw socket's (`floorRatio`), each the ratio of measurements taken one right after the other;
+ * their medians and ranges over the rounds.
+ */
+export function largeRatioSpreads(x: LargeTensorSize): { ratio?: Spread; floorRatio?: Spread } {
+  const rounds = roundsOf(x);
+  const over = (gbPerSec: number | undefined, r: LargeTensorRound): number | undefined =>
+    gbPerSec === undefined || !r.floor ? undefined : gbPerSec / r.floor.gbPerSec;
+  return {
+    ratio: spreadOf(rounds.map((r) => over(r.router?.gbPerSec, r))),
+    floorRatio: spreadOf(rounds.map((r) => over(relayFloorGbPerSec(r, x.bytes), r))),
+  };
+}
+
+const spreadText = (s: Spread | undefined): string =>
+  s ? `${ratio(s.median, 1)} (${ratio(s.min, 1)} – ${ratio(s.max, 1)}, ${s.rounds})` : '–';
+
+/** Section 2: GB/s through the router against the raw TLS socket and the relay floor, per round. */
 export function largeTensorsSection(s: LargeTensorsResult | SuiteError | undefined): string {
   const failed = suiteFailed('2. Large tensors', s);
   if (failed || !s || isError(s)) return failed ?? '';
   const commands = new Commands();
-  const rows = s.sizes.map((x) => [
-    bytesLabel(x.bytes),
-    x.router ? `${ms(x.router.p50Us)}${unstable(x.router)}` : 'failed',
-    x.router ? ms(x.router.p99Us) : '–',
-    x.router ? x.router.gbPerSec.toFixed(3) : '–',
-    x.router ? commands.ref(x.router.command) : '',
-    x.floor ? ms(x.floor.p50Us) : '–',
-    x.floor ? x.floor.gbPerSec.toFixed(3) : '–',
-    x.floor ? commands.ref(x.floor.command) : '',
-    ratio(x.router?.gbPerSec, x.floor?.gbPerSec),
-    x.relayFloor ? ms(x.relayFloor.p50Us) : '–',
-    x.relayFloor ? commands.ref(x.relayFloor.command) : '',
-    x.partitionRun ? ms(x.partitionRun.p50Us) : '–',
-    x.partitionRun ? commands.ref(x.partitionRun.command) : '',
-    ratio(relayFloorGbPerSec(x), x.floor?.gbPerSec),
-  ]);
+  const rows = s.sizes.flatMap((x) =>
+    roundsOf(x).map((round, i) => [
+      bytesLabel(x.bytes),
+      x.rounds?.length ? String(i + 1) : '–',
+      round.router ? `${ms(round.router.p50Us)}${unstable(round.router)}` : 'failed',
+      round.router ? ms(round.router.p99Us) : '–',
+      round.router ? round.router.gbPerSec.toFixed(3) : '–',
+      round.router ? commands.ref(round.router.command) : '',
+      round.floor ? ms(round.floor.p50Us) : '–',
+      round.floor ? round.floor.gbPerSec.toFixed(3) : '–',
+      round.floor ? commands.ref(round.floor.command) : '',
+      ratio(round.router?.gbPerSec, round.floor?.gbPerSec),
+      round.relayFloor ? ms(round.relayFloor.p50Us) : '–',
+      round.relayFloor ? commands.ref(round.relayFloor.command) : '',
+      round.partitionRun ? ms(round.partitionRun.p50Us) : '–',
+      round.partitionRun ? commands.ref(round.partitionRun.command) : '',
+      ratio(relayFloorGbPerSec(round, x.bytes), round.floor?.gbPerSec),
+    ]),
+  );
+  const medians = s.sizes.map((x) => {
+    const { ratio: r, floorRatio } = largeRatioSpreads(x);
+    return `- ${bytesLabel(x.bytes)}: router ÷ floor ${spreadText(r)}; relay + run ÷ floor ${spreadText(floorRatio)} (median, min – max, rounds).`;
+  });
   const errors = [
     ...s.sizes
       .filter((x) => x.routerError)
@@ -41,10 +78,13 @@ export function largeTensorsSection(s: LargeTensorsResult | SuiteError | undefin
     'relay process that decrypts every byte and encrypts it again for the benchmark process, in order, cut through ' +
     "(bench/floors/tls-relay-server.ts): what a router keeping mutual TLS on both hops must do at least. Partition 0's " +
     'ONNX Runtime run (in the benchmark process, as a shard runs it) is what making the bytes costs before they move; ' +
-    'relay + run is the two-hop floor of the goals table.\n\n' +
+    'relay + run is the two-hop floor of the goals table. The mesh and the floors all stay up and take turns, one ' +
+    'measurement each per round, each round starting one measurement later, so every ratio compares measurements ' +
+    'taken minutes apart at most; the goals take the median over rounds.\n\n' +
     table(
       [
         'output',
+        'round',
         'router p50 ms',
         'router p99 ms',
         'router GB/s',
@@ -61,12 +101,7 @@ export function largeTensorsSection(s: LargeTensorsResult | SuiteError | undefin
       ],
       rows,
     ) +
-    `\n${errors.length ? `\n${errors.join('\n')}\n` : ''}${commands.render()}`
+    `\n\n${medians.join('\n')}\n` +
+    `${errors.length ? `\n${errors.join('\n')}\n` : ''}${commands.render()}`
   );
-}
-
-/** GB/s of the relay floor after one partition's run: the two-hop floor of the goals table. */
-export function relayFloorGbPerSec(x: LargeTensorsResult['sizes'][number]): number | undefined {
-  if (!x.relayFloor || !x.partitionRun) return undefined;
-  return x.bytes / ((x.relayFloor.p50Us + x.partitionRun.p50Us) * 1e3);
 }
