@@ -1,7 +1,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { measureSessionFloor } from '../floors/ort-session-floor.js';
-import { startTlsFloors } from '../floors/tls-socket-floor.js';
+import { startTlsFloors, type TlsFloorPoint, type TlsFloors } from '../floors/tls-socket-floor.js';
 import { MiB } from '../format.js';
 import { benchInputs, writePerfAnalyzerInput } from '../input-data.js';
 import { startBenchMesh } from '../bench-mesh.js';
@@ -13,6 +13,9 @@ import type { LargeTensorRound, LargeTensorsResult } from '../results.js';
 import { attempt, type SuiteContext } from '../suite-context.js';
 
 const PARTITIONS = 2;
+
+/** A measurement of one round: its name in the log, and what it records into the round. */
+type Measurement = [string, (round: LargeTensorRound) => Promise<void>];
 
 /** How long each round runs partition 0 in ONNX Runtime (2 to 40 runs, by output size). */
 const PARTITION_RUN_MS = 2_000;
@@ -79,7 +82,21 @@ export async function runLargeTensorsSuite(ctx: SuiteContext): Promise<LargeTens
         const note = (what: string, error: string | undefined): void => {
           if (error !== undefined && !errors.has(what)) errors.set(what, error);
         };
-        const measurements: [string, (round: LargeTensorRound) => Promise<void>][] = [
+        /** One of the TLS floors, into `round[key]`; nothing when the floors did not start. */
+        const floorMeasurement = (
+          what: string,
+          key: 'floor' | 'relayFloor',
+          measure: (f: TlsFloors) => Promise<TlsFloorPoint>,
+        ): Measurement => [
+          what,
+          async (round) => {
+            if (!floors.value) return;
+            const point = await attempt(() => measure(floors.value!));
+            if (point.value) round[key] = point.value;
+            else note(key, point.error);
+          },
+        ];
+        const measurements: Measurement[] = [
           [
             'through the router',
             async (round) => {
@@ -100,24 +117,8 @@ export async function runLargeTensorsSuite(ctx: SuiteContext): Promise<LargeTens
               else note('router', measured.error);
             },
           ],
-          [
-            'TLS socket floor',
-            async (round) => {
-              if (!floors.value) return;
-              const point = await attempt(() => floors.value!.direct(s.bytes, ctx.profile.tlsRepeats));
-              if (point.value) round.floor = point.value;
-              else note('floor', point.error);
-            },
-          ],
-          [
-            'TLS relay floor',
-            async (round) => {
-              if (!floors.value) return;
-              const point = await attempt(() => floors.value!.relay(s.bytes, ctx.profile.tlsRepeats));
-              if (point.value) round.relayFloor = point.value;
-              else note('relay', point.error);
-            },
-          ],
+          floorMeasurement('TLS socket floor', 'floor', (f) => f.direct(s.bytes, ctx.profile.tlsRepeats)),
+          floorMeasurement('TLS relay floor', 'relayFloor', (f) => f.relay(s.bytes, ctx.profile.tlsRepeats)),
           [
             'partition 0 in ONNX Runtime',
             async (round) => {
@@ -152,7 +153,7 @@ export async function runLargeTensorsSuite(ctx: SuiteContext): Promise<LargeTens
         if (!entry.router) entry.routerError = errors.get('router') ?? 'no round measured it';
         if (!entry.partitionRun) entry.partitionRunError = errors.get('run') ?? 'no round measured it';
         if (errors.has('floor')) result.floorError ??= errors.get('floor');
-        if (errors.has('relay')) result.relayFloorError ??= errors.get('relay');
+        if (errors.has('relayFloor')) result.relayFloorError ??= errors.get('relayFloor');
       }
     } finally {
       floors.value?.stop();
