@@ -5,7 +5,13 @@ import type { RequestCost } from './process-cost.js';
 import { renderReport } from './report.js';
 import { formatFigure, goalMet, goalsTable, headlineFigures, versusPrevious } from './report/goals.js';
 import type { TlsFloorPoint } from './floors/tls-socket-floor.js';
-import type { BenchResults, LargeTensorsResult, OverheadResult, TargetResult } from './results.js';
+import type {
+  BenchResults,
+  FanOutResult,
+  LargeTensorsResult,
+  OverheadResult,
+  TargetResult,
+} from './results.js';
 
 const MiB = 1 << 20;
 
@@ -207,6 +213,23 @@ describe('goals table', () => {
     assert.equal(figure.value, 0.4);
     assert.deepEqual(figure.spread, { median: 0.4, min: 0.25, max: 0.5, rounds: 3 });
     assert.equal(Math.round(figure.twoHopFloor! * 1e6) / 1e6, 0.5);
+  });
+
+  test("the fan-out slope with rounds: the median of the rounds' least-squares slopes, with their range", () => {
+    const r = run('r', 2, 500, [1.25, 0.75]);
+    const fan = r.suites.fanOut as FanOutResult;
+    const round = (slopeUs: number) => ({
+      points: [1, 2, 4, 8].map((p) => ({ partitions: p, latency: pt(1, 1_000 + slopeUs * p, 1) })),
+    });
+    // The variants' own points (slope 500 µs) are the median round's; the rounds decide.
+    fan.rounds = [round(300), round(900), round(400)];
+    const figure = headlineFigures(r).find((f) => f.key === 'fan-out-slope')!;
+    assert.equal(Math.round(figure.value! * 1e6) / 1e6, 0.4);
+    assert.deepEqual(
+      figure.spread &&
+        Object.fromEntries(Object.entries(figure.spread).map(([k, v]) => [k, Math.round(v * 1e6) / 1e6])),
+      { median: 0.4, min: 0.3, max: 0.9, rounds: 3 },
+    );
   });
 
   test('a large output missing its goal with the relay floor is out of reach on Node TLS', () => {

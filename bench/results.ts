@@ -139,14 +139,22 @@ export interface BigModelResult {
   }[];
 }
 
+/** One round of the fan-out suite: each cut measured once, one after the other. */
+export interface FanOutRound {
+  readonly points: { readonly partitions: number; readonly latency: LoadPoint }[];
+}
+
 export interface FanOutResult {
   readonly shape: { inputDim: number; hiddenDim: number; outputDim: number };
+  /** Each cut's point from the round whose slope is the median (all of them in `rounds`). */
   readonly variants: {
     readonly partitions: number;
     readonly model: string;
     latency?: LoadPoint;
     error?: string;
   }[];
+  /** The cuts taking turns, round by round (absent in runs from before rounds). */
+  rounds?: FanOutRound[];
 }
 
 export interface DynamicBatchingResult {

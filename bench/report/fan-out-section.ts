@@ -1,5 +1,6 @@
 import { ms, perSec, ratio } from '../format.js';
-import type { FanOutResult, SuiteError } from '../results.js';
+import { spreadOf, type Spread } from '../interleaved.js';
+import type { FanOutResult, FanOutRound, SuiteError } from '../results.js';
 import { Commands, isError, suiteFailed, table, unstable } from './markdown.js';
 
 /** Least-squares slope of y against x; undefined for fewer than two points or one x. */
@@ -13,11 +14,31 @@ function leastSquaresSlope(pts: readonly (readonly [number, number])[]): number 
   return sxx === 0 ? undefined : sxy / sxx;
 }
 
-/** Least-squares slope of p50 (µs) against partitions. */
+/** Least-squares slope of one round's p50s (µs) against partitions. */
+export function fanOutRoundSlopeUs(round: FanOutRound): number | undefined {
+  return leastSquaresSlope(round.points.map((p) => [p.partitions, p.latency.p50Us] as const));
+}
+
+/**
+ * The slope of p50 (µs) against partitions: median, min and max of the rounds' slopes; a run from
+ * before rounds has its one pass as the only round.
+ */
+export function fanOutSlopeSpread(f: FanOutResult): Spread | undefined {
+  const rounds: readonly FanOutRound[] = f.rounds?.length
+    ? f.rounds
+    : [
+        {
+          points: f.variants.flatMap((v) =>
+            v.latency ? [{ partitions: v.partitions, latency: v.latency }] : [],
+          ),
+        },
+      ];
+  return spreadOf(rounds.map(fanOutRoundSlopeUs));
+}
+
+/** The median slope of p50 (µs) against partitions over the rounds. */
 export function fanOutSlopeUs(f: FanOutResult): number | undefined {
-  return leastSquaresSlope(
-    f.variants.filter((v) => v.latency).map((v) => [v.partitions, v.latency!.p50Us] as const),
-  );
+  return fanOutSlopeSpread(f)?.median;
 }
 
 /** CPU milliseconds per request of a variant's router and of its shards together (from /proc). */
@@ -71,14 +92,24 @@ export function fanOutSection(s: FanOutResult | SuiteError | undefined, cores?: 
       v.latency ? commands.ref(v.latency.command) : '',
     ];
   });
-  const slope = fanOutSlopeUs(s);
+  const spread = fanOutSlopeSpread(s);
+  const slope = spread?.median;
+  const rounds = (s.rounds ?? []).map((round, i) => {
+    const roundSlope = fanOutRoundSlopeUs(round);
+    return (
+      `round ${i + 1}: ${round.points.map((p) => `${p.partitions}: ${ms(p.latency.p50Us)}`).join(', ')} ms → ` +
+      `${roundSlope === undefined ? '–' : ms(roundSlope)} ms per partition`
+    );
+  });
   const cpu = fanOutCpuSlopes(s);
   const errors = s.variants
     .filter((v) => v.error)
     .map((v) => `- ${v.partitions} partition(s): **not measured**: ${v.error}`);
   return (
     `## 4. Fan-out\n\nOne MLP ${s.shape.inputDim}→${s.shape.hiddenDim}→${s.shape.outputDim} (small compute) cut tensor-parallel into N partitions, ` +
-    'one shard process each, `sum` gather; concurrency 1.\n\n' +
+    'one shard process each, `sum` gather; concurrency 1. One router and one shard process per partition of the ' +
+    'largest cut serve every cut at once, and the cuts take turns, one perf_analyzer run each per round, each round ' +
+    "starting with the next cut; the table shows the round whose slope is the median, and the slope is the median of the rounds'.\n\n" +
     table(
       [
         'partitions',
@@ -94,7 +125,8 @@ export function fanOutSection(s: FanOutResult | SuiteError | undefined, cores?: 
       ],
       rows,
     ) +
-    `\n\n${slope !== undefined ? `Least-squares slope: **${ms(slope)} ms per partition** at p50.\n` : ''}` +
+    `\n\n${slope !== undefined ? `Least-squares slope: **${ms(slope)} ms per partition** at p50${spread && spread.rounds > 1 ? ` (median of ${spread.rounds} rounds, ${ms(spread.min)} – ${ms(spread.max)})` : ''}.\n` : ''}` +
+    (rounds.length > 0 ? `\nEach round's p50s and slope: ${rounds.join('; ')}.\n` : '') +
     (cpu ? `\n${cpuSlopeText(cpu, cores)}\n` : '') +
     `${errors.length ? `\n${errors.join('\n')}\n` : ''}${commands.render()}`
   );

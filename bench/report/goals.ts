@@ -2,7 +2,7 @@ import { MiB, ratio } from '../format.js';
 import { roundRatios, spreadOf, type InterleavedRound, type Spread } from '../interleaved.js';
 import type { LoadPoint } from '../perf-analyzer.js';
 import type { BenchResults, TargetResult } from '../results.js';
-import { fanOutSlopeUs } from './fan-out-section.js';
+import { fanOutSlopeSpread } from './fan-out-section.js';
 import { largeRatioSpreads } from './large-tensors-section.js';
 import { isError, pointAt, table } from './markdown.js';
 
@@ -120,7 +120,7 @@ function largeRatios(
 export function headlineFigures(r: BenchResults): HeadlineFigure[] {
   const mesh = 'shardmesh-p1';
   const f = r.suites.fanOut;
-  const slopeUs = f && !isError(f) ? fanOutSlopeUs(f) : undefined;
+  const slope = f && !isError(f) ? fanOutSlopeSpread(f) : undefined;
   const versusKServe = (model: string, c: number, figure: (p: LoadPoint) => number) => {
     const rounds = roundsAt(r, model, c);
     const mine = point(r, model, mesh, c);
@@ -193,7 +193,17 @@ export function headlineFigures(r: BenchResults): HeadlineFigure[] {
     {
       key: 'fan-out-slope',
       label: 'p50 added per extra partition (fan-out slope)',
-      value: slopeUs === undefined ? undefined : slopeUs / 1_000,
+      value: slope === undefined ? undefined : slope.median / 1_000,
+      ...(slope && slope.rounds > 1
+        ? {
+            spread: {
+              median: slope.median / 1_000,
+              min: slope.min / 1_000,
+              max: slope.max / 1_000,
+              rounds: slope.rounds,
+            },
+          }
+        : {}),
       unit: 'ms',
       goal: { op: '≤', value: 0.3 },
       section: '§4',

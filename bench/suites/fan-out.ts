@@ -1,58 +1,107 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { startBenchMesh } from '../bench-mesh.js';
 import { benchInputs, writePerfAnalyzerInput } from '../input-data.js';
+import { BENCH_MESH_SETTINGS } from '../mesh-settings.js';
 import { measureThroughRouter } from '../mesh-target.js';
 import { prepareMlpVariants, variantName } from '../models.js';
-import { withPartitionedMesh } from '../partitioned-mesh.js';
-import type { FanOutResult } from '../results.js';
+import { meshCertificates } from '../pki.js';
+import { fanOutRoundSlopeUs } from '../report/fan-out-section.js';
+import type { FanOutResult, FanOutRound } from '../results.js';
 import { attempt, type SuiteContext } from '../suite-context.js';
 
 const BASE = 'fan';
 
 /**
  * Suite 4, fan-out: one small MLP (16 MiB of weights, so compute stays small beside the mesh's
- * own cost) cut tensor-parallel into 1, 2, 4 and 8 partitions, one shard process each; latency
- * at concurrency 1. The report fits the p50s against the partition count: its slope is the
- * latency each partition adds.
+ * own cost) cut tensor-parallel into 1, 2, 4 and 8 partitions; latency at concurrency 1. One
+ * router and one shard process per partition of the largest cut serve every cut at once (shard p
+ * serves partition p of each cut that has one), and the cuts take turns, one perf_analyzer run
+ * each per round, each round starting with the next cut: measured one after the other, minutes
+ * apart, the machine's drift moved the slope between 0.45 and 1.24 ms in two runs of the same
+ * code. The report fits each round's p50s against the partition count: the median of those slopes
+ * is the latency each partition adds.
  */
 export async function runFanOutSuite(ctx: SuiteContext): Promise<FanOutResult> {
   const dir = path.join(ctx.workDir, 'fan-out');
   await mkdir(dir, { recursive: true });
   const shape = ctx.profile.fanOutModel;
+  const cuts = ctx.profile.fanOutPartitions;
   ctx.log(
-    `fan-out: preparing an MLP ${shape.inputDim}→${shape.hiddenDim}→${shape.outputDim} cut ${ctx.profile.fanOutPartitions.join(', ')} ways`,
+    `fan-out: preparing an MLP ${shape.inputDim}→${shape.hiddenDim}→${shape.outputDim} cut ${cuts.join(', ')} ways`,
   );
-  await prepareMlpVariants(ctx.modelsDir, BASE, shape, ctx.profile.fanOutPartitions);
+  await prepareMlpVariants(ctx.modelsDir, BASE, shape, cuts);
   const input = await writePerfAnalyzerInput(
     path.join(dir, 'input.json'),
     benchInputs([{ name: 'x', shape: [1, shape.inputDim] }]),
   );
   const result: FanOutResult = {
     shape: { inputDim: shape.inputDim, hiddenDim: shape.hiddenDim, outputDim: shape.outputDim },
-    variants: [],
+    variants: cuts.map((partitions) => ({ partitions, model: variantName(BASE, partitions) })),
+    rounds: [],
   };
-  for (const partitions of ctx.profile.fanOutPartitions) {
-    const model = variantName(BASE, partitions);
-    const variant: FanOutResult['variants'][number] = { partitions, model };
-    result.variants.push(variant);
-    ctx.log(`fan-out: ${model} on ${partitions} shard process(es)`);
-    const measured = await attempt(() =>
-      withPartitionedMesh(ctx, `fan-out-${model}`, model, partitions, (mesh, certsDir) =>
-        measureThroughRouter({
-          mesh,
-          certsDir,
-          model,
-          inputData: input,
-          concurrencies: [1],
-          settings: ctx.profile.latency,
-          outDir: dir,
-          label: model,
-          warmUp: ctx.profile.warmUp,
-        }),
-      ),
+  const shards = Math.max(...cuts);
+  const certs = await meshCertificates(shards);
+  try {
+    ctx.log(`fan-out: starting a router and ${shards} shard processes for every cut`);
+    const mesh = await attempt(() =>
+      startBenchMesh(ctx, 'fan-out', {
+        ...BENCH_MESH_SETTINGS,
+        modelsDir: ctx.modelsDir,
+        certsDir: certs.dir,
+        shards: Array.from({ length: shards }, (_, p) => ({
+          name: `shard-${p}`,
+          serve: result.variants.filter((v) => v.partitions > p).map((v) => `${v.model}/1/*/${p}`),
+        })),
+        models: result.variants.map((v) => v.model),
+      }),
     );
-    if (measured.value) variant.latency = measured.value[0];
-    else variant.error = measured.error;
+    if (!mesh.value) {
+      for (const v of result.variants) v.error = `mesh did not start: ${mesh.error}`;
+      return result;
+    }
+    try {
+      const warmed = new Set<string>();
+      for (let r = 0; r < ctx.profile.interleavedRounds; r++) {
+        const round: FanOutRound = { points: [] };
+        for (let k = 0; k < result.variants.length; k++) {
+          const v = result.variants[(r + k) % result.variants.length]!;
+          ctx.log(`fan-out: round ${r + 1}: ${v.model}`);
+          const measured = await attempt(() =>
+            measureThroughRouter({
+              mesh: mesh.value!,
+              certsDir: certs.dir,
+              model: v.model,
+              inputData: input,
+              concurrencies: [1],
+              settings: ctx.profile.latency,
+              outDir: dir,
+              label: `${v.model}-round-${r + 1}`,
+              // Each cut's first run warms the router's and its shards' code for it.
+              ...(warmed.has(v.model) ? {} : { warmUp: ctx.profile.warmUp }),
+            }),
+          );
+          warmed.add(v.model);
+          const latency = measured.value?.[0];
+          if (latency) round.points.push({ partitions: v.partitions, latency });
+          else v.error ??= measured.error;
+        }
+        round.points.sort((a, b) => a.partitions - b.partitions);
+        result.rounds!.push(round);
+      }
+      // The table and the CPU slopes show the round whose slope is the median (the lower middle one).
+      const median = [...result.rounds!]
+        .filter((round) => fanOutRoundSlopeUs(round) !== undefined)
+        .sort((a, b) => fanOutRoundSlopeUs(a)! - fanOutRoundSlopeUs(b)!)[(result.rounds!.length - 1) >> 1];
+      for (const v of result.variants) {
+        const latency = median?.points.find((p) => p.partitions === v.partitions)?.latency;
+        if (latency) v.latency = latency;
+      }
+    } finally {
+      await mesh.value.stop();
+    }
+  } finally {
+    await certs.cleanup();
   }
   return result;
 }
