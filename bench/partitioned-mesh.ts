@@ -6,7 +6,20 @@ import type { SuiteContext } from './suite-context.js';
 
 /** One shard process per partition of version 1 of `model`: `shard-p` serves `model/1/*\/p`. */
 export function shardPerPartition(model: string, partitions: number): LocalMeshOptions['shards'] {
-  return Array.from({ length: partitions }, (_, p) => ({ name: `shard-${p}`, serve: [`${model}/1/*/${p}`] }));
+  return shardPerPartitionOf([{ model, partitions }]);
+}
+
+/**
+ * Shard processes for several models at once, as many as the most partitions any has: `shard-p`
+ * serves partition p of version 1 of every model that has one.
+ */
+export function shardPerPartitionOf(
+  models: readonly { readonly model: string; readonly partitions: number }[],
+): LocalMeshOptions['shards'] {
+  return Array.from({ length: Math.max(...models.map((m) => m.partitions)) }, (_, p) => ({
+    name: `shard-${p}`,
+    serve: models.filter((m) => m.partitions > p).map((m) => `${m.model}/1/*/${p}`),
+  }));
 }
 
 /**

@@ -5,6 +5,7 @@ import { benchInputs, writePerfAnalyzerInput } from '../input-data.js';
 import { BENCH_MESH_SETTINGS } from '../mesh-settings.js';
 import { measureThroughRouter } from '../mesh-target.js';
 import { prepareMlpVariants, variantName } from '../models.js';
+import { shardPerPartitionOf } from '../partitioned-mesh.js';
 import { meshCertificates } from '../pki.js';
 import { fanOutRoundSlopeUs } from '../report/fan-out-section.js';
 import type { FanOutResult, FanOutRound } from '../results.js';
@@ -49,10 +50,7 @@ export async function runFanOutSuite(ctx: SuiteContext): Promise<FanOutResult> {
         ...BENCH_MESH_SETTINGS,
         modelsDir: ctx.modelsDir,
         certsDir: certs.dir,
-        shards: Array.from({ length: shards }, (_, p) => ({
-          name: `shard-${p}`,
-          serve: result.variants.filter((v) => v.partitions > p).map((v) => `${v.model}/1/*/${p}`),
-        })),
+        shards: shardPerPartitionOf(result.variants),
         models: result.variants.map((v) => v.model),
       }),
     );

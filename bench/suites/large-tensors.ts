@@ -8,6 +8,7 @@ import { startBenchMesh } from '../bench-mesh.js';
 import { BENCH_MESH_SETTINGS } from '../mesh-settings.js';
 import { measureThroughRouter } from '../mesh-target.js';
 import { prepareOuterModel } from '../models.js';
+import { shardPerPartitionOf } from '../partitioned-mesh.js';
 import { meshCertificates } from '../pki.js';
 import type { LargeTensorRound, LargeTensorsResult } from '../results.js';
 import { attempt, type SuiteContext } from '../suite-context.js';
@@ -55,10 +56,7 @@ export async function runLargeTensorsSuite(ctx: SuiteContext): Promise<LargeTens
         ...BENCH_MESH_SETTINGS,
         modelsDir: ctx.modelsDir,
         certsDir: certs.dir,
-        shards: Array.from({ length: PARTITIONS }, (_, p) => ({
-          name: `shard-${p}`,
-          serve: sizes.map((s) => `${s.model}/1/*/${p}`),
-        })),
+        shards: shardPerPartitionOf(sizes.map((s) => ({ model: s.model, partitions: PARTITIONS }))),
         models: sizes.map((s) => s.model),
       }),
     );
