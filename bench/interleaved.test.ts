@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { interleave, roundRatios, spreadOf } from './interleaved.js';
+import { interleave, medianBy, roundRatios, spreadOf } from './interleaved.js';
 import type { LoadPoint } from './perf-analyzer.js';
 
 const point = (p50Us: number): LoadPoint => ({
@@ -42,6 +42,22 @@ describe('interleaved rounds', () => {
     assert.deepEqual(
       roundRatios(rounds, (p) => p.p50Us),
       { median: 2, min: 1, max: 2, rounds: 3 },
+    );
+  });
+
+  test('the median item is the lower middle one by its key; items without a key are passed over', () => {
+    const items = [{ k: 3 }, { k: undefined }, { k: 1 }, { k: 4 }, { k: 2 }, { k: Number.NaN }];
+    assert.deepEqual(
+      medianBy(items, (x) => x.k),
+      { k: 2 },
+    );
+    assert.deepEqual(
+      medianBy(items.slice(0, 3), (x) => x.k),
+      { k: 1 },
+    );
+    assert.equal(
+      medianBy([{ k: undefined }], (x) => x.k),
+      undefined,
     );
   });
 

@@ -39,6 +39,19 @@ export interface Spread {
   readonly rounds: number;
 }
 
+/**
+ * The item whose `key` is the median (the lower of the middle two), passing over items without a
+ * finite key; undefined when none has one.
+ */
+export function medianBy<T>(items: readonly T[], key: (item: T) => number | undefined): T | undefined {
+  const keyed = items.flatMap((item) => {
+    const k = key(item);
+    return k !== undefined && Number.isFinite(k) ? [{ item, k }] : [];
+  });
+  keyed.sort((a, b) => a.k - b.k);
+  return keyed[(keyed.length - 1) >> 1]?.item;
+}
+
 /** Median, min and max of the finite values; undefined when there are none. */
 export function spreadOf(values: readonly (number | undefined)[]): Spread | undefined {
   const xs = values.filter((x): x is number => x !== undefined && Number.isFinite(x)).sort((a, b) => a - b);

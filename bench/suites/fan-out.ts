@@ -6,6 +6,7 @@ import { BENCH_MESH_SETTINGS } from '../mesh-settings.js';
 import { measureThroughRouter } from '../mesh-target.js';
 import { prepareMlpVariants, variantName } from '../models.js';
 import { shardPerPartitionOf } from '../partitioned-mesh.js';
+import { medianBy } from '../interleaved.js';
 import { meshCertificates } from '../pki.js';
 import { fanOutRoundSlopeUs } from '../report/fan-out-section.js';
 import type { FanOutResult, FanOutRound } from '../results.js';
@@ -88,9 +89,7 @@ export async function runFanOutSuite(ctx: SuiteContext): Promise<FanOutResult> {
         result.rounds!.push(round);
       }
       // The table and the CPU slopes show the round whose slope is the median (the lower middle one).
-      const median = [...result.rounds!]
-        .filter((round) => fanOutRoundSlopeUs(round) !== undefined)
-        .sort((a, b) => fanOutRoundSlopeUs(a)! - fanOutRoundSlopeUs(b)!)[(result.rounds!.length - 1) >> 1];
+      const median = medianBy(result.rounds!, fanOutRoundSlopeUs);
       for (const v of result.variants) {
         const latency = median?.points.find((p) => p.partitions === v.partitions)?.latency;
         if (latency) v.latency = latency;

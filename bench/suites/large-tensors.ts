@@ -9,6 +9,7 @@ import { BENCH_MESH_SETTINGS } from '../mesh-settings.js';
 import { measureThroughRouter } from '../mesh-target.js';
 import { prepareOuterModel } from '../models.js';
 import { shardPerPartitionOf } from '../partitioned-mesh.js';
+import { medianBy } from '../interleaved.js';
 import { meshCertificates } from '../pki.js';
 import type { LargeTensorRound, LargeTensorsResult } from '../results.js';
 import { attempt, type SuiteContext } from '../suite-context.js';
@@ -147,7 +148,11 @@ export async function runLargeTensorsSuite(ctx: SuiteContext): Promise<LargeTens
           rounds.push(round);
         }
         entry.rounds = rounds;
-        Object.assign(entry, medianRound(rounds) ?? {});
+        // The section's table and older readers of the JSON get the round whose router ÷ floor ratio
+        // is the median; the goals take each figure's median over the rounds.
+        const ratio = (r: LargeTensorRound) =>
+          r.router && r.floor ? r.router.gbPerSec / r.floor.gbPerSec : undefined;
+        Object.assign(entry, medianBy(rounds, ratio) ?? rounds[0] ?? {});
         if (!entry.router) entry.routerError = errors.get('router') ?? 'no round measured it';
         if (!entry.partitionRun) entry.partitionRunError = errors.get('run') ?? 'no round measured it';
         if (errors.has('floor')) result.floorError ??= errors.get('floor');
@@ -170,15 +175,4 @@ async function partitionFile(modelsDir: string, model: string, p: number): Promi
     stages: { partitions: { file: string }[] }[];
   };
   return path.join(dir, plan.stages[0]!.partitions[p]!.file);
-}
-
-/**
- * The round whose router ÷ floor ratio is the median (the lower of the middle two), for the
- * section's table and older readers of the JSON; the goals take each figure's median over rounds.
- */
-function medianRound(rounds: readonly LargeTensorRound[]): LargeTensorRound | undefined {
-  const rated = rounds
-    .filter((r) => r.router && r.floor)
-    .sort((a, b) => a.router!.gbPerSec / a.floor!.gbPerSec - b.router!.gbPerSec / b.floor!.gbPerSec);
-  return rated[(rated.length - 1) >> 1] ?? rounds[0];
 }
