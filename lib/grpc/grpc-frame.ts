@@ -15,12 +15,14 @@
  */
 import { createRequire } from 'node:module';
 import { releaseFrame, takeFrameBuffer } from './frame-pool.js';
-import { installServerFraming, markFramable } from './server-framing.js';
+import { installServerFraming, markFramable, markPreframed } from './server-framing.js';
 
 const PREFIX_BYTES = 5;
 
 /** Messages written with their prefix in front -> their whole frame: only these skip grpc-js's copy. */
-const frames = new WeakMap<Buffer, Buffer>();
+const framesOf = new WeakMap<Buffer, Buffer>();
+/** The frames of `framedBatch`es, which `framesOf` maps to themselves: written as they stand. */
+const batches = new WeakSet<Buffer>();
 
 /**
  * A buffer for a message of `length` bytes with room for the gRPC prefix in front, filled in.
@@ -33,7 +35,7 @@ export function framedMessage(length: number): Buffer {
   frame[0] = 0;
   frame.writeUInt32BE(length, 1);
   const message = frame.subarray(PREFIX_BYTES);
-  frames.set(message, frame);
+  framesOf.set(message, frame);
   return markFramable(message, () => releaseFrame(frame));
 }
 
@@ -42,13 +44,55 @@ export function framedMessage(length: number): Buffer {
  * callback): the caller must not touch it afterwards. Any other buffer is ignored.
  */
 export function releaseFramedMessage(message: Buffer): void {
-  const frame = frames.get(message);
+  const frame = framesOf.get(message);
   if (frame !== undefined) releaseFrame(frame);
+}
+
+/**
+ * Frames for several messages back to back in one buffer, for a call's messages to leave in one
+ * write: a small call's header and its one chunk (or a shard's answer) used to leave in two or
+ * three TLS records and wake the receiver once for each (strace of a router and a shard serving
+ * the mlp at concurrency 1). Each message of `lengths` gets its prefix; the caller writes each
+ * message into `messages[i]`, then writes `frames` as one message of the stream: grpc-js (client
+ * and server, patched) sends it as it stands, and any gRPC reader takes it as the messages one by
+ * one. Returns undefined when the patches are not in place (grpc-js would frame the frames again):
+ * write the messages one by one then. Release `frames` as a framed message's.
+ */
+export function framedBatch(lengths: readonly number[]): { frames: Buffer; messages: Buffer[] } | undefined {
+  if (!installFramePatch()) return undefined;
+  const frames = takeFrameBuffer(lengths.reduce((n, length) => n + PREFIX_BYTES + length, 0));
+  const messages: Buffer[] = [];
+  let at = 0;
+  for (const length of lengths) {
+    frames[at] = 0;
+    frames.writeUInt32BE(length, at + 1);
+    messages.push(frames.subarray(at + PREFIX_BYTES, at + PREFIX_BYTES + length));
+    at += PREFIX_BYTES + length;
+  }
+  batches.add(frames);
+  framesOf.set(frames, frames);
+  return { frames: markPreframed(frames, () => releaseFrame(frames)), messages };
+}
+
+/**
+ * The messages a buffer written to a shard stream carries: the several of a `framedBatch`, or the
+ * buffer itself (a `framedMessage`, or a message grpc-js frames). For code that reads what a
+ * client wrote without a gRPC decoder in between (test doubles of a stream).
+ */
+export function writtenMessages(written: Buffer): Buffer[] {
+  if (!batches.has(written)) return [written];
+  const messages: Buffer[] = [];
+  for (let at = 0; at < written.length;) {
+    const length = written.readUInt32BE(at + 1);
+    messages.push(written.subarray(at + PREFIX_BYTES, at + PREFIX_BYTES + length));
+    at += PREFIX_BYTES + length;
+  }
+  return messages;
 }
 
 /** The whole frame of a message from `framedMessage`, or undefined for any other buffer. */
 function frameOf(message: Buffer): Buffer | undefined {
-  return frames.get(message);
+  return framesOf.get(message);
 }
 
 type WriteMessage = (this: unknown, message: Buffer, compress: boolean) => Promise<Buffer>;

@@ -44,6 +44,17 @@ export function markFramable(message: Buffer, afterWrite: () => void): Buffer {
   return message;
 }
 
+const preframed = new WeakMap<Buffer, () => void>();
+
+/**
+ * Marks `frames` as whole gRPC frames already (grpc-frame.ts's `framedBatch`: several messages,
+ * each with its prefix): sent as they stand, and `afterWrite` runs as for a framable message.
+ */
+export function markPreframed(frames: Buffer, afterWrite: () => void): Buffer {
+  preframed.set(frames, afterWrite);
+  return frames;
+}
+
 let installed: boolean | undefined;
 
 /** Installs the no-copy framing on grpc-js's server calls, once; false when it could not. */
@@ -81,6 +92,12 @@ export function installServerFraming(): boolean {
     const message = this.handler.serialize(value);
     const afterWrite = framable.get(message);
     const slot = this[SLOT];
+    const afterFrames = preframed.get(message);
+    if (afterFrames && slot) {
+      preframed.delete(message);
+      slot.afterWrite = afterFrames;
+      return message;
+    }
     if (afterWrite && slot) {
       framable.delete(message);
       slot.afterWrite = afterWrite;

@@ -7,9 +7,16 @@ import {
   deserializeShardRequest,
   deserializeShardResponse,
   serializeShardRequest,
+  serializeShardRequests,
   serializeShardResponse,
+  serializeShardResponses,
 } from './shard-codec.js';
-import type { ShardRequestMessage, ShardResponseMessage } from './shard-messages.js';
+import {
+  MAX_SHARD_MESSAGE_BYTES,
+  type ShardRequestMessage,
+  type ShardResponseMessage,
+} from './shard-messages.js';
+import { writtenMessages } from './grpc-frame.js';
 
 /**
  * The hand-written codec against protobufjs, an independent implementation reading the same
@@ -187,4 +194,46 @@ void test('a length-delimited field with a negative length is refused, not read 
   const hostile = Buffer.from([0x12, 0xf5, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]);
   assert.throws(() => deserializeShardRequest(hostile), RangeError);
   assert.throws(() => deserializeShardResponse(hostile), RangeError);
+});
+
+/** gRPC frames back to back, read by their prefixes alone: flag 0, big-endian length, message. */
+function framesIn(bytes: Buffer): Buffer[] {
+  const out: Buffer[] = [];
+  for (let at = 0; at < bytes.length;) {
+    assert.equal(bytes[at], 0, 'uncompressed');
+    const length = bytes.readUInt32BE(at + 1);
+    out.push(bytes.subarray(at + 5, at + 5 + length));
+    at += 5 + length;
+    assert.ok(at <= bytes.length, 'the last frame ends where the bytes do');
+  }
+  return out;
+}
+
+void test("a call's messages serialized together are their gRPC frames back to back, each as alone", () => {
+  const together = serializeShardRequests(requests);
+  assert.ok(together, 'serialized together');
+  const frames = framesIn(together);
+  assert.deepEqual(
+    frames.map((f) => toObject(RequestType, f)),
+    requests.map((m) => toObject(RequestType, serializeShardRequest(m))),
+  );
+  assert.deepEqual(writtenMessages(together), frames, 'writtenMessages reads them back');
+
+  const answer = serializeShardResponses(responses);
+  assert.ok(answer, 'serialized together');
+  assert.deepEqual(
+    framesIn(answer).map((f) => toObject(ResponseType, f)),
+    responses.map((m) => toObject(ResponseType, serializeShardResponse(m))),
+  );
+});
+
+void test('messages larger together than one message may be are not put together', () => {
+  const big = Buffer.alloc(MAX_SHARD_MESSAGE_BYTES / 2);
+  const chunk = (offset: number): ShardRequestMessage => ({
+    call_id: 1,
+    kind: 'chunk',
+    chunk: { tensor: 0, offset, data: big },
+  });
+  assert.equal(serializeShardRequests([chunk(0), chunk(big.length)]), undefined);
+  assert.ok(serializeShardRequests([chunk(0)]), 'one of them alone is');
 });

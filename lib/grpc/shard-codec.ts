@@ -16,7 +16,8 @@ import type {
   WireInferHeader,
   WireTensorSpec,
 } from './shard-messages.js';
-import { framedMessage } from './grpc-frame.js';
+import { framedBatch, framedMessage } from './grpc-frame.js';
+import { MAX_SHARD_MESSAGE_BYTES } from './shard-messages.js';
 import { lenFieldSize, ProtoReader, ProtoWriter, varintSize, WIRE_LEN, WIRE_VARINT } from './proto-wire.js';
 
 const strLen = (s: string): number => Buffer.byteLength(s, 'utf8');
@@ -78,13 +79,51 @@ function writeChunk(w: ProtoWriter, field: number, c: WireChunk): void {
   if (c.data.length > 0) w.bytesField(3, c.data);
 }
 
+function requestBodyLength(m: ShardRequestMessage): number {
+  if (m.kind === 'header') return headerLength(m.header);
+  if (m.kind === 'chunk') return chunkLength(m.chunk);
+  return uintField(m.cancel.code);
+}
+
+const requestLength = (m: ShardRequestMessage): number =>
+  lenFieldSize(requestBodyLength(m)) + uintField(m.call_id);
+
 /** Serializes a ShardRequest (router to shard). */
 export function serializeShardRequest(m: ShardRequestMessage): Buffer {
-  let body: number;
-  if (m.kind === 'header') body = headerLength(m.header);
-  else if (m.kind === 'chunk') body = chunkLength(m.chunk);
-  else body = uintField(m.cancel.code);
-  const w = new ProtoWriter(framedMessage(lenFieldSize(body) + uintField(m.call_id)));
+  return writeRequest(framedMessage(requestLength(m)), m);
+}
+
+/**
+ * Serializes a call's ShardRequests as one write (grpc-frame.ts's `framedBatch`), or undefined
+ * where they cannot go together (grpc-js is not patched, or together they are larger than one
+ * message may be, which grpc-js's client checks the write against): send them one by one then.
+ */
+export function serializeShardRequests(ms: readonly ShardRequestMessage[]): Buffer | undefined {
+  return serializeTogether(ms, requestLength, writeRequest);
+}
+
+/** Serializes a call's ShardResponses as one write, as `serializeShardRequests`. */
+export function serializeShardResponses(ms: readonly ShardResponseMessage[]): Buffer | undefined {
+  return serializeTogether(ms, responseLength, writeResponse);
+}
+
+function serializeTogether<M>(
+  ms: readonly M[],
+  length: (m: M) => number,
+  write: (into: Buffer, m: M) => void,
+): Buffer | undefined {
+  const lengths = ms.map(length);
+  if (lengths.reduce((n, l) => n + l, 0) > MAX_SHARD_MESSAGE_BYTES) return undefined;
+  const batch = framedBatch(lengths);
+  if (!batch) return undefined;
+  ms.forEach((m, i) => write(batch.messages[i]!, m));
+  return batch.frames;
+}
+
+/** Writes `m` into `into`, which is exactly its length. */
+function writeRequest(into: Buffer, m: ShardRequestMessage): Buffer {
+  const body = requestBodyLength(m);
+  const w = new ProtoWriter(into);
   if (m.kind === 'header') {
     const h = m.header;
     w.begin(1, body);
@@ -107,16 +146,28 @@ export function serializeShardRequest(m: ShardRequestMessage): Buffer {
   return w.buf;
 }
 
+function responseBodyLength(m: ShardResponseMessage): number {
+  if (m.kind === 'header') return specsLength(m.header.outputs);
+  if (m.kind === 'chunk') return chunkLength(m.chunk);
+  if (m.kind === 'trailer')
+    return (
+      uintField(m.trailer.receive_us) + uintField(m.trailer.compute_us) + strField(m.trailer.instance_id)
+    );
+  return uintField(m.error.code) + strField(m.error.message);
+}
+
+const responseLength = (m: ShardResponseMessage): number =>
+  lenFieldSize(responseBodyLength(m)) + uintField(m.call_id);
+
 /** Serializes a ShardResponse (shard to router). */
 export function serializeShardResponse(m: ShardResponseMessage): Buffer {
-  let body: number;
-  if (m.kind === 'header') body = specsLength(m.header.outputs);
-  else if (m.kind === 'chunk') body = chunkLength(m.chunk);
-  else if (m.kind === 'trailer')
-    body =
-      uintField(m.trailer.receive_us) + uintField(m.trailer.compute_us) + strField(m.trailer.instance_id);
-  else body = uintField(m.error.code) + strField(m.error.message);
-  const w = new ProtoWriter(framedMessage(lenFieldSize(body) + uintField(m.call_id)));
+  return writeResponse(framedMessage(responseLength(m)), m);
+}
+
+/** Writes `m` into `into`, which is exactly its length. */
+function writeResponse(into: Buffer, m: ShardResponseMessage): Buffer {
+  const body = responseBodyLength(m);
+  const w = new ProtoWriter(into);
   if (m.kind === 'header') {
     w.begin(1, body);
     for (const s of m.header.outputs) writeSpec(w, 1, s);

@@ -30,7 +30,7 @@ export const SHARD_INFER_PATH = '/shardmesh.v1.Shard/Infer';
  * `shard.proto`, so stubs generated from it in any language call a shard unchanged.
  */
 export const shardServiceDefinition: ServiceDefinition<{
-  Infer: handleBidiStreamingCall<ShardRequestMessage, ShardResponseMessage>;
+  Infer: handleBidiStreamingCall<ShardRequestMessage, ShardResponseMessage | Buffer>;
 }> = {
   Infer: {
     path: SHARD_INFER_PATH,
@@ -40,7 +40,9 @@ export const shardServiceDefinition: ServiceDefinition<{
     requestSerialize: (m: ShardRequestMessage | Buffer) =>
       Buffer.isBuffer(m) ? m : serializeShardRequest(m),
     requestDeserialize: deserializeShardRequest,
-    responseSerialize: serializeShardResponse,
+    // A shard writes a call's messages together as one buffer (`serializeShardResponses`).
+    responseSerialize: (m: ShardResponseMessage | Buffer) =>
+      Buffer.isBuffer(m) ? m : serializeShardResponse(m),
     responseDeserialize: deserializeShardResponse,
     originalName: 'Infer',
   },

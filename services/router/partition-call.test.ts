@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import { status as Status } from '@grpc/grpc-js';
 import { isGrpcError, ServiceError } from '../../lib/grpc/service-error.js';
 import { deserializeShardRequest } from '../../lib/grpc/shard-codec.js';
+import { writtenMessages } from '../../lib/grpc/grpc-frame.js';
 import type { ShardRequestMessage, ShardResponseMessage } from '../../lib/grpc/shard-messages.js';
 import type { ShardInstance } from '../../registry/registry.js';
 import { callPartition, type PartitionCall } from './partition-call.js';
@@ -13,9 +14,13 @@ import { MuxStream, type InferDuplex } from './shard-stream-pool.js';
 /** A shard stream that records what the router writes and answers only when the test says. */
 class FakeDuplex extends EventEmitter {
   readonly written: ShardRequestMessage[] = [];
-  /** MuxStream writes serialized frames; the fake reads them back as messages. */
+  /** The messages of each write, by kind. */
+  readonly writes: string[][] = [];
+  /** MuxStream writes serialized frames, a call's several together; the fake reads them back as messages. */
   write(frame: Buffer): boolean {
-    this.written.push(deserializeShardRequest(frame));
+    const messages = writtenMessages(frame).map(deserializeShardRequest);
+    this.written.push(...messages);
+    this.writes.push(messages.map((m) => m.kind));
     return true;
   }
   end(): void {}
@@ -62,6 +67,26 @@ void test('the header carries the time left before the deadline; the inputs foll
   const trailer = { receive_us: 1, compute_us: 2, instance_id: 'a' };
   fake.emit('data', { call_id: header.call_id, kind: 'trailer', trailer } satisfies ShardResponseMessage);
   assert.deepEqual(await done, trailer);
+});
+
+void test('inputs that fit in one chunk go with their header in one write; larger ones write by write', async () => {
+  const inputs = [
+    { name: 'x', datatype: 'FP32', shape: [2], data: Buffer.alloc(8) },
+    { name: 'k', datatype: 'INT64', shape: [1], data: Buffer.alloc(8) },
+  ] as const;
+  for (const [chunkBytes, writes] of [
+    [16, [['header', 'chunk', 'chunk']]],
+    [8, [['header'], ['chunk'], ['chunk']]],
+    [4, [['header'], ['chunk'], ['chunk'], ['chunk']]], // an INT64 element is never cut
+  ] as const) {
+    const { fake, clients } = setup();
+    const done = callPartition(clients, partitionCall({ inputs, chunkBytes }));
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(fake.writes, writes, `chunks of ${chunkBytes} bytes`);
+    const trailer = { receive_us: 1, compute_us: 2, instance_id: 'a' };
+    fake.emit('data', { call_id: fake.written[0]!.call_id, kind: 'trailer', trailer });
+    await done;
+  }
 });
 
 void test('a deadline that passes rejects DEADLINE_EXCEEDED and sends the shard a cancel for this call', async () => {

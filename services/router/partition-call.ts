@@ -5,6 +5,7 @@ import { ServiceError } from '../../lib/grpc/service-error.js';
 import {
   specFromWire,
   specToWire,
+  type ShardRequestKind,
   type ShardResponseKind,
   type WireInferHeader,
   type WireInferTrailer,
@@ -39,8 +40,8 @@ export const shardCaller =
 
 /**
  * One call to one replica, on one of the long-lived `Shard.Infer` streams to it (`shard.proto`):
- * send the header (with the time left before `call.deadline`) and the input chunks (waiting on
- * back-pressure), feed response chunks to the sink, resolve with the trailer. Rejects with the
+ * send the header (with the time left before `call.deadline`) and the input chunks (in one write
+ * when the inputs fit in one chunk; else waiting on back-pressure), feed response chunks to the sink, resolve with the trailer. Rejects with the
  * call's in-band error or its stream's failure (as grpc-js errors; a stream that fails is
  * UNAVAILABLE, so the attempt may be retried elsewhere), the sink's error (a GatherError as its
  * ServiceError), DEADLINE_EXCEEDED when the deadline passes, or CANCELLED when `signal` aborts;
@@ -106,16 +107,24 @@ export function callPartition(clients: ShardClients, call: PartitionCall): Promi
         inputs: call.inputs.map(specToWire),
         timeout_us: Math.max(1, Math.round((call.deadline.getTime() - Date.now()) * 1000)),
       };
+      const chunks = inputChunks(call);
+      if (call.inputs.reduce((n, t) => n + t.data.length, 0) <= call.chunkBytes) {
+        // The header and the few chunks in one write: the shard wakes once for the call.
+        await stream.write(id, { kind: 'header', header }, ...chunks);
+        return;
+      }
       await stream.write(id, { kind: 'header', header });
-      for (const [tensor, input] of call.inputs.entries()) {
-        for (const [offset, bytes] of chunkRanges(input.data.length, input.datatype, call.chunkBytes)) {
-          if (settled) return;
-          await stream.write(id, {
-            kind: 'chunk',
-            chunk: { tensor, offset, data: input.data.subarray(offset, offset + bytes) },
-          });
-        }
+      for (const chunk of chunks) {
+        if (settled) return;
+        await stream.write(id, chunk);
       }
     }
   });
+}
+
+/** The chunk messages that carry a call's inputs, tensor by tensor, each cut at `chunkBytes`. */
+function* inputChunks(call: PartitionCall): Generator<ShardRequestKind> {
+  for (const [tensor, input] of call.inputs.entries())
+    for (const [offset, bytes] of chunkRanges(input.data.length, input.datatype, call.chunkBytes))
+      yield { kind: 'chunk', chunk: { tensor, offset, data: input.data.subarray(offset, offset + bytes) } };
 }

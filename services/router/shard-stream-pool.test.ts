@@ -3,6 +3,7 @@ import { EventEmitter } from 'node:events';
 import { test } from 'node:test';
 import { status as Status, type ServiceError as GrpcError } from '@grpc/grpc-js';
 import { deserializeShardRequest } from '../../lib/grpc/shard-codec.js';
+import { writtenMessages } from '../../lib/grpc/grpc-frame.js';
 import type { ShardRequestMessage, ShardResponseKind } from '../../lib/grpc/shard-messages.js';
 import { grpcError, MuxStream, ShardStreamPool, type InferDuplex } from './shard-stream-pool.js';
 
@@ -12,9 +13,9 @@ class FakeDuplex extends EventEmitter {
   ended = false;
   full = false;
 
-  /** MuxStream writes serialized frames; the fake reads them back as messages. */
+  /** MuxStream writes serialized frames, a call's several together; the fake reads them back as messages. */
   write(frame: Buffer): boolean {
-    this.written.push(deserializeShardRequest(frame));
+    this.written.push(...writtenMessages(frame).map(deserializeShardRequest));
     return !this.full;
   }
 

@@ -6,7 +6,7 @@ import {
 } from '@grpc/grpc-js';
 import { releaseFramedMessage } from '../../lib/grpc/grpc-frame.js';
 import { releaseReceived } from '../../lib/grpc/stream-decoder-patch.js';
-import { serializeShardRequest } from '../../lib/grpc/shard-codec.js';
+import { serializeShardRequest, serializeShardRequests } from '../../lib/grpc/shard-codec.js';
 import type {
   ShardRequestKind,
   ShardRequestMessage,
@@ -103,14 +103,17 @@ export class MuxStream {
   /** Gives a call up: the shard stops it (CANCELLED or DEADLINE_EXCEEDED) and sends nothing more. */
   cancel(id: number, code: Status): void {
     if (!this.#calls.delete(id) || this.#dead) return;
-    this.#send({ call_id: id, kind: 'cancel', cancel: { code } });
+    this.#send([{ call_id: id, kind: 'cancel', cancel: { code } }]);
   }
 
-  /** Sends a message of call `id`; resolves when the stream can take more (or has died). */
-  async write(id: number, message: ShardRequestKind): Promise<void> {
+  /**
+   * Sends messages of call `id`, in one write where they can go together (`serializeShardRequests`),
+   * so the shard wakes once for them; resolves when the stream can take more (or has died).
+   */
+  async write(id: number, ...messages: ShardRequestKind[]): Promise<void> {
     while (this.#blocked) await this.#blocked;
     if (this.#dead) return;
-    if (this.#send({ ...message, call_id: id } as ShardRequestMessage)) return;
+    if (this.#send(messages.map((m) => ({ ...m, call_id: id }) as ShardRequestMessage))) return;
     this.#blocked ??= new Promise<void>((resolve) => {
       this.#unblock = () => {
         this.#blocked = undefined;
@@ -123,13 +126,17 @@ export class MuxStream {
   }
 
   /**
-   * Writes one message; its frame goes back to the pool when grpc-js reports it written (the
-   * shard channel is created without grpc-js's retry buffer, so that is when the bytes have left:
-   * shard-clients.ts). Returns false when the stream wants the writer to wait for 'drain'.
+   * Writes messages, together when they can go so; their frames go back to the pool when grpc-js
+   * reports them written (the shard channel is created without grpc-js's retry buffer, so that is
+   * when the bytes have left: shard-clients.ts). Returns false when the stream wants the writer
+   * to wait for 'drain'.
    */
-  #send(message: ShardRequestMessage): boolean {
-    const frame = serializeShardRequest(message);
-    return this.stream.write(frame, () => releaseFramedMessage(frame));
+  #send(messages: readonly ShardRequestMessage[]): boolean {
+    const together = messages.length > 1 ? serializeShardRequests(messages) : undefined;
+    const frames = together ? [together] : messages.map(serializeShardRequest);
+    let more = true;
+    for (const frame of frames) more = this.stream.write(frame, () => releaseFramedMessage(frame));
+    return more;
   }
 
   /** Half-closes: the shard finishes the calls open on it, then ends the stream. */

@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { credentials, Server, ServerCredentials, status as Status, type Client } from '@grpc/grpc-js';
-import type { ShardRequestKind, WireInferHeader } from '../../lib/grpc/shard-messages.js';
+import type {
+  ShardRequestKind,
+  ShardResponseMessage,
+  WireInferHeader,
+} from '../../lib/grpc/shard-messages.js';
+import { deserializeShardResponse } from '../../lib/grpc/shard-codec.js';
+import { writtenMessages } from '../../lib/grpc/grpc-frame.js';
 import { shardServiceDefinition, ShardServiceClient } from '../../lib/grpc/shard-service.js';
 import { pino } from 'pino';
 import { createLogger, type Logger } from '../../lib/log.js';
@@ -73,10 +79,21 @@ function chunksOf(data: Buffer, bytes: number): RequestMessage[] {
 async function startTestServer(
   runner: (key: string) => ModelRunner | undefined,
   log: Logger,
+  /** Hears the kinds of the messages in each write to a stream. */
+  onWrite?: (kinds: string[]) => void,
 ): Promise<{ server: Server; client: Client }> {
   const server = new Server();
   server.addService(shardServiceDefinition, {
     Infer: (call: InferStream) => {
+      if (onWrite) {
+        const write = call.write.bind(call) as (m: unknown) => boolean;
+        call.write = ((m: ShardResponseMessage | Buffer) => {
+          onWrite(
+            Buffer.isBuffer(m) ? writtenMessages(m).map((b) => deserializeShardResponse(b).kind) : [m.kind],
+          );
+          return write(m);
+        }) as typeof call.write;
+      }
       new ShardStream(call, {
         runner,
         chunkBytes: 64,
@@ -331,6 +348,47 @@ function memoryLogger(): {
   );
   return { log, lines, next: (msg) => new Promise((resolve) => waiters.push({ msg, resolve })) };
 }
+
+void describe("a call's answer on the wire", () => {
+  const runners = new Map<string, ModelRunner>([['m/1/main/0', new DoublingRunner()]]);
+  const writes: string[][] = [];
+  let server: Server;
+  let client: Client;
+
+  before(async () => {
+    ({ server, client } = await startTestServer(
+      (key) => runners.get(key),
+      createLogger('test', 'silent'),
+      (kinds) => writes.push(kinds),
+    ));
+  });
+
+  after(() => {
+    client.close();
+    server.forceShutdown();
+  });
+
+  void test('outputs that fit in one chunk leave with header and trailer in one write; larger ones write by write', async () => {
+    // y is 4 bytes per element and n 8 bytes; the shard cuts chunks at 64 bytes.
+    for (const [rows, expected] of [
+      [1, [['header', 'chunk', 'chunk', 'trailer']]],
+      [5, [['header'], ['chunk'], ['chunk'], ['chunk'], ['chunk'], ['chunk'], ['trailer']]],
+    ] as const) {
+      writes.length = 0;
+      const outcome = await inferOnce(client, [
+        header({}, [rows, 10]),
+        ...chunksOf(inputBytes(rows * 10), 40),
+      ]);
+      assert.equal(outcome.error, undefined);
+      assert.deepEqual(writes, expected, `${rows} row(s)`);
+      assert.deepEqual(
+        outcome.messages.map((m) => m.kind),
+        expected.flat(),
+        'the client reads every message, in order',
+      );
+    }
+  });
+});
 
 void describe('calls multiplexed on one stream', () => {
   const doubling = new DoublingRunner();

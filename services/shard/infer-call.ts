@@ -31,8 +31,11 @@ export interface InferCallContext {
   readonly observe?: (key: string) => PartitionCallObserver;
 }
 
-/** Sends one message of this call on its stream; resolves when the stream can take more. */
-export type SendToRouter = (message: ShardResponseKind) => Promise<void>;
+/**
+ * Sends messages of this call on its stream, in one write where they can go together; resolves
+ * when the stream can take more.
+ */
+export type SendToRouter = (...messages: ShardResponseKind[]) => Promise<void>;
 
 /** Why a call ended before the shard sent its outputs, as the `reason` of its log line. */
 export type EarlyEndReason = 'deadline' | 'cancelled';
@@ -272,27 +275,37 @@ export class InferCall {
         outputs.reduce((n, t) => n + t.data.length, 0),
       );
     this.#phase = 'sending';
-    await this.send({ kind: 'header', header: { outputs: outputs.map(specToWire) } });
-    const chunkBytes = this.context.chunkBytes;
-    for (const [tensor, output] of outputs.entries()) {
-      for (const [offset, bytes] of chunkRanges(output.data.length, output.datatype, chunkBytes)) {
-        if (signal.aborted) return;
-        await this.send({
-          kind: 'chunk',
-          chunk: { tensor, offset, data: output.data.subarray(offset, offset + bytes) },
-        });
-      }
-    }
-    if (signal.aborted) return;
+    const header: ShardResponseKind = { kind: 'header', header: { outputs: outputs.map(specToWire) } };
+    const chunks = outputChunks(outputs, this.context.chunkBytes);
     const receiveUs = Number((startNs - this.#receivedAtNs) / 1000n);
     const computeUs = Number((doneNs - startNs) / 1000n);
-    this.#finish(false);
-    await this.send({
+    const trailer: ShardResponseKind = {
       kind: 'trailer',
       trailer: { receive_us: receiveUs, compute_us: computeUs, instance_id: this.context.instanceId },
-    });
+    };
+    if (outputs.reduce((n, t) => n + t.data.length, 0) <= this.context.chunkBytes) {
+      // The whole answer in one write: the router wakes once for it.
+      this.#finish(false);
+      await this.send(header, ...chunks, trailer);
+    } else {
+      await this.send(header);
+      for (const chunk of chunks) {
+        if (signal.aborted) return;
+        await this.send(chunk);
+      }
+      if (signal.aborted) return;
+      this.#finish(false);
+      await this.send(trailer);
+    }
     this.#endPhase();
     this.#spans.end();
     this.#log.debug({ receiveUs, computeUs }, 'shard infer done');
   }
+}
+
+/** The chunk messages that carry a call's outputs, tensor by tensor, each cut at `chunkBytes`. */
+function* outputChunks(outputs: readonly Tensor[], chunkBytes: number): Generator<ShardResponseKind> {
+  for (const [tensor, output] of outputs.entries())
+    for (const [offset, bytes] of chunkRanges(output.data.length, output.datatype, chunkBytes))
+      yield { kind: 'chunk', chunk: { tensor, offset, data: output.data.subarray(offset, offset + bytes) } };
 }

@@ -53,8 +53,8 @@ test('per partition: calls, ONNX Runtime runs, failures by status; unserved part
     observe: (key) => metrics.partition(key),
   };
   const sent: ShardResponseKind[] = [];
-  const send = (m: ShardResponseKind): Promise<void> => {
-    sent.push(m);
+  const send = (...messages: ShardResponseKind[]): Promise<void> => {
+    sent.push(...messages);
     return Promise.resolve();
   };
   const run = async (partition: number): Promise<void> => {

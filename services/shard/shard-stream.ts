@@ -1,13 +1,11 @@
 import { status as Status, type ServerDuplexStream } from '@grpc/grpc-js';
 import { invalidArgument, type ServiceError } from '../../lib/grpc/service-error.js';
-import type {
-  ShardRequestMessage,
-  ShardResponseKind,
-  ShardResponseMessage,
-} from '../../lib/grpc/shard-messages.js';
-import { InferCall, type InferCallContext } from './infer-call.js';
+import type { ShardRequestMessage, ShardResponseMessage } from '../../lib/grpc/shard-messages.js';
+import { InferCall, type InferCallContext, type SendToRouter } from './infer-call.js';
+import { serializeShardResponses } from '../../lib/grpc/shard-codec.js';
 
-export type InferStream = ServerDuplexStream<ShardRequestMessage, ShardResponseMessage>;
+/** A shard's side of a `Shard.Infer` stream; a Buffer written to it is a call's messages together. */
+export type InferStream = ServerDuplexStream<ShardRequestMessage, ShardResponseMessage | Buffer>;
 
 export interface ShardStreamContext extends InferCallContext {
   /** Set while the shard drains: new calls are refused in-band with this error (UNAVAILABLE). */
@@ -28,12 +26,16 @@ class StreamWriter {
 
   constructor(private readonly stream: InferStream) {}
 
-  async write(message: ShardResponseMessage): Promise<void> {
+  /** Writes a call's messages, in one write where they can go together (`serializeShardResponses`). */
+  async write(messages: readonly ShardResponseMessage[]): Promise<void> {
     this.#pending++;
     try {
       while (this.#blocked) await this.#blocked;
       if (this.#closed) return;
-      if (!this.stream.write(message)) {
+      const together = messages.length > 1 ? serializeShardResponses(messages) : undefined;
+      let more = true;
+      for (const message of together ? [together] : messages) more = this.stream.write(message);
+      if (!more) {
         this.#blocked = new Promise<void>((resolve) => {
           this.#unblock = () => {
             this.#blocked = undefined;
@@ -115,8 +117,9 @@ export class ShardStream {
     for (const call of this.#calls.values()) call.stop(reason);
   }
 
-  #send(callId: number): (message: ShardResponseKind) => Promise<void> {
-    return (message) => this.#writer.write({ ...message, call_id: callId } as ShardResponseMessage);
+  #send(callId: number): SendToRouter {
+    return (...messages) =>
+      this.#writer.write(messages.map((m) => ({ ...m, call_id: callId }) as ShardResponseMessage));
   }
 
   #receive(message: ShardRequestMessage): void {
