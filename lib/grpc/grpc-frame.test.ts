@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { test } from 'node:test';
-import { framedMessage, installFramePatch } from './grpc-frame.js';
+import { framedBatch, framedMessage, installFramePatch, writtenMessages } from './grpc-frame.js';
 
 const require = createRequire(import.meta.url);
 const { CompressionFilter } = require('@grpc/grpc-js/build/src/compression-filter.js') as {
@@ -36,4 +36,18 @@ void test('a grpc-js client sends a framedMessage as it stands, its prefix in fr
     assert.ok(framed.equals(frameOf(plain)));
     assert.ok(framed.byteOffset !== plain.byteOffset - 5 || framed.buffer !== plain.buffer, 'a copy');
   }
+});
+
+void test("a grpc-js client sends a framedBatch's frames as they stand: each message with its own prefix", async () => {
+  assert.equal(installFramePatch(), true);
+  const client = new CompressionFilter({}, {}).sendCompression;
+  const batch = framedBatch([3, 0, 70_000]);
+  assert.ok(batch, 'the patches are in place');
+  batch.messages.forEach((m, i) => m.fill(i + 1));
+  const sent = await client.writeMessage(batch.frames, false);
+  assert.equal(sent, batch.frames, 'the same memory, no prefix added');
+  assert.ok(sent.equals(Buffer.concat(batch.messages.map(frameOf))), 'prefix, message, prefix, message, ...');
+  assert.deepEqual(writtenMessages(sent), batch.messages);
+  const plain = Buffer.alloc(3, 1);
+  assert.deepEqual(writtenMessages(plain), [plain], 'any other buffer is one message');
 });

@@ -100,3 +100,31 @@ export function specToWire(spec: TensorSpec & { data?: Uint8Array }): WireTensor
  * (at most 3 MiB), so a bigger message means a broken peer.
  */
 export const MAX_SHARD_MESSAGE_BYTES = 4 << 20;
+
+/**
+ * A call's messages in the groups that go in one write each (`serializeShardRequests`,
+ * `serializeShardResponses`): a new group starts where a chunk would take the group's chunk bytes
+ * past `chunkBytes`; a message without bytes (header, trailer) joins the group it comes in. So a
+ * call whose tensors fit in one chunk goes in one write, and a larger one's header rides with its
+ * first chunk and its trailer with its last: the first message of a call on an idle stream used
+ * to leave alone, the next one waiting for its write to finish (two TLS records and two wake-ups
+ * of the receiver where one does; strace of a router and a shard serving the mlp at c=1).
+ */
+export function* writeGroups<M extends ShardRequestKind | ShardResponseKind>(
+  messages: Iterable<M>,
+  chunkBytes: number,
+): Generator<M[]> {
+  let group: M[] = [];
+  let bytes = 0;
+  for (const message of messages) {
+    const size = message.kind === 'chunk' ? message.chunk.data.length : 0;
+    if (size > 0 && bytes > 0 && bytes + size > chunkBytes) {
+      yield group;
+      group = [];
+      bytes = 0;
+    }
+    group.push(message);
+    bytes += size;
+  }
+  if (group.length > 0) yield group;
+}

@@ -69,15 +69,15 @@ void test('the header carries the time left before the deadline; the inputs foll
   assert.deepEqual(await done, trailer);
 });
 
-void test('inputs that fit in one chunk go with their header in one write; larger ones write by write', async () => {
+void test("a call's messages go in writes of one chunk's bytes at most, the header with the first chunk", async () => {
   const inputs = [
     { name: 'x', datatype: 'FP32', shape: [2], data: Buffer.alloc(8) },
     { name: 'k', datatype: 'INT64', shape: [1], data: Buffer.alloc(8) },
   ] as const;
   for (const [chunkBytes, writes] of [
     [16, [['header', 'chunk', 'chunk']]],
-    [8, [['header'], ['chunk'], ['chunk']]],
-    [4, [['header'], ['chunk'], ['chunk'], ['chunk']]], // an INT64 element is never cut
+    [8, [['header', 'chunk'], ['chunk']]],
+    [4, [['header', 'chunk'], ['chunk'], ['chunk']]], // an INT64 element is never cut
   ] as const) {
     const { fake, clients } = setup();
     const done = callPartition(clients, partitionCall({ inputs, chunkBytes }));

@@ -9,6 +9,7 @@ import {
   type ShardResponseKind,
   type WireInferHeader,
   type WireInferTrailer,
+  writeGroups,
 } from '../../lib/grpc/shard-messages.js';
 import type { PartitionSink } from '../../lib/plan/stage-gather.js';
 import { gatherStatus } from './gather-status.js';
@@ -40,8 +41,8 @@ export const shardCaller =
 
 /**
  * One call to one replica, on one of the long-lived `Shard.Infer` streams to it (`shard.proto`):
- * send the header (with the time left before `call.deadline`) and the input chunks (in one write
- * when the inputs fit in one chunk; else waiting on back-pressure), feed response chunks to the sink, resolve with the trailer. Rejects with the
+ * send the header (with the time left before `call.deadline`) and the input chunks (in as few
+ * writes as `writeGroups` makes, waiting on back-pressure between them), feed response chunks to the sink, resolve with the trailer. Rejects with the
  * call's in-band error or its stream's failure (as grpc-js errors; a stream that fails is
  * UNAVAILABLE, so the attempt may be retried elsewhere), the sink's error (a GatherError as its
  * ServiceError), DEADLINE_EXCEEDED when the deadline passes, or CANCELLED when `signal` aborts;
@@ -107,16 +108,10 @@ export function callPartition(clients: ShardClients, call: PartitionCall): Promi
         inputs: call.inputs.map(specToWire),
         timeout_us: Math.max(1, Math.round((call.deadline.getTime() - Date.now()) * 1000)),
       };
-      const chunks = inputChunks(call);
-      if (call.inputs.reduce((n, t) => n + t.data.length, 0) <= call.chunkBytes) {
-        // The header and the few chunks in one write: the shard wakes once for the call.
-        await stream.write(id, { kind: 'header', header }, ...chunks);
-        return;
-      }
-      await stream.write(id, { kind: 'header', header });
-      for (const chunk of chunks) {
+      const messages = [{ kind: 'header', header } as const, ...inputChunks(call)];
+      for (const group of writeGroups(messages, call.chunkBytes)) {
         if (settled) return;
-        await stream.write(id, chunk);
+        await stream.write(id, ...group);
       }
     }
   });

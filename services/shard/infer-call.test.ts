@@ -368,11 +368,12 @@ void describe("a call's answer on the wire", () => {
     server.forceShutdown();
   });
 
-  void test('outputs that fit in one chunk leave with header and trailer in one write; larger ones write by write', async () => {
+  void test("an answer goes in writes of one chunk's bytes at most: header with the first chunk, trailer with the last", async () => {
     // y is 4 bytes per element and n 8 bytes; the shard cuts chunks at 64 bytes.
     for (const [rows, expected] of [
       [1, [['header', 'chunk', 'chunk', 'trailer']]],
-      [5, [['header'], ['chunk'], ['chunk'], ['chunk'], ['chunk'], ['chunk'], ['trailer']]],
+      // y in chunks of 64, 64, 64 and 8 bytes; its last and n's 8 bytes share a write.
+      [5, [['header', 'chunk'], ['chunk'], ['chunk'], ['chunk', 'chunk', 'trailer']]],
     ] as const) {
       writes.length = 0;
       const outcome = await inferOnce(client, [

@@ -9,6 +9,7 @@ import {
   type ShardResponseKind,
   type WireChunk,
   type WireInferHeader,
+  writeGroups,
 } from '../../lib/grpc/shard-messages.js';
 import type { ModelRunner } from './model-runner.js';
 import { partitionKey } from './partition-catalog.js';
@@ -283,19 +284,11 @@ export class InferCall {
       kind: 'trailer',
       trailer: { receive_us: receiveUs, compute_us: computeUs, instance_id: this.context.instanceId },
     };
-    if (outputs.reduce((n, t) => n + t.data.length, 0) <= this.context.chunkBytes) {
-      // The whole answer in one write: the router wakes once for it.
-      this.#finish(false);
-      await this.send(header, ...chunks, trailer);
-    } else {
-      await this.send(header);
-      for (const chunk of chunks) {
-        if (signal.aborted) return;
-        await this.send(chunk);
-      }
+    const groups = [...writeGroups([header, ...chunks, trailer], this.context.chunkBytes)];
+    for (const [i, group] of groups.entries()) {
       if (signal.aborted) return;
-      this.#finish(false);
-      await this.send(trailer);
+      if (i === groups.length - 1) this.#finish(false);
+      await this.send(...group);
     }
     this.#endPhase();
     this.#spans.end();
