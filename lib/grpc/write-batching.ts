@@ -9,8 +9,12 @@
 // Here a message under FRAME_POOL_MIN_BYTES completes as soon as Node has queued it on the HTTP/2
 // stream, while the stream is below its high-water mark: grpc-js hands over the next message in
 // the same turn, and Node's HTTP/2 stream sends whatever queued behind a write on its way in one
-// write after it (`_writev`). Now the router's header and input chunk leave in one write and the
-// shard's answer in two. A larger message still completes only once written: a pooled frame,
+// write after it (`_writev`), so messages of concurrent calls share writes. The first message on
+// an idle stream still leaves alone (Node hands it on at once, and what follows waits for its
+// write): a later strace still showed a call's header and its input chunk in two TLS records and
+// the shard's answer in two, so a call's messages now go as one buffer where they can
+// (`writeGroups` in shard-messages.ts, `framedBatch` in grpc-frame.ts). A larger message still
+// completes only once written: a pooled frame,
 // which its owner reuses after the write's callback, is never reused while Node still holds it,
 // and a stream over its high-water mark still holds its writer back as before.
 //
