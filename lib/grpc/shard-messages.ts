@@ -1,5 +1,6 @@
+import { chunkRanges } from '../tensor/chunks.js';
 import { isDatatype } from '../tensor/dtype.js';
-import type { TensorSpec } from '../tensor/tensor.js';
+import type { Tensor, TensorSpec } from '../tensor/tensor.js';
 import { invalidArgument } from './service-error.js';
 
 /**
@@ -100,6 +101,19 @@ export function specToWire(spec: TensorSpec & { data?: Uint8Array }): WireTensor
  * (at most 3 MiB), so a bigger message means a broken peer.
  */
 export const MAX_SHARD_MESSAGE_BYTES = 4 << 20;
+
+/**
+ * The chunk messages that carry `tensors` (a call's inputs or outputs), tensor by tensor, each cut
+ * at `chunkBytes` (`chunkRanges`: never inside an element).
+ */
+export function* chunkMessages(
+  tensors: readonly Tensor[],
+  chunkBytes: number,
+): Generator<{ kind: 'chunk'; chunk: WireChunk }> {
+  for (const [tensor, t] of tensors.entries())
+    for (const [offset, bytes] of chunkRanges(t.data.length, t.datatype, chunkBytes))
+      yield { kind: 'chunk', chunk: { tensor, offset, data: t.data.subarray(offset, offset + bytes) } };
+}
 
 /**
  * A call's messages in the groups that go in one write each (`serializeShardRequests`,

@@ -1,11 +1,10 @@
 import { status as Status } from '@grpc/grpc-js';
-import { chunkRanges } from '../../lib/tensor/chunks.js';
 import type { Tensor } from '../../lib/tensor/tensor.js';
 import { ServiceError } from '../../lib/grpc/service-error.js';
 import {
   specFromWire,
   specToWire,
-  type ShardRequestKind,
+  chunkMessages,
   type ShardResponseKind,
   type WireInferHeader,
   type WireInferTrailer,
@@ -42,11 +41,12 @@ export const shardCaller =
 /**
  * One call to one replica, on one of the long-lived `Shard.Infer` streams to it (`shard.proto`):
  * send the header (with the time left before `call.deadline`) and the input chunks (in as few
- * writes as `writeGroups` makes, waiting on back-pressure between them), feed response chunks to the sink, resolve with the trailer. Rejects with the
- * call's in-band error or its stream's failure (as grpc-js errors; a stream that fails is
- * UNAVAILABLE, so the attempt may be retried elsewhere), the sink's error (a GatherError as its
- * ServiceError), DEADLINE_EXCEEDED when the deadline passes, or CANCELLED when `signal` aborts;
- * in the last three the shard gets an in-band cancel for this call only.
+ * writes as `writeGroups` makes, waiting on back-pressure between them), feed response chunks to
+ * the sink, resolve with the trailer. Rejects with the call's in-band error or its stream's failure
+ * (as grpc-js errors; a stream that fails is UNAVAILABLE, so the attempt may be retried
+ * elsewhere), the sink's error (a GatherError as its ServiceError), DEADLINE_EXCEEDED when the
+ * deadline passes, or CANCELLED when `signal` aborts; in the last three the shard gets an in-band
+ * cancel for this call only.
  */
 export function callPartition(clients: ShardClients, call: PartitionCall): Promise<WireInferTrailer> {
   return new Promise((resolve, reject) => {
@@ -108,18 +108,11 @@ export function callPartition(clients: ShardClients, call: PartitionCall): Promi
         inputs: call.inputs.map(specToWire),
         timeout_us: Math.max(1, Math.round((call.deadline.getTime() - Date.now()) * 1000)),
       };
-      const messages = [{ kind: 'header', header } as const, ...inputChunks(call)];
+      const messages = [{ kind: 'header', header } as const, ...chunkMessages(call.inputs, call.chunkBytes)];
       for (const group of writeGroups(messages, call.chunkBytes)) {
         if (settled) return;
         await stream.write(id, ...group);
       }
     }
   });
-}
-
-/** The chunk messages that carry a call's inputs, tensor by tensor, each cut at `chunkBytes`. */
-function* inputChunks(call: PartitionCall): Generator<ShardRequestKind> {
-  for (const [tensor, input] of call.inputs.entries())
-    for (const [offset, bytes] of chunkRanges(input.data.length, input.datatype, call.chunkBytes))
-      yield { kind: 'chunk', chunk: { tensor, offset, data: input.data.subarray(offset, offset + bytes) } };
 }

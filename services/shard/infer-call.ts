@@ -1,10 +1,10 @@
 import { status as Status } from '@grpc/grpc-js';
 import type { ByteBudget, Reservation } from '../../lib/byte-budget.js';
 import type { Logger } from '../../lib/log.js';
-import { chunkRanges } from '../../lib/tensor/chunks.js';
 import { byteSize, type Tensor } from '../../lib/tensor/tensor.js';
 import { invalidArgument, ServiceError, toStatus } from '../../lib/grpc/service-error.js';
 import {
+  chunkMessages,
   specToWire,
   type ShardResponseKind,
   type WireChunk,
@@ -277,7 +277,7 @@ export class InferCall {
       );
     this.#phase = 'sending';
     const header: ShardResponseKind = { kind: 'header', header: { outputs: outputs.map(specToWire) } };
-    const chunks = outputChunks(outputs, this.context.chunkBytes);
+    const chunks = chunkMessages(outputs, this.context.chunkBytes);
     const receiveUs = Number((startNs - this.#receivedAtNs) / 1000n);
     const computeUs = Number((doneNs - startNs) / 1000n);
     const trailer: ShardResponseKind = {
@@ -294,11 +294,4 @@ export class InferCall {
     this.#spans.end();
     this.#log.debug({ receiveUs, computeUs }, 'shard infer done');
   }
-}
-
-/** The chunk messages that carry a call's outputs, tensor by tensor, each cut at `chunkBytes`. */
-function* outputChunks(outputs: readonly Tensor[], chunkBytes: number): Generator<ShardResponseKind> {
-  for (const [tensor, output] of outputs.entries())
-    for (const [offset, bytes] of chunkRanges(output.data.length, output.datatype, chunkBytes))
-      yield { kind: 'chunk', chunk: { tensor, offset, data: output.data.subarray(offset, offset + bytes) } };
 }
