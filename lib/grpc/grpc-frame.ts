@@ -19,10 +19,11 @@ import { installServerFraming, markFramable, markPreframed } from './server-fram
 
 const PREFIX_BYTES = 5;
 
-/** Messages written with their prefix in front -> their whole frame: only these skip grpc-js's copy. */
+/**
+ * Messages written with their prefix in front -> their whole frame (a `framedBatch` -> itself):
+ * only these skip grpc-js's copy.
+ */
 const framesOf = new WeakMap<Buffer, Buffer>();
-/** The frames of `framedBatch`es, which `framesOf` maps to themselves: written as they stand. */
-const batches = new WeakSet<Buffer>();
 
 /**
  * A buffer for a message of `length` bytes with room for the gRPC prefix in front, filled in.
@@ -69,7 +70,7 @@ export function framedBatch(lengths: readonly number[]): { frames: Buffer; messa
     messages.push(frames.subarray(at + PREFIX_BYTES, at + PREFIX_BYTES + length));
     at += PREFIX_BYTES + length;
   }
-  batches.add(frames);
+  // A batch is its own frame: grpc-js sends it as it stands, and `writtenMessages` knows it so.
   framesOf.set(frames, frames);
   return { frames: markPreframed(frames, () => releaseFrame(frames)), messages };
 }
@@ -80,7 +81,7 @@ export function framedBatch(lengths: readonly number[]): { frames: Buffer; messa
  * client wrote without a gRPC decoder in between (test doubles of a stream).
  */
 export function writtenMessages(written: Buffer): Buffer[] {
-  if (!batches.has(written)) return [written];
+  if (framesOf.get(written) !== written) return [written];
   const messages: Buffer[] = [];
   for (let at = 0; at < written.length;) {
     const length = written.readUInt32BE(at + 1);

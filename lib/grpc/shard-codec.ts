@@ -85,12 +85,10 @@ function requestBodyLength(m: ShardRequestMessage): number {
   return uintField(m.cancel.code);
 }
 
-const requestLength = (m: ShardRequestMessage): number =>
-  lenFieldSize(requestBodyLength(m)) + uintField(m.call_id);
-
 /** Serializes a ShardRequest (router to shard). */
 export function serializeShardRequest(m: ShardRequestMessage): Buffer {
-  return writeRequest(framedMessage(requestLength(m)), m);
+  const body = requestBodyLength(m);
+  return writeRequest(framedMessage(messageLength(body, m.call_id)), m, body);
 }
 
 /**
@@ -99,30 +97,33 @@ export function serializeShardRequest(m: ShardRequestMessage): Buffer {
  * message may be, which grpc-js's client checks the write against): send them one by one then.
  */
 export function serializeShardRequests(ms: readonly ShardRequestMessage[]): Buffer | undefined {
-  return serializeTogether(ms, requestLength, writeRequest);
+  return serializeTogether(ms, requestBodyLength, writeRequest);
 }
 
 /** Serializes a call's ShardResponses as one write, as `serializeShardRequests`. */
 export function serializeShardResponses(ms: readonly ShardResponseMessage[]): Buffer | undefined {
-  return serializeTogether(ms, responseLength, writeResponse);
+  return serializeTogether(ms, responseBodyLength, writeResponse);
 }
 
-function serializeTogether<M>(
+function serializeTogether<M extends { call_id: number }>(
   ms: readonly M[],
-  length: (m: M) => number,
-  write: (into: Buffer, m: M) => void,
+  bodyLength: (m: M) => number,
+  write: (into: Buffer, m: M, body: number) => void,
 ): Buffer | undefined {
-  const lengths = ms.map(length);
+  const bodies = ms.map(bodyLength);
+  const lengths = ms.map((m, i) => messageLength(bodies[i]!, m.call_id));
   if (lengths.reduce((n, l) => n + l, 0) > MAX_SHARD_MESSAGE_BYTES) return undefined;
   const batch = framedBatch(lengths);
   if (!batch) return undefined;
-  ms.forEach((m, i) => write(batch.messages[i]!, m));
+  ms.forEach((m, i) => write(batch.messages[i]!, m, bodies[i]!));
   return batch.frames;
 }
 
-/** Writes `m` into `into`, which is exactly its length. */
-function writeRequest(into: Buffer, m: ShardRequestMessage): Buffer {
-  const body = requestBodyLength(m);
+/** A message's length: its oneof member (of `body` bytes) and its call id. */
+const messageLength = (body: number, callId: number): number => lenFieldSize(body) + uintField(callId);
+
+/** Writes `m`, whose oneof member is `body` bytes long, into `into`, which is exactly its length. */
+function writeRequest(into: Buffer, m: ShardRequestMessage, body: number): Buffer {
   const w = new ProtoWriter(into);
   if (m.kind === 'header') {
     const h = m.header;
@@ -156,17 +157,14 @@ function responseBodyLength(m: ShardResponseMessage): number {
   return uintField(m.error.code) + strField(m.error.message);
 }
 
-const responseLength = (m: ShardResponseMessage): number =>
-  lenFieldSize(responseBodyLength(m)) + uintField(m.call_id);
-
 /** Serializes a ShardResponse (shard to router). */
 export function serializeShardResponse(m: ShardResponseMessage): Buffer {
-  return writeResponse(framedMessage(responseLength(m)), m);
+  const body = responseBodyLength(m);
+  return writeResponse(framedMessage(messageLength(body, m.call_id)), m, body);
 }
 
-/** Writes `m` into `into`, which is exactly its length. */
-function writeResponse(into: Buffer, m: ShardResponseMessage): Buffer {
-  const body = responseBodyLength(m);
+/** Writes `m`, whose oneof member is `body` bytes long, into `into`, which is exactly its length. */
+function writeResponse(into: Buffer, m: ShardResponseMessage, body: number): Buffer {
   const w = new ProtoWriter(into);
   if (m.kind === 'header') {
     w.begin(1, body);
