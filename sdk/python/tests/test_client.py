@@ -76,7 +76,9 @@ class ClientTest(unittest.TestCase):
         with self.assertRaises(ShardmeshError) as caught:
             self.client.infer("slow", {}, timeout_s=0.3)
         self.assertEqual(caught.exception.code, grpc.StatusCode.DEADLINE_EXCEEDED)
-        self.assertTrue(0 < self.router.deadline_s <= 0.3, self.router.deadline_s)
+        # The server rebuilds the deadline from the grpc-timeout header on its own clock, so it can
+        # read a hair over 0.3 s (CI saw 0.3005); what matters is that 0.3 s travelled, not 5 s.
+        self.assertTrue(0 < self.router.deadline_s < 0.5, self.router.deadline_s)
 
     def test_health_uses_the_standard_service(self):
         self.assertTrue(self.client.serving(""))
