@@ -1,13 +1,18 @@
 /**
  * The floor under the router: what one gRPC unary call costs a Node server that does nothing but
  * answer, over mutual TLS, with the bench's classifier sizes (110 KiB request, 16-byte answer).
- * Two servers, each a child process so its CPU is its own: grpc-js with pass-through
- * serializers (the least any grpc-js handler can cost), and node:http2 with gRPC's framing
- * written by hand (what dropping grpc-js could reach). The client is grpc-js in this process.
- * The router does at least one such call in and one out per request, so twice the grpc-js figure
- * is a floor for its CPU per request on the stack it uses.
+ * Servers, each a child process so its CPU is its own: grpc-js with pass-through
+ * serializers (the least any grpc-js handler can cost), node:http2 with gRPC's framing
+ * written by hand (what dropping grpc-js could reach), and a grpc-js relay: a grpc-js server that
+ * forwards each call's bytes, as a grpc-js unary call over its own mutual TLS connection, to a
+ * grpc-js answer server and returns the answer (a router → shard mesh with no routing, decoding,
+ * model or merge: what the two-process design costs on this stack; its CPU is both processes').
+ * The client is grpc-js in this process. The router does at least one such call in and one out
+ * per request, so twice the grpc-js figure is a floor for its CPU per request on the stack it
+ * uses; the relay is the same bound measured rather than added up (it is woken twice per call).
  *
  *   node dist/bench/probes/grpc-floor.js [--seconds 6] [--concurrency 1,16] [--request-bytes 112640]
+ *       [--servers grpc-js,node-http2,grpc-js-relay]
  *
  * Prints one JSON line per server and concurrency. Not part of `npm run bench`; asserts nothing.
  */
@@ -25,7 +30,9 @@ const { values: args } = parseArgs({
     seconds: { type: 'string', default: '6' },
     concurrency: { type: 'string', default: '1,16' },
     'request-bytes': { type: 'string', default: String(3 * 48 * 192 * 4) },
+    servers: { type: 'string', default: 'grpc-js,node-http2,grpc-js-relay' },
     serve: { type: 'string' },
+    upstream: { type: 'string' },
   },
 });
 
@@ -41,7 +48,7 @@ interface Pki {
 
 /** The server side, run in a child: listens, sends its port to the parent. */
 async function serve(kind: string, pki: Pki): Promise<void> {
-  if (kind === 'grpc-js') {
+  if (kind === 'grpc-js' || kind === 'grpc-js-relay') {
     const server = new grpc.Server();
     const definition: grpc.ServiceDefinition = {
       Call: {
@@ -54,9 +61,17 @@ async function serve(kind: string, pki: Pki): Promise<void> {
         responseDeserialize: identity,
       },
     };
+    // The relay's upstream: the answer server the parent started, on the port it passed.
+    const upstream = args.upstream
+      ? new grpc.Client(`127.0.0.1:${args.upstream}`, channelCredentials(pki), {
+          'grpc-node.flow_control_window': 16 << 20,
+        })
+      : undefined;
     server.addService(definition, {
-      Call: (_call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) =>
-        callback(null, ANSWER),
+      Call: (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) =>
+        upstream
+          ? upstream.makeUnaryRequest(PATH, identity, identity, call.request, callback)
+          : callback(null, ANSWER),
     });
     server.bindAsync('127.0.0.1:0', serverCredentials({ ...pki, requireClientCert: true }), (error, port) =>
       process.send!(error ? { error: String(error) } : { port }),
@@ -92,14 +107,32 @@ function cpuMs(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
-async function measure(kind: string, pki: Pki, client: Pki): Promise<void> {
-  const child = fork(new URL(import.meta.url).pathname, ['--serve', kind], { stdio: 'inherit' });
+/** Forks the server `kind` (with `extra` arguments) and waits for its port. */
+async function startServer(
+  kind: string,
+  pki: Pki,
+  extra: string[] = [],
+): Promise<{ child: ReturnType<typeof fork>; port: number }> {
+  const child = fork(new URL(import.meta.url).pathname, ['--serve', kind, ...extra], { stdio: 'inherit' });
   child.send(pki);
   const port = await new Promise<number>((resolve, reject) =>
     child.once('message', (m: { port?: number; error?: string }) =>
       m.port ? resolve(m.port) : reject(new Error(m.error)),
     ),
   );
+  return { child, port };
+}
+
+async function measure(kind: string, pki: Pki, client: Pki): Promise<void> {
+  // A relay's CPU counts its answer server's too: the two processes a request wakes.
+  const upstream = kind === 'grpc-js-relay' ? await startServer('grpc-js', pki) : undefined;
+  const { child, port } = await startServer(
+    kind,
+    pki,
+    upstream ? ['--upstream', String(upstream.port)] : [],
+  );
+  const pids = [child.pid!, ...(upstream ? [upstream.child.pid!] : [])];
+  const serversCpuMs = (): number => pids.reduce((sum, pid) => sum + cpuMs(pid), 0);
   const channel = new grpc.Client(`127.0.0.1:${port}`, channelCredentials(client), {
     'grpc-node.flow_control_window': 16 << 20,
   });
@@ -124,9 +157,9 @@ async function measure(kind: string, pki: Pki, client: Pki): Promise<void> {
   };
   for (const concurrency of args.concurrency!.split(',').map(Number)) {
     await run(concurrency, 2);
-    const cpu0 = cpuMs(child.pid!);
+    const cpu0 = serversCpuMs();
     const latencies = await run(concurrency, Number(args.seconds));
-    const cpu = cpuMs(child.pid!) - cpu0;
+    const cpu = serversCpuMs() - cpu0;
     console.log(
       JSON.stringify({
         server: kind,
@@ -140,6 +173,7 @@ async function measure(kind: string, pki: Pki, client: Pki): Promise<void> {
   }
   channel.close();
   child.kill();
+  upstream?.child.kill();
 }
 
 if (args.serve) {
@@ -153,5 +187,5 @@ if (args.serve) {
     certPem: leaf.certPem,
     keyPem: leaf.keyPem,
   });
-  for (const kind of ['grpc-js', 'node-http2']) await measure(kind, pki(server), pki(client));
+  for (const kind of args.servers!.split(',')) await measure(kind, pki(server), pki(client));
 }
