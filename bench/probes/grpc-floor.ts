@@ -126,11 +126,7 @@ async function startServer(
 async function measure(kind: string, pki: Pki, client: Pki): Promise<void> {
   // A relay's CPU counts its answer server's too: the two processes a request wakes.
   const upstream = kind === 'grpc-js-relay' ? await startServer('grpc-js', pki) : undefined;
-  const { child, port } = await startServer(
-    kind,
-    pki,
-    upstream ? ['--upstream', String(upstream.port)] : [],
-  );
+  const { child, port } = await startServer(kind, pki, upstream ? ['--upstream', String(upstream.port)] : []);
   const pids = [child.pid!, ...(upstream ? [upstream.child.pid!] : [])];
   const serversCpuMs = (): number => pids.reduce((sum, pid) => sum + cpuMs(pid), 0);
   const channel = new grpc.Client(`127.0.0.1:${port}`, channelCredentials(client), {
