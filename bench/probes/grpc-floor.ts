@@ -3,16 +3,18 @@
  * answer, over mutual TLS, with the bench's classifier sizes (110 KiB request, 16-byte answer).
  * Servers, each a child process so its CPU is its own: grpc-js with pass-through
  * serializers (the least any grpc-js handler can cost), node:http2 with gRPC's framing
- * written by hand (what dropping grpc-js could reach), and a grpc-js relay: a grpc-js server that
- * forwards each call's bytes, as a grpc-js unary call over its own mutual TLS connection, to a
- * grpc-js answer server and returns the answer (a router → shard mesh with no routing, decoding,
- * model or merge: what the two-process design costs on this stack; its CPU is both processes').
+ * written by hand (what dropping grpc-js could reach), and two grpc-js relays: a grpc-js server that
+ * forwards each call's bytes over its own mutual TLS connection to a grpc-js answer server and
+ * returns the answer, as one unary call per request (grpc-js-relay) or tagged by id on one shared
+ * bidirectional stream (grpc-js-stream-relay, the router → shard hop's design). A relay is a
+ * router → shard mesh with no routing, decoding, model or merge: what the two-process design
+ * costs on this stack; its CPU is both processes'.
  * The client is grpc-js in this process. The router does at least one such call in and one out
  * per request, so twice the grpc-js figure is a floor for its CPU per request on the stack it
  * uses; the relay is the same bound measured rather than added up (it is woken twice per call).
  *
  *   node dist/bench/probes/grpc-floor.js [--seconds 6] [--concurrency 1,16] [--request-bytes 112640]
- *       [--servers grpc-js,node-http2,grpc-js-relay]
+ *       [--servers grpc-js,node-http2,grpc-js-relay,grpc-js-stream-relay]
  *
  * Prints one JSON line per server and concurrency. Not part of `npm run bench`; asserts nothing.
  */
@@ -30,7 +32,7 @@ const { values: args } = parseArgs({
     seconds: { type: 'string', default: '6' },
     concurrency: { type: 'string', default: '1,16' },
     'request-bytes': { type: 'string', default: String(3 * 48 * 192 * 4) },
-    servers: { type: 'string', default: 'grpc-js,node-http2,grpc-js-relay' },
+    servers: { type: 'string', default: 'grpc-js,node-http2,grpc-js-relay,grpc-js-stream-relay' },
     serve: { type: 'string' },
     upstream: { type: 'string' },
   },
@@ -46,33 +48,66 @@ interface Pki {
   keyPem: string;
 }
 
+const method = (path: string, stream: boolean): grpc.MethodDefinition<Buffer, Buffer> => ({
+  path,
+  requestStream: stream,
+  responseStream: stream,
+  requestSerialize: identity,
+  requestDeserialize: identity,
+  responseSerialize: identity,
+  responseDeserialize: identity,
+});
+
+/** Requests on the relays' shared stream carry a 4-byte id, answered with the same id. */
+const STREAM_PATH = '/floor.Echo/Stream';
+
+/**
+ * A call's bytes forwarded to the answer server on `port`, and its answer back: one unary call
+ * each ('unary'), or tagged by id on one bidirectional stream that all calls share ('stream', as
+ * the router's shard streams do; the id costs the request one copy, as the router's codec does).
+ */
+function relayTo(port: string, pki: Pki, mode: 'unary' | 'stream'): grpc.handleUnaryCall<Buffer, Buffer> {
+  const upstream = new grpc.Client(`127.0.0.1:${port}`, channelCredentials(pki), {
+    'grpc-node.flow_control_window': 16 << 20,
+  });
+  if (mode === 'unary')
+    return (call, callback) => upstream.makeUnaryRequest(PATH, identity, identity, call.request, callback);
+  const waiting = new Map<number, grpc.sendUnaryData<Buffer>>();
+  const stream = upstream.makeBidiStreamRequest(STREAM_PATH, identity, identity);
+  stream.on('data', (answer: Buffer) => {
+    const id = answer.readUInt32BE(0);
+    waiting.get(id)?.(null, answer.subarray(4));
+    waiting.delete(id);
+  });
+  let next = 0;
+  return (call, callback) => {
+    const id = next++ >>> 0;
+    const tagged = Buffer.allocUnsafe(4 + call.request.length);
+    tagged.writeUInt32BE(id, 0);
+    call.request.copy(tagged, 4);
+    waiting.set(id, callback);
+    stream.write(tagged);
+  };
+}
+
 /** The server side, run in a child: listens, sends its port to the parent. */
 async function serve(kind: string, pki: Pki): Promise<void> {
-  if (kind === 'grpc-js' || kind === 'grpc-js-relay') {
+  if (kind.startsWith('grpc-js')) {
     const server = new grpc.Server();
-    const definition: grpc.ServiceDefinition = {
-      Call: {
-        path: PATH,
-        requestStream: false,
-        responseStream: false,
-        requestSerialize: identity,
-        requestDeserialize: identity,
-        responseSerialize: identity,
-        responseDeserialize: identity,
+    const answer: grpc.handleUnaryCall<Buffer, Buffer> = (_call, callback) => callback(null, ANSWER);
+    const relay = { 'grpc-js-relay': 'unary', 'grpc-js-stream-relay': 'stream' } as const;
+    const mode = relay[kind as keyof typeof relay];
+    server.addService(
+      { Call: method(PATH, false), Stream: method(STREAM_PATH, true) },
+      {
+        Call: mode ? relayTo(args.upstream!, pki, mode) : answer,
+        // The answer server's side of the shared stream: each request's id, then the answer.
+        Stream: (call: grpc.ServerDuplexStream<Buffer, Buffer>) => {
+          call.on('data', (request: Buffer) => call.write(Buffer.concat([request.subarray(0, 4), ANSWER])));
+          call.on('end', () => call.end());
+        },
       },
-    };
-    // The relay's upstream: the answer server the parent started, on the port it passed.
-    const upstream = args.upstream
-      ? new grpc.Client(`127.0.0.1:${args.upstream}`, channelCredentials(pki), {
-          'grpc-node.flow_control_window': 16 << 20,
-        })
-      : undefined;
-    server.addService(definition, {
-      Call: (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) =>
-        upstream
-          ? upstream.makeUnaryRequest(PATH, identity, identity, call.request, callback)
-          : callback(null, ANSWER),
-    });
+    );
     server.bindAsync('127.0.0.1:0', serverCredentials({ ...pki, requireClientCert: true }), (error, port) =>
       process.send!(error ? { error: String(error) } : { port }),
     );
@@ -125,7 +160,7 @@ async function startServer(
 
 async function measure(kind: string, pki: Pki, client: Pki): Promise<void> {
   // A relay's CPU counts its answer server's too: the two processes a request wakes.
-  const upstream = kind === 'grpc-js-relay' ? await startServer('grpc-js', pki) : undefined;
+  const upstream = kind.endsWith('-relay') ? await startServer('grpc-js', pki) : undefined;
   const { child, port } = await startServer(kind, pki, upstream ? ['--upstream', String(upstream.port)] : []);
   const pids = [child.pid!, ...(upstream ? [upstream.child.pid!] : [])];
   const serversCpuMs = (): number => pids.reduce((sum, pid) => sum + cpuMs(pid), 0);
