@@ -189,8 +189,10 @@ async function measure(kind: string, pki: Pki, client: Pki): Promise<void> {
   for (const concurrency of args.concurrency!.split(',').map(Number)) {
     await run(concurrency, 2);
     const cpu0 = serversCpuMs();
+    const relayCpu0 = cpuMs(child.pid!);
     const latencies = await run(concurrency, Number(args.seconds));
     const cpu = serversCpuMs() - cpu0;
+    const relayCpu = cpuMs(child.pid!) - relayCpu0;
     console.log(
       JSON.stringify({
         server: kind,
@@ -199,6 +201,7 @@ async function measure(kind: string, pki: Pki, client: Pki): Promise<void> {
         p50Ms: +latencies[Math.floor(latencies.length / 2)]!.toFixed(3),
         callsPerSecond: Math.round(latencies.length / Number(args.seconds)),
         serverCpuMsPerCall: +(cpu / latencies.length).toFixed(3),
+        ...(upstream ? { relayCpuMsPerCall: +(relayCpu / latencies.length).toFixed(3) } : {}),
       }),
     );
   }
