@@ -27,8 +27,9 @@ function expiresIn(notAfter: string, now: Date): string {
 }
 
 /**
- * `shardmesh status` for people: one row per replica, a missing partition as a red row, routers
- * and certificates below. `color` off for a pipe or NO_COLOR.
+ * `shardmesh status` for people: one row per replica (critical and ejected ones in yellow, a
+ * critical one with the registry's reason), a missing partition as a red row, routers and
+ * certificates below. `color` off for a pipe or NO_COLOR.
  */
 export function renderMeshStatus(status: MeshStatus, color: boolean): string {
   const paint = (code: string, text: string): string => (color ? `${code}${text}${RESET}` : text);
@@ -37,14 +38,20 @@ export function renderMeshStatus(status: MeshStatus, color: boolean): string {
     for (const s of m.stages)
       for (const p of s.partitions) {
         const lead = [`${m.model}/${m.version}`, s.stage, String(p.partition)];
-        if (p.missing) rows.push({ cells: [...lead, 'MISSING: no passing replica registered'], code: RED });
+        if (p.missing) {
+          const why =
+            p.replicas.length === 0
+              ? 'no passing replica registered'
+              : `no passing replica; ${p.replicas.length} critical below`;
+          rows.push({ cells: [...lead, `MISSING: ${why}`], code: RED });
+        }
         for (const r of p.replicas)
           rows.push({
             cells: [
               ...lead,
               r.instance,
               r.address,
-              r.health,
+              r.note === undefined ? r.health : `${r.health} (${r.note})`,
               String(r.inFlight),
               r.requestsPerSecond.toFixed(1),
               fixed(r.p50Ms, 2),

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { ShardInstance } from '../registry/registry.js';
+import type { ListedInstance, ShardInstance } from '../registry/registry.js';
 import type { RouterStatus } from '../services/router/router-status.js';
 import { meshStatus } from './mesh-status.js';
 import { renderMeshStatus } from './mesh-status-text.js';
@@ -16,6 +16,8 @@ const instance = (id: string, partition: number): ShardInstance => ({
   partitionCount: 2,
   identity: 'spiffe://shardmesh.local/shard/x',
 });
+
+const passing = (i: ShardInstance): ListedInstance => ({ instance: i, status: 'passing' });
 
 const router = (replicas: RouterStatus['replicas']): RouterStatus => ({
   statusVersion: 1,
@@ -35,7 +37,7 @@ const base = {
 test('partitions a plan names with no replica are missing; replicas sum in-flight and rate, take the worst latency', () => {
   const status = meshStatus({
     ...base,
-    instances: [instance('b', 0), instance('a', 0), instance('c', 1)],
+    instances: [instance('b', 0), instance('a', 0), instance('c', 1)].map(passing),
     routers: [
       {
         address: 'r1:8002',
@@ -85,7 +87,7 @@ test('partitions a plan names with no replica are missing; replicas sum in-fligh
 test('the text shows a missing partition as a red row, an unreachable router in red, and expiry in days', () => {
   const status = meshStatus({
     ...base,
-    instances: [instance('a', 0)],
+    instances: [passing(instance('a', 0))],
     routers: [{ address: 'r3:8002', ok: false, error: 'ECONNREFUSED' }],
   });
   const text = renderMeshStatus(status, true);
@@ -97,4 +99,44 @@ test('the text shows a missing partition as a red row, an unreachable router in 
   assert.match(text, /\u001b\[31mrouter r3:8002: no answer \(ECONNREFUSED\)/);
   assert.match(text, /certificate router: expires 2029-12-08 \(7 days\)/);
   assert.doesNotMatch(renderMeshStatus(status, false), /\u001b/);
+});
+
+test("a partition with only critical replicas is missing, and lists them with the registry's reason", () => {
+  const status = meshStatus({
+    ...base,
+    instances: [
+      passing(instance('a', 0)),
+      { instance: instance('d', 1), status: 'critical', note: 'draining' },
+      { instance: instance('e', 1), status: 'critical' },
+    ],
+    routers: [
+      {
+        address: 'r1:8002',
+        ok: true,
+        status: router({
+          d: { inFlight: 1, ejected: false, requestsPerSecond: 0.5, p50Ms: 2, p99Ms: 2, failures: 0 },
+        }),
+      },
+    ],
+  });
+  const p1 = status.models[0]!.stages[0]!.partitions[1]!;
+  assert.equal(p1.missing, true);
+  assert.deepEqual(status.missing, ['mlp/1/s0/1', 'mlp/1/s0/2']);
+  assert.deepEqual(
+    p1.replicas.map((r) => [r.instance, r.health, r.note, r.inFlight]),
+    [
+      ['d', 'critical', 'draining', 1],
+      ['e', 'critical', undefined, 0],
+    ],
+  );
+  const lines = renderMeshStatus(status, true).split('\n');
+  assert.ok(
+    lines.includes(
+      '\u001b[31mmlp/1          s0     1     MISSING: no passing replica; 2 critical below\u001b[0m',
+    ),
+    lines.join('\n'),
+  );
+  const d = lines.find((l) => l.includes(' d '));
+  assert.match(d ?? '', /^\u001b\[33m.* critical \(draining\) /);
+  assert.ok(lines.some((l) => l.includes('MISSING: no passing replica registered')));
 });

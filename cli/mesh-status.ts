@@ -1,4 +1,4 @@
-import type { ShardInstance } from '../registry/registry.js';
+import type { ListedInstance, ShardInstance } from '../registry/registry.js';
 import type { RouterStatus } from '../services/router/router-status.js';
 
 /** What one router answered on `GET /status`, or why it did not. */
@@ -16,8 +16,13 @@ export interface ExpectedModel {
 export interface ReplicaStatus {
   readonly instance: string;
   readonly address: string;
-  /** `passing` in the registry; `ejected` when a router's outlier detector avoids it. */
-  readonly health: 'passing' | 'ejected';
+  /**
+   * `critical` in the registry (its heartbeat stopped, or it is draining: `note` says which);
+   * `ejected` when it passes there but a router's outlier detector avoids it; else `passing`.
+   */
+  readonly health: 'passing' | 'ejected' | 'critical';
+  /** Why it is critical, as the registry says. */
+  readonly note?: string;
   /** Summed over the routers that answered. */
   readonly inFlight: number;
   readonly requestsPerSecond: number;
@@ -28,7 +33,10 @@ export interface ReplicaStatus {
 
 export interface PartitionStatus {
   readonly partition: number;
-  /** No passing replica is registered: requests for the model fail with UNAVAILABLE. */
+  /**
+   * No passing replica is registered (none at all, or only critical ones): requests for the
+   * model fail with UNAVAILABLE.
+   */
   readonly missing: boolean;
   readonly replicas: readonly ReplicaStatus[];
 }
@@ -53,7 +61,8 @@ export interface MeshStatus {
 export interface MeshStatusInput {
   readonly now: Date;
   readonly registry: string;
-  readonly instances: readonly ShardInstance[];
+  /** Every instance the registry lists, critical ones too. */
+  readonly instances: readonly ListedInstance[];
   /** Plans from the model repository, if status could read one. */
   readonly plans: readonly ExpectedModel[];
   readonly routers: readonly RouterReport[];
@@ -65,8 +74,9 @@ const key = (...parts: (string | number)[]): string => JSON.stringify(parts);
 /**
  * Joins the registry's instances, the plans (the repository's and the routers'), and the routers'
  * views into one report, per model, version, stage and partition. Pure: `shardmesh status` reads
- * the world, this decides what it means. A partition a plan names with no instance is missing; a
- * model only the registry knows gets the partition count its instances carry.
+ * the world, this decides what it means. A partition a plan names with no passing instance is
+ * missing (its critical ones are still listed, to say why); a model only the registry knows gets
+ * the partition count its instances carry.
  */
 export function meshStatus(input: MeshStatusInput): MeshStatus {
   const expected = new Map<string, Map<string, number>>();
@@ -78,12 +88,15 @@ export function meshStatus(input: MeshStatusInput): MeshStatus {
   const routerPlans = input.routers.flatMap((r) => (r.ok ? r.status.plans : []));
   for (const plan of [...input.plans, ...routerPlans])
     for (const s of plan.stages) addStage(plan.model, plan.version, s.stage, s.partitions);
-  for (const i of input.instances) addStage(i.model, i.version, i.stage, i.partitionCount);
+  for (const { instance: i } of input.instances) addStage(i.model, i.version, i.stage, i.partitionCount);
 
-  const byPartition = new Map<string, ShardInstance[]>();
-  for (const i of [...input.instances].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
+  const byPartition = new Map<string, ListedInstance[]>();
+  const byId = (a: ListedInstance, b: ListedInstance): number =>
+    a.instance.id < b.instance.id ? -1 : a.instance.id > b.instance.id ? 1 : 0;
+  for (const listed of [...input.instances].sort(byId)) {
+    const i = listed.instance;
     const k = key(i.model, i.version, i.stage, i.partition);
-    byPartition.set(k, [...(byPartition.get(k) ?? []), i]);
+    byPartition.set(k, [...(byPartition.get(k) ?? []), listed]);
   }
   const views = input.routers.flatMap((r) => (r.ok ? [r.status.replicas] : []));
   const missing: string[] = [];
@@ -99,8 +112,9 @@ export function meshStatus(input: MeshStatusInput): MeshStatus {
             const replicas = (byPartition.get(key(model, version, stage, partition)) ?? []).map((i) =>
               replicaStatus(i, views),
             );
-            if (replicas.length === 0) missing.push(`${model}/${version}/${stage}/${partition}`);
-            return { partition, missing: replicas.length === 0, replicas };
+            const none = !replicas.some((r) => r.health !== 'critical');
+            if (none) missing.push(`${model}/${version}/${stage}/${partition}`);
+            return { partition, missing: none, replicas };
           }),
         })),
       };
@@ -125,7 +139,8 @@ export function meshStatus(input: MeshStatusInput): MeshStatus {
   };
 }
 
-function replicaStatus(i: ShardInstance, views: readonly RouterStatus['replicas'][]): ReplicaStatus {
+function replicaStatus(listed: ListedInstance, views: readonly RouterStatus['replicas'][]): ReplicaStatus {
+  const i: ShardInstance = listed.instance;
   const seen = views.flatMap((v) => (v[i.id] ? [v[i.id]!] : []));
   const worst = (pick: (v: (typeof seen)[number]) => number | null): number | null =>
     seen.reduce<number | null>((m, v) => {
@@ -135,7 +150,8 @@ function replicaStatus(i: ShardInstance, views: readonly RouterStatus['replicas'
   return {
     instance: i.id,
     address: `${i.address}:${i.port}`,
-    health: seen.some((v) => v.ejected) ? 'ejected' : 'passing',
+    health: listed.status === 'critical' ? 'critical' : seen.some((v) => v.ejected) ? 'ejected' : 'passing',
+    ...(listed.status === 'critical' && listed.note !== undefined ? { note: listed.note } : {}),
     inFlight: seen.reduce((n, v) => n + v.inFlight, 0),
     requestsPerSecond: seen.reduce((n, v) => n + v.requestsPerSecond, 0),
     p50Ms: worst((v) => v.p50Ms),

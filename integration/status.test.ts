@@ -22,7 +22,8 @@ import { startConsulAgent, type ConsulAgent } from './harness/consul-agent.js';
  * the demo `mlp` with partition 0 on one shard and partition 1 on two. It lists every partition's
  * replicas with their health and the router's view of them; once the only replica of partition 0
  * is SIGKILLed (no drain, no deregistration: its heartbeats just stop, its TTL check goes
- * critical), partition 0 is reported missing.
+ * critical), partition 0 is reported missing, with that replica still listed as critical and the
+ * registry's reason.
  */
 for (const registryKind of ['embedded', 'consul'] as const) statusSuite(registryKind);
 
@@ -131,7 +132,7 @@ function statusSuite(registryKind: 'embedded' | 'consul'): void {
       assert.ok(s.certificates.some((c) => c.name === 'router' && Date.parse(c.notAfter) > Date.now()));
     });
 
-    test('a partition whose only replica was SIGKILLed is missing, in the JSON and in red text', async () => {
+    test('a partition whose only replica was SIGKILLed is missing, its replica critical, in the JSON and in red text', async () => {
       mesh.shards.get('shard-0')!.process.kill('SIGKILL');
       await mesh.shards.get('shard-0')!.exited;
       const deadline = Date.now() + 30_000;
@@ -142,7 +143,12 @@ function statusSuite(registryKind: 'embedded' | 'consul'): void {
         s = await status();
       }
       const [p0, p1] = mlp(s);
-      assert.deepEqual(p0!.replicas, []);
+      assert.deepEqual(
+        p0!.replicas.map((r) => [r.instance.startsWith(id('shard-0')), r.health]),
+        [[true, 'critical']],
+      );
+      // The embedded registry's words, or Consul's TTL check output.
+      assert.match(p0!.replicas[0]!.note ?? '', /heartbeat expired|TTL expired/);
       assert.ok(s.missing.includes('mlp/1/mlp-0/0'));
       assert.ok(!s.missing.includes('mlp/1/mlp-0/1'));
       assert.equal(p1!.replicas.length, 2);
@@ -154,6 +160,9 @@ function statusSuite(registryKind: 'embedded' | 'consul'): void {
       const line = text.stdout.split('\n').find((l) => l.includes('mlp/1') && l.includes('MISSING'));
       assert.ok(line, text.stdout);
       assert.ok(line.startsWith('\u001b[31m'), `the missing row is red: ${JSON.stringify(line)}`);
+      assert.match(line, /no passing replica; 1 critical below/);
+      const replica = text.stdout.split('\n').find((l) => l.includes(id('shard-0')));
+      assert.match(replica ?? '', /^\u001b\[33m.* critical \((heartbeat|TTL) expired/, text.stdout);
     });
   });
 }

@@ -34,6 +34,8 @@ export interface HealthServiceEntry {
     readonly Port?: unknown;
     readonly Meta?: unknown;
   };
+  /** The instance's checks and its node's (`serfHealth`): it passes only when all of them do. */
+  readonly Checks?: unknown;
 }
 
 export interface BlockingAnswer<T> {
@@ -135,6 +137,13 @@ export class ConsulClient {
     const options = note === undefined ? { id: checkId } : { id: checkId, note };
     if (status === 'passing') await this.#consul.agent.check.pass(options);
     else await this.#consul.agent.check.fail(options);
+  }
+
+  /** Every instance of a service with its checks, critical ones too (`GET /v1/health/service/:service`). */
+  async allInstances(service: string): Promise<unknown> {
+    const ctx = Object.assign(new EventEmitter(), { includeResponse: true });
+    const [, body] = await this.#consul.health.service({ service, ctx });
+    return body;
   }
 
   /** A blocking query for the passing instances of a service (`GET /v1/health/service/:service?passing`). */

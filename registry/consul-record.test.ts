@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { SHARD_SERVICE_NAME, fromHealthEntry, toConsulService } from './consul-record.js';
+import {
+  SHARD_SERVICE_NAME,
+  fromHealthEntry,
+  listedFromHealthEntry,
+  toConsulService,
+} from './consul-record.js';
 import { MalformedInstanceError } from './errors.js';
 import type { ShardInstance } from './registry.js';
 
@@ -55,6 +60,36 @@ void describe('Consul registry record', () => {
     const service = toConsulService(instance, { ttlMs: 2000, deregisterAfterMs: 90_000 }, 'passing');
     assert.equal(service.check.deregisterCriticalServiceAfter, '90000ms');
     assert.deepEqual(fromHealthEntry(entryFor(service)), instance);
+  });
+
+  void it("lists an entry as passing only when every check passes, else critical with the first failing check's words", () => {
+    const entry = entryFor(
+      toConsulService(instance, { ttlMs: 2000, deregisterAfterMs: 5000 }, 'passing'),
+      '10.0.0.7',
+    );
+    const withChecks = (...checks: object[]) => ({ ...entry, Checks: checks });
+    const serf = { Name: 'Serf Health Status', Status: 'passing', Output: 'Agent alive and reachable' };
+    assert.deepEqual(listedFromHealthEntry(withChecks(serf, { Status: 'passing', Output: '' })), {
+      instance,
+      status: 'passing',
+    });
+    assert.deepEqual(
+      listedFromHealthEntry(withChecks(serf, { Name: 'ttl', Status: 'critical', Output: 'TTL expired' })),
+      {
+        instance,
+        status: 'critical',
+        note: 'TTL expired',
+      },
+    );
+    // A warning is not passing either (`?passing` leaves it out too); no output: the check's name.
+    assert.deepEqual(
+      listedFromHealthEntry(withChecks({ Name: 'Serf Health Status', Status: 'warning', Output: '' })),
+      {
+        instance,
+        status: 'critical',
+        note: 'Serf Health Status',
+      },
+    );
   });
 
   void it("falls back to the node's address when the service has none", () => {

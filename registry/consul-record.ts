@@ -1,5 +1,5 @@
 import type { HealthServiceEntry, TtlServiceRegistration } from './consul-client.js';
-import type { ShardInstance } from './registry.js';
+import type { ListedInstance, ShardInstance } from './registry.js';
 import type { ResolvedRegisterOptions } from './shard-instance.js';
 import { toShardInstance } from './shard-instance.js';
 import { MalformedInstanceError } from './errors.js';
@@ -78,4 +78,23 @@ export function fromHealthEntry(entry: unknown): ShardInstance {
     const id = typeof Service.ID === 'string' ? Service.ID : '?';
     throw new MalformedInstanceError(`service ${id}: ${(error as Error).message}`);
   }
+}
+
+/**
+ * One health entry with its status: passing when every check is (as `?passing` filters), else
+ * critical with the first failing check's output ("TTL expired", the drain note, or the node's
+ * "Agent not live or unreachable"). Throws as `fromHealthEntry` does.
+ */
+export function listedFromHealthEntry(entry: unknown): ListedInstance {
+  const instance = fromHealthEntry(entry);
+  const { Checks } = (entry ?? {}) as HealthServiceEntry;
+  const checks = Array.isArray(Checks)
+    ? (Checks as { Status?: unknown; Output?: unknown; Name?: unknown }[])
+    : [];
+  const failing = checks.find((c) => c?.Status !== 'passing');
+  if (failing === undefined) return { instance, status: 'passing' };
+  const said = [failing.Output, failing.Name, failing.Status].find(
+    (x) => typeof x === 'string' && x.trim() !== '',
+  );
+  return { instance, status: 'critical', ...(typeof said === 'string' ? { note: said.trim() } : {}) };
 }

@@ -127,6 +127,14 @@ void describe('ConsulRegistry against a real agent', () => {
         ['b'],
       );
       assert.deepEqual(ids(watch.calls.at(-1) ?? []), ['b']);
+      // Operators still see it, critical with the owner's note.
+      assert.deepEqual(
+        [...(await registry.list())].sort((x, y) => x.instance.id.localeCompare(y.instance.id)),
+        [
+          { instance: shard('a', 0), status: 'critical', note: 'draining' },
+          { instance: shard('b', 1), status: 'passing' },
+        ],
+      );
 
       await a.deregister();
       await a.deregister(); // safe twice
@@ -156,6 +164,9 @@ void describe('ConsulRegistry against a real agent', () => {
       const check = entry?.Checks.find((c) => c.CheckID === 'service:doomed');
       assert.equal(check?.Status, 'critical');
       assert.match(check?.Output ?? '', /TTL expired/);
+      const listed = (await registry.list()).find((l) => l.instance.id === 'doomed');
+      assert.equal(listed?.status, 'critical');
+      assert.match(listed?.note ?? '', /TTL expired/);
       // Still listed as critical until DeregisterCriticalServiceAfter (1 min) passes.
       await api(`/v1/agent/service/deregister/doomed`, { method: 'PUT' }).catch(() => undefined);
     } finally {

@@ -1,9 +1,16 @@
 import { ConsulClient, httpStatusOf } from './consul-client.js';
-import { checkIdFor, toConsulService } from './consul-record.js';
+import { SHARD_SERVICE_NAME, checkIdFor, listedFromHealthEntry, toConsulService } from './consul-record.js';
 import { watchPassingShards, type ConsulWatchOptions } from './consul-watch.js';
 import { asError } from './errors.js';
 import { Heartbeat } from './heartbeat.js';
-import type { RegisterOptions, Registration, Registry, ShardInstance, Watch } from './registry.js';
+import type {
+  ListedInstance,
+  RegisterOptions,
+  Registration,
+  Registry,
+  ShardInstance,
+  Watch,
+} from './registry.js';
 import { checkShardInstance, withRegisterDefaults, type ResolvedRegisterOptions } from './shard-instance.js';
 
 /**
@@ -56,6 +63,19 @@ export class ConsulRegistry implements Registry {
 
   watch(onChange: (instances: readonly ShardInstance[]) => void, onError?: (error: Error) => void): Watch {
     return watchPassingShards(this.#client, onChange, onError ?? (() => {}), this.#watchOptions);
+  }
+
+  /** Every instance Consul lists, critical ones too; a malformed one is left out, as watches do. */
+  async list(): Promise<readonly ListedInstance[]> {
+    const body = await this.#client.allInstances(SHARD_SERVICE_NAME);
+    if (!Array.isArray(body)) throw new Error('Consul answered a health query with a non-array body');
+    return body.flatMap((entry: unknown) => {
+      try {
+        return [listedFromHealthEntry(entry)];
+      } catch {
+        return [];
+      }
+    });
   }
 
   /** Closes idle keep-alive sockets; call after deregistering and closing watches. */

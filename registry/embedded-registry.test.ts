@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { EmbeddedRegistry } from './embedded-registry.js';
 import type { ShardInstance } from './registry.js';
-import { readRecords } from './heartbeat-file.js';
+import { readRecords, removeRecord } from './heartbeat-file.js';
 import { ids, pollUntil, recordWatch, spawnRegistrant } from './registry-testing.js';
 
 const shard = (id: string, partition: number): ShardInstance => ({
@@ -115,6 +115,34 @@ void describe('EmbeddedRegistry', () => {
     } finally {
       watch.close();
     }
+  });
+
+  void it('lists every instance with its status: passing, critical with its note, silent past its TTL', async () => {
+    const live = await registry.register(shard('live', 0), { ttlMs: 5000 });
+    const draining = await registry.register(shard('draining', 1), { ttlMs: 5000 });
+    await draining.setStatus('critical', 'draining');
+    const child = await spawnRegistrant(`embedded:${dir}`, shard('silent', 1), 300);
+    await child.kill();
+    const listed = await pollUntil(
+      async () => {
+        const all = await registry.list();
+        return all.find((l) => l.instance.id === 'silent')?.status === 'critical' && all;
+      },
+      { what: 'silent listed as critical after its TTL' },
+    );
+    // The killed registrant of the test before is still listed too (critical, for 60 s): not ours.
+    const ours = listed.filter((l) => ['draining', 'live', 'silent'].includes(l.instance.id));
+    assert.deepEqual(
+      [...ours].sort((a, b) => a.instance.id.localeCompare(b.instance.id)),
+      [
+        { instance: shard('draining', 1), status: 'critical', note: 'draining' },
+        { instance: shard('live', 0), status: 'passing' },
+        { instance: shard('silent', 1), status: 'critical', note: 'heartbeat expired' },
+      ],
+    );
+    await live.deregister();
+    await draining.deregister();
+    await removeRecord(dir, 'silent');
   });
 
   void it('deletes records expired for longer than deregisterAfterMs', async () => {

@@ -3,7 +3,14 @@ import { resolve } from 'node:path';
 import { asError } from './errors.js';
 import { Heartbeat } from './heartbeat.js';
 import { readRecords, removeRecord, writeRecord, type HeartbeatRecord } from './heartbeat-file.js';
-import type { RegisterOptions, Registration, Registry, ShardInstance, Watch } from './registry.js';
+import type {
+  ListedInstance,
+  RegisterOptions,
+  Registration,
+  Registry,
+  ShardInstance,
+  Watch,
+} from './registry.js';
 import {
   checkShardInstance,
   instancesKey,
@@ -82,6 +89,25 @@ export class EmbeddedRegistry implements Registry {
         clearTimeout(timer);
       },
     };
+  }
+
+  async list(): Promise<readonly ListedInstance[]> {
+    const nowMs = Date.now();
+    const { records } = await readRecords(this.dir);
+    return records
+      .filter((r) => nowMs - r.expiresAtMs <= r.deregisterAfterMs)
+      .map((r): ListedInstance => {
+        if (r.status === 'critical')
+          return {
+            instance: r.instance,
+            status: 'critical',
+            ...(r.note === undefined ? {} : { note: r.note }),
+          };
+        // Passing as last written, until its owner falls silent past the record's expiry.
+        return r.expiresAtMs > nowMs
+          ? { instance: r.instance, status: 'passing' }
+          : { instance: r.instance, status: 'critical', note: 'heartbeat expired' };
+      });
   }
 }
 

@@ -9,6 +9,9 @@
  * - `watch` calls `onChange` with the full list of passing instances, first as soon as it is
  *   known, then after every change; it never calls with a partial list. When the registry is
  *   unreachable it reports through `onError` and keeps retrying; the caller keeps its last list.
+ * - `list` answers once with every instance still listed, critical ones too (until they are
+ *   removed), each with its status: what an operator looks at (`shardmesh status`), never what
+ *   routing uses.
  */
 
 /** The registry's view of one partition served by one shard process. */
@@ -33,6 +36,14 @@ export interface RegisterOptions {
   readonly deregisterAfterMs?: number;
 }
 
+/** An instance as the registry lists it, passing or not. */
+export interface ListedInstance {
+  readonly instance: ShardInstance;
+  readonly status: 'passing' | 'critical';
+  /** Why it is critical, as its owner or the registry put it ("draining", "TTL expired"). */
+  readonly note?: string;
+}
+
 export interface Registration {
   /** Marks the instance passing or critical now, e.g. critical while draining. */
   setStatus(status: 'passing' | 'critical', note?: string): Promise<void>;
@@ -49,4 +60,6 @@ export interface Registry {
   readonly description: string;
   register(instance: ShardInstance, options?: RegisterOptions): Promise<Registration>;
   watch(onChange: (instances: readonly ShardInstance[]) => void, onError?: (error: Error) => void): Watch;
+  /** Every instance listed now, passing or critical. */
+  list(): Promise<readonly ListedInstance[]>;
 }

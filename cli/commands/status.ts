@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { loadRepository } from '../../lib/plan/repository.js';
 import { openRegistry } from '../../registry/open-registry.js';
-import type { ShardInstance } from '../../registry/registry.js';
+import type { ListedInstance } from '../../registry/registry.js';
 import type { RouterStatus } from '../../services/router/router-status.js';
 import { meshStatus, type ExpectedModel, type MeshStatus, type RouterReport } from '../mesh-status.js';
 import { renderMeshStatus } from '../mesh-status-text.js';
@@ -89,21 +89,23 @@ async function gatherStatus(o: StatusOptions): Promise<MeshStatus> {
   return meshStatus({ now: new Date(), registry: o.registry, instances, plans, routers, certificates });
 }
 
-/** The registry's passing instances: its watch's first list. */
-function registeredInstances(url: string): Promise<readonly ShardInstance[]> {
+/** Every instance the registry lists, critical ones too. */
+async function registeredInstances(url: string): Promise<readonly ListedInstance[]> {
   const registry = openRegistry(url);
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      watch.close();
-      reject(new Error(`the registry ${url} did not answer within ${ANSWER_TIMEOUT_MS} ms`));
-    }, ANSWER_TIMEOUT_MS);
-    const watch = registry.watch((instances) => {
-      clearTimeout(timer);
-      // After this tick: a watch may call back before `watch` is assigned.
-      setImmediate(() => watch.close());
-      resolve(instances);
-    });
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`the registry ${url} did not answer within ${ANSWER_TIMEOUT_MS} ms`)),
+      ANSWER_TIMEOUT_MS,
+    );
   });
+  try {
+    return await Promise.race([registry.list(), late]);
+  } finally {
+    clearTimeout(timer);
+    // A Consul registry keeps an idle keep-alive socket; `--watch` opens one per refresh.
+    (registry as Partial<{ close(): void }>).close?.();
+  }
 }
 
 async function expectedModels(dir: string): Promise<ExpectedModel[]> {

@@ -9,7 +9,7 @@ import { runCertsInit, runCertsIssue } from '../../certs/cli.js';
 import { storeTlsFiles } from '../../certs/store.js';
 import { SealError } from '../../lib/seal/seal-error.js';
 import type { Tensor } from '../../lib/tensor/tensor.js';
-import type { Registration, Registry, ShardInstance } from '../../registry/registry.js';
+import type { ListedInstance, Registration, Registry, ShardInstance } from '../../registry/registry.js';
 import type { ModelRunner } from './model-runner.js';
 import type { ServedPartition } from './partition-catalog.js';
 import { startShard } from './shard-server.js';
@@ -42,6 +42,9 @@ class MemoryRegistry implements Registry {
   }
   watch(): { close(): void } {
     return { close: () => undefined };
+  }
+  list(): Promise<readonly ListedInstance[]> {
+    return Promise.resolve([]);
   }
 }
 

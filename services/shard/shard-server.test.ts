@@ -11,7 +11,7 @@ import type { ShardRequestKind } from '../../lib/grpc/shard-messages.js';
 import { ShardServiceClient } from '../../lib/grpc/shard-service.js';
 import { createLogger } from '../../lib/log.js';
 import type { Tensor, TensorSpec } from '../../lib/tensor/tensor.js';
-import type { Registration, Registry, ShardInstance } from '../../registry/registry.js';
+import type { ListedInstance, Registration, Registry, ShardInstance } from '../../registry/registry.js';
 import type { ModelRunner } from './model-runner.js';
 import { startShard, type RunningShard } from './shard-server.js';
 import { replaceVersion } from '../../lib/plan/version-swap.js';
@@ -103,6 +103,9 @@ class MemoryRegistry implements Registry {
 
   watch(): { close(): void } {
     return { close: () => undefined };
+  }
+  list(): Promise<readonly ListedInstance[]> {
+    return Promise.resolve([]);
   }
 }
 
