@@ -112,17 +112,28 @@ export class ConsulCluster {
   /**
    * Asks `agent` to join the servers now. A host whose link came back is not rejoined by Consul
    * for up to 30 s (Serf retries failed members on a fixed interval Consul does not expose), which
-   * is what an operator's `consul join` cuts short.
+   * is what an operator's `consul join` cuts short. Right after the link comes back a join can
+   * still fail (CI once saw every server refuse), so it is asked again, server by server, for up
+   * to `timeoutMs`.
    */
-  async rejoin(agent: ConsulHostAgent): Promise<void> {
-    for (const server of this.runningServers()) {
-      const response = await fetch(`${agent.httpUrl}/v1/agent/join/${server.host.address}`, {
-        method: 'PUT',
-        signal: AbortSignal.timeout(5_000),
-      }).catch(() => undefined);
-      if (response?.ok) return;
-    }
-    throw new Error(`${agent.nodeName} could not join any running Consul server`);
+  async rejoin(agent: ConsulHostAgent, timeoutMs = 20_000): Promise<void> {
+    let last = 'no running server';
+    const asked = async (): Promise<boolean> => {
+      for (const server of this.runningServers()) {
+        const response = await fetch(`${agent.httpUrl}/v1/agent/join/${server.host.address}`, {
+          method: 'PUT',
+          signal: AbortSignal.timeout(5_000),
+        }).catch((error: Error) => error);
+        if (response instanceof Response && response.ok) return true;
+        last = `${server.nodeName}: ${response instanceof Response ? `HTTP ${response.status} ${await response.text()}` : response.message}`;
+      }
+      return false;
+    };
+    await pollUntil(`${agent.nodeName} joining a running Consul server`, timeoutMs, asked).catch(
+      (error: Error) => {
+        throw new Error(`${error.message}; last answer: ${last}`, { cause: error });
+      },
+    );
   }
 
   /** Stops every agent, clients first (so the servers see them leave). */
