@@ -132,6 +132,20 @@ function statusSuite(registryKind: 'embedded' | 'consul'): void {
       assert.ok(s.certificates.some((c) => c.name === 'router' && Date.parse(c.notAfter) > Date.now()));
     });
 
+    test('without --router it asks the local mesh default, 127.0.0.1:8002', async () => {
+      const withoutRouter = statusArgs().filter(
+        (_, i, all) => all[i] !== '--router' && all[i - 1] !== '--router',
+      );
+      const result = await runTool(process.execPath, [...withoutRouter, '--json'], 30_000);
+      assert.equal(result.code, 0, result.stderr);
+      const s = JSON.parse(result.stdout) as MeshStatus;
+      assert.deepEqual(
+        s.routers.map((r) => r.address),
+        ['127.0.0.1:8002'],
+      );
+      assert.equal(mlp(s).length, 2);
+    });
+
     test('a partition whose only replica was SIGKILLed is missing, its replica critical, in the JSON and in red text', async () => {
       mesh.shards.get('shard-0')!.process.kill('SIGKILL');
       await mesh.shards.get('shard-0')!.exited;

@@ -20,7 +20,8 @@ interface StatusOptions {
   registry: string;
   models: string;
   certs: string;
-  router: string[];
+  /** Undefined when no --router is given: commander calls the collecting parser only per use. */
+  router?: string[];
   json?: boolean;
   watch?: boolean;
   interval: number;
@@ -52,7 +53,7 @@ export function registerStatusCommand(program: Command): void {
     .option('--watch', 'refresh in place until Ctrl-C')
     .option('--interval <duration>', 'with --watch: time between refreshes (e.g. 2s)', parseDurationMs, 2_000)
     .action(async (o: StatusOptions) => {
-      const routers = o.router.length > 0 ? o.router : [DEFAULT_ROUTER];
+      const routers = o.router ?? [DEFAULT_ROUTER];
       const once = async (): Promise<void> => {
         const status = await gatherStatus({ ...o, router: routers });
         if (o.json) process.stdout.write(`${JSON.stringify(status, null, o.watch ? undefined : 2)}\n`);
@@ -79,7 +80,7 @@ function useColor(): boolean {
   return process.stdout.isTTY;
 }
 
-async function gatherStatus(o: StatusOptions): Promise<MeshStatus> {
+async function gatherStatus(o: StatusOptions & { router: string[] }): Promise<MeshStatus> {
   const [instances, plans, routers, certificates] = await Promise.all([
     registeredInstances(o.registry),
     expectedModels(o.models),
