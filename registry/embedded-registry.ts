@@ -91,33 +91,36 @@ export class EmbeddedRegistry implements Registry {
     };
   }
 
+  /** Nothing stays open between calls: each reads the folder afresh. */
+  close(): void {}
+
   async list(): Promise<readonly ListedInstance[]> {
     const nowMs = Date.now();
     const { records } = await readRecords(this.dir);
-    return records
-      .filter((r) => nowMs - r.expiresAtMs <= r.deregisterAfterMs)
-      .map((r): ListedInstance => {
-        if (r.status === 'critical')
-          return {
-            instance: r.instance,
-            status: 'critical',
-            ...(r.note === undefined ? {} : { note: r.note }),
-          };
-        // Passing as last written, until its owner falls silent past the record's expiry.
-        return r.expiresAtMs > nowMs
-          ? { instance: r.instance, status: 'passing' }
-          : { instance: r.instance, status: 'critical', note: 'heartbeat expired' };
-      });
+    return records.filter((r) => !reapable(r, nowMs)).map((r) => listed(r, nowMs));
   }
 }
+
+/** A record's instance and status at `nowMs`. */
+function listed(r: HeartbeatRecord, nowMs: number): ListedInstance {
+  if (r.status === 'critical')
+    return { instance: r.instance, status: 'critical', ...(r.note === undefined ? {} : { note: r.note }) };
+  // Passing as last written, until its owner falls silent past the record's expiry.
+  return r.expiresAtMs > nowMs
+    ? { instance: r.instance, status: 'passing' }
+    : { instance: r.instance, status: 'critical', note: 'heartbeat expired' };
+}
+
+/** Dead for longer than its `deregisterAfterMs`: no longer listed, and removed by watches. */
+const reapable = (r: HeartbeatRecord, nowMs: number): boolean => nowMs - r.expiresAtMs > r.deregisterAfterMs;
 
 /** The passing set now; also deletes records dead for longer than their `deregisterAfterMs`. */
 async function passingInstances(dir: string, nowMs: number): Promise<readonly ShardInstance[]> {
   const { records } = await readRecords(dir);
   const passing: ShardInstance[] = [];
   for (const record of records) {
-    if (record.status === 'passing' && record.expiresAtMs > nowMs) passing.push(record.instance);
-    else if (nowMs - record.expiresAtMs > record.deregisterAfterMs) {
+    if (listed(record, nowMs).status === 'passing') passing.push(record.instance);
+    else if (reapable(record, nowMs)) {
       // Best-effort, like Consul's reaper. Another watcher may win the race, and an owner that
       // was merely stalled (not dead) rewrites its file on its next heartbeat.
       await removeRecord(dir, record.instance.id).catch(() => {});

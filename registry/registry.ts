@@ -62,4 +62,6 @@ export interface Registry {
   watch(onChange: (instances: readonly ShardInstance[]) => void, onError?: (error: Error) => void): Watch;
   /** Every instance listed now, passing or critical. */
   list(): Promise<readonly ListedInstance[]>;
+  /** Lets go of what the registry keeps open between calls; call after closing its watches. */
+  close(): void;
 }

@@ -104,8 +104,8 @@ async function registeredInstances(url: string): Promise<readonly ListedInstance
     return await Promise.race([registry.list(), late]);
   } finally {
     clearTimeout(timer);
-    // A Consul registry keeps an idle keep-alive socket; `--watch` opens one per refresh.
-    (registry as Partial<{ close(): void }>).close?.();
+    // A Consul registry keeps an idle keep-alive socket; `--watch` opens a registry per refresh.
+    registry.close();
   }
 }
 

@@ -46,6 +46,7 @@ class MemoryRegistry implements Registry {
   list(): Promise<readonly ListedInstance[]> {
     return Promise.resolve([]);
   }
+  close(): void {}
 }
 
 /** plan.json of model `name` version 1: one stage of two partitions. */

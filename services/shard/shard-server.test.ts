@@ -107,6 +107,7 @@ class MemoryRegistry implements Registry {
   list(): Promise<readonly ListedInstance[]> {
     return Promise.resolve([]);
   }
+  close(): void {}
 }
 
 type Outcome = CallOutcome;
