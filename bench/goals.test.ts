@@ -195,6 +195,33 @@ describe('goals table', () => {
     });
   });
 
+  test('a run with the relay floor measured: its p50, throughput and CPU are the two-hop floor', () => {
+    const r = run('r', 2, 500, [1.25, 0.75]);
+    const relay = (base: number): TargetResult => ({
+      id: 'grpc-js-relay-floor',
+      label: 'relay floor',
+      setup: '',
+      // 1.3× KServe's p50, 1/2 its throughput at c=16; 0.9 + 1.2 ms CPU (front, model) per request.
+      points: [pt(1, base * 1.3, 1e6 / (base * 1.3), cost(0.9, 1.2)), pt(16, base * 8, 2e6 / base)],
+    });
+    const overhead = r.suites.overhead as OverheadResult;
+    overhead.models[0]!.targets.push(relay(1_500));
+    overhead.models[1]!.targets.push(relay(9_000));
+    const floors = Object.fromEntries(
+      headlineFigures(r)
+        .filter((f) => f.twoHopFloor !== undefined)
+        .map((f) => [f.key, Math.round(f.twoHopFloor! * 1e6) / 1e6]),
+    );
+    assert.deepEqual(floors, {
+      'cls-c1-p50': 1.3,
+      'cls-c16-tput': 0.5,
+      'rec-c1-p50': 1.3,
+      'rec-c16-tput': 0.5,
+      'large-64': 0.5,
+      'cls-cpu': 2.1,
+    });
+  });
+
   test("a large output with rounds: the median of each round's ratio, with its range, and of its relay floor", () => {
     const r = run('r', 2, 500, [1.25, 0.75]);
     const large = r.suites.largeTensors as LargeTensorsResult;

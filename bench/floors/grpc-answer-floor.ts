@@ -9,6 +9,13 @@
  * answer, and then also decode, route, call a shard and merge, so the floor's p50 and throughput
  * bound what any router on grpc-js can reach: if the floor's own ratio to KServe misses a goal,
  * the goal is out of reach on this stack, whatever the router does.
+ *
+ * `startRelayFloor` runs the same answers through two processes, as shardmesh's design does: a
+ * relay on the router's patched stack forwarding each ModelInfer's bytes on one long-lived stream
+ * to a server that decodes the request and runs the model (grpc-relay-server.ts,
+ * grpc-model-server.ts). It is the two-hop bound measured instead of added up: two grpc-js hops,
+ * the relay's client side, one ONNX Runtime run in a process that sleeps between requests, and
+ * nothing of shardmesh's own work (validation, routing, merging, spans, statistics).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
@@ -74,14 +81,14 @@ export async function recordRouterAnswers(options: {
   }
 }
 
-/** A running answer server. */
-export interface AnswerServer {
+/** A running floor: the address perf_analyzer calls, and its processes (for their CPU). */
+export interface FloorServer {
   readonly address: string;
-  readonly pid: number;
+  readonly processes: readonly { readonly name: string; readonly pid: number }[];
   stop(): Promise<void>;
 }
 
-const SERVER = fileURLToPath(new URL('./grpc-answer-server.js', import.meta.url));
+const script = (name: string): string => fileURLToPath(new URL(`./${name}`, import.meta.url));
 
 /**
  * Starts the answer server on `answers` (written to `answersFile`), with the router's certificate
@@ -91,20 +98,65 @@ export async function startAnswerServer(
   answers: RecordedAnswers,
   answersFile: string,
   certsDir?: string,
-): Promise<AnswerServer> {
+): Promise<FloorServer> {
   await writeFile(answersFile, JSON.stringify(answers));
-  const child = spawn(process.execPath, [SERVER, answersFile, ...(certsDir ? [certsDir] : [])], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const server = await startFloorProcess('grpc-answer-server.js', [
+    answersFile,
+    ...(certsDir ? [certsDir] : []),
+  ]);
+  return {
+    address: server.address,
+    processes: [{ name: 'grpc-js floor', pid: server.child.pid! }],
+    stop: () => stop(server.child),
+  };
+}
+
+/**
+ * Starts the relay floor (grpc-relay-server.ts in front of grpc-model-server.ts running the ONNX
+ * file `model`), mutual TLS on both hops with the certificates in `certsDir` (router, shard-0).
+ */
+export async function startRelayFloor(
+  answers: RecordedAnswers,
+  answersFile: string,
+  certsDir: string,
+  model: string,
+): Promise<FloorServer> {
+  await writeFile(answersFile, JSON.stringify(answers));
+  const back = await startFloorProcess('grpc-model-server.js', [answersFile, certsDir, model]);
+  const front = await startFloorProcess('grpc-relay-server.js', [answersFile, certsDir, back.address]).catch(
+    async (error: unknown) => {
+      await stop(back.child);
+      throw error;
+    },
+  );
+  return {
+    address: front.address,
+    processes: [
+      { name: 'relay floor, front', pid: front.child.pid! },
+      { name: 'relay floor, model', pid: back.child.pid! },
+    ],
+    stop: async () => {
+      await stop(front.child);
+      await stop(back.child);
+    },
+  };
+}
+
+/** Runs the floor script `name` with `args` and waits for the port it listens on. */
+async function startFloorProcess(
+  name: string,
+  args: readonly string[],
+): Promise<{ child: ChildProcess; address: string }> {
+  const child = spawn(process.execPath, [script(name), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`grpc-answer-server exited (${code}) before listening`)));
+    child.once('exit', (code) => reject(new Error(`${name} exited (${code}) before listening`)));
     createInterface({ input: child.stdout! }).once('line', (line) => {
       const event = JSON.parse(line) as { port?: number };
       if (event.port) resolve(event.port);
-      else reject(new Error(`grpc-answer-server: ${line}`));
+      else reject(new Error(`${name}: ${line}`));
     });
   });
-  return { address: `127.0.0.1:${port}`, pid: child.pid!, stop: () => stop(child) };
+  return { child, address: `127.0.0.1:${port}` };
 }
 
 function stop(child: ChildProcess): Promise<void> {

@@ -3,7 +3,13 @@ import path from 'node:path';
 import { storeTlsFiles } from '../../certs/store.js';
 import { loadPlan, planDir } from '../../lib/plan/repository.js';
 import type { Tensor } from '../../lib/tensor/tensor.js';
-import { recordRouterAnswers, startAnswerServer, type RecordedAnswers } from '../floors/grpc-answer-floor.js';
+import {
+  recordRouterAnswers,
+  startAnswerServer,
+  startRelayFloor,
+  type RecordedAnswers,
+} from '../floors/grpc-answer-floor.js';
+import { GRPC_FLOOR_MTLS, GRPC_FLOOR_PLAINTEXT, RELAY_FLOOR } from '../floors/floor-ids.js';
 import { measureSessionFloor } from '../floors/ort-session-floor.js';
 import { benchInputs, writePerfAnalyzerInput } from '../input-data.js';
 import type { LocalMeshOptions } from '../../cli/local-mesh.js';
@@ -41,9 +47,11 @@ interface ModelUnderTest {
 /**
  * Suite 1, per-request overhead: the PP-OCR classifier (small) and recognition model (medium),
  * each at every concurrency, through shardmesh (router + 1 shard serving the whole model; router +
- * 2 shards serving its 2-way head split), MLServer, KServe, and two floors: ONNX Runtime in-process,
- * and a grpc-js server answering from memory (bench/floors/grpc-answer-floor.ts), with mutual TLS
- * as the router serves and in plaintext as the peers do.
+ * 2 shards serving its 2-way head split), MLServer, KServe, and floors: ONNX Runtime in-process;
+ * a grpc-js server answering from memory (bench/floors/grpc-answer-floor.ts), with mutual TLS
+ * as the router serves and in plaintext as the peers do; and the relay floor, a grpc-js relay on the
+ * router's stack in front of a grpc-js server running the model (two processes, mutual TLS on both
+ * hops, none of shardmesh's own work).
  * Every server is driven by the same perf_analyzer with the same inputs and settings, each after
  * the same warm-up (perf-analyzer.ts `warmUp`) right after it starts. The
  * shardmesh setups run with tracing off (no OTLP endpoint: the default); router + 1 shard runs
@@ -369,22 +377,51 @@ async function measureInterleaved(
   return result;
 }
 
-/** A grpc-js floor setup: with mutual TLS, as the router serves, or plaintext, as the peers do. */
+/**
+ * A grpc-js floor setup: one server answering from memory, with mutual TLS, as the router serves,
+ * or plaintext, as the peers do; or the relay floor (two processes, mutual TLS on both hops).
+ */
 interface GrpcFloor {
   readonly id: string;
   readonly label: string;
+  readonly kind: 'answer' | 'relay';
   readonly tls: boolean;
+  readonly setup: string;
 }
 
+const ANSWER_SETUP =
+  "bench/floors/grpc-answer-server.ts: a grpc-js server with the router's server options that answers every call with the bytes the router answered it with (recorded from router + 1 shard); parses and computes nothing";
+
 const GRPC_FLOORS: readonly GrpcFloor[] = [
-  { id: 'grpc-js-floor-mtls', label: 'floor: grpc-js answering from memory, mutual TLS', tls: true },
-  { id: 'grpc-js-floor-plaintext', label: 'floor: grpc-js answering from memory, plaintext', tls: false },
+  {
+    id: GRPC_FLOOR_MTLS,
+    label: 'floor: grpc-js answering from memory, mutual TLS',
+    kind: 'answer',
+    tls: true,
+    setup: `${ANSWER_SETUP}; mutual TLS with the client certificate, as the router`,
+  },
+  {
+    id: GRPC_FLOOR_PLAINTEXT,
+    label: 'floor: grpc-js answering from memory, plaintext',
+    kind: 'answer',
+    tls: false,
+    setup: `${ANSWER_SETUP}; plaintext, as the peers`,
+  },
+  {
+    id: RELAY_FLOOR,
+    label: 'floor: grpc-js relay → grpc-js server running the model, mutual TLS',
+    kind: 'relay',
+    tls: true,
+    setup:
+      "bench/floors/grpc-relay-server.ts in front of bench/floors/grpc-model-server.ts, each its own process on the router's patched grpc-js: the relay forwards each ModelInfer's bytes tagged by id on one long-lived stream, the server decodes the request, runs the model in ONNX Runtime as a shard does and answers the router's recorded bytes; mutual TLS on both hops; no validation, routing, merging, spans or statistics",
+  },
 ];
 
 /**
- * perf_analyzer against bench/floors/grpc-answer-server.ts answering each model with the router's
- * recorded answers: what a grpc-js server costs before it does any work. Its CPU per request is
- * estimated like a peer's (throughput × wall).
+ * perf_analyzer against a floor answering each model with the router's recorded answers: what a
+ * grpc-js server costs before it does any work (bench/floors/grpc-answer-server.ts), or two such
+ * processes with the model run in the second (the relay floor). Its CPU per request, all its
+ * processes', is estimated like a peer's (throughput × wall).
  */
 async function measureGrpcFloor(
   ctx: SuiteContext,
@@ -392,17 +429,13 @@ async function measureGrpcFloor(
   models: readonly ModelUnderTest[],
   floor: GrpcFloor,
 ): Promise<void> {
-  const certs = floor.tls ? await meshCertificates(0) : undefined;
+  const certs = floor.tls ? await meshCertificates(floor.kind === 'relay' ? 1 : 0) : undefined;
   try {
     for (const m of models) {
       const target: TargetResult = {
         id: floor.id,
         label: floor.label,
-        setup:
-          "bench/floors/grpc-answer-server.ts: a grpc-js server with the router's server options that answers every call with the bytes the router answered it with (recorded from router + 1 shard); parses and computes nothing" +
-          (floor.tls
-            ? '; mutual TLS with the client certificate, as the router'
-            : '; plaintext, as the peers'),
+        setup: floor.setup,
         points: [],
       };
       m.targets.push(target);
@@ -413,11 +446,11 @@ async function measureGrpcFloor(
       ctx.log(`overhead: ${floor.label} ${m.model.name}`);
       const answers = m.answers;
       const measured = await attempt(async () => {
-        const server = await startAnswerServer(
-          answers,
-          path.join(dir, `${floor.id}-${m.model.name}.json`),
-          certs?.dir,
-        );
+        const answersFile = path.join(dir, `${floor.id}-${m.model.name}.json`);
+        const server =
+          floor.kind === 'relay'
+            ? await startRelayFloor(answers, answersFile, certs!.dir, m.peerModel.file)
+            : await startAnswerServer(answers, answersFile, certs?.dir);
         const common = {
           target: {
             address: server.address,
@@ -435,7 +468,7 @@ async function measureGrpcFloor(
         try {
           await warmUp(common, ctx.profile.warmUp);
           for (const concurrency of ctx.profile.concurrencies) {
-            const meter = new CostMeter([{ name: 'grpc-js floor', pid: server.pid }]);
+            const meter = new CostMeter(server.processes);
             await meter.start();
             const point = await runPerfAnalyzer({ ...common, concurrency, settings: ctx.profile.latency });
             target.points.push({

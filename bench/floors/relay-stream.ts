@@ -1,0 +1,33 @@
+/**
+ * The one stream between the relay floor's two processes (grpc-relay-server.ts in front,
+ * grpc-model-server.ts behind): a bidirectional gRPC method of raw messages, each a 4-byte call id
+ * (big-endian) then the payload, so every request shares one long-lived stream as the router's
+ * calls to a shard do. Messages are written with their gRPC prefix in place (grpc-frame.ts), so
+ * grpc-js sends them without copying them again, as the router's and the shard's codecs do.
+ */
+import type * as grpc from '@grpc/grpc-js';
+import { framedMessage } from '../../lib/grpc/grpc-frame.js';
+import { rawBytes } from './floor-server.js';
+
+export const RELAY_PATH = '/shardmesh.floor.Relay/Infer';
+
+export const relayMethod: grpc.MethodDefinition<Buffer, Buffer> = {
+  path: RELAY_PATH,
+  requestStream: true,
+  responseStream: true,
+  requestSerialize: rawBytes,
+  requestDeserialize: rawBytes,
+  responseSerialize: rawBytes,
+  responseDeserialize: rawBytes,
+};
+
+/** `payload` tagged with `id`, in a framed message (one copy, as the router's codec makes). */
+export function tagged(id: number, payload: Uint8Array): Buffer {
+  const message = framedMessage(4 + payload.length);
+  message.writeUInt32BE(id, 0);
+  message.set(payload, 4);
+  return message;
+}
+
+export const idOf = (message: Buffer): number => message.readUInt32BE(0);
+export const payloadOf = (message: Buffer): Buffer => message.subarray(4);
