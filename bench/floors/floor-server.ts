@@ -64,7 +64,8 @@ export function storedTls(
  * Serves `server` on a free loopback port with `name`'s certificate from `certsDir`, client
  * certificates required (plaintext without `certsDir`, as the peers serve), raises its HTTP/2
  * connection window as the router does, and prints {"event":"listening","port":N} on stdout.
- * SIGTERM stops it.
+ * SIGTERM ends the process (a floor keeps nothing; the relay's open stream upstream would keep it
+ * alive after its server shut down).
  */
 export function listenAsFloor(server: grpc.Server, certsDir: string | undefined, name: string): void {
   const credentials = certsDir
@@ -75,5 +76,8 @@ export function listenAsFloor(server: grpc.Server, certsDir: string | undefined,
     raiseConnectionWindow(server, SERVER_WINDOW_BYTES);
     process.stdout.write(`${JSON.stringify({ event: 'listening', port })}\n`);
   });
-  process.on('SIGTERM', () => server.forceShutdown());
+  process.on('SIGTERM', () => {
+    server.forceShutdown();
+    process.exit(0);
+  });
 }
