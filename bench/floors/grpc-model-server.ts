@@ -11,19 +11,12 @@
  * Prints {"event":"listening","port":N} on stdout when ready.
  */
 import type * as grpc from '@grpc/grpc-js';
-import { installFramePatch } from '../../lib/grpc/grpc-frame.js';
-import { installDecoderPatch } from '../../lib/grpc/stream-decoder-patch.js';
-import { installWriteBatching } from '../../lib/grpc/write-batching.js';
 import { decodeInferRequest } from '../../lib/grpc/v2-codec.js';
 import type { Datatype } from '../../lib/tensor/dtype.js';
 import type { Tensor } from '../../lib/tensor/tensor.js';
 import { OrtRunner } from '../../services/shard/ort-runner.js';
 import { listenAsFloor, readRecordedAnswers, routerLikeServer } from './floor-server.js';
 import { idOf, payloadOf, relayMethod, tagged } from './relay-stream.js';
-
-installFramePatch();
-installDecoderPatch();
-installWriteBatching();
 
 const [answersFile, certsDir, modelFile] = process.argv.slice(2);
 if (!answersFile || !certsDir || !modelFile)

@@ -16,9 +16,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { channelCredentials } from '../../certs/credentials.js';
-import { installFramePatch, releaseFramedMessage } from '../../lib/grpc/grpc-frame.js';
-import { installDecoderPatch } from '../../lib/grpc/stream-decoder-patch.js';
-import { installWriteBatching } from '../../lib/grpc/write-batching.js';
+import { releaseFramedMessage } from '../../lib/grpc/grpc-frame.js';
 import {
   listenAsFloor,
   readRecordedAnswers,
@@ -27,10 +25,6 @@ import {
   storedTls,
 } from './floor-server.js';
 import { idOf, payloadOf, RELAY_PATH, relayMethod, tagged } from './relay-stream.js';
-
-installFramePatch();
-installDecoderPatch();
-installWriteBatching();
 
 const [answersFile, certsDir, upstreamAddress] = process.argv.slice(2);
 if (!answersFile || !certsDir || !upstreamAddress)

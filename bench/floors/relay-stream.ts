@@ -6,8 +6,16 @@
  * grpc-js sends them without copying them again, as the router's and the shard's codecs do.
  */
 import type * as grpc from '@grpc/grpc-js';
-import { framedMessage } from '../../lib/grpc/grpc-frame.js';
+import { framedMessage, installFramePatch } from '../../lib/grpc/grpc-frame.js';
+import { installDecoderPatch } from '../../lib/grpc/stream-decoder-patch.js';
+import { installWriteBatching } from '../../lib/grpc/write-batching.js';
 import { rawBytes } from './floor-server.js';
+
+// Both ends run on the router's and the shard's patched grpc-js: messages sent without a second
+// copy, received without a fresh buffer per message, a call's small writes batched.
+installFramePatch();
+installDecoderPatch();
+installWriteBatching();
 
 export const RELAY_PATH = '/shardmesh.floor.Relay/Infer';
 
