@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { loadInferencePackage } from '../lib/grpc/protos.js';
 import { MAX_STATUS_DETAILS_BYTES } from '../lib/grpc/status-text.js';
+import { encodeBytes } from '../lib/tensor/bytes.js';
 import type { Tensor } from '../lib/tensor/tensor.js';
 import { randomTensor } from '../partition/models/synthetic.js';
 import { relativeMaxError, runModel } from '../partition/verify/verify.js';
@@ -142,6 +143,18 @@ describe('hostile input against a real router and shards', () => {
         Status.INVALID_ARGUMENT,
         /holds? 67108896 bytes; model "mlp" takes at most 67108864 bytes per request \(maxRequestBytes\)/,
       ),
+    );
+    // Inputs of a batched model whose batches differ: the stage would split them unequally (a
+    // fuzzed bit flip found the shard failing its run on it, UNKNOWN, before the router checked).
+    const row = (n: number): string[] => Array.from({ length: 16 }, (_, i) => String(n * 16 + i));
+    await assert.rejects(
+      call(
+        rawInferRequest('simple_string', [
+          { name: 'INPUT0', datatype: 'BYTES', shape: [2, 16], data: encodeBytes([...row(0), ...row(1)]) },
+          { name: 'INPUT1', datatype: 'BYTES', shape: [1, 16], data: encodeBytes(row(2)) },
+        ]),
+      ),
+      refusal(Status.INVALID_ARGUMENT, /input "INPUT1": batch 1 does not match input "INPUT0"'s batch 2/),
     );
     await mlpAnswersCorrectly();
   });

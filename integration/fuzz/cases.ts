@@ -144,9 +144,19 @@ function hostileDim(d: Draw): number {
 
 /** A request the model runs: every input at a valid shape, raw or typed contents. */
 function validRequest(d: Draw, model: FuzzModel, typed: boolean): Request {
+  // A batched model's inputs share the request's batch, their first dim (Triton's rule, which
+  // the router enforces); every other dynamic dim is drawn on its own.
+  const first = model.plan.inputs[0]!;
+  const batch = model.plan.maxBatchSize > 0 ? model.dynamicDim(d.random, first.name, 0) : undefined;
   const inputs = model.plan.inputs.map((spec) => ({
     spec,
-    shape: spec.shape.map((dim, axis) => (dim >= 0 ? dim : model.dynamicDim(d.random, spec.name, axis))),
+    shape: spec.shape.map((dim, axis) =>
+      dim >= 0
+        ? dim
+        : axis === 0 && batch !== undefined
+          ? batch
+          : model.dynamicDim(d.random, spec.name, axis),
+    ),
   }));
   const request: Request = {
     model_name: model.plan.name,

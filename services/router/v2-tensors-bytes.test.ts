@@ -50,6 +50,17 @@ function invalid(fn: () => unknown): string {
 }
 
 void describe('decodeInputs with BYTES', () => {
+  test('inputs whose batches differ are refused, naming both: the stage would split them unequally', () => {
+    const raw = [encodeBytes([...digits, ...digits]), encodeBytes(['a', 'b', 'c', 'd'])];
+    assert.equal(
+      invalid(() => decodeInputs(plan, [spec('INPUT0', [2, 4]), spec('INPUT1', [1, 4])], raw)),
+      'input "INPUT1": batch 1 does not match input "INPUT0"\'s batch 2; every input of model "simple_string" carries the request\'s batch as its first dim',
+    );
+    // Equal batches pass.
+    const two = [encodeBytes([...digits, ...digits]), encodeBytes([...digits, ...digits])];
+    assert.equal(decodeInputs(plan, [spec('INPUT0', [2, 4]), spec('INPUT1', [2, 4])], two).size, 2);
+  });
+
   test('raw length-prefixed elements pass as sent', () => {
     const raw = [encodeBytes(digits), encodeBytes(['a', 'b', 'c', 'd'])];
     const tensors = decodeInputs(plan, [spec('INPUT0'), spec('INPUT1')], raw);

@@ -5,10 +5,11 @@ import type { Plan } from '../../lib/plan/schema.js';
 import { ServiceError } from '../../lib/grpc/service-error.js';
 import { decodeInputs, type WireInputTensor } from './v2-tensors.js';
 
+// No batch dim: the inputs' first dims differ (a batched plan would refuse that).
 const plan: Plan = {
   name: 'mixed',
   version: '1',
-  maxBatchSize: 4,
+  maxBatchSize: 0,
   inputs: [
     { name: 'x', datatype: 'FP32', shape: [-1, 3] },
     { name: 'ids', datatype: 'INT64', shape: [-1] },
@@ -190,9 +191,8 @@ void describe('decodeInputs', () => {
     );
     // Without the field: 64 MiB. A shape asking for more is refused although no bytes came.
     const huge = withInput('mask', { shape: [64 << 20], contents: { bool_contents: [] } });
-    const unbatched = { ...plan, maxBatchSize: 0 };
     assert.match(
-      invalid(() => decodeInputs(unbatched, huge, []), 'mixed'),
+      invalid(() => decodeInputs(plan, huge, []), 'mixed'),
       /at most 67108864 bytes/,
     );
   });
@@ -306,7 +306,7 @@ void describe('decodeInputs', () => {
       contents: { bool_contents: [true, true, true, true, true] },
     });
     assert.match(
-      invalid(() => decodeInputs(plan, big, []), 'mask'),
+      invalid(() => decodeInputs({ ...plan, maxBatchSize: 4 }, big, []), 'mask'),
       /batch 5 exceeds the model's max_batch_size 4/,
     );
   });

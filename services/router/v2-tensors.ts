@@ -111,6 +111,7 @@ export function decodeInputs(
     throw invalidArgument(
       `input${missing.length > 1 ? 's' : ''} "${missing.join('", "')}" missing for model "${plan.name}"`,
     );
+  checkSameBatch(plan, specs);
   // BYTES sizes come from the bytes sent; whether they hold the shape's elements is checked below.
   const total = specs.reduce(
     (n, spec, i) => n + (spec.datatype === 'BYTES' ? sentBytes(raw[i], inputs[i]!.contents) : byteSize(spec)),
@@ -127,6 +128,21 @@ export function decodeInputs(
     tensors.set(spec.name, { ...spec, data });
   });
   return tensors;
+}
+
+/**
+ * A model with a batch dim (`maxBatchSize` > 0) takes the request's batch as every input's first
+ * dim, so they must agree (Triton's rule): otherwise a stage splitting the batch would hand its
+ * partitions unequal slices, and the run would fail on a shard as the server's fault.
+ */
+function checkSameBatch(plan: Plan, specs: readonly TensorSpec[]): void {
+  if (plan.maxBatchSize <= 0) return;
+  const first = specs[0];
+  const other = specs.find((s) => s.shape[0] !== first?.shape[0]);
+  if (first && other)
+    throw invalidArgument(
+      `input ${quote(other.name)}: batch ${other.shape[0]} does not match input ${quote(first.name)}'s batch ${first.shape[0]}; every input of model "${plan.name}" carries the request's batch as its first dim`,
+    );
 }
 
 const hasContents = (contents: WireContents | null | undefined): boolean =>
