@@ -51,8 +51,10 @@
 //                       raw and typed contents mixed; an unknown input or
 //                       requested output name, or an output requested twice;
 //                       a shape the model cannot run: a dim of 0 (a tensor
-//                       without elements), a batch over max_batch_size, a dim
-//                       a stage splits across N partitions smaller than N
+//                       without elements), a batch over max_batch_size,
+//                       inputs of a batched model whose batches (first dims)
+//                       differ, a dim a stage splits across N partitions
+//                       smaller than N
 //                       (except a batch split, whose empty slices are
 //                       simply not run);
 //                       inputs holding more bytes than the model takes per
