@@ -270,6 +270,20 @@ describe('goals table', () => {
     assert.equal(goalMet(0.39, { op: '≥', value: 0.45 }, undefined, 0.5, large.floorStack), '**no**');
   });
 
+  test('a large output with the gRPC relay floor: it is the two-hop floor, a bound on grpc-js + mTLS', () => {
+    const r = run('r', 2, 500, [1.25, 0.75]);
+    const large = r.suites.largeTensors as LargeTensorsResult;
+    // The gRPC relay's 234.2 ms and a run's 34.2 ms: 64 MiB in 268.4 ms, 0.25 GB/s, a quarter of the socket's.
+    large.sizes[0]!.grpcRelayFloor = { ...pt(1, 234_217.728, 1), gbPerSec: 0.29 };
+    const figure = headlineFigures(r).find((f) => f.key === 'large-64')!;
+    assert.equal(figure.floorStack, 'grpc-js + mTLS');
+    assert.equal(Math.round(figure.twoHopFloor! * 1e6) / 1e6, 0.25);
+    assert.equal(
+      goalMet(figure.value, { op: '≥', value: 0.6 }, undefined, figure.twoHopFloor, figure.floorStack),
+      '**no**, out of reach for router → shard on grpc-js + mTLS',
+    );
+  });
+
   test("every Must-show figure of issue 8 is computed from the run's results", () => {
     const values = Object.fromEntries(
       headlineFigures(run('r', 2, 500, [1.25, 0.75])).map((f) => [f.key, f.value]),

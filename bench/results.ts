@@ -101,6 +101,11 @@ export interface LargeTensorRound {
   floor?: TlsFloorPoint;
   /** The same bytes from one TLS sender per partition through a TLS relay process. */
   relayFloor?: TlsFloorPoint;
+  /**
+   * The same answer from one grpc-js sender per partition through a grpc-js relay set up as the
+   * router (bench/floors/grpc-bulk-relay.ts), called by perf_analyzer as the router is.
+   */
+  grpcRelayFloor?: LoadPoint & { gbPerSec: number };
   /** Partition 0's ONNX Runtime run in the benchmark process, at concurrency 1. */
   partitionRun?: SessionFloorPoint;
 }
@@ -118,6 +123,7 @@ export interface LargeTensorsResult {
   })[];
   floorError?: string;
   relayFloorError?: string;
+  grpcRelayFloorError?: string;
 }
 
 export interface ProcessPeak {

@@ -16,7 +16,11 @@ export const rawBytes = (b: Buffer): Buffer => b;
 
 /** Method name → the router's serialized answer, from the file grpc-answer-floor.ts writes. */
 export function readRecordedAnswers(file: string): Map<string, Buffer> {
-  const recorded = JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>;
+  return decodeRecordedAnswers(JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>);
+}
+
+/** Method name → answer bytes, from recorded answers in base64 (grpc-answer-floor.ts). */
+export function decodeRecordedAnswers(recorded: Readonly<Record<string, string>>): Map<string, Buffer> {
   return new Map(Object.entries(recorded).map(([method, b64]) => [method, Buffer.from(b64, 'base64')]));
 }
 

@@ -48,12 +48,16 @@ function recordedCalls(model: string, inputs: readonly Tensor[]): Record<string,
 /** Method name → the router's serialized answer, base64: the server's answers file. */
 export type RecordedAnswers = Record<string, string>;
 
-/** Asks the router at `address` each recorded call for `model` and keeps its answers' bytes. */
+/**
+ * Asks the router at `address` each recorded call for `model` and keeps its answers' bytes;
+ * without ModelInfer when `infer` is false (a large answer is streamed, not replayed).
+ */
 export async function recordRouterAnswers(options: {
   readonly address: string;
   readonly tls: Required<TlsFiles>;
   readonly model: string;
   readonly inputs: readonly Tensor[];
+  readonly infer?: boolean;
 }): Promise<RecordedAnswers> {
   const methods = loadInferencePackage().service.service;
   const client = new grpc.Client(options.address, channelCredentials(await loadTlsFiles(options.tls)), {
@@ -62,6 +66,7 @@ export async function recordRouterAnswers(options: {
   try {
     const answers: RecordedAnswers = {};
     for (const [name, request] of Object.entries(recordedCalls(options.model, options.inputs))) {
+      if (name === 'ModelInfer' && options.infer === false) continue;
       const method = methods[name]!;
       const answer = await new Promise<Buffer>((resolve, reject) =>
         client.makeUnaryRequest(
@@ -139,6 +144,49 @@ export async function startRelayFloor(
       await stop(front.child);
       await stop(back.child);
     },
+  };
+}
+
+/**
+ * Starts the large-tensor relay floor: `senders` grpc-bulk-sender.ts processes (shard-0's
+ * certificate) behind grpc-bulk-relay.ts (the router's), mutual TLS on both hops with the
+ * certificates in `certsDir`. The relay answers ModelInfer with `response` (the answer's head)
+ * carrying one output of `bytes` bytes, an equal part from each sender; every other call with
+ * `answers` (recorded without ModelInfer).
+ */
+export async function startBulkRelayFloor(options: {
+  readonly answers: RecordedAnswers;
+  readonly response: object;
+  readonly bytes: number;
+  readonly floorFile: string;
+  readonly certsDir: string;
+  readonly senders: number;
+}): Promise<FloorServer> {
+  const { answers, response, bytes, floorFile, certsDir, senders } = options;
+  await writeFile(floorFile, JSON.stringify({ answers, response, bytes }));
+  const started: { child: ChildProcess; address: string }[] = [];
+  const stopAll = async (): Promise<void> => {
+    for (const server of [...started].reverse()) await stop(server.child);
+  };
+  try {
+    for (let i = 0; i < senders; i++)
+      started.push(
+        await startFloorProcess('grpc-bulk-sender.js', [certsDir, String(Math.ceil(bytes / senders))]),
+      );
+    const addresses = started.map((s) => s.address).join(',');
+    started.push(await startFloorProcess('grpc-bulk-relay.js', [floorFile, certsDir, addresses]));
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+  const relay = started.at(-1)!;
+  return {
+    address: relay.address,
+    processes: started.map((s, i) => ({
+      name: s === relay ? 'bulk relay floor, relay' : `bulk relay floor, sender ${i}`,
+      pid: s.child.pid!,
+    })),
+    stop: stopAll,
   };
 }
 

@@ -14,18 +14,30 @@ export function relayFloorGbPerSec(round: LargeTensorRound, bytes: number): numb
   return bytes / ((round.relayFloor.p50Us + round.partitionRun.p50Us) * 1e3);
 }
 
+/** GB/s of the gRPC relay floor after one partition's run (its senders run no model). */
+export function grpcRelayFloorGbPerSec(round: LargeTensorRound, bytes: number): number | undefined {
+  if (!round.grpcRelayFloor || !round.partitionRun) return undefined;
+  return bytes / ((round.grpcRelayFloor.p50Us + round.partitionRun.p50Us) * 1e3);
+}
+
 /**
- * Per round, the router's GB/s ÷ the raw socket's (`ratio`) and the relay floor's after one run ÷
- * the raw socket's (`floorRatio`), each the ratio of measurements taken one right after the other;
- * their medians and ranges over the rounds.
+ * Per round, the router's GB/s ÷ the raw socket's (`ratio`), the TLS relay floor's after one run ÷
+ * the raw socket's (`floorRatio`) and the gRPC relay floor's after one run ÷ the raw socket's
+ * (`grpcFloorRatio`), each the ratio of measurements taken one right after the other; their
+ * medians and ranges over the rounds.
  */
-export function largeRatioSpreads(x: LargeTensorSize): { ratio?: Spread; floorRatio?: Spread } {
+export function largeRatioSpreads(x: LargeTensorSize): {
+  ratio?: Spread;
+  floorRatio?: Spread;
+  grpcFloorRatio?: Spread;
+} {
   const rounds = roundsOf(x);
   const over = (gbPerSec: number | undefined, r: LargeTensorRound): number | undefined =>
     gbPerSec === undefined || !r.floor ? undefined : gbPerSec / r.floor.gbPerSec;
   return {
     ratio: spreadOf(rounds.map((r) => over(r.router?.gbPerSec, r))),
     floorRatio: spreadOf(rounds.map((r) => over(relayFloorGbPerSec(r, x.bytes), r))),
+    grpcFloorRatio: spreadOf(rounds.map((r) => over(grpcRelayFloorGbPerSec(r, x.bytes), r))),
   };
 }
 
@@ -54,11 +66,14 @@ export function largeTensorsSection(s: LargeTensorsResult | SuiteError | undefin
       round.partitionRun ? ms(round.partitionRun.p50Us) : '–',
       round.partitionRun ? commands.ref(round.partitionRun.command) : '',
       ratio(relayFloorGbPerSec(round, x.bytes), round.floor?.gbPerSec),
+      round.grpcRelayFloor ? ms(round.grpcRelayFloor.p50Us) : '–',
+      round.grpcRelayFloor ? commands.ref(round.grpcRelayFloor.command) : '',
+      ratio(grpcRelayFloorGbPerSec(round, x.bytes), round.floor?.gbPerSec),
     ]),
   );
   const medians = s.sizes.map((x) => {
-    const { ratio: r, floorRatio } = largeRatioSpreads(x);
-    return `- ${bytesLabel(x.bytes)}: router ÷ floor ${spreadText(r)}; relay + run ÷ floor ${spreadText(floorRatio)} (median, min – max, rounds).`;
+    const { ratio: r, floorRatio, grpcFloorRatio } = largeRatioSpreads(x);
+    return `- ${bytesLabel(x.bytes)}: router ÷ floor ${spreadText(r)}; TLS relay + run ÷ floor ${spreadText(floorRatio)}; gRPC relay + run ÷ floor ${spreadText(grpcFloorRatio)} (median, min – max, rounds).`;
   });
   const errors = [
     ...s.sizes
@@ -66,6 +81,7 @@ export function largeTensorsSection(s: LargeTensorsResult | SuiteError | undefin
       .map((x) => `- ${bytesLabel(x.bytes)} through the router: **not measured**: ${x.routerError}`),
     ...(s.floorError ? [`- floor: **not measured**: ${s.floorError}`] : []),
     ...(s.relayFloorError ? [`- relay floor: **not measured**: ${s.relayFloorError}`] : []),
+    ...(s.grpcRelayFloorError ? [`- gRPC relay floor: **not measured**: ${s.grpcRelayFloorError}`] : []),
     ...s.sizes
       .filter((x) => x.partitionRunError)
       .map((x) => `- ${bytesLabel(x.bytes)} partition run: **not measured**: ${x.partitionRunError}`),
@@ -76,9 +92,12 @@ export function largeTensorsSection(s: LargeTensorsResult | SuiteError | undefin
     "(mutual TLS, the router's and the client's certificates) from a server process to the benchmark process. " +
     `The relay floor moves them from ${s.partitions} such servers (an equal part each, as the partitions send theirs) through a ` +
     'relay process that decrypts every byte and encrypts it again for the benchmark process, in order, cut through ' +
-    "(bench/floors/tls-relay-server.ts): what a router keeping mutual TLS on both hops must do at least. Partition 0's " +
+    '(bench/floors/tls-relay-server.ts): what a router keeping mutual TLS on both hops must do at least. The gRPC relay ' +
+    `floor sends perf_analyzer the same ModelInfer answer as the mesh, from ${s.partitions} grpc-js senders set up as shards through a ` +
+    'grpc-js relay set up as the router, one copy into the answer and streamed while it arrives, with nothing else ' +
+    "(bench/floors/grpc-bulk-relay.ts): what a router on grpc-js must do at least. Partition 0's " +
     'ONNX Runtime run (in the benchmark process, as a shard runs it) is what making the bytes costs before they move; ' +
-    'relay + run is the two-hop floor of the goals table. The mesh and the floors all stay up and take turns, one ' +
+    'gRPC relay + run is the two-hop floor of the goals table (TLS relay + run in a run without it). The mesh and the floors all stay up and take turns, one ' +
     'measurement each per round, each round starting one measurement later, so every ratio compares measurements ' +
     'taken minutes apart at most; the goals take the median over rounds.\n\n' +
     table(
@@ -98,6 +117,9 @@ export function largeTensorsSection(s: LargeTensorsResult | SuiteError | undefin
         'partition run p50 ms',
         'cmd',
         'relay + run ÷ floor GB/s',
+        'gRPC relay floor p50 ms',
+        'cmd',
+        'gRPC relay + run ÷ floor GB/s',
       ],
       rows,
     ) +

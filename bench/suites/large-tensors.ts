@@ -1,5 +1,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { storeTlsFiles } from '../../certs/store.js';
+import { recordRouterAnswers, startBulkRelayFloor, type FloorServer } from '../floors/grpc-answer-floor.js';
 import { measureSessionFloor } from '../floors/ort-session-floor.js';
 import { startTlsFloors, type TlsFloorPoint, type TlsFloors } from '../floors/tls-socket-floor.js';
 import { MiB } from '../format.js';
@@ -7,11 +9,14 @@ import { benchInputs, writePerfAnalyzerInput } from '../input-data.js';
 import { startBenchMesh } from '../bench-mesh.js';
 import { BENCH_MESH_SETTINGS } from '../mesh-settings.js';
 import { measureThroughRouter } from '../mesh-target.js';
+import { runPerfAnalyzer } from '../perf-analyzer.js';
 import { prepareOuterModel } from '../models.js';
 import { shardPerPartitionOf } from '../partitioned-mesh.js';
 import { medianBy } from '../interleaved.js';
 import { meshCertificates } from '../pki.js';
 import type { LargeTensorRound, LargeTensorsResult } from '../results.js';
+import { loadInferencePackage } from '../../lib/grpc/protos.js';
+import type { Tensor } from '../../lib/tensor/tensor.js';
 import { attempt, type SuiteContext } from '../suite-context.js';
 
 const PARTITIONS = 2;
@@ -30,7 +35,10 @@ const PARTITION_RUN_MS = 2_000;
  * floor moves the same bytes over one raw Node TLS socket between two processes. The relay floor
  * moves them from 2 TLS senders through a TLS relay process, as a router must, and one partition's
  * ONNX Runtime run in this process says what making the bytes costs before they move: together the
- * best a router in front of shards can do here (bench/report/goals.ts, `twoHopFloor`).
+ * best a router in front of shards can do here. The gRPC relay floor moves the same answer as the
+ * mesh does, from 2 grpc-js senders through a grpc-js relay set up as the router, streamed to
+ * perf_analyzer while it arrives: with the run, the best a router on grpc-js can do
+ * (bench/report/goals.ts, `twoHopFloor`).
  */
 export async function runLargeTensorsSuite(ctx: SuiteContext): Promise<LargeTensorsResult> {
   const dir = path.join(ctx.workDir, 'large-tensors');
@@ -81,6 +89,17 @@ export async function runLargeTensorsSuite(ctx: SuiteContext): Promise<LargeTens
         const note = (what: string, error: string | undefined): void => {
           if (error !== undefined && !errors.has(what)) errors.set(what, error);
         };
+        ctx.log(`large tensors: starting the gRPC relay floor for ${s.model}`);
+        const grpcFloor = await attempt(() =>
+          startGrpcRelayFloor(
+            mesh.value!.mesh.address,
+            certs.dir,
+            s,
+            inputs,
+            path.join(dir, `${s.model}-floor.json`),
+          ),
+        );
+        note('grpcRelayFloor', grpcFloor.error);
         /** One of the TLS floors, into `round[key]`; nothing when the floors did not start. */
         const floorMeasurement = (
           what: string,
@@ -119,6 +138,32 @@ export async function runLargeTensorsSuite(ctx: SuiteContext): Promise<LargeTens
           floorMeasurement('TLS socket floor', 'floor', (f) => f.direct(s.bytes, ctx.profile.tlsRepeats)),
           floorMeasurement('TLS relay floor', 'relayFloor', (f) => f.relay(s.bytes, ctx.profile.tlsRepeats)),
           [
+            'gRPC relay floor',
+            async (round) => {
+              if (!grpcFloor.value) return;
+              const measured = await attempt(() =>
+                runPerfAnalyzer({
+                  target: {
+                    address: grpcFloor.value!.address,
+                    model: s.model,
+                    // Its statistics answer is a recording: perf_analyzer must ask for the version in it.
+                    version: '1',
+                    tls: storeTlsFiles(certs.dir, 'client'),
+                  },
+                  inputData: input,
+                  outDir: dir,
+                  label: `${s.model}-grpc-relay-floor-round-${rounds.length}`,
+                  aliases: { [certs.dir]: '$CERTS' },
+                  concurrency: 1,
+                  settings: ctx.profile.transfer,
+                }),
+              );
+              const point = measured.value;
+              if (point) round.grpcRelayFloor = { ...point, gbPerSec: s.bytes / (point.p50Us * 1e3) };
+              else note('grpcRelayFloor', measured.error);
+            },
+          ],
+          [
             'partition 0 in ONNX Runtime',
             async (round) => {
               const run = await attempt(async () => {
@@ -137,15 +182,19 @@ export async function runLargeTensorsSuite(ctx: SuiteContext): Promise<LargeTens
             },
           ],
         ];
-        for (let r = 0; r < ctx.profile.interleavedRounds; r++) {
-          const round: LargeTensorRound = {};
-          // Each round starts one measurement later, so none always goes first on a drifting machine.
-          for (let k = 0; k < measurements.length; k++) {
-            const [what, measure] = measurements[(r + k) % measurements.length]!;
-            ctx.log(`large tensors: ${s.model} round ${r + 1}: ${what}`);
-            await measure(round);
+        try {
+          for (let r = 0; r < ctx.profile.interleavedRounds; r++) {
+            const round: LargeTensorRound = {};
+            // Each round starts one measurement later, so none always goes first on a drifting machine.
+            for (let k = 0; k < measurements.length; k++) {
+              const [what, measure] = measurements[(r + k) % measurements.length]!;
+              ctx.log(`large tensors: ${s.model} round ${r + 1}: ${what}`);
+              await measure(round);
+            }
+            rounds.push(round);
           }
-          rounds.push(round);
+        } finally {
+          await grpcFloor.value?.stop();
         }
         entry.rounds = rounds;
         // The section's table and older readers of the JSON get the round whose router ÷ floor ratio
@@ -157,6 +206,7 @@ export async function runLargeTensorsSuite(ctx: SuiteContext): Promise<LargeTens
         if (!entry.partitionRun) entry.partitionRunError = errors.get('run') ?? 'no round measured it';
         if (errors.has('floor')) result.floorError ??= errors.get('floor');
         if (errors.has('relayFloor')) result.relayFloorError ??= errors.get('relayFloor');
+        if (errors.has('grpcRelayFloor')) result.grpcRelayFloorError ??= errors.get('grpcRelayFloor');
       }
     } finally {
       floors.value?.stop();
@@ -166,6 +216,45 @@ export async function runLargeTensorsSuite(ctx: SuiteContext): Promise<LargeTens
     await certs.cleanup();
   }
   return result;
+}
+
+/**
+ * The gRPC relay floor for one size: the router's answers to every other call perf_analyzer makes,
+ * recorded from the mesh's router, and the head of its ModelInfer answer (the model's one output,
+ * as its metadata names it, [rows, cols]); senders one per partition.
+ */
+async function startGrpcRelayFloor(
+  routerAddress: string,
+  certsDir: string,
+  size: { model: string; rows: number; cols: number; bytes: number },
+  inputs: readonly Tensor[],
+  floorFile: string,
+): Promise<FloorServer> {
+  const answers = await recordRouterAnswers({
+    address: routerAddress,
+    tls: storeTlsFiles(certsDir, 'client'),
+    model: size.model,
+    inputs,
+    infer: false,
+  });
+  const metadata = loadInferencePackage().service.service['ModelMetadata']!;
+  const { outputs } = metadata.responseDeserialize(Buffer.from(answers['ModelMetadata']!, 'base64')) as {
+    outputs: { name: string; datatype: string }[];
+  };
+  const output = outputs[0]!;
+  return startBulkRelayFloor({
+    answers,
+    response: {
+      model_name: size.model,
+      model_version: '1',
+      id: '',
+      outputs: [{ name: output.name, datatype: output.datatype, shape: [size.rows, size.cols] }],
+    },
+    bytes: size.bytes,
+    floorFile,
+    certsDir,
+    senders: PARTITIONS,
+  });
 }
 
 /** The ONNX file of `model`'s version 1, stage 0, partition `p`, as its plan names it. */
