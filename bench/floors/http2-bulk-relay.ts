@@ -1,0 +1,191 @@
+/**
+ * The middle of the large-tensor gRPC relay floor, run as its own process (as the router is): the
+ * least a router on shardmesh's stack can do with a large answer. A grpc-js server of
+ * `inference.GRPCInferenceService` set up and patched as the router's (floor-server.ts,
+ * relay-stream.ts, server-framing.ts) holds one long-lived relay stream to each sender
+ * (grpc-bulk-sender.ts processes, standing in for the shards), over mutual TLS with the router's
+ * certificate. Its ModelInfer asks every sender for an equal part of the answer, copies each chunk
+ * into one pooled buffer as it arrives (as the router's merge does) and streams the ModelInfer
+ * answer to the client while the parts still arrive (streamed-message.ts, as the router's
+ * StreamedAnswer does), the parts in sender order. Every other method answers the router's
+ * recorded bytes.
+ *
+ * Not done: decoding or validating the request, routing, running a model, headers, trailers,
+ * retries, spans, statistics. What is left is the two grpc-js hops with mutual TLS and one copy.
+ *
+ * Usage: node dist/bench/floors/grpc-bulk-relay.js FLOOR_JSON CERTS_DIR SENDER_ADDRESS[,…]
+ * FLOOR_JSON: {"answers": recorded answers, "response": the answer's head (model_name,
+ * model_version, id, outputs [{name, datatype, shape}]), "bytes": its one output's byte count}.
+ * Prints {"event":"listening","port":N} on stdout when ready.
+ */
+import { readFileSync } from 'node:fs';
+import http2 from 'node:http2';
+import type * as grpc from '@grpc/grpc-js';
+import { releaseFramedMessage } from '../../lib/grpc/grpc-frame.js';
+import { installServerFraming } from '../../lib/grpc/server-framing.js';
+import { markStreamed } from '../../lib/grpc/streamed-message.js';
+import { inferResponseFraming } from '../../lib/grpc/v2-codec.js';
+import { allocateOutput, releaseOutput } from '../../lib/tensor/output-buffers.js';
+import {
+  decodeRecordedAnswers,
+  listenAsFloor,
+  recordedInferenceService,
+  routerLikeServer,
+  storedTls,
+} from './floor-server.js';
+import { RELAY_PATH, tagged } from './relay-stream.js';
+import type { RecordedAnswers } from './grpc-answer-floor.js';
+
+const [floorFile, certsDir, senderAddresses] = process.argv.slice(2);
+if (!floorFile || !certsDir || !senderAddresses)
+  throw new Error('usage: grpc-bulk-relay.js FLOOR_JSON CERTS_DIR SENDER_ADDRESS[,SENDER_ADDRESS...]');
+const floor = JSON.parse(readFileSync(floorFile, 'utf8')) as {
+  answers: RecordedAnswers;
+  response: object;
+  bytes: number;
+};
+if (!installServerFraming()) throw new Error('grpc-js is not the release the streamed answer was checked on');
+
+/** One sender's part of an answer: where it starts in the answer, how long, how much arrived. */
+interface Part {
+  readonly at: number;
+  readonly bytes: number;
+  filled: number;
+}
+
+/** An answer in flight: its buffer, its parts in order, and the pipe waiting for more bytes. */
+interface Answer {
+  readonly data: Buffer;
+  readonly parts: readonly Part[];
+  wake?: () => void;
+}
+
+const answers = new Map<number, Answer>();
+
+// Experiment: the senders over node:http2, gRPC framed and parsed by hand, each chunk's payload
+// copied from the DATA frames straight into the answer (no message assembled first).
+const WINDOW = 16 << 20;
+const senderTls = storedTls(certsDir, 'router');
+const streams = senderAddresses.split(',').map((address, i) => {
+  const session = http2.connect(`https://${address}`, {
+    key: senderTls.keyPem,
+    cert: senderTls.certPem,
+    ca: senderTls.caPem,
+    checkServerIdentity: () => undefined,
+    settings: { initialWindowSize: WINDOW, maxFrameSize: (1 << 24) - 1 },
+  });
+  session.on('connect', () => session.setLocalWindowSize(WINDOW));
+  const stream = session.request({
+    ':method': 'POST',
+    ':path': RELAY_PATH,
+    'content-type': 'application/grpc',
+    te: 'trailers',
+  });
+  // Parser state: the 9-byte head (prefix and call id) of the message being read, then its payload.
+  const head = Buffer.alloc(9);
+  let headFilled = 0;
+  let remaining = 0;
+  let answer: Answer | undefined;
+  stream.on('data', (data: Buffer) => {
+    let at = 0;
+    while (at < data.length) {
+      if (remaining === 0) {
+        const n = Math.min(9 - headFilled, data.length - at);
+        data.copy(head, headFilled, at, at + n);
+        headFilled += n;
+        at += n;
+        if (headFilled === 9) {
+          headFilled = 0;
+          remaining = head.readUInt32BE(1) - 4;
+          answer = answers.get(head.readUInt32BE(5));
+        }
+      } else {
+        const n = Math.min(remaining, data.length - at);
+        if (answer) {
+          const part = answer.parts[i]!;
+          data.copy(answer.data, part.at + part.filled, at, at + n);
+          part.filled += n;
+        }
+        remaining -= n;
+        at += n;
+      }
+    }
+    answer?.wake?.();
+  });
+  stream.on('error', (error: Error) => {
+    process.stderr.write(`http2-bulk-relay: sender ${i}: ${error.message}\n`);
+    process.exit(1);
+  });
+  return {
+    write(message: Buffer, done: () => void): void {
+      const frame = Buffer.alloc(5 + message.length);
+      frame.writeUInt32BE(message.length, 1);
+      message.copy(frame, 5);
+      stream.write(frame, done);
+    },
+  };
+});
+
+/** Bytes of `answer` final from its start: every part before the first incomplete one, and that one's. */
+function finalPrefix(answer: Answer): number {
+  let final = 0;
+  for (const part of answer.parts) {
+    final += part.filled;
+    if (part.filled < part.bytes) break;
+  }
+  return final;
+}
+
+async function pipe(answer: Answer, before: Buffer, write: (bytes: Uint8Array) => void): Promise<void> {
+  write(before);
+  let sent = 0;
+  while (sent < answer.data.length) {
+    const final = finalPrefix(answer);
+    if (final > sent) {
+      write(answer.data.subarray(sent, final));
+      sent = final;
+    } else await new Promise<void>((resolve) => (answer.wake = resolve));
+  }
+}
+
+let next = 0;
+const modelInfer: grpc.handleUnaryCall<Buffer, object> = (call, callback) => {
+  const id = next++ >>> 0;
+  const share = Math.floor(floor.bytes / streams.length);
+  const parts = streams.map((_, i) => ({
+    at: share * i,
+    bytes: i === streams.length - 1 ? floor.bytes - share * i : share,
+    filled: 0,
+  }));
+  const answer: Answer = { data: allocateOutput(floor.bytes, { zeroFill: false }), parts };
+  answers.set(id, answer);
+  call.once('cancelled', () => answers.delete(id));
+  streams.forEach((stream, i) => {
+    const count = Buffer.alloc(8);
+    count.writeBigUInt64LE(BigInt(parts[i]!.bytes));
+    const message = tagged(id, count);
+    stream.write(message, () => releaseFramedMessage(message));
+  });
+  const { before, length } = inferResponseFraming(floor.response, [floor.bytes]);
+  callback(
+    null,
+    markStreamed(
+      { ...floor.response },
+      {
+        length,
+        pipe: (write) => pipe(answer, before[0]!, write),
+        afterWrite: () => {
+          answers.delete(id);
+          releaseOutput(answer.data);
+        },
+      },
+    ),
+  );
+};
+
+const server = routerLikeServer();
+const { definition, implementation } = recordedInferenceService(decodeRecordedAnswers(floor.answers), {
+  ModelInfer: modelInfer as unknown as grpc.handleUnaryCall<Buffer, Buffer>,
+});
+server.addService(definition, implementation);
+listenAsFloor(server, certsDir, 'router');
