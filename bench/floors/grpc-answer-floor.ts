@@ -161,10 +161,8 @@ export async function startBulkRelayFloor(options: {
   readonly floorFile: string;
   readonly certsDir: string;
   readonly senders: number;
-  readonly transport?: 'grpc-js' | 'http2';
 }): Promise<FloorServer> {
   const { answers, response, bytes, floorFile, certsDir, senders } = options;
-  const kind = options.transport === 'http2' ? 'http2' : 'grpc';
   await writeFile(floorFile, JSON.stringify({ answers, response, bytes }));
   const started: { child: ChildProcess; address: string }[] = [];
   const stopAll = async (): Promise<void> => {
@@ -176,7 +174,7 @@ export async function startBulkRelayFloor(options: {
         await startFloorProcess('grpc-bulk-sender.js', [certsDir, String(Math.ceil(bytes / senders))]),
       );
     const addresses = started.map((s) => s.address).join(',');
-    started.push(await startFloorProcess(`${kind}-bulk-relay.js`, [floorFile, certsDir, addresses]));
+    started.push(await startFloorProcess('grpc-bulk-relay.js', [floorFile, certsDir, addresses]));
   } catch (error) {
     await stopAll();
     throw error;

@@ -100,17 +100,6 @@ export async function runLargeTensorsSuite(ctx: SuiteContext): Promise<LargeTens
           ),
         );
         note('grpcRelayFloor', grpcFloor.error);
-        const h2Floor = await attempt(() =>
-          startGrpcRelayFloor(
-            mesh.value!.mesh.address,
-            certs.dir,
-            s,
-            inputs,
-            path.join(dir, `${s.model}-h2floor.json`),
-            'http2',
-          ),
-        );
-        note('h2', h2Floor.error);
         /** One of the TLS floors, into `round[key]`; nothing when the floors did not start. */
         const floorMeasurement = (
           what: string,
@@ -148,34 +137,6 @@ export async function runLargeTensorsSuite(ctx: SuiteContext): Promise<LargeTens
           ],
           floorMeasurement('TLS socket floor', 'floor', (f) => f.direct(s.bytes, ctx.profile.tlsRepeats)),
           floorMeasurement('TLS relay floor', 'relayFloor', (f) => f.relay(s.bytes, ctx.profile.tlsRepeats)),
-          [
-            'http2 relay floor',
-            async (round) => {
-              if (!h2Floor.value) return;
-              const measured = await attempt(() =>
-                runPerfAnalyzer({
-                  target: {
-                    address: h2Floor.value!.address,
-                    model: s.model,
-                    version: '1',
-                    tls: storeTlsFiles(certs.dir, 'client'),
-                  },
-                  inputData: input,
-                  outDir: dir,
-                  label: `${s.model}-h2-relay-floor-round-${rounds.length}`,
-                  concurrency: 1,
-                  settings: ctx.profile.transfer,
-                }),
-              );
-              const point = measured.value;
-              if (point)
-                (round as Record<string, unknown>)['h2RelayFloor'] = {
-                  ...point,
-                  gbPerSec: s.bytes / (point.p50Us * 1e3),
-                };
-              else note('h2', measured.error);
-            },
-          ],
           [
             'gRPC relay floor',
             async (round) => {
@@ -234,8 +195,6 @@ export async function runLargeTensorsSuite(ctx: SuiteContext): Promise<LargeTens
           }
         } finally {
           await grpcFloor.value?.stop();
-          await h2Floor.value?.stop();
-          if (errors.has('h2')) ctx.log(`h2 floor error: ${errors.get('h2')}`);
         }
         entry.rounds = rounds;
         // The section's table and older readers of the JSON get the round whose router ÷ floor ratio
@@ -270,7 +229,6 @@ async function startGrpcRelayFloor(
   size: { model: string; rows: number; cols: number; bytes: number },
   inputs: readonly Tensor[],
   floorFile: string,
-  transport: 'grpc-js' | 'http2' = 'grpc-js',
 ): Promise<FloorServer> {
   const answers = await recordRouterAnswers({
     address: routerAddress,
@@ -296,7 +254,6 @@ async function startGrpcRelayFloor(
     floorFile,
     certsDir,
     senders: PARTITIONS,
-    transport,
   });
 }
 
