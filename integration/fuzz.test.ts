@@ -156,6 +156,25 @@ describe('hostile input against a real router and shards', () => {
       ),
       refusal(Status.INVALID_ARGUMENT, /input "INPUT1": batch 1 does not match input "INPUT0"'s batch 2/),
     );
+    // Text the model cannot parse as a number: ONNX Runtime refuses the run on the shard, and the
+    // client hears why (the fuzz found it UNKNOWN, "internal error", a server fault).
+    await assert.rejects(
+      call(
+        rawInferRequest('simple_string', [
+          {
+            name: 'INPUT0',
+            datatype: 'BYTES',
+            shape: [1, 16],
+            data: encodeBytes([...row(0).slice(1), 'x7']),
+          },
+          { name: 'INPUT1', datatype: 'BYTES', shape: [1, 16], data: encodeBytes(row(1)) },
+        ]),
+      ),
+      refusal(
+        Status.INVALID_ARGUMENT,
+        /the model could not run on these input values \(ONNX Runtime: ".*Cast node.*"\); check what the inputs hold/,
+      ),
+    );
     await mlpAnswersCorrectly();
   });
 

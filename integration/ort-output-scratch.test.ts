@@ -9,10 +9,14 @@ import { after, before, describe, test } from 'node:test';
 import { graphProto, saveModel, tensorValueInfo } from '../partition/onnx/graph.js';
 import { makeInitializer } from '../partition/onnx/weights.js';
 import { FLOAT, node, syntheticModel } from '../partition/models/synthetic.js';
+import { onnx } from '../partition/onnx/graph.js';
 import { OrtRunner, OUTPUT_SCRATCH_MIN_BYTES } from '../services/shard/ort-runner.js';
 import type { Tensor } from '../lib/tensor/tensor.js';
+import { status as Status } from '@grpc/grpc-js';
+import type { ServiceError } from '../lib/grpc/service-error.js';
 
 const COLS = 1024;
+const INT64 = onnx.TensorProto.DataType.INT64;
 /** Rows of a [rows, COLS] FP32 output at the scratch's lower bound. */
 const MIN_ROWS = OUTPUT_SCRATCH_MIN_BYTES / (COLS * 4);
 const rows = (n: number, from: number): number[] => Array.from({ length: n }, (_, i) => from + i);
@@ -31,6 +35,33 @@ function outerModel(outputDims: (number | string)[]) {
     13,
   );
 }
+
+/** y [n, COLS] = rows `i` [n] (INT64) of a [2, COLS] table: an index past 1 fails the run. */
+function gatherModel() {
+  return syntheticModel(
+    graphProto({
+      name: 'gather',
+      input: [tensorValueInfo('i', INT64, ['n'])],
+      output: [tensorValueInfo('y', FLOAT, ['n', COLS])],
+      initializer: [
+        makeInitializer(
+          'table',
+          [2, COLS],
+          Float32Array.from({ length: 2 * COLS }, (_, k) => k),
+        ),
+      ],
+      node: [node('Gather', 'pick', ['table', 'i'], 'y')],
+    }),
+    13,
+  );
+}
+
+const indices = (values: number[]): Tensor => ({
+  name: 'i',
+  datatype: 'INT64',
+  shape: [values.length],
+  data: Buffer.from(BigInt64Array.from(values.map(BigInt)).buffer),
+});
 
 function input(values: number[]): Tensor {
   return {
@@ -58,6 +89,7 @@ void describe('OrtRunner output scratch', () => {
     await saveModel(file('told.onnx'), outerModel(['n', COLS]));
     await saveModel(file('untold.onnx'), outerModel(['rows', 'cols']));
     await saveModel(file('misdeclared.onnx'), outerModel([MIN_ROWS, COLS]));
+    await saveModel(file('gather.onnx'), gatherModel());
   });
 
   after(() => rm(dir, { recursive: true, force: true }));
@@ -116,6 +148,34 @@ void describe('OrtRunner output scratch', () => {
         'later run, even of the declared shape',
       );
       assert.equal(runner.scratchBytes, 0);
+    } finally {
+      await runner.close();
+    }
+  });
+
+  test("a run that fails on its input values is INVALID_ARGUMENT with ONNX Runtime's words, and scratch stays on", async () => {
+    const runner = await OrtRunner.load(file('gather.onnx'), 0);
+    try {
+      const good = rows(MIN_ROWS, 0).map((k) => k % 2);
+      await runner.run([indices(good)]);
+      const scratch = runner.scratchBytes;
+      assert.ok(scratch > 0, 'the output is written into scratch');
+      await assert.rejects(
+        runner.run([indices(good.map((k, n) => (n === 3 ? 5 : k)))]),
+        (error: ServiceError) => {
+          assert.equal(error.code, Status.INVALID_ARGUMENT);
+          assert.match(
+            error.details,
+            /^the model could not run on these input values \(ONNX Runtime: ".*Gather.*"\)/,
+          );
+          assert.doesNotMatch(error.details, /\.(cc|h):\d+/, "no path of ONNX Runtime's sources");
+          return true;
+        },
+      );
+      // The failure was the values', not the declared shape's: the next run still uses scratch.
+      const y = (await runner.run([indices(good)]))[0]!;
+      assert.equal(runner.scratchBytes, scratch);
+      assert.equal(new Float32Array(y.data.buffer, y.data.byteOffset, 2)[1], 1);
     } finally {
       await runner.close();
     }

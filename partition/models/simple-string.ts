@@ -14,7 +14,8 @@ export const SIMPLE_STRING_WIDTH = 16;
  * BYTES outputs OUTPUT0 = INPUT0 + INPUT1 and OUTPUT1 = INPUT0 - INPUT1, as text again. ONNX
  * Runtime's CPU Cast parses a string tensor into INT32 and prints INT32 back into strings, so the
  * graph is six nodes: two Casts in, Add and Sub, two Casts out. A string that is not a number
- * makes Cast fail at run time (the shard's UNKNOWN), as Triton's model fails on it too.
+ * makes Cast fail at run time, as Triton's model fails on it too (the shard answers
+ * INVALID_ARGUMENT quoting ONNX Runtime: services/shard/run-refusal.ts).
  */
 export function simpleString(): ModelProto {
   const cast = (name: string, input: string, output: string, to: number): ReturnType<typeof node> =>

@@ -18,7 +18,8 @@ import type { ResolvedRouterOptions } from './router-options.js';
  * claims: router and shard disagree on the partition key, which no retry mends), DEADLINE_EXCEEDED
  * and CANCELLED (the request's own deadline and cancellation, which every attempt shares),
  * PERMISSION_DENIED / UNAUTHENTICATED (the shard does not trust this router's identity), UNKNOWN
- * (ONNX Runtime threw on these inputs) and INTERNAL. INTERNAL is raised by the router's own
+ * (the shard's runner failed other than by ONNX Runtime refusing the inputs, which is
+ * INVALID_ARGUMENT) and INTERNAL. INTERNAL is raised by the router's own
  * gather when a shard's outputs contradict the plan, or by grpc-js on a protocol error; every
  * replica runs the same partition file, so a second replica would answer the same and a retry only
  * doubles the cost of a deterministic failure.

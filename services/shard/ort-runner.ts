@@ -4,6 +4,7 @@ import { elementCount, type Tensor, type TensorSpec } from '../../lib/tensor/ten
 import { decodeBytes, encodeBytes } from '../../lib/tensor/bytes.js';
 import { bytesOf, typedView, type TypedArray } from '../../lib/tensor/typed-view.js';
 import type { ModelRunner } from './model-runner.js';
+import { runRefusal } from './run-refusal.js';
 
 export interface OrtRunnerOptions {
   /** Threads ONNX Runtime uses inside one operator. @default 1, so replicas on one host don't fight */
@@ -144,11 +145,15 @@ export class OrtRunner implements ModelRunner {
     try {
       results = fetches ? await this.session.run(feeds, fetches) : await this.session.run(feeds);
     } catch (error) {
-      if (!fetches) throw error;
-      // The declared shape was not the real one: run as ONNX Runtime allocates, from now on.
+      if (!fetches) throw runRefusal(error);
+      // The run failed into the scratch outputs: either the declared shape was not the real one,
+      // or these inputs fail whatever the outputs. A run as ONNX Runtime allocates tells which.
+      results = await this.session.run(feeds).catch((again: unknown) => {
+        throw runRefusal(again);
+      });
+      // It ran: the declaration was wrong, so run as ONNX Runtime allocates from now on.
       this.#preallocate = false;
       this.#scratch.length = 0;
-      results = await this.session.run(feeds);
     }
     return this.outputNames.map((name) => fromOrt(name, results[name]!));
   }

@@ -60,7 +60,10 @@
 //                       inputs holding more bytes than the model takes per
 //                       request (`maxRequestBytes` in its plan.json, 64 MiB
 //                       unless the plan says otherwise; the message names the
-//                       limit). None of these is retried on another replica.
+//                       limit); values the model cannot run on (ONNX Runtime
+//                       refused the run, e.g. text a Cast cannot parse as a
+//                       number: the message quotes it). None of these is
+//                       retried on another replica.
 //   NOT_FOUND           unknown model, or unknown version of a known model.
 //   UNAVAILABLE         the model is known but cannot serve now: some
 //                       partition of some stage has no healthy replica (a
