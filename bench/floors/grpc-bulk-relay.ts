@@ -19,8 +19,7 @@
  * Prints {"event":"listening","port":N} on stdout when ready.
  */
 import { readFileSync } from 'node:fs';
-import * as grpc from '@grpc/grpc-js';
-import { channelCredentials } from '../../certs/credentials.js';
+import type * as grpc from '@grpc/grpc-js';
 import { releaseFramedMessage } from '../../lib/grpc/grpc-frame.js';
 import { installServerFraming } from '../../lib/grpc/server-framing.js';
 import { releaseReceived } from '../../lib/grpc/stream-decoder-patch.js';
@@ -32,9 +31,8 @@ import {
   listenAsFloor,
   recordedInferenceService,
   routerLikeServer,
-  storedTls,
 } from './floor-server.js';
-import { idOf, payloadOf, RELAY_PATH, relayMethod, tagged } from './relay-stream.js';
+import { idOf, openRelayStream, payloadOf, tagged } from './relay-stream.js';
 import type { RecordedAnswers } from './grpc-answer-floor.js';
 
 const [floorFile, certsDir, senderAddresses] = process.argv.slice(2);
@@ -63,19 +61,9 @@ interface Answer {
 
 const answers = new Map<number, Answer>();
 
-// Dialled as the router dials shards (services/router/shard-clients.ts).
+// One relay stream per sender, as the router holds its streams to shards.
 const streams = senderAddresses.split(',').map((address, i) => {
-  const client = new grpc.Client(address, channelCredentials(storedTls(certsDir, 'router')), {
-    'grpc.max_receive_message_length': -1,
-    'grpc.enable_retries': 0,
-    'grpc.per_rpc_retry_buffer_size': 0,
-    'grpc-node.flow_control_window': 16 << 20,
-  });
-  const stream = client.makeBidiStreamRequest(
-    RELAY_PATH,
-    relayMethod.requestSerialize,
-    relayMethod.responseDeserialize,
-  );
+  const stream = openRelayStream(address, certsDir);
   stream.on('data', (message: Buffer) => {
     const answer = answers.get(idOf(message));
     if (answer) {

@@ -15,35 +15,20 @@
  * Prints {"event":"listening","port":N} on stdout when ready.
  */
 import * as grpc from '@grpc/grpc-js';
-import { channelCredentials } from '../../certs/credentials.js';
 import { releaseFramedMessage } from '../../lib/grpc/grpc-frame.js';
 import {
   listenAsFloor,
   readRecordedAnswers,
   recordedInferenceService,
   routerLikeServer,
-  storedTls,
 } from './floor-server.js';
-import { idOf, payloadOf, RELAY_PATH, relayMethod, tagged } from './relay-stream.js';
+import { idOf, openRelayStream, payloadOf, tagged } from './relay-stream.js';
 
 const [answersFile, certsDir, upstreamAddress] = process.argv.slice(2);
 if (!answersFile || !certsDir || !upstreamAddress)
   throw new Error('usage: grpc-relay-server.js ANSWERS_JSON CERTS_DIR UPSTREAM_ADDRESS');
 
-// Dialled as the router dials shards (services/router/shard-clients.ts): without grpc-js's retry
-// buffer a write is reported done only once its bytes have left, so its frame may go back to the
-// pool then (with the buffer, frames were reused while in flight and calls got each other's ids).
-const upstream = new grpc.Client(upstreamAddress, channelCredentials(storedTls(certsDir, 'router')), {
-  'grpc.max_receive_message_length': -1,
-  'grpc.enable_retries': 0,
-  'grpc.per_rpc_retry_buffer_size': 0,
-  'grpc-node.flow_control_window': 16 << 20,
-});
-const stream = upstream.makeBidiStreamRequest(
-  RELAY_PATH,
-  relayMethod.requestSerialize,
-  relayMethod.responseDeserialize,
-);
+const stream = openRelayStream(upstreamAddress, certsDir);
 const waiting = new Map<number, grpc.sendUnaryData<Buffer>>();
 stream.on('data', (answer: Buffer) => {
   const id = idOf(answer);

@@ -5,11 +5,12 @@
  * calls to a shard do. Messages are written with their gRPC prefix in place (grpc-frame.ts), so
  * grpc-js sends them without copying them again, as the router's and the shard's codecs do.
  */
-import type * as grpc from '@grpc/grpc-js';
+import * as grpc from '@grpc/grpc-js';
+import { channelCredentials } from '../../certs/credentials.js';
 import { framedMessage, installFramePatch } from '../../lib/grpc/grpc-frame.js';
 import { installDecoderPatch } from '../../lib/grpc/stream-decoder-patch.js';
 import { installWriteBatching } from '../../lib/grpc/write-batching.js';
-import { rawBytes } from './floor-server.js';
+import { rawBytes, storedTls } from './floor-server.js';
 
 // Both ends run on the router's and the shard's patched grpc-js: messages sent without a second
 // copy, received without a fresh buffer per message, a call's small writes batched.
@@ -39,3 +40,23 @@ export function tagged(id: number, payload: Uint8Array): Buffer {
 
 export const idOf = (message: Buffer): number => message.readUInt32BE(0);
 export const payloadOf = (message: Buffer): Buffer => message.subarray(4);
+
+/**
+ * Opens the relay stream to `address`, with the router's certificate from `certsDir`, dialled as
+ * the router dials shards (services/router/shard-clients.ts): without grpc-js's retry buffer a
+ * write is reported done only once its bytes have left, so its frame may go back to the pool then
+ * (with the buffer, frames were reused while in flight and calls got each other's ids).
+ */
+export function openRelayStream(address: string, certsDir: string): grpc.ClientDuplexStream<Buffer, Buffer> {
+  const client = new grpc.Client(address, channelCredentials(storedTls(certsDir, 'router')), {
+    'grpc.max_receive_message_length': -1,
+    'grpc.enable_retries': 0,
+    'grpc.per_rpc_retry_buffer_size': 0,
+    'grpc-node.flow_control_window': 16 << 20,
+  });
+  return client.makeBidiStreamRequest(
+    RELAY_PATH,
+    relayMethod.requestSerialize,
+    relayMethod.responseDeserialize,
+  );
+}
