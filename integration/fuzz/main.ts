@@ -18,17 +18,32 @@ const program = new Command('fuzz')
   .option('--seed <n>', 'seed of the case generator (default: from the clock, printed)', count)
   .option('--concurrency <n>', 'calls in flight', count, 8)
   .option('--deadline-ms <n>', "each call's gRPC deadline", count, 30_000)
+  .option(
+    '--only <indices>',
+    'run only these cases of the seed, to repeat a reported one (e.g. --seed 99 --only 18623,20731)',
+    (value: string) => value.split(',').map(count),
+  )
   .parse();
 
-const options = program.opts<{ cases: number; seed?: number; concurrency: number; deadlineMs: number }>();
+const options = program.opts<{
+  cases: number;
+  seed?: number;
+  concurrency: number;
+  deadlineMs: number;
+  only?: number[];
+}>();
 const seed = options.seed ?? Date.now() % 2 ** 31;
-console.log(`fuzz: ${options.cases} cases, seed ${seed}, concurrency ${options.concurrency}`);
+console.log(
+  `fuzz: ${options.only ? `cases ${options.only.join(', ')}` : `${options.cases} cases`}, seed ${seed}, ` +
+    `concurrency ${options.concurrency}`,
+);
 const fuzz = await startFuzzMesh();
 let failed = true;
 try {
   const report = await runFuzz(fuzz.session, fuzz.models, {
     seed,
     cases: options.cases,
+    ...(options.only ? { only: options.only } : {}),
     concurrency: options.concurrency,
     deadlineMs: options.deadlineMs,
     progress: { every: 5_000, report: (done) => console.log(`  ${done} cases`) },

@@ -7,6 +7,8 @@ import { fuzzCase, type CaseLimits, type Family, type FuzzCase, type FuzzModel }
 export interface FuzzOptions {
   readonly seed: number;
   readonly cases: number;
+  /** Runs only these cases of the seed (to run a reported one again), instead of `0 .. cases-1`. */
+  readonly only?: readonly number[];
   /** Calls in flight at once. @default 8 */
   readonly concurrency?: number;
   /** Each call's gRPC deadline; a call with no status by then plus the session's grace hangs. @default 30000 */
@@ -98,7 +100,7 @@ function judge(c: FuzzCase, result: RawCallResult, load: string[]): string[] {
 }
 
 /**
- * Runs cases `0 .. cases-1` of `seed` against the router behind `session`, `concurrency` at a
+ * Runs cases `0 .. cases-1` of `seed` (or `only` those) against the router behind `session`, `concurrency` at a
  * time, and counts outcomes. Violations are collected, not thrown, so one run reports them all.
  */
 export async function runFuzz(
@@ -113,11 +115,12 @@ export async function runFuzz(
   let hangs = 0;
   let maxDetailsWireBytes = 0;
   let maxDetailsBytes = 0;
+  const indices = options.only ?? Array.from({ length: options.cases }, (_, i) => i);
   let next = 0;
   let done = 0;
   const worker = async (): Promise<void> => {
-    while (next < options.cases) {
-      const c = fuzzCase(options.seed, next++, models, options.limits);
+    while (next < indices.length) {
+      const c = fuzzCase(options.seed, indices[next++]!, models, options.limits);
       const result = await session.call(`/inference.GRPCInferenceService/${c.method}`, c.chunks, deadlineMs);
       const family: Family = c.family;
       const byOutcome = (counts[family] ??= {});
