@@ -260,6 +260,24 @@ describe('goals table', () => {
     );
   });
 
+  test("the fan-out slope's two-hop floor: the median of the relay floor's slopes over the rounds", () => {
+    const r = run('r', 2, 500, [1.25, 0.75]);
+    const fan = r.suites.fanOut as FanOutResult;
+    const points = (slopeUs: number) =>
+      [1, 2, 4, 8].map((p) => ({ partitions: p, latency: pt(1, 1_000 + slopeUs * p, 1) }));
+    fan.rounds = [
+      { points: points(300), floorPoints: points(350) },
+      { points: points(900), floorPoints: points(450) },
+      { points: points(400), floorPoints: points(400) },
+    ];
+    const figure = headlineFigures(r).find((f) => f.key === 'fan-out-slope')!;
+    assert.equal(Math.round(figure.twoHopFloor! * 1e6) / 1e6, 0.4);
+    assert.equal(
+      goalMet(figure.value, { op: '≤', value: 0.3 }, figure.floor, figure.twoHopFloor, figure.floorStack),
+      '**no**, out of reach for router → shard on grpc-js + mTLS',
+    );
+  });
+
   test('a large output missing its goal with the relay floor is out of reach on Node TLS', () => {
     const large = headlineFigures(run('r', 2, 500, [1.25, 0.75])).find((f) => f.key === 'large-64')!;
     assert.equal(large.floorStack, 'Node TLS');

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { loadModel } from '../partition/onnx/graph.js';
@@ -90,4 +91,13 @@ export async function prepareMlpVariants(
 export function mlpWeightBytes(shape: MlpOptions): number {
   const { inputDim: i, hiddenDim: h, outputDim: o } = shape;
   return 4 * (i * h + h + h * o + o);
+}
+
+/** The ONNX files of `model`'s version 1, stage 0, one per partition, as its plan names them. */
+export async function partitionFiles(modelsDir: string, model: string): Promise<string[]> {
+  const dir = path.join(modelsDir, model, '1');
+  const plan = JSON.parse(await readFile(path.join(dir, 'plan.json'), 'utf8')) as {
+    stages: { partitions: { file: string }[] }[];
+  };
+  return plan.stages[0]!.partitions.map((p) => path.join(dir, p.file));
 }

@@ -148,6 +148,11 @@ export interface BigModelResult {
 /** One round of the fan-out suite: each cut measured once, one after the other. */
 export interface FanOutRound {
   readonly points: { readonly partitions: number; readonly latency: LoadPoint }[];
+  /**
+   * The relay floor of each cut in the same round (bench/floors/grpc-relay-server.ts in front of
+   * one model process per partition): the least the design's fan-out can cost.
+   */
+  floorPoints?: { readonly partitions: number; readonly latency: LoadPoint }[];
 }
 
 export interface FanOutResult {
@@ -161,6 +166,8 @@ export interface FanOutResult {
   }[];
   /** The cuts taking turns, round by round (absent in runs from before rounds). */
   rounds?: FanOutRound[];
+  /** Why the relay floors did not run, when they did not. */
+  floorError?: string;
 }
 
 export interface DynamicBatchingResult {

@@ -117,20 +117,33 @@ export async function startAnswerServer(
 }
 
 /**
- * Starts the relay floor (grpc-relay-server.ts in front of grpc-model-server.ts running the ONNX
- * file `model`), mutual TLS on both hops with the certificates in `certsDir` (router, shard-0).
+ * Starts the relay floor: grpc-relay-server.ts in front of one grpc-model-server.ts per ONNX file
+ * of `models` (a whole model, or each partition of a cut: the front forwards every request to all
+ * and answers once all have), mutual TLS on both hops with the certificates in `certsDir`
+ * (router, shard-0).
  */
 export async function startRelayFloor(
   answers: RecordedAnswers,
   answersFile: string,
   certsDir: string,
-  model: string,
+  models: string | readonly string[],
 ): Promise<FloorServer> {
   await writeFile(answersFile, JSON.stringify(answers));
-  const back = await startFloorProcess('grpc-model-server.js', [answersFile, certsDir, model]);
-  const front = await startFloorProcess('grpc-relay-server.js', [answersFile, certsDir, back.address]).catch(
+  const backs: { child: ChildProcess; address: string }[] = [];
+  const stopBacks = async (): Promise<void> => {
+    for (const back of backs) await stop(back.child);
+  };
+  try {
+    for (const model of typeof models === 'string' ? [models] : models)
+      backs.push(await startFloorProcess('grpc-model-server.js', [answersFile, certsDir, model]));
+  } catch (error) {
+    await stopBacks();
+    throw error;
+  }
+  const upstreams = backs.map((b) => b.address).join(',');
+  const front = await startFloorProcess('grpc-relay-server.js', [answersFile, certsDir, upstreams]).catch(
     async (error: unknown) => {
-      await stop(back.child);
+      await stopBacks();
       throw error;
     },
   );
@@ -138,11 +151,14 @@ export async function startRelayFloor(
     address: front.address,
     processes: [
       { name: 'relay floor, front', pid: front.child.pid! },
-      { name: 'relay floor, model', pid: back.child.pid! },
+      ...backs.map((b, i) => ({
+        name: backs.length === 1 ? 'relay floor, model' : `relay floor, partition ${i}`,
+        pid: b.child.pid!,
+      })),
     ],
     stop: async () => {
       await stop(front.child);
-      await stop(back.child);
+      await stopBacks();
     },
   };
 }

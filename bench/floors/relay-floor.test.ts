@@ -17,8 +17,8 @@ const ANSWER = Buffer.from('the router answered this');
 const LIVE = Buffer.from([8, 1]);
 const [x] = benchInputs([{ name: 'x', shape: cls.inputShape }]);
 
-/** The relay floor on the classifier, with a client; `stop` stops all of it. */
-async function relayFloor(): Promise<{
+/** The relay floor on the classifier (`servers` model processes), with a client; `stop` stops all of it. */
+async function relayFloor(servers = 1): Promise<{
   floor: FloorServer;
   call(name: string, request: object): Promise<Buffer>;
   infer(shape: readonly number[], data: Buffer): Promise<Buffer>;
@@ -30,7 +30,7 @@ async function relayFloor(): Promise<{
     { ModelInfer: ANSWER.toString('base64'), ServerLive: LIVE.toString('base64') },
     path.join(dir, 'answers.json'),
     certs.dir,
-    ocrModelPath(cls),
+    Array.from({ length: servers }, () => ocrModelPath(cls)),
   );
   const client = new grpc.Client(
     floor.address,
@@ -102,5 +102,26 @@ test(
     } finally {
       await relay.stop();
     }
+  },
+);
+
+test(
+  'the relay floor fans each call out to every model process and answers once all have; all of them stop',
+  { timeout: 60_000 },
+  async () => {
+    const relay = await relayFloor(3);
+    try {
+      assert.equal(relay.floor.processes.length, 4);
+      const answers = await Promise.all(Array.from({ length: 8 }, () => relay.infer(x!.shape, x!.data)));
+      for (const a of answers) assert.deepEqual(a, ANSWER);
+      // Input the model cannot take ends the model processes: the call fails.
+      await assert.rejects(
+        relay.infer([1, 3, 48], x!.data.subarray(0, 3 * 48 * 4)),
+        (e: grpc.ServiceError) => e.code === grpc.status.UNAVAILABLE,
+      );
+    } finally {
+      await relay.stop();
+    }
+    for (const { pid } of relay.floor.processes) assert.throws(() => process.kill(pid, 0), { code: 'ESRCH' });
   },
 );

@@ -36,6 +36,38 @@ export function fanOutSlopeSpread(f: FanOutResult): Spread | undefined {
   return spreadOf(rounds.map(fanOutRoundSlopeUs));
 }
 
+/**
+ * The relay floor's slope of p50 (µs) against partitions (bench/floors/grpc-relay-server.ts in
+ * front of one model process per partition, in the same rounds): median, min and max over the
+ * rounds that measured it.
+ */
+export function fanOutFloorSlopeSpread(f: FanOutResult): Spread | undefined {
+  return spreadOf(
+    (f.rounds ?? []).map((r) =>
+      leastSquaresSlope((r.floorPoints ?? []).map((p) => [p.partitions, p.latency.p50Us] as const)),
+    ),
+  );
+}
+
+/**
+ * The relay floor's CPU per extra partition (ms per request, all its processes; their requests
+ * estimated from throughput × wall): the median over the rounds of each round's least-squares slope.
+ */
+export function fanOutFloorCpuSlope(f: FanOutResult): number | undefined {
+  const cpu = (p: NonNullable<FanOutRound['floorPoints']>[number]): number | undefined =>
+    p.latency.cost?.processes.reduce((a, q) => a + q.cpuMsPerRequest, 0);
+  return spreadOf(
+    (f.rounds ?? []).map((r) =>
+      leastSquaresSlope(
+        (r.floorPoints ?? []).flatMap((p) => {
+          const ms = cpu(p);
+          return ms === undefined ? [] : [[p.partitions, ms] as const];
+        }),
+      ),
+    ),
+  )?.median;
+}
+
 /** The median slope of p50 (µs) against partitions over the rounds. */
 export function fanOutSlopeUs(f: FanOutResult): number | undefined {
   return fanOutSlopeSpread(f)?.median;
@@ -96,11 +128,20 @@ export function fanOutSection(s: FanOutResult | SuiteError | undefined, cores?: 
   const slope = spread?.median;
   const rounds = (s.rounds ?? []).map((round, i) => {
     const roundSlope = fanOutRoundSlopeUs(round);
+    const floorSlope = leastSquaresSlope(
+      (round.floorPoints ?? []).map((p) => [p.partitions, p.latency.p50Us] as const),
+    );
     return (
       `round ${i + 1}: ${round.points.map((p) => `${p.partitions}: ${ms(p.latency.p50Us)}`).join(', ')} ms → ` +
-      `${roundSlope === undefined ? '–' : ms(roundSlope)} ms per partition`
+      `${roundSlope === undefined ? '–' : ms(roundSlope)} ms per partition` +
+      (round.floorPoints?.length
+        ? ` (relay floor: ${round.floorPoints.map((p) => `${p.partitions}: ${ms(p.latency.p50Us)}`).join(', ')} ms → ` +
+          `${floorSlope === undefined ? '–' : ms(floorSlope)} ms per partition)`
+        : '')
     );
   });
+  const floorSpread = fanOutFloorSlopeSpread(s);
+  const floorCpu = fanOutFloorCpuSlope(s);
   const cpu = fanOutCpuSlopes(s);
   const errors = s.variants
     .filter((v) => v.error)
@@ -126,6 +167,15 @@ export function fanOutSection(s: FanOutResult | SuiteError | undefined, cores?: 
       rows,
     ) +
     `\n\n${slope !== undefined ? `Least-squares slope: **${ms(slope)} ms per partition** at p50${spread && spread.rounds > 1 ? ` (median of ${spread.rounds} rounds, ${ms(spread.min)} – ${ms(spread.max)})` : ''}.\n` : ''}` +
+    (floorSpread
+      ? `\nThe relay floor (bench/floors/grpc-relay-server.ts forwarding each request to one grpc-model-server.ts per ` +
+        "partition, running the partition's file, answering once all have; mutual TLS on both hops; measured in the same " +
+        `rounds): **${ms(floorSpread.median)} ms per partition** (${ms(floorSpread.min)} – ${ms(floorSpread.max)}, ${floorSpread.rounds} rounds)` +
+        (floorCpu === undefined
+          ? '.\n'
+          : `, and ${floorCpu.toFixed(2)} ms of CPU per extra partition (all its processes; requests estimated from throughput × wall).\n`)
+      : '') +
+    (s.floorError ? `\n- relay floor: **not measured**: ${s.floorError}\n` : '') +
     (rounds.length > 0 ? `\nEach round's p50s and slope: ${rounds.join('; ')}.\n` : '') +
     (cpu ? `\n${cpuSlopeText(cpu, cores)}\n` : '') +
     `${errors.length ? `\n${errors.join('\n')}\n` : ''}${commands.render()}`

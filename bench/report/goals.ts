@@ -2,7 +2,7 @@ import { MiB, ratio } from '../format.js';
 import { roundRatios, spreadOf, type InterleavedRound, type Spread } from '../interleaved.js';
 import type { LoadPoint } from '../perf-analyzer.js';
 import type { BenchResults, TargetResult } from '../results.js';
-import { fanOutSlopeSpread } from './fan-out-section.js';
+import { fanOutFloorSlopeSpread, fanOutSlopeSpread } from './fan-out-section.js';
 import { largeRatioSpreads } from './large-tensors-section.js';
 import { isError, pointAt, table } from './markdown.js';
 import { GRPC_FLOOR_MTLS, RELAY_FLOOR } from '../floors/floor-ids.js';
@@ -130,6 +130,7 @@ export function headlineFigures(r: BenchResults): HeadlineFigure[] {
   const mesh = 'shardmesh-p1';
   const f = r.suites.fanOut;
   const slope = f && !isError(f) ? fanOutSlopeSpread(f) : undefined;
+  const floorSlope = f && !isError(f) ? fanOutFloorSlopeSpread(f) : undefined;
   const versusKServe = (model: string, c: number, figure: (p: LoadPoint) => number) => {
     const rounds = roundsAt(r, model, c);
     const mine = point(r, model, mesh, c);
@@ -218,6 +219,8 @@ export function headlineFigures(r: BenchResults): HeadlineFigure[] {
             },
           }
         : {}),
+      // The relay floor's slope: a fan-out on grpc-js + mTLS with nothing of shardmesh's own.
+      ...(floorSlope ? { twoHopFloor: floorSlope.median / 1_000 } : {}),
       unit: 'ms',
       goal: { op: '≤', value: 0.3 },
       section: '§4',

@@ -1,10 +1,14 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { storeTlsFiles } from '../../certs/store.js';
+import { recordRouterAnswers, startRelayFloor, type FloorServer } from '../floors/grpc-answer-floor.js';
+import { runPerfAnalyzer, warmUp } from '../perf-analyzer.js';
+import { CostMeter } from '../process-cost.js';
 import { startBenchMesh } from '../bench-mesh.js';
 import { benchInputs, writePerfAnalyzerInput } from '../input-data.js';
 import { BENCH_MESH_SETTINGS } from '../mesh-settings.js';
 import { measureThroughRouter } from '../mesh-target.js';
-import { prepareMlpVariants, variantName } from '../models.js';
+import { partitionFiles, prepareMlpVariants, variantName } from '../models.js';
 import { shardPerPartitionOf } from '../partitioned-mesh.js';
 import { medianBy } from '../interleaved.js';
 import { meshCertificates } from '../pki.js';
@@ -23,6 +27,11 @@ const BASE = 'fan';
  * apart, the machine's drift moved the slope between 0.45 and 1.24 ms in two runs of the same
  * code. The report fits each round's p50s against the partition count: the median of those slopes
  * is the latency each partition adds.
+ *
+ * In the same rounds, each cut's relay floor: bench/floors/grpc-relay-server.ts forwarding every
+ * request to one grpc-model-server.ts per partition (each running its partition's file) and
+ * answering the router's recorded bytes once all have answered. Its slope is what a fan-out on
+ * grpc-js + mTLS costs per partition with nothing of shardmesh's own (bench/report/goals.ts).
  */
 export async function runFanOutSuite(ctx: SuiteContext): Promise<FanOutResult> {
   const dir = path.join(ctx.workDir, 'fan-out');
@@ -33,10 +42,8 @@ export async function runFanOutSuite(ctx: SuiteContext): Promise<FanOutResult> {
     `fan-out: preparing an MLP ${shape.inputDim}→${shape.hiddenDim}→${shape.outputDim} cut ${cuts.join(', ')} ways`,
   );
   await prepareMlpVariants(ctx.modelsDir, BASE, shape, cuts);
-  const input = await writePerfAnalyzerInput(
-    path.join(dir, 'input.json'),
-    benchInputs([{ name: 'x', shape: [1, shape.inputDim] }]),
-  );
+  const inputs = benchInputs([{ name: 'x', shape: [1, shape.inputDim] }]);
+  const input = await writePerfAnalyzerInput(path.join(dir, 'input.json'), inputs);
   const result: FanOutResult = {
     shape: { inputDim: shape.inputDim, hiddenDim: shape.hiddenDim, outputDim: shape.outputDim },
     variants: cuts.map((partitions) => ({ partitions, model: variantName(BASE, partitions) })),
@@ -59,7 +66,26 @@ export async function runFanOutSuite(ctx: SuiteContext): Promise<FanOutResult> {
       for (const v of result.variants) v.error = `mesh did not start: ${mesh.error}`;
       return result;
     }
+    const floors = new Map<number, FloorServer>();
     try {
+      for (const v of result.variants) {
+        ctx.log(`fan-out: starting the relay floor of ${v.model}`);
+        const floor = await attempt(async () =>
+          startRelayFloor(
+            await recordRouterAnswers({
+              address: mesh.value!.mesh.address,
+              tls: storeTlsFiles(certs.dir, 'client'),
+              model: v.model,
+              inputs,
+            }),
+            path.join(dir, `${v.model}-floor-answers.json`),
+            certs.dir,
+            await partitionFiles(ctx.modelsDir, v.model),
+          ),
+        );
+        if (floor.value) floors.set(v.partitions, floor.value);
+        else result.floorError ??= floor.error;
+      }
       const warmed = new Set<string>();
       for (let r = 0; r < ctx.profile.interleavedRounds; r++) {
         const round: FanOutRound = { points: [] };
@@ -80,12 +106,48 @@ export async function runFanOutSuite(ctx: SuiteContext): Promise<FanOutResult> {
               ...(warmed.has(v.model) ? {} : { warmUp: ctx.profile.warmUp }),
             }),
           );
-          warmed.add(v.model);
           const latency = measured.value?.[0];
           if (latency) round.points.push({ partitions: v.partitions, latency });
           else v.error ??= measured.error;
+          const floor = floors.get(v.partitions);
+          if (floor) {
+            ctx.log(`fan-out: round ${r + 1}: ${v.model}'s relay floor`);
+            const floorRun = {
+              target: {
+                address: floor.address,
+                model: v.model,
+                // Its statistics answer is a recording: perf_analyzer must ask for the version in it.
+                version: '1',
+                tls: storeTlsFiles(certs.dir, 'client'),
+              },
+              inputData: input,
+              outDir: dir,
+              label: `${v.model}-floor-round-${r + 1}`,
+              aliases: { [certs.dir]: '$CERTS' },
+            };
+            const point = await attempt(async () => {
+              if (!warmed.has(v.model)) await warmUp(floorRun, ctx.profile.warmUp);
+              // Its processes' CPU, per request estimated from throughput × wall (no request count).
+              const meter = new CostMeter(floor.processes);
+              await meter.start();
+              const measured = await runPerfAnalyzer({
+                ...floorRun,
+                concurrency: 1,
+                settings: ctx.profile.latency,
+              });
+              return {
+                ...measured,
+                cost: await meter.finish({ throughputPerSec: measured.throughputPerSec }),
+              };
+            });
+            if (point.value)
+              (round.floorPoints ??= []).push({ partitions: v.partitions, latency: point.value });
+            else result.floorError ??= point.error;
+          }
+          warmed.add(v.model);
         }
         round.points.sort((a, b) => a.partitions - b.partitions);
+        round.floorPoints?.sort((a, b) => a.partitions - b.partitions);
         result.rounds!.push(round);
       }
       // The table and the CPU slopes show the round whose slope is the median (the lower middle one).
@@ -95,6 +157,7 @@ export async function runFanOutSuite(ctx: SuiteContext): Promise<FanOutResult> {
         if (latency) v.latency = latency;
       }
     } finally {
+      for (const floor of floors.values()) await floor.stop();
       await mesh.value.stop();
     }
   } finally {

@@ -1,4 +1,4 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { storeTlsFiles } from '../../certs/store.js';
 import { recordRouterAnswers, startBulkRelayFloor, type FloorServer } from '../floors/grpc-answer-floor.js';
@@ -10,7 +10,7 @@ import { startBenchMesh } from '../bench-mesh.js';
 import { BENCH_MESH_SETTINGS } from '../mesh-settings.js';
 import { measureThroughRouter } from '../mesh-target.js';
 import { runPerfAnalyzer } from '../perf-analyzer.js';
-import { prepareOuterModel } from '../models.js';
+import { partitionFiles, prepareOuterModel } from '../models.js';
 import { shardPerPartitionOf } from '../partitioned-mesh.js';
 import { medianBy } from '../interleaved.js';
 import { meshCertificates } from '../pki.js';
@@ -83,7 +83,7 @@ export async function runLargeTensorsSuite(ctx: SuiteContext): Promise<LargeTens
         const entry = result.sizes[i]!;
         const inputs = benchInputs([{ name: 'a', shape: [s.rows, 1] }]);
         const input = await writePerfAnalyzerInput(path.join(dir, `${s.model}-input.json`), inputs);
-        const file = await partitionFile(ctx.modelsDir, s.model, 0);
+        const file = (await partitionFiles(ctx.modelsDir, s.model))[0]!;
         const rounds: LargeTensorRound[] = [];
         const errors = new Map<string, string>();
         const note = (what: string, error: string | undefined): void => {
@@ -255,13 +255,4 @@ async function startGrpcRelayFloor(
     certsDir,
     senders: PARTITIONS,
   });
-}
-
-/** The ONNX file of `model`'s version 1, stage 0, partition `p`, as its plan names it. */
-async function partitionFile(modelsDir: string, model: string, p: number): Promise<string> {
-  const dir = path.join(modelsDir, model, '1');
-  const plan = JSON.parse(await readFile(path.join(dir, 'plan.json'), 'utf8')) as {
-    stages: { partitions: { file: string }[] }[];
-  };
-  return path.join(dir, plan.stages[0]!.partitions[p]!.file);
 }
