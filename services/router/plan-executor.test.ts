@@ -207,6 +207,25 @@ void describe('executePlan retries', () => {
     assert.deepEqual(clock.sleeps, [5, 10]);
   });
 
+  void test('RESOURCE_EXHAUSTED from every replica: the client hears the shards had no room, a server limit', async () => {
+    const call = scriptedCaller({ a: { code: Status.RESOURCE_EXHAUSTED } });
+    const ctx = context({
+      replicas: [a],
+      call,
+      clock: fakeClock(),
+      retry: newPolicy(new RetryBudget(100, 1), 2),
+    });
+    await assert.rejects(y(ctx), (error) => {
+      assert.equal(codeOf(error), 'RESOURCE_EXHAUSTED');
+      assert.match(
+        (error as ServiceError).details,
+        /gave up after 2 attempt\(s\) on 1 replica\(s\), last status RESOURCE_EXHAUSTED: the shards had no room for it \(their in-flight byte budgets were full, or memory for the run could not be allocated\); retry later \(this is a server limit, not your quota\)/,
+      );
+      return true;
+    });
+    assert.deepEqual(call.calls, ['a', 'a']);
+  });
+
   void test("the router's budget stops retries once failures have spent half of it", async () => {
     const call = scriptedCaller({ a: { code: Status.UNAVAILABLE }, b: { values: [5, 6] } });
     // 4 tokens, nothing back per success: the first failure leaves 3 (> 2, retry), the second 2.

@@ -240,7 +240,7 @@ async function runPartition(
       // The last failure's details name shard instances and addresses: they stay in the log.
       throw new ServiceError(
         code === Status.RESOURCE_EXHAUSTED ? code : Status.UNAVAILABLE,
-        `${where}: ${GIVE_UP[decision.reason]} after ${attempt} attempt(s) on ${tried.size} replica(s), last status ${Status[code]}${code === Status.RESOURCE_EXHAUSTED ? SHARD_BUDGET_FULL : ''}`,
+        `${where}: ${GIVE_UP[decision.reason]} after ${attempt} attempt(s) on ${tried.size} replica(s), last status ${Status[code]}${code === Status.RESOURCE_EXHAUSTED ? SHARD_NO_ROOM : ''}`,
         { cause: error },
       );
     }
@@ -253,8 +253,9 @@ async function runPartition(
 }
 
 /** Why a shard says RESOURCE_EXHAUSTED (shard.proto), told to the client without the shard's id. */
-const SHARD_BUDGET_FULL =
-  ": the shards' in-flight byte budgets were full; retry later (this is a server limit, not your quota)";
+const SHARD_NO_ROOM =
+  ': the shards had no room for it (their in-flight byte budgets were full, or memory for the run ' +
+  'could not be allocated); retry later (this is a server limit, not your quota)';
 
 const GIVE_UP = {
   attempts: 'gave up',

@@ -77,7 +77,8 @@
 //                       UNAVAILABLE.)
 //   RESOURCE_EXHAUSTED  over the caller's quota (the message says which, and
 //                       the trailers carry grpc-retry-pushback-ms), or over
-//                       the router's or the shards' in-flight byte budget
+//                       the router's or the shards' in-flight byte budget,
+//                       or memory a shard could not allocate for the run
 //                       (the message says it is the server's limit).
 //   UNAUTHENTICATED     no credentials, or credentials that do not verify.
 //   PERMISSION_DENIED   the caller's identity may not use this verb (infer,
