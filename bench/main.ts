@@ -160,7 +160,11 @@ async function main(o: CliOptions): Promise<void> {
 
 const program = new Command('bench')
   .description('benchmark shardmesh against the floor and its peers (MLServer, KServe) with perf_analyzer')
-  .option('--quick', 'short windows and a 256 MiB stand-in for the 1 GiB model (under 10 minutes)', false)
+  .option(
+    '--quick',
+    'short windows and a 256 MiB stand-in for the 1 GiB model (about 22 minutes on 2 cores)',
+    false,
+  )
   .option(
     '--suites <list>',
     `comma-separated suites (${Object.keys(SUITES).join(', ')})`,
