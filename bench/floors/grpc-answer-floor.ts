@@ -23,8 +23,10 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import { channelCredentials, loadTlsFiles, type TlsFiles } from '../../certs/credentials.js';
+import { storeTlsFiles } from '../../certs/store.js';
 import { loadInferencePackage } from '../../lib/grpc/protos.js';
 import type { Tensor } from '../../lib/tensor/tensor.js';
+import type { PerfAnalyzerRun } from '../perf-analyzer.js';
 
 /** The calls recorded, with the request each is asked with. */
 function recordedCalls(model: string, inputs: readonly Tensor[]): Record<string, object> {
@@ -84,6 +86,32 @@ export async function recordRouterAnswers(options: {
   } finally {
     client.close();
   }
+}
+
+/**
+ * perf_analyzer's target for `model` on the floor at `address`, with the client's certificate from
+ * `certsDir` (plaintext without it). The floor's statistics answer is a recording: without `-x`,
+ * perf_analyzer looks for the version it asked for in it and stops ("failed to find the requested
+ * model version").
+ */
+export function floorTarget(
+  address: string,
+  model: string,
+  certsDir?: string,
+): Pick<PerfAnalyzerRun, 'target' | 'aliases'> {
+  return {
+    target: { address, model, version: '1', ...(certsDir ? { tls: storeTlsFiles(certsDir, 'client') } : {}) },
+    ...(certsDir ? { aliases: { [certsDir]: '$CERTS' } } : {}),
+  };
+}
+
+/**
+ * The bytes each of `senders` owes an answer of `bytes`, in order: equal parts, the last one what
+ * is left (grpc-bulk-relay.ts asks for these; each sender holds the largest).
+ */
+export function senderParts(bytes: number, senders: number): number[] {
+  const share = Math.floor(bytes / senders);
+  return Array.from({ length: senders }, (_, i) => (i === senders - 1 ? bytes - share * i : share));
 }
 
 /** A running floor: the address perf_analyzer calls, and its processes (for their CPU). */
@@ -185,10 +213,9 @@ export async function startBulkRelayFloor(options: {
     for (const server of [...started].reverse()) await stop(server.child);
   };
   try {
+    const largest = Math.max(...senderParts(bytes, senders));
     for (let i = 0; i < senders; i++)
-      started.push(
-        await startFloorProcess('grpc-bulk-sender.js', [certsDir, String(Math.ceil(bytes / senders))]),
-      );
+      started.push(await startFloorProcess('grpc-bulk-sender.js', [certsDir, String(largest)]));
     const addresses = started.map((s) => s.address).join(',');
     started.push(await startFloorProcess('grpc-bulk-relay.js', [floorFile, certsDir, addresses]));
   } catch (error) {

@@ -33,7 +33,7 @@ import {
   routerLikeServer,
 } from './floor-server.js';
 import { idOf, openRelayStream, payloadOf, tagged } from './relay-stream.js';
-import type { RecordedAnswers } from './grpc-answer-floor.js';
+import { senderParts, type RecordedAnswers } from './grpc-answer-floor.js';
 
 const [floorFile, certsDir, senderAddresses] = process.argv.slice(2);
 if (!floorFile || !certsDir || !senderAddresses)
@@ -44,6 +44,9 @@ const floor = JSON.parse(readFileSync(floorFile, 'utf8')) as {
   bytes: number;
 };
 if (!installServerFraming()) throw new Error('grpc-js is not the release the streamed answer was checked on');
+// Every answer has the same head, length and parts: worked out once, not per request.
+const { before, length } = inferResponseFraming(floor.response, [floor.bytes]);
+const partBytes = senderParts(floor.bytes, senderAddresses.split(',').length);
 
 /** One sender's part of an answer: where it starts in the answer, how long, how much arrived. */
 interface Part {
@@ -107,12 +110,12 @@ async function pipe(answer: Answer, before: Buffer, write: (bytes: Uint8Array) =
 let next = 0;
 const modelInfer: grpc.handleUnaryCall<Buffer, object> = (call, callback) => {
   const id = next++ >>> 0;
-  const share = Math.floor(floor.bytes / streams.length);
-  const parts = streams.map((_, i) => ({
-    at: share * i,
-    bytes: i === streams.length - 1 ? floor.bytes - share * i : share,
-    filled: 0,
-  }));
+  let at = 0;
+  const parts = partBytes.map((bytes) => {
+    const part = { at, bytes, filled: 0 };
+    at += bytes;
+    return part;
+  });
   const answer: Answer = { data: allocateOutput(floor.bytes, { zeroFill: false }), parts };
   answers.set(id, answer);
   call.once('cancelled', () => answers.delete(id));
@@ -122,7 +125,6 @@ const modelInfer: grpc.handleUnaryCall<Buffer, object> = (call, callback) => {
     const message = tagged(id, count);
     stream.write(message, () => releaseFramedMessage(message));
   });
-  const { before, length } = inferResponseFraming(floor.response, [floor.bytes]);
   callback(
     null,
     markStreamed(

@@ -14,9 +14,15 @@ function leastSquaresSlope(pts: readonly (readonly [number, number])[]): number 
   return sxx === 0 ? undefined : sxy / sxx;
 }
 
+type FanOutPoints = FanOutRound['points'];
+
+/** Least-squares slope of p50s (µs) against partitions. */
+const p50SlopeUs = (points: FanOutPoints): number | undefined =>
+  leastSquaresSlope(points.map((p) => [p.partitions, p.latency.p50Us] as const));
+
 /** Least-squares slope of one round's p50s (µs) against partitions. */
 export function fanOutRoundSlopeUs(round: FanOutRound): number | undefined {
-  return leastSquaresSlope(round.points.map((p) => [p.partitions, p.latency.p50Us] as const));
+  return p50SlopeUs(round.points);
 }
 
 /**
@@ -42,11 +48,7 @@ export function fanOutSlopeSpread(f: FanOutResult): Spread | undefined {
  * rounds that measured it.
  */
 export function fanOutFloorSlopeSpread(f: FanOutResult): Spread | undefined {
-  return spreadOf(
-    (f.rounds ?? []).map((r) =>
-      leastSquaresSlope((r.floorPoints ?? []).map((p) => [p.partitions, p.latency.p50Us] as const)),
-    ),
-  );
+  return spreadOf((f.rounds ?? []).map((r) => p50SlopeUs(r.floorPoints ?? [])));
 }
 
 /**
@@ -54,7 +56,7 @@ export function fanOutFloorSlopeSpread(f: FanOutResult): Spread | undefined {
  * estimated from throughput × wall): the median over the rounds of each round's least-squares slope.
  */
 export function fanOutFloorCpuSlope(f: FanOutResult): number | undefined {
-  const cpu = (p: NonNullable<FanOutRound['floorPoints']>[number]): number | undefined =>
+  const cpu = (p: FanOutPoints[number]): number | undefined =>
     p.latency.cost?.processes.reduce((a, q) => a + q.cpuMsPerRequest, 0);
   return spreadOf(
     (f.rounds ?? []).map((r) =>
@@ -128,9 +130,7 @@ export function fanOutSection(s: FanOutResult | SuiteError | undefined, cores?: 
   const slope = spread?.median;
   const rounds = (s.rounds ?? []).map((round, i) => {
     const roundSlope = fanOutRoundSlopeUs(round);
-    const floorSlope = leastSquaresSlope(
-      (round.floorPoints ?? []).map((p) => [p.partitions, p.latency.p50Us] as const),
-    );
+    const floorSlope = p50SlopeUs(round.floorPoints ?? []);
     return (
       `round ${i + 1}: ${round.points.map((p) => `${p.partitions}: ${ms(p.latency.p50Us)}`).join(', ')} ms → ` +
       `${roundSlope === undefined ? '–' : ms(roundSlope)} ms per partition` +

@@ -1,7 +1,12 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { storeTlsFiles } from '../../certs/store.js';
-import { recordRouterAnswers, startRelayFloor, type FloorServer } from '../floors/grpc-answer-floor.js';
+import {
+  floorTarget,
+  recordRouterAnswers,
+  startRelayFloor,
+  type FloorServer,
+} from '../floors/grpc-answer-floor.js';
 import { runPerfAnalyzer, warmUp } from '../perf-analyzer.js';
 import { CostMeter } from '../process-cost.js';
 import { startBenchMesh } from '../bench-mesh.js';
@@ -113,17 +118,10 @@ export async function runFanOutSuite(ctx: SuiteContext): Promise<FanOutResult> {
           if (floor) {
             ctx.log(`fan-out: round ${r + 1}: ${v.model}'s relay floor`);
             const floorRun = {
-              target: {
-                address: floor.address,
-                model: v.model,
-                // Its statistics answer is a recording: perf_analyzer must ask for the version in it.
-                version: '1',
-                tls: storeTlsFiles(certs.dir, 'client'),
-              },
+              ...floorTarget(floor.address, v.model, certs.dir),
               inputData: input,
               outDir: dir,
               label: `${v.model}-floor-round-${r + 1}`,
-              aliases: { [certs.dir]: '$CERTS' },
             };
             const point = await attempt(async () => {
               if (!warmed.has(v.model)) await warmUp(floorRun, ctx.profile.warmUp);

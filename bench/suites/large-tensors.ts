@@ -1,7 +1,12 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { storeTlsFiles } from '../../certs/store.js';
-import { recordRouterAnswers, startBulkRelayFloor, type FloorServer } from '../floors/grpc-answer-floor.js';
+import {
+  floorTarget,
+  recordRouterAnswers,
+  startBulkRelayFloor,
+  type FloorServer,
+} from '../floors/grpc-answer-floor.js';
 import { measureSessionFloor } from '../floors/ort-session-floor.js';
 import { startTlsFloors, type TlsFloorPoint, type TlsFloors } from '../floors/tls-socket-floor.js';
 import { MiB } from '../format.js';
@@ -143,17 +148,10 @@ export async function runLargeTensorsSuite(ctx: SuiteContext): Promise<LargeTens
               if (!grpcFloor.value) return;
               const measured = await attempt(() =>
                 runPerfAnalyzer({
-                  target: {
-                    address: grpcFloor.value!.address,
-                    model: s.model,
-                    // Its statistics answer is a recording: perf_analyzer must ask for the version in it.
-                    version: '1',
-                    tls: storeTlsFiles(certs.dir, 'client'),
-                  },
+                  ...floorTarget(grpcFloor.value!.address, s.model, certs.dir),
                   inputData: input,
                   outDir: dir,
                   label: `${s.model}-grpc-relay-floor-round-${rounds.length}`,
-                  aliases: { [certs.dir]: '$CERTS' },
                   concurrency: 1,
                   settings: ctx.profile.transfer,
                 }),

@@ -4,6 +4,7 @@ import { storeTlsFiles } from '../../certs/store.js';
 import { loadPlan, planDir } from '../../lib/plan/repository.js';
 import type { Tensor } from '../../lib/tensor/tensor.js';
 import {
+  floorTarget,
   recordRouterAnswers,
   startAnswerServer,
   startRelayFloor,
@@ -452,18 +453,10 @@ async function measureGrpcFloor(
             ? await startRelayFloor(answers, answersFile, certs!.dir, m.peerModel.file)
             : await startAnswerServer(answers, answersFile, certs?.dir);
         const common = {
-          target: {
-            address: server.address,
-            model: m.model.name,
-            // Its statistics answer is a recording: without -x, perf_analyzer looks for the
-            // version it asked for in it and stops ("failed to find the requested model version").
-            version: '1',
-            ...(certs ? { tls: storeTlsFiles(certs.dir, 'client') } : {}),
-          },
+          ...floorTarget(server.address, m.model.name, certs?.dir),
           inputData: m.inputData,
           outDir: dir,
           label: `${floor.id}-${m.model.name}`,
-          ...(certs ? { aliases: { [certs.dir]: '$CERTS' } } : {}),
         };
         try {
           await warmUp(common, ctx.profile.warmUp);
