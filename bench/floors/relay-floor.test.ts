@@ -114,6 +114,20 @@ test(
       assert.equal(relay.floor.processes.length, 4);
       const answers = await Promise.all(Array.from({ length: 8 }, () => relay.infer(x!.shape, x!.data)));
       for (const a of answers) assert.deepEqual(a, ANSWER);
+      // One model process stopped: the call waits for it, and is answered only once it goes on.
+      const stopped = relay.floor.processes.at(-1)!.pid;
+      process.kill(stopped, 'SIGSTOP');
+      try {
+        let answered = false;
+        const late = relay.infer(x!.shape, x!.data).then((a) => ((answered = true), a));
+        await new Promise((resolve) => setTimeout(resolve, 1_500));
+        assert.equal(answered, false, 'answered before every model process had');
+        process.kill(stopped, 'SIGCONT');
+        assert.deepEqual(await late, ANSWER);
+      } finally {
+        // A stopped process would not stop: it must go on before the floor is stopped.
+        process.kill(stopped, 'SIGCONT');
+      }
       // Input the model cannot take ends the model processes: the call fails.
       await assert.rejects(
         relay.infer([1, 3, 48], x!.data.subarray(0, 3 * 48 * 4)),
