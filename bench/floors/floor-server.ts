@@ -10,6 +10,7 @@ import * as grpc from '@grpc/grpc-js';
 import { SERVER_WINDOW_BYTES, serverCredentials } from '../../certs/credentials.js';
 import { raiseConnectionWindow } from '../../lib/grpc/server-connection-window.js';
 import { loadInferencePackage } from '../../lib/grpc/protos.js';
+import { CHANNELZ_OFF } from '../../lib/grpc/channelz-off.js';
 
 /** Bytes in, bytes out: the floors parse nothing they need not. */
 export const rawBytes = (b: Buffer): Buffer => b;
@@ -51,6 +52,7 @@ export function recordedInferenceService(
 /** A grpc-js server with the router's message limits. */
 export const routerLikeServer = (): grpc.Server =>
   new grpc.Server({
+    ...CHANNELZ_OFF,
     'grpc.max_receive_message_length': 64 * 1024 * 1024,
     'grpc.max_send_message_length': -1,
   });

@@ -11,6 +11,7 @@ import { framedMessage, installFramePatch } from '../../lib/grpc/grpc-frame.js';
 import { installDecoderPatch } from '../../lib/grpc/stream-decoder-patch.js';
 import { installWriteBatching } from '../../lib/grpc/write-batching.js';
 import { rawBytes, storedTls } from './floor-server.js';
+import { CHANNELZ_OFF } from '../../lib/grpc/channelz-off.js';
 
 // Both ends run on the router's and the shard's patched grpc-js: messages sent without a second
 // copy, received without a fresh buffer per message, a call's small writes batched.
@@ -49,6 +50,7 @@ export const payloadOf = (message: Buffer): Buffer => message.subarray(4);
  */
 export function openRelayStream(address: string, certsDir: string): grpc.ClientDuplexStream<Buffer, Buffer> {
   const client = new grpc.Client(address, channelCredentials(storedTls(certsDir, 'router')), {
+    ...CHANNELZ_OFF,
     'grpc.max_receive_message_length': -1,
     'grpc.enable_retries': 0,
     'grpc.per_rpc_retry_buffer_size': 0,

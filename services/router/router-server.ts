@@ -36,6 +36,7 @@ import { registerByteBudgetGauges } from '../../lib/metrics/byte-budget-gauges.j
 import { registerCertificateExpiry } from '../../lib/metrics/certificate-expiry.js';
 import { RouterMetrics } from './router-metrics.js';
 import { routerStatus } from './router-status.js';
+import { CHANNELZ_OFF } from '../../lib/grpc/channelz-off.js';
 
 export interface RunningRouter {
   readonly port: number;
@@ -161,6 +162,7 @@ export async function startRouter(
   registerCertificateExpiry(metrics.registry, certificates);
   const health = new HealthStatus([INFERENCE_SERVICE]);
   const server = new Server({
+    ...CHANNELZ_OFF,
     'grpc.max_receive_message_length': o.maxRequestBytes,
     'grpc.max_send_message_length': -1,
   });

@@ -5,6 +5,7 @@ import { parseSpiffeId } from '../../certs/identity.js';
 import { ShardServiceClient } from '../../lib/grpc/shard-service.js';
 import type { ShardInstance } from '../../registry/registry.js';
 import { ShardStreamPool, type InferDuplex, type MuxStream } from './shard-stream-pool.js';
+import { CHANNELZ_OFF } from '../../lib/grpc/channelz-off.js';
 
 /** Receive window of a shard channel: a few chunks in flight per stream. */
 const FLOW_CONTROL_WINDOW_BYTES = 16 << 20;
@@ -65,6 +66,7 @@ export class ShardClients {
       );
       const host = instance.address.includes(':') ? `[${instance.address}]` : instance.address;
       const client = new ShardServiceClient(`${host}:${instance.port}`, creds, {
+        ...CHANNELZ_OFF,
         'grpc.max_receive_message_length': MAX_SHARD_MESSAGE_BYTES,
         'grpc.max_send_message_length': MAX_SHARD_MESSAGE_BYTES,
         'grpc.keepalive_time_ms': 30_000,

@@ -10,6 +10,8 @@ import type { ModelRunner } from './model-runner.js';
  * (`SHARDMESH_TEST_RUN_DELAY_MS`); production shards never set it.
  */
 export class DelayedRunner implements ModelRunner {
+  readonly stopsEarly = true;
+
   constructor(
     private readonly inner: ModelRunner,
     readonly delayMs: number,

@@ -304,6 +304,7 @@ class StallingRunner implements ModelRunner {
   readonly inputs: readonly TensorSpec[] = [{ name: 'x', datatype: 'FP32', shape: [-1, 10] }];
   readonly outputNames = ['y'];
   readonly weightBytes = 0;
+  readonly stopsEarly = true;
   readonly signals: AbortSignal[] = [];
   #onStart: (() => void)[] = [];
 

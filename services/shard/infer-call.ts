@@ -69,10 +69,14 @@ export class InferCall {
   #timer: NodeJS.Timeout | undefined;
   #held: Reservation | undefined;
   #running = false;
-  readonly #work = new AbortController();
+  /** Set when the call ends before its outputs are sent: its run's outputs are dropped. */
+  #endedEarly = false;
+  /** Aborts the run of a runner that `stopsEarly` when the call ends early; made only for one. */
+  #work: AbortController | undefined;
   readonly #deadlineMs: number;
   readonly #receivedAtNs = process.hrtime.bigint();
-  readonly #log: Logger;
+  readonly #key: string;
+  #logger: Logger | undefined;
   readonly #observer: PartitionCallObserver | undefined;
   readonly #spans: CallSpans;
   /** The span of the phase the call is in. */
@@ -84,15 +88,9 @@ export class InferCall {
     private readonly send: SendToRouter,
   ) {
     this.ended = new Promise((resolve) => (this.#resolveEnded = resolve));
-    const key = partitionKey(header);
+    const key = (this.#key = partitionKey(header));
     this.#spans = CallSpans.of(header);
     this.#span = this.#spans.start('shard receive', SpanKind.SERVER);
-    // Every line about a request carries the router's request id, the partition and its trace.
-    this.#log = context.log.child({
-      requestId: header.request_id,
-      partition: key,
-      ...this.#spans.logFields(),
-    });
     if (this.#span.isRecording())
       this.#span.setAttributes({
         'shardmesh.request_id': header.request_id,
@@ -126,6 +124,23 @@ export class InferCall {
 
   get finished(): boolean {
     return this.#finished;
+  }
+
+  /**
+   * The call's logger: every line about a request carries the router's request id, the partition
+   * and its trace. Made at the call's first line: most calls log none at the default level, and a
+   * child logger encodes its fields as it is made.
+   */
+  get #log(): Logger {
+    return (this.#logger ??= this.context.log.child({
+      requestId: this.header.request_id,
+      partition: this.#key,
+      ...this.#spans.logFields(),
+    }));
+  }
+
+  #debug(fields: object, message: string): void {
+    if (this.context.log.isLevelEnabled('debug')) this.#log.debug(fields, message);
   }
 
   chunk(chunk: WireChunk): void {
@@ -194,7 +209,10 @@ export class InferCall {
   #finish(early: boolean): void {
     this.#finished = true;
     clearTimeout(this.#timer);
-    if (early) this.#work.abort();
+    if (early) {
+      this.#endedEarly = true;
+      this.#work?.abort();
+    }
     // ONNX Runtime cannot stop a run: its outputs stay in memory until it finishes.
     if (!this.#running) this.#held?.release();
     this.#runner = undefined;
@@ -243,8 +261,8 @@ export class InferCall {
   async #respond(runner: ModelRunner): Promise<void> {
     const inputs = this.#inputs!.tensors();
     this.#inputs = undefined;
-    const signal = this.#work.signal;
-    this.#log.debug('shard infer running');
+    const signal = runner.stopsEarly ? (this.#work = new AbortController()).signal : undefined;
+    this.#debug({}, 'shard infer running');
     const startNs = process.hrtime.bigint();
     const ranMs = (): number => Number((process.hrtime.bigint() - startNs) / 1_000_000n);
     let outputs: Tensor[];
@@ -252,7 +270,7 @@ export class InferCall {
     try {
       outputs = await runner.run(inputs, signal);
     } catch (error) {
-      if (!signal.aborted) throw error;
+      if (!this.#endedEarly) throw error;
       this.#log.info({ ranMs: ranMs() }, 'partition run stopped: its call had ended');
       return;
     } finally {
@@ -264,7 +282,7 @@ export class InferCall {
     );
     const doneNs = process.hrtime.bigint();
     this.#observer?.ran(Number(doneNs - startNs) / 1e9);
-    if (signal.aborted) {
+    if (this.#endedEarly) {
       this.#log.info({ ranMs: ranMs() }, 'partition run finished after its call had ended; outputs dropped');
       return;
     }
@@ -286,12 +304,12 @@ export class InferCall {
     };
     const groups = [...writeGroups([header, ...chunks, trailer], this.context.chunkBytes)];
     for (const [i, group] of groups.entries()) {
-      if (signal.aborted) return;
+      if (this.#endedEarly) return;
       if (i === groups.length - 1) this.#finish(false);
       await this.send(...group);
     }
     this.#endPhase();
     this.#spans.end();
-    this.#log.debug({ receiveUs, computeUs }, 'shard infer done');
+    this.#debug({ receiveUs, computeUs }, 'shard infer done');
   }
 }

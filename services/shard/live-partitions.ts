@@ -139,6 +139,9 @@ class CountingRunner implements ModelRunner {
   get weightBytes() {
     return this.inner.weightBytes;
   }
+  get stopsEarly() {
+    return this.inner.stopsEarly;
+  }
 
   outputBytes(inputs: Parameters<NonNullable<ModelRunner['outputBytes']>>[0]): number {
     return this.inner.outputBytes?.(inputs) ?? 0;

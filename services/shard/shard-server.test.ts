@@ -27,6 +27,7 @@ class GatedRunner implements ModelRunner {
   readonly inputs: readonly TensorSpec[] = [{ name: 'x', datatype: 'FP32', shape: [-1, 2] }];
   readonly outputNames = ['y'];
   readonly weightBytes = 0;
+  readonly stopsEarly = true;
   readonly signals: AbortSignal[] = [];
   hang = false;
   #release: (() => void)[] = [];

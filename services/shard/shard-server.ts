@@ -30,6 +30,7 @@ import { ShardMetrics } from './shard-metrics.js';
 import { startMetricsServer, type RunningMetricsServer } from '../../lib/metrics/metrics-server.js';
 import { registerByteBudgetGauges } from '../../lib/metrics/byte-budget-gauges.js';
 import { registerCertificateExpiry } from '../../lib/metrics/certificate-expiry.js';
+import { CHANNELZ_OFF } from '../../lib/grpc/channelz-off.js';
 
 /**
  * After the drain timeout has ended the calls still open, how long their statuses get to reach
@@ -106,7 +107,7 @@ export async function startShard(
   let live: LivePartitions = undefined as unknown as LivePartitions;
   const openCalls = (): number => [...streams].reduce((n, s) => n + s.openCalls, 0);
 
-  const server = new Server({ 'grpc.max_receive_message_length': MAX_SHARD_MESSAGE_BYTES });
+  const server = new Server({ ...CHANNELZ_OFF, 'grpc.max_receive_message_length': MAX_SHARD_MESSAGE_BYTES });
   server.addService(loadHealthPackage().service.service, health.implementation());
   server.addService(shardServiceDefinition, {
     // One long-lived stream carrying many calls: the router's identity is checked here, once.

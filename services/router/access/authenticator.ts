@@ -36,6 +36,12 @@ const BEARER = /^Bearer +(\S+)$/i;
 
 export class Authenticator {
   readonly #verified: TokenCache;
+  /**
+   * What each certificate object stood for. grpc-js hands every call on a TLS 1.3 connection the
+   * same certificate object (peer-certificate-cache.ts), so a connection's SPIFFE id is parsed and
+   * judged once, not on each of its calls; a fresh object (TLS 1.2) is judged afresh.
+   */
+  readonly #byCertificate = new WeakMap<PeerCertificate, Principal | ServiceError>();
 
   constructor(private readonly options: AuthenticatorOptions) {
     // A connection's certificate is read once, not on each of its calls.
@@ -54,13 +60,26 @@ export class Authenticator {
           ? 'no credentials: present a client certificate signed by the mesh CA or an "authorization: Bearer <token>" header'
           : 'no credentials: present a client certificate signed by the mesh CA',
       );
+    let judged = this.#byCertificate.get(cert);
+    if (judged === undefined) {
+      judged = this.#judge(cert);
+      this.#byCertificate.set(cert, judged);
+    }
+    if (judged instanceof ServiceError) throw judged;
+    return judged;
+  }
+
+  /** The certificate's principal, or the UNAUTHENTICATED error saying why it stands for none. */
+  #judge(cert: PeerCertificate): Principal | ServiceError {
     try {
-      return certificatePrincipal(cert, {
-        trustDomain: this.options.trustDomain,
-        allowed: this.options.allowedClientIdentities ?? [],
-      });
+      return Object.freeze(
+        certificatePrincipal(cert, {
+          trustDomain: this.options.trustDomain,
+          allowed: this.options.allowedClientIdentities ?? [],
+        }),
+      );
     } catch (error) {
-      if (error instanceof CertificateRefused) throw unauthenticated(error.message);
+      if (error instanceof CertificateRefused) return unauthenticated(error.message);
       throw error;
     }
   }
