@@ -8,6 +8,7 @@ import type { Tensor } from '../lib/tensor/tensor.js';
 import { randomTensor } from '../partition/models/synthetic.js';
 import { relativeMaxError, runModel } from '../partition/verify/verify.js';
 import { startFuzzMesh, type FuzzMesh } from './fuzz/fuzz-mesh.js';
+import { fuzzCase } from './fuzz/cases.js';
 import { formatCounts, runFuzz } from './fuzz/run-fuzz.js';
 import { rawInferRequest, type InferResponse } from './harness/compare.js';
 import { prepareTestModels } from './harness/mesh.js';
@@ -204,5 +205,29 @@ describe('hostile input against a real router and shards', () => {
     assert.equal(total, CASES);
     assert.equal(fuzz.session.connections, 1, 'the fuzz needed a new connection');
     await mlpAnswersCorrectly();
+  });
+
+  test('`only` runs just the named cases of the seed (`npm run fuzz -- --only`), whatever `cases` says', async () => {
+    // Cases far from the first ones, of more than one family.
+    const only = [4999, 4993, 4981, 4958];
+    const report = await runFuzz(fuzz.session, fuzz.models, {
+      seed: SEED,
+      cases: 1,
+      only,
+      deadlineMs: 30_000,
+    });
+    const families: Record<string, number> = {};
+    for (const i of only) {
+      const family = fuzzCase(SEED, i, fuzz.models).family;
+      families[family] = (families[family] ?? 0) + 1;
+    }
+    const ran = Object.fromEntries(
+      Object.entries(report.counts).map(([family, c]) => [
+        family,
+        Object.values(c).reduce((a, b) => a + b, 0),
+      ]),
+    );
+    assert.deepEqual(ran, families);
+    assert.deepEqual(report.violations, []);
   });
 });
