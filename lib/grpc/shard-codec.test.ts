@@ -60,6 +60,25 @@ const requests: ShardRequestMessage[] = [
     kind: 'header',
     header: { request_id: 'r', model: 'm', version: '1', stage: 's', partition: 0, inputs: [] },
   },
+  {
+    call_id: 4,
+    kind: 'header',
+    header: {
+      request_id: 'r',
+      model: 'm',
+      version: '1',
+      stage: 's',
+      partition: 1,
+      inputs: [{ name: 'x', datatype: 'UINT8', shape: [300] }],
+      timeout_us: 5,
+      // Inputs sent inside the header, and an answer asked for whole.
+      chunks: [
+        { tensor: 0, offset: 0, data: data.subarray(0, 100) },
+        { tensor: 0, offset: 100, data: data.subarray(100) },
+      ],
+      whole_answer: true,
+    },
+  },
   { call_id: 2 ** 33, kind: 'chunk', chunk: { tensor: 1, offset: 2 ** 35 + 7, data } },
   { call_id: 0, kind: 'chunk', chunk: { tensor: 0, offset: 0, data: Buffer.alloc(0) } },
   { call_id: 5, kind: 'cancel', cancel: { code: 4 } },
@@ -78,6 +97,16 @@ const responses: ShardResponseMessage[] = [
     },
   },
   { call_id: 1, kind: 'header', header: { outputs: [] } },
+  {
+    call_id: 7,
+    kind: 'header',
+    // A whole answer: the header carrying the outputs' chunks and the trailer.
+    header: {
+      outputs: [{ name: 'y', datatype: 'UINT8', shape: [300] }],
+      chunks: [{ tensor: 0, offset: 0, data }],
+      trailer: { receive_us: 3, compute_us: 41, instance_id: 'shard-1' },
+    },
+  },
   { call_id: 300, kind: 'chunk', chunk: { tensor: 0, offset: 128, data } },
   {
     call_id: 2,

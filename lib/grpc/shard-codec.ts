@@ -14,6 +14,8 @@ import type {
   ShardResponseMessage,
   WireChunk,
   WireInferHeader,
+  WireInferTrailer,
+  WireOutputHeader,
   WireTensorSpec,
 } from './shard-messages.js';
 import { framedBatch, framedMessage } from './grpc-frame.js';
@@ -65,7 +67,9 @@ function headerLength(h: WireInferHeader): number {
     specsLength(h.inputs) +
     uintField(h.timeout_us ?? 0) +
     strField(h.traceparent ?? '') +
-    strField(h.tracestate ?? '')
+    strField(h.tracestate ?? '') +
+    chunksLength(h.chunks) +
+    (h.whole_answer ? 2 : 0)
   );
 }
 
@@ -77,6 +81,26 @@ function writeChunk(w: ProtoWriter, field: number, c: WireChunk): void {
   w.uintField(1, c.tensor);
   w.uintField(2, c.offset);
   if (c.data.length > 0) w.bytesField(3, c.data);
+}
+
+/** Chunks carried inside a header (a repeated field: each one is written, empty ones too). */
+const chunksLength = (chunks: readonly WireChunk[] | undefined): number =>
+  chunks ? chunks.reduce((n, c) => n + lenFieldSize(chunkLength(c)), 0) : 0;
+
+const trailerLength = (t: WireInferTrailer): number =>
+  uintField(t.receive_us) + uintField(t.compute_us) + strField(t.instance_id);
+
+function writeTrailer(w: ProtoWriter, field: number, t: WireInferTrailer): void {
+  w.begin(field, trailerLength(t));
+  w.uintField(1, t.receive_us);
+  w.uintField(2, t.compute_us);
+  w.stringField(3, t.instance_id, strLen(t.instance_id));
+}
+
+function outputHeaderLength(h: WireOutputHeader): number {
+  return (
+    specsLength(h.outputs) + chunksLength(h.chunks) + (h.trailer ? lenFieldSize(trailerLength(h.trailer)) : 0)
+  );
 }
 
 function requestBodyLength(m: ShardRequestMessage): number {
@@ -137,6 +161,8 @@ function writeRequest(into: Buffer, m: ShardRequestMessage, body: number): Buffe
     w.uintField(7, h.timeout_us ?? 0);
     if (h.traceparent) w.stringField(8, h.traceparent, strLen(h.traceparent));
     if (h.tracestate) w.stringField(9, h.tracestate, strLen(h.tracestate));
+    for (const c of h.chunks ?? []) writeChunk(w, 10, c);
+    if (h.whole_answer) w.uintField(11, 1);
   } else if (m.kind === 'chunk') {
     writeChunk(w, 2, m.chunk);
   } else {
@@ -148,12 +174,9 @@ function writeRequest(into: Buffer, m: ShardRequestMessage, body: number): Buffe
 }
 
 function responseBodyLength(m: ShardResponseMessage): number {
-  if (m.kind === 'header') return specsLength(m.header.outputs);
+  if (m.kind === 'header') return outputHeaderLength(m.header);
   if (m.kind === 'chunk') return chunkLength(m.chunk);
-  if (m.kind === 'trailer')
-    return (
-      uintField(m.trailer.receive_us) + uintField(m.trailer.compute_us) + strField(m.trailer.instance_id)
-    );
+  if (m.kind === 'trailer') return trailerLength(m.trailer);
   return uintField(m.error.code) + strField(m.error.message);
 }
 
@@ -169,13 +192,12 @@ function writeResponse(into: Buffer, m: ShardResponseMessage, body: number): Buf
   if (m.kind === 'header') {
     w.begin(1, body);
     for (const s of m.header.outputs) writeSpec(w, 1, s);
+    for (const c of m.header.chunks ?? []) writeChunk(w, 2, c);
+    if (m.header.trailer) writeTrailer(w, 3, m.header.trailer);
   } else if (m.kind === 'chunk') {
     writeChunk(w, 2, m.chunk);
   } else if (m.kind === 'trailer') {
-    w.begin(3, body);
-    w.uintField(1, m.trailer.receive_us);
-    w.uintField(2, m.trailer.compute_us);
-    w.stringField(3, m.trailer.instance_id, strLen(m.trailer.instance_id));
+    writeTrailer(w, 3, m.trailer);
   } else {
     w.begin(4, body);
     w.uintField(1, m.error.code);
@@ -224,6 +246,17 @@ function readChunk(r: ProtoReader): WireChunk {
 
 const EMPTY = Buffer.alloc(0);
 
+function readTrailer(r: ProtoReader): WireInferTrailer {
+  const trailer: WireInferTrailer = { receive_us: 0, compute_us: 0, instance_id: '' };
+  readMessage(r, (sub, f, w) => {
+    if (f === 1 && w === WIRE_VARINT) trailer.receive_us = sub.varint();
+    else if (f === 2 && w === WIRE_VARINT) trailer.compute_us = sub.varint();
+    else if (f === 3) trailer.instance_id = sub.string();
+    else sub.skip(w);
+  });
+  return trailer;
+}
+
 function readHeader(r: ProtoReader): WireInferHeader {
   const h: WireInferHeader = {
     request_id: '',
@@ -246,6 +279,8 @@ function readHeader(r: ProtoReader): WireInferHeader {
     else if (n === 7 && wire === WIRE_VARINT) h.timeout_us = sub.varint();
     else if (n === 8 && wire === WIRE_LEN) h.traceparent = sub.string();
     else if (n === 9 && wire === WIRE_LEN) h.tracestate = sub.string();
+    else if (n === 10 && wire === WIRE_LEN) (h.chunks ??= []).push(readChunk(sub));
+    else if (n === 11 && wire === WIRE_VARINT) h.whole_answer = sub.varint() !== 0;
     else sub.skip(wire);
   });
   return h;
@@ -280,20 +315,17 @@ export function deserializeShardResponse(buf: Buffer): ShardResponseMessage {
     const [n, wire] = r.tag();
     if (n === 5 && wire === WIRE_VARINT) callId = r.varint();
     else if (n === 1 && wire === WIRE_LEN) {
-      const outputs: WireTensorSpec[] = [];
-      readMessage(r, (sub, f, w) => (f === 1 ? outputs.push(readSpec(sub)) : sub.skip(w)));
-      kind = { kind: 'header', header: { outputs } };
-    } else if (n === 2 && wire === WIRE_LEN) kind = { kind: 'chunk', chunk: readChunk(r) };
-    else if (n === 3 && wire === WIRE_LEN) {
-      const trailer = { receive_us: 0, compute_us: 0, instance_id: '' };
+      const header: WireOutputHeader = { outputs: [] };
       readMessage(r, (sub, f, w) => {
-        if (f === 1 && w === WIRE_VARINT) trailer.receive_us = sub.varint();
-        else if (f === 2 && w === WIRE_VARINT) trailer.compute_us = sub.varint();
-        else if (f === 3) trailer.instance_id = sub.string();
+        if (f === 1) header.outputs.push(readSpec(sub));
+        else if (f === 2 && w === WIRE_LEN) (header.chunks ??= []).push(readChunk(sub));
+        else if (f === 3 && w === WIRE_LEN) header.trailer = readTrailer(sub);
         else sub.skip(w);
       });
-      kind = { kind: 'trailer', trailer };
-    } else if (n === 4 && wire === WIRE_LEN) {
+      kind = { kind: 'header', header };
+    } else if (n === 2 && wire === WIRE_LEN) kind = { kind: 'chunk', chunk: readChunk(r) };
+    else if (n === 3 && wire === WIRE_LEN) kind = { kind: 'trailer', trailer: readTrailer(r) };
+    else if (n === 4 && wire === WIRE_LEN) {
       const error = { code: 0, message: '' };
       readMessage(r, (sub, f, w) => {
         if (f === 1 && w === WIRE_VARINT) error.code = sub.varint();

@@ -35,6 +35,17 @@ export interface WireInferHeader {
   traceparent?: string;
   /** The W3C `tracestate` that goes with `traceparent`; empty or absent: none. */
   tracestate?: string;
+  /** Input chunks sent inside the header, taken as if they came right after it. */
+  chunks?: WireChunk[];
+  /** The caller takes an answer that fits in one chunk as one header message (`WireOutputHeader`). */
+  whole_answer?: boolean;
+}
+
+/** An answer's header; with `trailer` set it is the whole answer (asked by `whole_answer`). */
+export interface WireOutputHeader {
+  outputs: WireTensorSpec[];
+  chunks?: WireChunk[];
+  trailer?: WireInferTrailer;
 }
 
 export interface WireInferTrailer {
@@ -62,7 +73,7 @@ export type ShardRequestKind =
 
 /** What a ShardResponse carries, without the call id it is tagged with. */
 export type ShardResponseKind =
-  | { kind: 'header'; header: { outputs: WireTensorSpec[] } }
+  | { kind: 'header'; header: WireOutputHeader }
   | { kind: 'chunk'; chunk: WireChunk }
   | { kind: 'trailer'; trailer: WireInferTrailer }
   | { kind: 'error'; error: WireCallError };
@@ -124,6 +135,27 @@ export function* chunkMessages(
  * to leave alone, the next one waiting for its write to finish (two TLS records and two wake-ups
  * of the receiver where one does; strace of a router and a shard serving the mlp at c=1).
  */
+/**
+ * A group of `writeGroups` as one message: its header carrying the group's chunks (and, for an
+ * answer, its trailer), which shard.proto takes as if they had come apart; undefined unless the
+ * group is the call's whole message list (a header, its chunks, for an answer its trailer).
+ */
+export function asOneMessage<M extends ShardRequestKind | ShardResponseKind>(
+  group: readonly M[],
+): M | undefined {
+  const [header, ...rest] = group;
+  if (header?.kind !== 'header') return undefined;
+  const chunks: WireChunk[] = [];
+  let trailer: WireInferTrailer | undefined;
+  for (const m of rest) {
+    if (m.kind === 'chunk') chunks.push(m.chunk);
+    else if (m.kind === 'trailer' && m === rest.at(-1)) trailer = m.trailer;
+    else return undefined;
+  }
+  if (chunks.length === 0 && !trailer) return header;
+  return { kind: 'header', header: { ...header.header, chunks, ...(trailer ? { trailer } : {}) } } as M;
+}
+
 export function* writeGroups<M extends ShardRequestKind | ShardResponseKind>(
   messages: Iterable<M>,
   chunkBytes: number,

@@ -69,13 +69,13 @@ void test('the header carries the time left before the deadline; the inputs foll
   assert.deepEqual(await done, trailer);
 });
 
-void test("a call's messages go in writes of one chunk's bytes at most, the header with the first chunk", async () => {
+void test("a call's messages go in writes of one chunk's bytes at most, the header with the first chunk; inputs of one write inside the header", async () => {
   const inputs = [
     { name: 'x', datatype: 'FP32', shape: [2], data: Buffer.alloc(8) },
     { name: 'k', datatype: 'INT64', shape: [1], data: Buffer.alloc(8) },
   ] as const;
   for (const [chunkBytes, writes] of [
-    [16, [['header', 'chunk', 'chunk']]],
+    [16, [['header']]], // both chunks inside the header: one message
     [8, [['header', 'chunk'], ['chunk']]],
     [4, [['header', 'chunk'], ['chunk'], ['chunk']]], // an INT64 element is never cut
   ] as const) {
@@ -83,10 +83,51 @@ void test("a call's messages go in writes of one chunk's bytes at most, the head
     const done = callPartition(clients, partitionCall({ inputs, chunkBytes }));
     await new Promise((r) => setImmediate(r));
     assert.deepEqual(fake.writes, writes, `chunks of ${chunkBytes} bytes`);
+    const header = fake.written[0]!;
+    assert.ok(header.kind === 'header');
+    assert.equal(header.header.whole_answer, true, 'the router takes a small answer whole');
+    assert.deepEqual(
+      header.header.chunks?.map((c) => [c.tensor, c.offset, c.data.length]),
+      writes.length === 1
+        ? [
+            [0, 0, 8],
+            [1, 0, 8],
+          ]
+        : undefined,
+    );
     const trailer = { receive_us: 1, compute_us: 2, instance_id: 'a' };
     fake.emit('data', { call_id: fake.written[0]!.call_id, kind: 'trailer', trailer });
     await done;
   }
+});
+
+void test('a whole answer (a header carrying chunks and the trailer) feeds the sink as if it had come apart', async () => {
+  const { fake, clients } = setup();
+  const heard: unknown[] = [];
+  const done = callPartition(
+    clients,
+    partitionCall({
+      sink: {
+        header: (specs) => heard.push(specs.map((s) => s.name)),
+        chunk: (tensor, offset, data) => heard.push([tensor, offset, data.length]),
+      },
+    }),
+  );
+  const trailer = { receive_us: 1, compute_us: 2, instance_id: 'a' };
+  fake.emit('data', {
+    call_id: fake.written[0]!.call_id,
+    kind: 'header',
+    header: {
+      outputs: [{ name: 'y', datatype: 'FP32', shape: [3] }],
+      chunks: [
+        { tensor: 0, offset: 0, data: Buffer.alloc(8) },
+        { tensor: 0, offset: 8, data: Buffer.alloc(4) },
+      ],
+      trailer,
+    },
+  } satisfies ShardResponseMessage);
+  assert.deepEqual(await done, trailer);
+  assert.deepEqual(heard, [['y'], [0, 0, 8], [0, 8, 4]]);
 });
 
 void test('a deadline that passes rejects DEADLINE_EXCEEDED and sends the shard a cancel for this call', async () => {

@@ -5,6 +5,7 @@ import {
   specFromWire,
   specToWire,
   chunkMessages,
+  asOneMessage,
   type ShardResponseKind,
   type WireInferHeader,
   type WireInferTrailer,
@@ -82,7 +83,14 @@ export function callPartition(clients: ShardClients, call: PartitionCall): Promi
       message: (message: ShardResponseKind) => {
         try {
           if (message.kind === 'header') {
-            call.sink.header(message.header.outputs.map((s) => specFromWire(s, `shard output "${s.name}"`)));
+            const { outputs, chunks, trailer } = message.header;
+            call.sink.header(outputs.map((s) => specFromWire(s, `shard output "${s.name}"`)));
+            // A whole answer (`whole_answer`): its chunks and trailer, as if they had come apart.
+            for (const c of chunks ?? []) call.sink.chunk(c.tensor, c.offset, c.data);
+            if (trailer) {
+              stream.close(id);
+              settle(undefined, trailer);
+            }
           } else if (message.kind === 'chunk') {
             call.sink.chunk(message.chunk.tensor, message.chunk.offset, message.chunk.data);
           } else if (message.kind === 'trailer') {
@@ -107,9 +115,14 @@ export function callPartition(clients: ShardClients, call: PartitionCall): Promi
         ...call.header,
         inputs: call.inputs.map(specToWire),
         timeout_us: Math.max(1, Math.round((call.deadline.getTime() - Date.now()) * 1000)),
+        whole_answer: true,
       };
       const messages = [{ kind: 'header', header } as const, ...chunkMessages(call.inputs, call.chunkBytes)];
-      for (const group of writeGroups(messages, call.chunkBytes)) {
+      const groups = [...writeGroups(messages, call.chunkBytes)];
+      // Inputs that fit in one write travel inside the header: one message for the shard, not two.
+      const one = groups.length === 1 ? asOneMessage(groups[0]!) : undefined;
+      if (one) groups[0] = [one];
+      for (const group of groups) {
         if (settled) return;
         await stream.write(id, ...group);
       }

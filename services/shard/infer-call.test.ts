@@ -201,6 +201,37 @@ void describe('one call per stream, as a generated stub sends it, on a real grpc
     assert.ok(runner.seen.at(-1)![0]!.data.equals(x));
   });
 
+  void test('inputs inside the header, and an answer asked whole, come as one message each way when they fit', async () => {
+    const x = inputBytes(10);
+    // Half the input inside the header, the rest as a chunk message after it (both are allowed).
+    const inside = [{ tensor: 0, offset: 20, data: x.subarray(20) }];
+    const outcome = await infer([
+      header({ chunks: inside, whole_answer: true }, [1, 10]),
+      { kind: 'chunk', chunk: { tensor: 0, offset: 0, data: x.subarray(0, 20) } },
+    ]);
+    assert.equal(outcome.error, undefined);
+    assert.equal(outcome.messages.length, 1, outcome.messages.map((m) => m.kind).join(', '));
+    const whole = outcome.messages[0]!;
+    assert.ok(whole.kind === 'header' && whole.header.trailer && whole.header.chunks);
+    assert.equal(whole.header.trailer.instance_id, 'test');
+    const [y, n] = [Buffer.alloc(40), Buffer.alloc(8)];
+    for (const c of whole.header.chunks) c.data.copy(c.tensor === 0 ? y : n, c.offset);
+    assert.deepEqual(
+      Array.from({ length: 10 }, (_, i) => y.readFloatLE(i * 4)),
+      Array.from({ length: 10 }, (_, i) => 2 * (i * 0.5 - 3)),
+    );
+    assert.equal(n.readBigInt64LE(), 10n);
+    // An answer larger than one write comes apart, asked whole or not.
+    const large = await infer([
+      header({ chunks: [{ tensor: 0, offset: 0, data: inputBytes(50) }], whole_answer: true }),
+    ]);
+    assert.deepEqual(
+      large.messages.map((m) => m.kind),
+      ['header', 'chunk', 'chunk', 'chunk', 'chunk', 'chunk', 'trailer'],
+    );
+    await assertStillServes();
+  });
+
   void test('a chunk before the header is INVALID_ARGUMENT', async () => {
     await assertRefused(
       [...chunksOf(inputBytes(50), 200), header()],

@@ -4,6 +4,7 @@ import type { Logger } from '../../lib/log.js';
 import { byteSize, type Tensor } from '../../lib/tensor/tensor.js';
 import { invalidArgument, ServiceError, toStatus } from '../../lib/grpc/service-error.js';
 import {
+  asOneMessage,
   chunkMessages,
   specToWire,
   type ShardResponseKind,
@@ -120,6 +121,8 @@ export class InferCall {
     } catch (error) {
       this.fail(error);
     }
+    // Chunks sent inside the header count as if they had come right after it (shard.proto).
+    for (const chunk of header.chunks ?? []) this.chunk(chunk);
   }
 
   get finished(): boolean {
@@ -303,6 +306,9 @@ export class InferCall {
       trailer: { receive_us: receiveUs, compute_us: computeUs, instance_id: this.context.instanceId },
     };
     const groups = [...writeGroups([header, ...chunks, trailer], this.context.chunkBytes)];
+    // An answer that fits in one write goes as one message to a caller that takes it so.
+    const whole = this.header.whole_answer && groups.length === 1 ? asOneMessage(groups[0]!) : undefined;
+    if (whole) groups[0] = [whole];
     for (const [i, group] of groups.entries()) {
       if (this.#endedEarly) return;
       if (i === groups.length - 1) this.#finish(false);

@@ -40,7 +40,8 @@ export class TestShardStream {
           return;
         }
         call.messages.push(m);
-        if (m.kind === 'trailer') {
+        // A whole answer (asked by `whole_answer`) is one header carrying its trailer.
+        if (m.kind === 'trailer' || (m.kind === 'header' && m.header.trailer)) {
           this.#calls.delete(m.call_id);
           call.done({ messages: call.messages });
         }
