@@ -136,24 +136,21 @@ export function* chunkMessages(
  * of the receiver where one does; strace of a router and a shard serving the mlp at c=1).
  */
 /**
- * A group of `writeGroups` as one message: its header carrying the group's chunks (and, for an
- * answer, its trailer), which shard.proto takes as if they had come apart; undefined unless the
- * group is the call's whole message list (a header, its chunks, for an answer its trailer).
+ * A call's `writeGroups`, with a call that fits in one write made one message: its header carrying
+ * the chunks (and, for an answer, the trailer), which shard.proto takes as if they had come apart.
+ * A call of several writes is left as it is.
  */
-export function asOneMessage<M extends ShardRequestKind | ShardResponseKind>(
-  group: readonly M[],
-): M | undefined {
-  const [header, ...rest] = group;
-  if (header?.kind !== 'header') return undefined;
+export function oneMessageWhenOneWrite<M extends ShardRequestKind | ShardResponseKind>(groups: M[][]): M[][] {
+  const [header, ...rest] = groups.length === 1 ? groups[0]! : [];
+  if (header?.kind !== 'header' || rest.length === 0) return groups;
   const chunks: WireChunk[] = [];
   let trailer: WireInferTrailer | undefined;
   for (const m of rest) {
     if (m.kind === 'chunk') chunks.push(m.chunk);
     else if (m.kind === 'trailer' && m === rest.at(-1)) trailer = m.trailer;
-    else return undefined;
+    else return groups;
   }
-  if (chunks.length === 0 && !trailer) return header;
-  return { kind: 'header', header: { ...header.header, chunks, ...(trailer ? { trailer } : {}) } } as M;
+  return [[{ kind: 'header', header: { ...header.header, chunks, ...(trailer ? { trailer } : {}) } } as M]];
 }
 
 export function* writeGroups<M extends ShardRequestKind | ShardResponseKind>(

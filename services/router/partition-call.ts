@@ -5,7 +5,7 @@ import {
   specFromWire,
   specToWire,
   chunkMessages,
-  asOneMessage,
+  oneMessageWhenOneWrite,
   type ShardResponseKind,
   type WireInferHeader,
   type WireInferTrailer,
@@ -118,11 +118,8 @@ export function callPartition(clients: ShardClients, call: PartitionCall): Promi
         whole_answer: true,
       };
       const messages = [{ kind: 'header', header } as const, ...chunkMessages(call.inputs, call.chunkBytes)];
-      const groups = [...writeGroups(messages, call.chunkBytes)];
       // Inputs that fit in one write travel inside the header: one message for the shard, not two.
-      const one = groups.length === 1 ? asOneMessage(groups[0]!) : undefined;
-      if (one) groups[0] = [one];
-      for (const group of groups) {
+      for (const group of oneMessageWhenOneWrite([...writeGroups(messages, call.chunkBytes)])) {
         if (settled) return;
         await stream.write(id, ...group);
       }

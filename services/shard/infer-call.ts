@@ -4,7 +4,7 @@ import type { Logger } from '../../lib/log.js';
 import { byteSize, type Tensor } from '../../lib/tensor/tensor.js';
 import { invalidArgument, ServiceError, toStatus } from '../../lib/grpc/service-error.js';
 import {
-  asOneMessage,
+  oneMessageWhenOneWrite,
   chunkMessages,
   specToWire,
   type ShardResponseKind,
@@ -142,8 +142,9 @@ export class InferCall {
     }));
   }
 
-  #debug(fields: object, message: string): void {
-    if (this.context.log.isLevelEnabled('debug')) this.#log.debug(fields, message);
+  /** A debug line; nothing is made (not even the call's logger) at the default level. */
+  #debug(message: string, fields?: object): void {
+    if (this.context.log.isLevelEnabled('debug')) this.#log.debug(fields ?? {}, message);
   }
 
   chunk(chunk: WireChunk): void {
@@ -265,7 +266,7 @@ export class InferCall {
     const inputs = this.#inputs!.tensors();
     this.#inputs = undefined;
     const signal = runner.stopsEarly ? (this.#work = new AbortController()).signal : undefined;
-    this.#debug({}, 'shard infer running');
+    this.#debug('shard infer running');
     const startNs = process.hrtime.bigint();
     const ranMs = (): number => Number((process.hrtime.bigint() - startNs) / 1_000_000n);
     let outputs: Tensor[];
@@ -305,10 +306,9 @@ export class InferCall {
       kind: 'trailer',
       trailer: { receive_us: receiveUs, compute_us: computeUs, instance_id: this.context.instanceId },
     };
-    const groups = [...writeGroups([header, ...chunks, trailer], this.context.chunkBytes)];
+    const written = [...writeGroups([header, ...chunks, trailer], this.context.chunkBytes)];
     // An answer that fits in one write goes as one message to a caller that takes it so.
-    const whole = this.header.whole_answer && groups.length === 1 ? asOneMessage(groups[0]!) : undefined;
-    if (whole) groups[0] = [whole];
+    const groups = this.header.whole_answer ? oneMessageWhenOneWrite(written) : written;
     for (const [i, group] of groups.entries()) {
       if (this.#endedEarly) return;
       if (i === groups.length - 1) this.#finish(false);
@@ -316,6 +316,6 @@ export class InferCall {
     }
     this.#endPhase();
     this.#spans.end();
-    this.#debug({ receiveUs, computeUs }, 'shard infer done');
+    this.#debug('shard infer done', { receiveUs, computeUs });
   }
 }
