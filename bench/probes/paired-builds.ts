@@ -6,14 +6,13 @@
 // trust it.
 //
 //   node dist/bench/probes/paired-builds.js --baseline ../other-checkout [--model cls|rec|mlp]
-//       [--rounds 8] [--requests 1:250,16:1000] [--warmup 20]
+//       [--partitions N] [--rounds 8] [--requests 1:250,16:1000] [--warmup 20]
 //
 // The baseline is another checkout of this repository, built (`npm run build`); its
 // dist/cli/local-mesh.js starts its mesh. "B" is this build. Prints each round and, per
 // concurrency, the median B ÷ A of p50, throughput and router + shard CPU per request. Not part
 // of `npm run bench`; never asserts timing.
 
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -26,7 +25,7 @@ import { interleave, roundRatios } from '../interleaved.js';
 import { percentile } from '../latency-stats.js';
 import { treeCpuMs } from '../process-cpu.js';
 import { encodedInferRequest, inferEncoded } from './encoded-request.js';
-import { probeModel } from './probe-model.js';
+import { modelsFor, probeModel } from './probe-model.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -35,7 +34,8 @@ const { values: args } = parseArgs({
     rounds: { type: 'string', default: '8' },
     requests: { type: 'string', default: '1:250,16:1000' },
     warmup: { type: 'string', default: '20' },
-    models: { type: 'string', default: path.join(tmpdir(), 'shardmesh-probe-models') },
+    partitions: { type: 'string' },
+    models: { type: 'string' },
   },
 });
 
@@ -59,7 +59,10 @@ async function main(): Promise<void> {
   const baseline = (await import(
     pathToFileURL(path.resolve(args.baseline, 'dist/cli/local-mesh.js')).href
   )) as { startLocalMesh: typeof startLocalMesh };
-  const { plan, ocr, certs, meshOptions } = await probeModel(args.model!, args.models!);
+  const { plan, ocr, certs, meshOptions } = await probeModel(
+    args.model!,
+    ...modelsFor(args.partitions, args.models),
+  );
   const tls = await loadTlsFiles(storeTlsFiles(certs.dir, 'client'));
   const open = (mesh: LocalMesh): Side => ({
     mesh,

@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { LocalMeshOptions } from '../../cli/local-mesh.js';
 import { loadPlan, planDir } from '../../lib/plan/repository.js';
 import type { Plan } from '../../lib/plan/schema.js';
@@ -19,15 +21,17 @@ export interface ProbeModel {
 
 /**
  * Prepares `model` (a demo model, or `cls` / `rec`, whole on one shard, as the bench's overhead
- * suite serves them) in the repository at `modelsDir`, with certificates for its mesh.
+ * suite serves them) in the repository at `modelsDir`, with certificates for its mesh. The demo
+ * models are cut `partitions` ways (their default, 2, when not given); a repository holds one cut,
+ * so give each count its own `modelsDir`.
  */
-export async function probeModel(model: string, modelsDir: string): Promise<ProbeModel> {
-  const repo = await prepareModelRepository(modelsDir);
+export async function probeModel(model: string, modelsDir: string, partitions?: number): Promise<ProbeModel> {
+  const repo = await prepareModelRepository(modelsDir, partitions === undefined ? {} : { partitions });
   const ocr = Object.values(OCR_MODELS).find((m) => m.name === model);
   if (ocr) await prepareOcrModel(repo.root, ocr);
   const { plan } = await loadPlan(planDir(repo.root, model, '1'));
-  const partitions = Math.max(...plan.stages.map((s) => s.partitions.length));
-  const certs = await meshCertificates(partitions);
+  const shards = Math.max(...plan.stages.map((s) => s.partitions.length));
+  const certs = await meshCertificates(shards);
   return {
     plan,
     ocr,
@@ -35,8 +39,20 @@ export async function probeModel(model: string, modelsDir: string): Promise<Prob
     meshOptions: {
       certsDir: certs.dir,
       modelsDir: repo.root,
-      shards: shardPerPartition(model, partitions),
+      shards: shardPerPartition(model, shards),
       models: [model],
     },
   };
+}
+
+/**
+ * `probeModel`'s repository and cut for a probe's `--partitions N` and `--models DIR` options:
+ * each cut of the demo models gets its own folder under the system's temporary one unless a
+ * folder is given.
+ */
+export function modelsFor(partitions: string | undefined, models: string | undefined): [string, number?] {
+  if (partitions === undefined) return [models ?? path.join(tmpdir(), 'shardmesh-probe-models')];
+  const n = Number(partitions);
+  if (!Number.isInteger(n) || n < 1) throw new TypeError(`--partitions ${partitions}: a whole number from 1`);
+  return [models ?? path.join(tmpdir(), `shardmesh-probe-models-p${n}`), n];
 }

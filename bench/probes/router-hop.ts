@@ -5,6 +5,7 @@
 //
 //   node dist/bench/probes/router-hop.js --model cls|rec|mlp --concurrency 1,16 --seconds 8
 //   node dist/bench/probes/router-hop.js --model outer --concurrency 1 --seconds 15
+//   node dist/bench/probes/router-hop.js --model mlp --partitions 8 ...   the demo MLP cut 8 ways
 //   ... --profile DIR   writes the router's and each shard's .cpuprofile of each measured phase
 //                       into DIR (router-*.cpuprofile, shard-N-*.cpuprofile)
 //
@@ -21,7 +22,7 @@ import { storeTlsFiles } from '../../certs/store.js';
 import { dropIpServernameWarning } from '../../cli/ip-servername-warning.js';
 import { startLocalMesh } from '../../cli/local-mesh.js';
 import { encodedInferRequest, inferEncoded } from './encoded-request.js';
-import { probeModel } from './probe-model.js';
+import { modelsFor, probeModel } from './probe-model.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -29,7 +30,8 @@ const { values: args } = parseArgs({
     concurrency: { type: 'string', default: '1,16' },
     seconds: { type: 'string', default: '8' },
     warmup: { type: 'string', default: '2' },
-    models: { type: 'string', default: path.join(tmpdir(), 'shardmesh-probe-models') },
+    partitions: { type: 'string' },
+    models: { type: 'string' },
     profile: { type: 'string' },
     label: { type: 'string', default: '' },
   },
@@ -85,7 +87,10 @@ dropIpServernameWarning();
 
 async function main(): Promise<void> {
   const model = args.model!;
-  const { plan, ocr, certs, meshOptions } = await probeModel(model, args.models!);
+  const { plan, ocr, certs, meshOptions } = await probeModel(
+    model,
+    ...modelsFor(args.partitions, args.models),
+  );
   const work = await mkdtemp(path.join(tmpdir(), 'shardmesh-probe-'));
   const gcFile = path.join(work, 'gc.jsonl');
   await writeFile(path.join(work, 'gc-observer.mjs'), GC_OBSERVER);
