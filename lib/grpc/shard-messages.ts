@@ -81,12 +81,15 @@ export type ShardResponseKind =
 export type ShardRequestMessage = { call_id: number } & ShardRequestKind;
 export type ShardResponseMessage = { call_id: number } & ShardResponseKind;
 
-/** Checks a spec from the wire; `where` names it in the error, e.g. `input "x"`. */
-export function specFromWire(spec: WireTensorSpec, where: string): TensorSpec {
+/**
+ * Checks a spec from the wire; `where` names it in the error, e.g. `input "x"` (made only for an
+ * error: every tensor of every call passes here).
+ */
+export function specFromWire(spec: WireTensorSpec, where: () => string): TensorSpec {
   if (!isDatatype(spec.datatype))
-    throw invalidArgument(`${where}: datatype "${spec.datatype}" is not supported`);
+    throw invalidArgument(`${where()}: datatype "${spec.datatype}" is not supported`);
   if (spec.shape.some((d) => !Number.isSafeInteger(d) || d < 0)) {
-    throw invalidArgument(`${where}: shape [${spec.shape}] must hold non-negative integers`);
+    throw invalidArgument(`${where()}: shape [${spec.shape}] must hold non-negative integers`);
   }
   const shape = spec.shape.map(Number);
   if (spec.datatype !== 'BYTES') return { name: spec.name, datatype: spec.datatype, shape };
@@ -95,7 +98,7 @@ export function specFromWire(spec: WireTensorSpec, where: string): TensorSpec {
   const least = shape.reduce((n, d) => n * d, 1) * 4;
   if (!Number.isSafeInteger(byteLength) || byteLength < least)
     throw invalidArgument(
-      `${where}: byte_size ${byteLength} is less than the ${least} bytes the length prefixes of shape [${shape}] take`,
+      `${where()}: byte_size ${byteLength} is less than the ${least} bytes the length prefixes of shape [${shape}] take`,
     );
   return { name: spec.name, datatype: spec.datatype, shape, byteLength };
 }
@@ -127,20 +130,47 @@ export function* chunkMessages(
 }
 
 /**
- * A call's messages in the groups that go in one write each (`serializeShardRequests`,
- * `serializeShardResponses`): a new group starts where a chunk would take the group's chunk bytes
- * past `chunkBytes`; a message without bytes (header, trailer) joins the group it comes in. So a
- * call whose tensors fit in one chunk goes in one write, and a larger one's header rides with its
- * first chunk and its trailer with its last: the first message of a call on an idle stream used
- * to leave alone, the next one waiting for its write to finish (two TLS records and two wake-ups
- * of the receiver where one does; strace of a router and a shard serving the mlp at c=1).
+ * A call's messages in the writes they go in (`MuxStream.write`, `StreamWriter.write`): `header`,
+ * then the chunks that carry `tensors` (`chunkMessages`), then the answer's `trailer` when given,
+ * grouped by `writeGroups`. With `oneMessage` (the receiver takes it so: shard.proto's
+ * `InferHeader.chunks` and `whole_answer`), a call that fits in one write is one message, its
+ * header carrying the chunks and the trailer.
+ *
+ * The usual call, whose tensors fit in one chunk, is built at once: no generators, no groups to
+ * merge. It is the same message the general path makes (`shard-messages.test.ts` checks both).
  */
+export function callWrites<M extends ShardRequestKind | ShardResponseKind>(
+  header: Extract<M, { kind: 'header' }>,
+  tensors: readonly Tensor[],
+  chunkBytes: number,
+  oneMessage: boolean,
+  trailer?: WireInferTrailer,
+): M[][] {
+  if (oneMessage) {
+    let bytes = 0;
+    for (const t of tensors) bytes += t.data.length;
+    if (bytes <= chunkBytes) {
+      const chunks: WireChunk[] = [];
+      for (let tensor = 0; tensor < tensors.length; tensor++) {
+        const data = tensors[tensor]!.data;
+        if (data.length > 0) chunks.push({ tensor, offset: 0, data });
+      }
+      const whole = trailer ? { ...header.header, chunks, trailer } : { ...header.header, chunks };
+      return [[{ kind: 'header', header: whole } as M]];
+    }
+  }
+  const messages: M[] = [header, ...(chunkMessages(tensors, chunkBytes) as Iterable<M>)];
+  if (trailer) messages.push({ kind: 'trailer', trailer } as M);
+  const groups = [...writeGroups(messages, chunkBytes)];
+  return oneMessage ? oneMessageWhenOneWrite(groups) : groups;
+}
+
 /**
  * A call's `writeGroups`, with a call that fits in one write made one message: its header carrying
  * the chunks (and, for an answer, the trailer), which shard.proto takes as if they had come apart.
  * A call of several writes is left as it is.
  */
-export function oneMessageWhenOneWrite<M extends ShardRequestKind | ShardResponseKind>(groups: M[][]): M[][] {
+function oneMessageWhenOneWrite<M extends ShardRequestKind | ShardResponseKind>(groups: M[][]): M[][] {
   const [header, ...rest] = groups.length === 1 ? groups[0]! : [];
   if (header?.kind !== 'header' || rest.length === 0) return groups;
   const chunks: WireChunk[] = [];
@@ -153,6 +183,15 @@ export function oneMessageWhenOneWrite<M extends ShardRequestKind | ShardRespons
   return [[{ kind: 'header', header: { ...header.header, chunks, ...(trailer ? { trailer } : {}) } } as M]];
 }
 
+/**
+ * A call's messages in the groups that go in one write each (`serializeShardRequests`,
+ * `serializeShardResponses`): a new group starts where a chunk would take the group's chunk bytes
+ * past `chunkBytes`; a message without bytes (header, trailer) joins the group it comes in. So a
+ * call whose tensors fit in one chunk goes in one write, and a larger one's header rides with its
+ * first chunk and its trailer with its last: the first message of a call on an idle stream used
+ * to leave alone, the next one waiting for its write to finish (two TLS records and two wake-ups
+ * of the receiver where one does; strace of a router and a shard serving the mlp at c=1).
+ */
 export function* writeGroups<M extends ShardRequestKind | ShardResponseKind>(
   messages: Iterable<M>,
   chunkBytes: number,

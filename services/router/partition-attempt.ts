@@ -93,10 +93,12 @@ export async function runAttempt(
         },
       },
     });
-    ctx.log.debug(
-      { stage: stage.name, partition: p, replica: replica.id, computeUs: trailer.compute_us },
-      'partition done',
-    );
+    // Guarded: the fields would be built for every partition of every request, logged or not.
+    if (ctx.log.isLevelEnabled('debug'))
+      ctx.log.debug(
+        { stage: stage.name, partition: p, replica: replica.id, computeUs: trailer.compute_us },
+        'partition done',
+      );
     ok = true;
     if (span.isRecording()) span.setAttribute('shardmesh.compute_us', trailer.compute_us);
     endAttemptSpan(span, receivedBytes);

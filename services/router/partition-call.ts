@@ -4,12 +4,11 @@ import { ServiceError } from '../../lib/grpc/service-error.js';
 import {
   specFromWire,
   specToWire,
-  chunkMessages,
-  oneMessageWhenOneWrite,
+  callWrites,
+  type ShardRequestKind,
   type ShardResponseKind,
   type WireInferHeader,
   type WireInferTrailer,
-  writeGroups,
 } from '../../lib/grpc/shard-messages.js';
 import type { PartitionSink } from '../../lib/plan/stage-gather.js';
 import { gatherStatus } from './gather-status.js';
@@ -42,7 +41,7 @@ export const shardCaller =
 /**
  * One call to one replica, on one of the long-lived `Shard.Infer` streams to it (`shard.proto`):
  * send the header (with the time left before `call.deadline`) and the input chunks (in as few
- * writes as `writeGroups` makes, waiting on back-pressure between them), feed response chunks to
+ * writes as `callWrites` makes, waiting on back-pressure between them), feed response chunks to
  * the sink, resolve with the trailer. Rejects with the call's in-band error or its stream's failure
  * (as grpc-js errors; a stream that fails is UNAVAILABLE, so the attempt may be retried
  * elsewhere), the sink's error (a GatherError as its ServiceError), DEADLINE_EXCEEDED when the
@@ -84,7 +83,7 @@ export function callPartition(clients: ShardClients, call: PartitionCall): Promi
         try {
           if (message.kind === 'header') {
             const { outputs, chunks, trailer } = message.header;
-            call.sink.header(outputs.map((s) => specFromWire(s, `shard output "${s.name}"`)));
+            call.sink.header(outputs.map((s) => specFromWire(s, () => `shard output "${s.name}"`)));
             // A whole answer (`whole_answer`): its chunks and trailer, as if they had come apart.
             for (const c of chunks ?? []) call.sink.chunk(c.tensor, c.offset, c.data);
             if (trailer) {
@@ -117,9 +116,14 @@ export function callPartition(clients: ShardClients, call: PartitionCall): Promi
         timeout_us: Math.max(1, Math.round((call.deadline.getTime() - Date.now()) * 1000)),
         whole_answer: true,
       };
-      const messages = [{ kind: 'header', header } as const, ...chunkMessages(call.inputs, call.chunkBytes)];
       // Inputs that fit in one write travel inside the header: one message for the shard, not two.
-      for (const group of oneMessageWhenOneWrite([...writeGroups(messages, call.chunkBytes)])) {
+      const groups = callWrites<ShardRequestKind>(
+        { kind: 'header', header },
+        call.inputs,
+        call.chunkBytes,
+        true,
+      );
+      for (const group of groups) {
         if (settled) return;
         await stream.write(id, ...group);
       }

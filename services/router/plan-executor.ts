@@ -118,16 +118,15 @@ async function runStage(
     const stageAbort = new AbortController();
     const onAbort = (): void => stageAbort.abort();
     ctx.signal.addEventListener('abort', onAbort, { once: true });
+    const partitionCtx = { ...ctx, signal: stageAbort.signal };
     try {
       // One failed partition fails the request, so stop the others' streams at once.
       await Promise.all(
         run.map((p) =>
-          runPartition(plan, stage, p, parts[p]!, gather, { ...ctx, signal: stageAbort.signal }, span).catch(
-            (error: unknown) => {
-              stageAbort.abort();
-              throw error;
-            },
-          ),
+          runPartition(plan, stage, p, parts[p]!, gather, partitionCtx, span).catch((error: unknown) => {
+            stageAbort.abort();
+            throw error;
+          }),
         ),
       );
     } finally {
@@ -192,7 +191,9 @@ async function runPartition(
   ctx: ExecutionContext,
   stageSpan: Span,
 ): Promise<void> {
-  const where = `model "${plan.name}" version ${plan.version}: stage "${stage.name}" partition ${p}`;
+  // Named only in errors: not built for every partition of every request.
+  const where = (): string =>
+    `model "${plan.name}" version ${plan.version}: stage "${stage.name}" partition ${p}`;
   const latencies = ctx.attempts?.latencies.window(`${plan.name}\n${plan.version}\n${stage.name}\n${p}`);
   const tried = new Set<string>();
   for (let attempt = 1; ; attempt++) {
@@ -201,7 +202,7 @@ async function runPartition(
       throw new ServiceError(Status.DEADLINE_EXCEEDED, `deadline passed while running stage "${stage.name}"`);
     const replicas = ctx.table().replicas(plan.name, plan.version, stage.name, p);
     const replica = ctx.picker.pick(replicas, tried) ?? ctx.picker.pick(replicas, NONE);
-    if (!replica) throw new ServiceError(Status.UNAVAILABLE, `${where}: no healthy replica is registered`);
+    if (!replica) throw new ServiceError(Status.UNAVAILABLE, `${where()}: no healthy replica is registered`);
     tried.add(replica.id);
     const outcomes = await attemptRound({
       target: { plan, stage, p, inputs, span: stageSpan },
@@ -234,13 +235,13 @@ async function runPartition(
     if (!decision.retry) {
       if (decision.reason === 'not-retryable') {
         if (code !== Status.CANCELLED) ctx.log.warn(fields, 'partition attempt failed; not retryable');
-        throw forClient(error, code, where);
+        throw forClient(error, code, where());
       }
       ctx.log.warn({ ...fields, reason: decision.reason }, 'partition attempt failed; giving up');
       // The last failure's details name shard instances and addresses: they stay in the log.
       throw new ServiceError(
         code === Status.RESOURCE_EXHAUSTED ? code : Status.UNAVAILABLE,
-        `${where}: ${GIVE_UP[decision.reason]} after ${attempt} attempt(s) on ${tried.size} replica(s), last status ${Status[code]}${code === Status.RESOURCE_EXHAUSTED ? SHARD_NO_ROOM : ''}`,
+        `${where()}: ${GIVE_UP[decision.reason]} after ${attempt} attempt(s) on ${tried.size} replica(s), last status ${Status[code]}${code === Status.RESOURCE_EXHAUSTED ? SHARD_NO_ROOM : ''}`,
         { cause: error },
       );
     }

@@ -23,6 +23,9 @@ export class ReplicaPicker {
 
   /** The least-loaded replica not in `exclude`, admitted ones first; undefined when none is left. */
   pick(replicas: readonly ShardInstance[], exclude: ReadonlySet<string>): ShardInstance | undefined {
+    // A partition of one replica (every partition of a fan-out, as often as not) has no choice to
+    // make: no lists, no turn key (the general path builds both per call).
+    if (replicas.length === 1) return exclude.has(replicas[0]!.id) ? undefined : replicas[0];
     const untried = replicas.filter((r) => !exclude.has(r.id));
     const admitted = untried.filter((r) => !this.ejected(r.id));
     const candidates = admitted.length > 0 ? admitted : untried;

@@ -25,28 +25,47 @@ export interface ModelVersion {
 
 const EMPTY: readonly ShardInstance[] = Object.freeze([]);
 
-// JSON of a tuple cannot collide, whatever characters the names hold ('/' included).
-const partitionKey = (model: string, version: string, stage: string, partition: number): string =>
-  JSON.stringify([model, version, stage, partition]);
+/**
+ * model → version → stage → partition → replicas. A lookup (one per partition of every request)
+ * builds no key: a JSON key per lookup showed in the router's fan-out profile. Names may hold any
+ * character ('/' included) and never collide.
+ */
+type PartitionIndex = Map<string, Map<string, Map<string, Map<number, ShardInstance[]>>>>;
+
+/** `map`'s entry for `key`, made empty when missing. */
+function entry<K, V>(map: Map<K, V>, key: K, make: () => V): V {
+  let value = map.get(key);
+  if (value === undefined) map.set(key, (value = make()));
+  return value;
+}
 
 const compareText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /** Builds the table from a watch's list; pure, and the input is not retained. */
 export function buildRoutingTable(instances: readonly ShardInstance[]): RoutingTable {
   const sorted = Object.freeze([...instances].sort(compareById).map((i) => Object.freeze({ ...i })));
-  const byPartition = new Map<string, ShardInstance[]>();
+  const byPartition: PartitionIndex = new Map();
   const versionsByModel = new Map<string, Set<string>>();
   for (const instance of sorted) {
-    const key = partitionKey(instance.model, instance.version, instance.stage, instance.partition);
-    const replicas = byPartition.get(key);
-    if (replicas) replicas.push(instance);
-    else byPartition.set(key, [instance]);
+    const stages = entry(
+      entry(byPartition, instance.model, () => new Map()),
+      instance.version,
+      () => new Map(),
+    );
+    entry(
+      entry(stages, instance.stage, () => new Map()),
+      instance.partition,
+      () => [],
+    ).push(instance);
     const versions = versionsByModel.get(instance.model) ?? new Set<string>();
     versions.add(instance.version);
     versionsByModel.set(instance.model, versions);
   }
   // Lists are already in id order because `sorted` is; freezing lets callers hold them safely.
-  for (const replicas of byPartition.values()) Object.freeze(replicas);
+  for (const versions of byPartition.values())
+    for (const stages of versions.values())
+      for (const partitions of stages.values())
+        for (const replicas of partitions.values()) Object.freeze(replicas);
 
   const modelList: readonly ModelVersion[] = Object.freeze(
     [...versionsByModel.entries()]
@@ -59,7 +78,7 @@ export function buildRoutingTable(instances: readonly ShardInstance[]): RoutingT
   return Object.freeze({
     instances: sorted,
     replicas: (model: string, version: string, stage: string, partition: number) =>
-      byPartition.get(partitionKey(model, version, stage, partition)) ?? EMPTY,
+      byPartition.get(model)?.get(version)?.get(stage)?.get(partition) ?? EMPTY,
     models: () => modelList,
     hasModel: (model: string, version?: string) => {
       const versions = versionsByModel.get(model);

@@ -4,13 +4,11 @@ import type { Logger } from '../../lib/log.js';
 import { byteSize, type Tensor } from '../../lib/tensor/tensor.js';
 import { invalidArgument, ServiceError, toStatus } from '../../lib/grpc/service-error.js';
 import {
-  oneMessageWhenOneWrite,
-  chunkMessages,
+  callWrites,
   specToWire,
   type ShardResponseKind,
   type WireChunk,
   type WireInferHeader,
-  writeGroups,
 } from '../../lib/grpc/shard-messages.js';
 import type { ModelRunner } from './model-runner.js';
 import { partitionKey } from './partition-catalog.js';
@@ -298,21 +296,20 @@ export class InferCall {
         outputs.reduce((n, t) => n + t.data.length, 0),
       );
     this.#phase = 'sending';
-    const header: ShardResponseKind = { kind: 'header', header: { outputs: outputs.map(specToWire) } };
-    const chunks = chunkMessages(outputs, this.context.chunkBytes);
     const receiveUs = Number((startNs - this.#receivedAtNs) / 1000n);
     const computeUs = Number((doneNs - startNs) / 1000n);
-    const trailer: ShardResponseKind = {
-      kind: 'trailer',
-      trailer: { receive_us: receiveUs, compute_us: computeUs, instance_id: this.context.instanceId },
-    };
-    const written = [...writeGroups([header, ...chunks, trailer], this.context.chunkBytes)];
     // An answer that fits in one write goes as one message to a caller that takes it so.
-    const groups = this.header.whole_answer ? oneMessageWhenOneWrite(written) : written;
-    for (const [i, group] of groups.entries()) {
+    const groups = callWrites<ShardResponseKind>(
+      { kind: 'header', header: { outputs: outputs.map(specToWire) } },
+      outputs,
+      this.context.chunkBytes,
+      this.header.whole_answer === true,
+      { receive_us: receiveUs, compute_us: computeUs, instance_id: this.context.instanceId },
+    );
+    for (let i = 0; i < groups.length; i++) {
       if (this.#endedEarly) return;
       if (i === groups.length - 1) this.#finish(false);
-      await this.send(...group);
+      await this.send(...groups[i]!);
     }
     this.#endPhase();
     this.#spans.end();

@@ -20,7 +20,7 @@ export class PendingInputs {
   #missing: number;
 
   constructor(header: WireInferHeader, runner: ModelRunner) {
-    this.specs = header.inputs.map((s, i) => specFromWire(s, `input ${i} "${s.name}"`));
+    this.specs = header.inputs.map((s, i) => specFromWire(s, () => `input ${i} "${s.name}"`));
     const names = new Set(this.specs.map((s) => s.name));
     for (const declared of runner.inputs) {
       const given = this.specs.find((s) => s.name === declared.name);
@@ -52,13 +52,13 @@ export class PendingInputs {
     const size = this.#sizes[tensor];
     if (size === undefined)
       throw invalidArgument(`chunk for tensor ${tensor}, but the header declared ${this.specs.length}`);
-    const where = `input "${this.specs[tensor]!.name}"`;
+    const where = (): string => `input "${this.specs[tensor]!.name}"`;
     const end = offset + data.length;
     if (this.#whole[tensor]) {
       if (offset < 0 || end > size)
-        throw invalidArgument(`${where}: chunk [${offset}, ${end}) is outside the tensor's ${size} bytes`);
+        throw invalidArgument(`${where()}: chunk [${offset}, ${end}) is outside the tensor's ${size} bytes`);
       if (data.length > 0)
-        throw invalidArgument(`${where}: chunk [${offset}, ${end}) overlaps bytes already received`);
+        throw invalidArgument(`${where()}: chunk [${offset}, ${end}) overlaps bytes already received`);
       return;
     }
     let assembler = this.#assemblers[tensor];
@@ -70,7 +70,7 @@ export class PendingInputs {
     assembler ??= this.#assemblers[tensor] = new ChunkAssembler(size);
     const wasComplete = assembler.complete;
     const problem = assembler.accept(offset, data);
-    if (problem) throw invalidArgument(`${where}: ${problem}`);
+    if (problem) throw invalidArgument(`${where()}: ${problem}`);
     if (!wasComplete && assembler.complete) this.#missing--;
   }
 
