@@ -1,6 +1,7 @@
 import { Metadata, type Client, type ClientUnaryCall, type ServiceError } from '@grpc/grpc-js';
 import { loadInferencePackage } from '../../lib/grpc/protos.js';
 import type { Plan } from '../../lib/plan/schema.js';
+import type { Tensor } from '../../lib/tensor/tensor.js';
 
 /**
  * One ModelInferRequest for `plan`, encoded once so a probe's client sends the same bytes over
@@ -8,17 +9,22 @@ import type { Plan } from '../../lib/plan/schema.js';
  * open dim 1), filled with small varied values.
  */
 export function encodedInferRequest(plan: Plan, shape?: readonly number[]): Buffer {
-  const inputs = plan.inputs.map((t) => {
+  const inputs = probeInputs(plan, shape);
+  return loadInferencePackage().service.service['ModelInfer']!.requestSerialize({
+    model_name: plan.name,
+    inputs: inputs.map(({ name, datatype, shape }) => ({ name, datatype, shape })),
+    raw_input_contents: inputs.map((t) => t.data),
+  });
+}
+
+/** The inputs `encodedInferRequest` sends, as tensors. */
+export function probeInputs(plan: Plan, shape?: readonly number[]): Tensor[] {
+  return plan.inputs.map((t) => {
     const dims = shape ?? t.shape.map((d) => (d < 0 ? 1 : d));
     const bytes = dims.reduce((a, b) => a * b, 1) * 4;
     const data = Buffer.alloc(bytes);
     for (let i = 0; i < bytes / 4; i++) data.writeFloatLE(((i % 13) - 6) / 7, i * 4);
-    return { spec: { name: t.name, datatype: t.datatype, shape: dims }, data };
-  });
-  return loadInferencePackage().service.service['ModelInfer']!.requestSerialize({
-    model_name: plan.name,
-    inputs: inputs.map((i) => i.spec),
-    raw_input_contents: inputs.map((i) => i.data),
+    return { name: t.name, datatype: t.datatype, shape: [...dims], data };
   });
 }
 

@@ -26,6 +26,7 @@ import {
   parseRegistry,
   sizeBetween,
 } from '../option-parsers.js';
+import { tierUpForServing } from '../../lib/serving-tier-up.js';
 import { stopOnSignals } from '../signals.js';
 
 export function registerRouterCommand(program: Command): void {
@@ -184,6 +185,7 @@ export function registerRouterCommand(program: Command): void {
         hedgeQuantile?: number;
       },
     ) {
+      tierUpForServing();
       // With Consul, plans come from KV only: a --models given too would be a second source of truth.
       if (parseRegistryUrl(o.registry).kind === 'consul' && this.getOptionValueSource('models') === 'cli')
         this.error(

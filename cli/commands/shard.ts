@@ -26,6 +26,7 @@ import {
 } from '../option-parsers.js';
 import { stopOnSignals } from '../signals.js';
 import { parseKeyFileOption } from '../key-file-option.js';
+import { tierUpForServing } from '../../lib/serving-tier-up.js';
 import type { KeyEncryptionKey } from '../../lib/seal/key-file.js';
 
 /** The shard's own bounds on `chunkBytes` (services/shard/shard-options.ts), checked here to name the option. */
@@ -128,6 +129,7 @@ export function registerShardCommand(program: Command): void {
         tlsMinVersion: TlsMinVersion;
       },
     ) {
+      tierUpForServing();
       const location = parseRegistryUrl(o.registry);
       if (o.serve === undefined && o.capacityBytes === undefined)
         this.error(
