@@ -1,7 +1,7 @@
 /**
  * What the grpc-js floors' server processes share: the router's recorded answers, and a grpc-js
  * server set up as the router's is (services/router/router-server.ts: receive limit, TLS 1.3, client
- * certificate required, HTTP/2 windows), so a floor differs from the router only in what its
+ * certificate required, HTTP/2 windows, V8's tier-up budget), so a floor differs from the router only in what its
  * handlers do.
  */
 import { readFileSync } from 'node:fs';
@@ -11,6 +11,7 @@ import { SERVER_WINDOW_BYTES, serverCredentials } from '../../certs/credentials.
 import { raiseConnectionWindow } from '../../lib/grpc/server-connection-window.js';
 import { loadInferencePackage } from '../../lib/grpc/protos.js';
 import { CHANNELZ_OFF } from '../../lib/grpc/channelz-off.js';
+import { tierUpForServing } from '../../lib/serving-tier-up.js';
 
 /** Bytes in, bytes out: the floors parse nothing they need not. */
 export const rawBytes = (b: Buffer): Buffer => b;
@@ -49,13 +50,19 @@ export function recordedInferenceService(
   return { definition, implementation };
 }
 
-/** A grpc-js server with the router's message limits. */
-export const routerLikeServer = (): grpc.Server =>
-  new grpc.Server({
+/**
+ * A grpc-js server with the router's message limits, in a process tuned as the router's and a
+ * shard's are (`tierUpForServing`): a floor that ran its per-call code longer in V8's slower tiers
+ * would be a floor the mesh could pass for reasons that are not its own.
+ */
+export function routerLikeServer(): grpc.Server {
+  tierUpForServing();
+  return new grpc.Server({
     ...CHANNELZ_OFF,
     'grpc.max_receive_message_length': 64 * 1024 * 1024,
     'grpc.max_send_message_length': -1,
   });
+}
 
 /** The TLS material named `name` in `certsDir` (a certificate store: ca.pem, NAME.pem, NAME-key.pem). */
 export function storedTls(
