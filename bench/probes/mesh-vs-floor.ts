@@ -26,6 +26,7 @@ import { interleave, spreadOf } from '../interleaved.js';
 import { percentile } from '../latency-stats.js';
 import { partitionFiles } from '../models.js';
 import { treeCpuMs } from '../process-cpu.js';
+import { closedLoop } from './closed-loop.js';
 import { encodedInferRequest, inferEncoded, probeInputs } from './encoded-request.js';
 import { modelsFor, probeModel } from './probe-model.js';
 
@@ -101,20 +102,9 @@ async function main(): Promise<void> {
   };
   const concurrency = Number(args.concurrency);
   const window = async (side: Side, requests: number): Promise<Window> => {
-    const latencies: number[] = [];
-    let left = requests;
     const before = await cpu(side);
-    await Promise.all(
-      Array.from({ length: concurrency }, async () => {
-        while (left-- > 0) {
-          const t = performance.now();
-          await infer(side.client);
-          latencies.push(performance.now() - t);
-        }
-      }),
-    );
+    const latencies = await closedLoop(concurrency, requests, () => infer(side.client));
     const after = await cpu(side);
-    latencies.sort((a, b) => a - b);
     return {
       p50Ms: percentile(latencies, 50),
       frontMs: (after.front - before.front) / requests,

@@ -24,6 +24,7 @@ import { startLocalMesh, type LocalMesh } from '../../cli/local-mesh.js';
 import { interleave, roundRatios } from '../interleaved.js';
 import { percentile } from '../latency-stats.js';
 import { treeCpuMs } from '../process-cpu.js';
+import { closedLoop } from './closed-loop.js';
 import { encodedInferRequest, inferEncoded } from './encoded-request.js';
 import { modelsFor, probeModel } from './probe-model.js';
 
@@ -83,22 +84,11 @@ async function main(): Promise<void> {
     [...(await treeCpuMs(pids(side))).values()].reduce((a, b) => a + b, 0);
 
   const window = async (side: Side, concurrency: number, requests: number): Promise<Window> => {
-    const latencies: number[] = [];
-    let left = requests;
     const cpu0 = await cpuNow(side);
     const started = performance.now();
-    await Promise.all(
-      Array.from({ length: concurrency }, async () => {
-        while (left-- > 0) {
-          const t = performance.now();
-          await infer(side.client);
-          latencies.push(performance.now() - t);
-        }
-      }),
-    );
+    const latencies = await closedLoop(concurrency, requests, () => infer(side.client));
     const seconds = (performance.now() - started) / 1000;
     const cpuMs = (await cpuNow(side)) - cpu0;
-    latencies.sort((a, b) => a - b);
     return {
       p50Ms: percentile(latencies, 50),
       perSecond: latencies.length / seconds,
