@@ -6,11 +6,11 @@ import { setFlagsFromString } from 'node:v8';
  *
  * V8 counts the bytecode a function runs against `--interrupt-budget` (66 KiB in Node 20's V8
  * 11.3) and considers it for TurboFan only after three such budgets (more for a large function).
- * A server's per-call code runs once or a few times per call, each time a few hundred bytes of
- * bytecode: at a few hundred calls a second most of it then spends minutes in the interpreter or
- * in baseline code, calling inline-cache stubs (`Builtins_LoadIC` and friends were the top
- * entries of a shard's `perf` profile). The bench's relay floor, doing less per call, suffers
- * it less, which is why the mesh fell behind it by more than its own work.
+ * It counts afresh after every deoptimisation. Under steady load a shard's per-call code was
+ * still found in the interpreter and baseline tiers (inline-cache stubs, `Builtins_LoadIC` and
+ * friends, at the top of its `perf` profile): per-call code runs a few hundred bytes of bytecode
+ * a call, so at a few hundred calls a second each trip back through the slower tiers is long.
+ * The bench floors run on the same budget (`bench/floors/floor-server.ts`), so they stay bounds.
  *
  * 8 KiB, with feedback vectors allocated after 128 bytes instead of 940: a small function reaches
  * TurboFan after ~200 calls instead of ~3000 (`serving-tier-up.test.ts`), and so does a function
