@@ -155,8 +155,7 @@ export function callWrites<M extends ShardRequestKind | ShardResponseKind>(
         const data = tensors[tensor]!.data;
         if (data.length > 0) chunks.push({ tensor, offset: 0, data });
       }
-      const whole = trailer ? { ...header.header, chunks, trailer } : { ...header.header, chunks };
-      return [[{ kind: 'header', header: whole } as M]];
+      return [[asOneMessage(header, chunks, trailer)]];
     }
   }
   const messages: M[] = [header, ...(chunkMessages(tensors, chunkBytes) as Iterable<M>)];
@@ -180,7 +179,17 @@ function oneMessageWhenOneWrite<M extends ShardRequestKind | ShardResponseKind>(
     else if (m.kind === 'trailer' && m === rest.at(-1)) trailer = m.trailer;
     else return groups;
   }
-  return [[{ kind: 'header', header: { ...header.header, chunks, ...(trailer ? { trailer } : {}) } } as M]];
+  return [[asOneMessage(header as Extract<M, { kind: 'header' }>, chunks, trailer)]];
+}
+
+/** The one message a call of one write becomes: its header, carrying its chunks (and trailer). */
+function asOneMessage<M extends ShardRequestKind | ShardResponseKind>(
+  header: Extract<M, { kind: 'header' }>,
+  chunks: WireChunk[],
+  trailer: WireInferTrailer | undefined,
+): M {
+  const whole = trailer ? { ...header.header, chunks, trailer } : { ...header.header, chunks };
+  return { kind: 'header', header: whole } as M;
 }
 
 /**

@@ -52,13 +52,16 @@ export class PendingInputs {
     const size = this.#sizes[tensor];
     if (size === undefined)
       throw invalidArgument(`chunk for tensor ${tensor}, but the header declared ${this.specs.length}`);
-    const where = (): string => `input "${this.specs[tensor]!.name}"`;
     const end = offset + data.length;
     if (this.#whole[tensor]) {
       if (offset < 0 || end > size)
-        throw invalidArgument(`${where()}: chunk [${offset}, ${end}) is outside the tensor's ${size} bytes`);
+        throw invalidArgument(
+          `${this.#where(tensor)}: chunk [${offset}, ${end}) is outside the tensor's ${size} bytes`,
+        );
       if (data.length > 0)
-        throw invalidArgument(`${where()}: chunk [${offset}, ${end}) overlaps bytes already received`);
+        throw invalidArgument(
+          `${this.#where(tensor)}: chunk [${offset}, ${end}) overlaps bytes already received`,
+        );
       return;
     }
     let assembler = this.#assemblers[tensor];
@@ -70,8 +73,13 @@ export class PendingInputs {
     assembler ??= this.#assemblers[tensor] = new ChunkAssembler(size);
     const wasComplete = assembler.complete;
     const problem = assembler.accept(offset, data);
-    if (problem) throw invalidArgument(`${where()}: ${problem}`);
+    if (problem) throw invalidArgument(`${this.#where(tensor)}: ${problem}`);
     if (!wasComplete && assembler.complete) this.#missing--;
+  }
+
+  /** Names input `tensor` in an error (made only for one: `accept` runs for every chunk). */
+  #where(tensor: number): string {
+    return `input "${this.specs[tensor]!.name}"`;
   }
 
   /** The inputs' specs with their bytes; throws INVALID_ARGUMENT naming a tensor still incomplete. */
