@@ -66,6 +66,15 @@ void describe('ModelCatalog: which version serves, and each version state', () =
     assert.equal(catalog.resolve('m', '1').version, '1');
   });
 
+  test('an empty version follows a newly published version whose replicas were already up', () => {
+    const { catalog, serve } = catalogWith('1');
+    serve(replica('1', 0), replica('1', 1), replica('2', 0), replica('2', 1));
+    assert.equal(catalog.resolve('m', '').version, '1');
+    // The same routing table; only the repository's list changed.
+    catalog.replace(['1', '2'].map((v) => ({ plan: plan(v), desired: LOADED })));
+    assert.equal(catalog.resolve('m', '').version, '2');
+  });
+
   test('no ready version: the newest (its requests then fail UNAVAILABLE in the executor)', () => {
     const { catalog } = catalogWith('1', '3', '2');
     assert.equal(catalog.resolve('m', '').version, '3');

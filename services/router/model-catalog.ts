@@ -49,6 +49,18 @@ export class ModelCatalog {
    * followed it. The newest is what the router answers with.
    */
   readonly #written = new Map<string, { readonly pending: DesiredState[]; until: number }>();
+  /** `#versions` by model name, remade with it: every request resolves its model. */
+  #byName = new Map<string, readonly PublishedVersion[]>();
+  /**
+   * The version chosen for a request that names none, per model, and the list and routing table
+   * it was chosen from (both are replaced whole on a change): made again only after one changes,
+   * not for every request (the readiness of every partition of every version).
+   */
+  #unversioned: {
+    readonly versions: readonly PublishedVersion[];
+    readonly table: RoutingTable | undefined;
+    readonly plans: Map<string, Plan>;
+  } = { versions: [], table: undefined, plans: new Map() };
 
   constructor(
     private readonly table: () => RoutingTable,
@@ -109,6 +121,13 @@ export class ModelCatalog {
         return pending ? { ...v, desired: pending[pending.length - 1]! } : v;
       }),
     );
+    const byName = new Map<string, PublishedVersion[]>();
+    for (const v of this.#versions) {
+      const same = byName.get(v.plan.name);
+      if (same) same.push(v);
+      else byName.set(v.plan.name, [v]);
+    }
+    this.#byName = byName;
   }
 
   /** The current list, once held writes past their time have given way to the repository's word. */
@@ -150,7 +169,8 @@ export class ModelCatalog {
    * model, unless `evenUnloaded`.
    */
   resolve(name: string, version: string, options: { readonly evenUnloaded?: boolean } = {}): Plan {
-    const versions = this.#current.filter((v) => v.plan.name === name);
+    const current = this.#current;
+    const versions = this.#byName.get(name) ?? [];
     // Other models' names are not listed: a caller may be allowed on some models only (policy),
     // and the router does not tell it what else is served.
     if (versions.length === 0) throw notFound(`${unknownModel(name)} is not found`);
@@ -159,19 +179,33 @@ export class ModelCatalog {
       throw unavailable(
         `${unknownModel(name)} is unloaded${desired.reason === '' ? '' : ` (${clip(desired.reason, MAX_QUOTED_BYTES)})`}; RepositoryModelLoad serves it again`,
       );
-    const plans = versions.map((v) => v.plan);
-    if (version === '') {
-      const table = this.table();
-      const newest = (a: Plan, b: Plan): Plan => (Number(b.version) > Number(a.version) ? b : a);
-      const ready = plans.filter((p) => modelReady(p, table));
-      return (ready.length > 0 ? ready : plans).reduce(newest);
-    }
-    const plan = plans.find((p) => p.version === version);
+    if (version === '') return this.#newestReady(name, versions, current);
+    const plan = versions.find((v) => v.plan.version === version)?.plan;
     if (!plan)
       throw notFound(
-        `${unknownModel(name)} version ${clip(String(version), MAX_QUOTED_BYTES)} is not found (versions: ${plans.map((p) => p.version).join(', ')})`,
+        `${unknownModel(name)} version ${clip(String(version), MAX_QUOTED_BYTES)} is not found (versions: ${versions.map((v) => v.plan.version).join(', ')})`,
       );
     return plan;
+  }
+
+  /** The newest READY version of `name` (of `versions`, its entries in `current`), else the newest. */
+  #newestReady(
+    name: string,
+    versions: readonly PublishedVersion[],
+    current: readonly PublishedVersion[],
+  ): Plan {
+    const table = this.table();
+    if (this.#unversioned.versions !== current || this.#unversioned.table !== table)
+      this.#unversioned = { versions: current, table, plans: new Map() };
+    let chosen = this.#unversioned.plans.get(name);
+    if (chosen === undefined) {
+      const plans = versions.map((v) => v.plan);
+      const newest = (a: Plan, b: Plan): Plan => (Number(b.version) > Number(a.version) ? b : a);
+      const ready = plans.filter((p) => modelReady(p, table));
+      chosen = (ready.length > 0 ? ready : plans).reduce(newest);
+      this.#unversioned.plans.set(name, chosen);
+    }
+    return chosen;
   }
 
   /** Every published version with its state, for RepositoryIndex. */
