@@ -21,6 +21,7 @@ import { channelCredentials, loadTlsFiles } from '../../certs/credentials.js';
 import { storeTlsFiles } from '../../certs/store.js';
 import { dropIpServernameWarning } from '../../cli/ip-servername-warning.js';
 import { startLocalMesh } from '../../cli/local-mesh.js';
+import { percentile } from '../latency-stats.js';
 import { encodedInferRequest, inferEncoded } from './encoded-request.js';
 import { modelsFor, probeModel } from './probe-model.js';
 
@@ -77,10 +78,6 @@ if (dir) {
 function cpuMs(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return (Number(fields[11]) + Number(fields[12])) * 10;
-}
-
-function percentile(sorted: number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
 
 dropIpServernameWarning();
@@ -180,8 +177,8 @@ async function main(): Promise<void> {
           model,
           concurrency: c,
           requests: n,
-          p50Ms: +percentile(latencies, 0.5).toFixed(3),
-          p90Ms: +percentile(latencies, 0.9).toFixed(3),
+          p50Ms: +percentile(latencies, 50).toFixed(3),
+          p90Ms: +percentile(latencies, 90).toFixed(3),
           perSecond: +(n / elapsed).toFixed(1),
           responseMBps: +(responseBytes / elapsed / 1e6).toFixed(1),
           routerCpuMsPerRequest: +(routerCpu / n).toFixed(3),
