@@ -419,12 +419,66 @@ describe('goals table', () => {
     );
     // §1 lists every round in the order run, with who went first.
     const report = renderReport(r, undefined);
-    assert.match(report, /### Interleaved rounds: shardmesh \(router \+ 1 shard\) and KServe taking turns/);
     assert.match(
       report,
-      /^\| cls \| 1 \| 2 \| KServe \| 3\.90 \/ 256 \[\d+\] \| 3\.00 \/ 333 \[\d+\] \| 1\.30×, 0\.77× \| 2\.25 \|$/m,
+      /### Interleaved rounds: shardmesh \(router \+ 1 shard\), KServe and the relay floor taking turns/,
+    );
+    assert.match(
+      report,
+      /^\| cls \| 1 \| 2 \| KServe \| 3\.90 \/ 256 \[\d+\] \| 3\.00 \/ 333 \[\d+\] \| 1\.30×, 0\.77× \| 2\.25 \| – \| – \|$/m,
     );
     assert.match(report, /^- rec c=16: \*\*not measured\*\*: perf_analyzer failed$/m);
+  });
+
+  test("the two-hop floor comes from the relay floor's windows in the rounds, beside KServe's, when they had one", () => {
+    // The relay floor's own pass says 0.8× KServe (minutes apart); beside KServe's windows it reads
+    // 1.3×, 1.5×, 1.4×: above the goal, so the mesh's 1.6× misses it for the design, not for the code.
+    const r = run('20260102T000000-quick', 2, 500, [1, 0.5]);
+    const o = r.suites.overhead as OverheadResult;
+    o.models[0]!.targets.push({
+      id: 'grpc-js-relay-floor',
+      label: 'relay floor',
+      setup: '',
+      points: [pt(1, 1_200, 1e6 / 1_200), pt(16, 6_000, 4e6 / 1_500)],
+    });
+    const round = (first: 'mesh' | 'peer', base: number, floor: number) => ({
+      first,
+      mesh: pt(1, base * 1.6, 1e6 / (base * 1.6), cost(1, 0.5)),
+      peer: pt(1, base, 1e6 / base),
+      floor: pt(1, base * floor, 1e6 / (base * floor)),
+    });
+    o.interleaved = {
+      peer: 'kserve',
+      rounds: 3,
+      points: [
+        {
+          model: 'cls',
+          concurrency: 1,
+          rounds: [round('mesh', 1_000, 1.3), round('peer', 3_000, 1.5), round('mesh', 1_000, 1.4)],
+        },
+        {
+          model: 'rec',
+          concurrency: 1,
+          rounds: [{ first: 'mesh', mesh: pt(1, 12_000, 83), peer: pt(1, 10_000, 100) }],
+          floorError: 'the floor did not start',
+        },
+      ],
+    };
+    const figures = new Map(headlineFigures(r).map((f) => [f.key, f]));
+    const cls = figures.get('cls-c1-p50')!;
+    assert.equal(Math.round(cls.twoHopFloor! * 1e6) / 1e6, 1.4);
+    assert.equal(
+      goalMet(cls.value, cls.goal, undefined, cls.twoHopFloor),
+      '**no**, out of reach for router → shard on grpc-js + mTLS',
+    );
+    // Rounds without the floor: its own pass (cls c=16: 4e6/1500 ÷ 4e6/1500 = 1).
+    assert.equal(figures.get('cls-c16-tput')!.twoHopFloor, 1);
+    const report = renderReport(r, undefined);
+    assert.match(
+      report,
+      /^\| cls \| 1 \| 2 \| KServe \| 4\.80 \/ 208 \[\d+\] \| 3\.00 \/ 333 \[\d+\] \| 1\.60×, 0\.63× \| 1\.50 \| 4\.50 \/ 222 \[\d+\] \| 1\.50×, 0\.67× \|$/m,
+    );
+    assert.match(report, /^- rec c=1: the relay floor \*\*not measured\*\*: the floor did not start$/m);
   });
 
   test('the report opens with the goals, says who keeps mutual TLS, and names the previous run', () => {

@@ -32,6 +32,39 @@ describe('interleaved rounds', () => {
     );
   });
 
+  test('with the floor, take turns mesh, peer, floor, then the reverse: each compared pair side by side, ABBA', async () => {
+    const order: string[] = [];
+    const rounds = await interleave(
+      2,
+      async (who, round) => {
+        order.push(`${round}:${who}`);
+        return point({ mesh: 2_000, peer: 1_000, floor: 1_500 }[who]);
+      },
+      { floor: true },
+    );
+    assert.deepEqual(order, ['0:mesh', '0:peer', '0:floor', '1:floor', '1:peer', '1:mesh']);
+    assert.deepEqual(
+      rounds.map((r) => [r.first, r.mesh.p50Us, r.peer.p50Us, r.floor?.p50Us]),
+      [
+        ['mesh', 2_000, 1_000, 1_500],
+        ['peer', 2_000, 1_000, 1_500],
+      ],
+    );
+    assert.deepEqual(
+      roundRatios(rounds, (p) => p.p50Us, 'floor'),
+      { median: 1.5, min: 1.5, max: 1.5, rounds: 2 },
+    );
+    // Rounds run without the floor have no floor ratio.
+    assert.equal(
+      roundRatios(
+        [{ first: 'mesh' as const, mesh: point(2_000), peer: point(1_000) }],
+        (p) => p.p50Us,
+        'floor',
+      ),
+      undefined,
+    );
+  });
+
   test("a round's ratio pairs its own two windows: a slow spell on the machine slows both", () => {
     // The machine is 4× slower in round 1; shardmesh is 2× KServe in rounds 0 and 1, equal in 2.
     const rounds = [

@@ -12,20 +12,35 @@ export interface InterleavedRound<P = LoadPoint> {
   readonly first: 'mesh' | 'peer';
   readonly mesh: P;
   readonly peer: P;
+  /**
+   * The two-hop floor's window, in rounds run with one: the bound on the mesh's figure measured on
+   * the same machine as the peer's, next to it (after the pair when shardmesh goes first, before it
+   * otherwise), not in a pass minutes apart.
+   */
+  readonly floor?: P;
 }
 
-/** Runs `rounds` rounds of one measurement each for mesh and peer, alternating who goes first. */
+/** Who takes a turn in a round. */
+export type Turn = 'mesh' | 'peer' | 'floor';
+
+/**
+ * Runs `rounds` rounds of one measurement each for mesh and peer (and the floor, with `floor`),
+ * alternating who goes first: mesh, peer[, floor] in even rounds, the reverse in odd ones, so
+ * each pair that is compared (mesh with peer, floor with peer) sits side by side in ABBA order.
+ */
 export async function interleave<P = LoadPoint>(
   rounds: number,
-  measure: (who: 'mesh' | 'peer', round: number) => Promise<P>,
+  measure: (who: Turn, round: number) => Promise<P>,
+  { floor = false }: { readonly floor?: boolean } = {},
 ): Promise<InterleavedRound<P>[]> {
   const done: InterleavedRound<P>[] = [];
+  const order: Turn[] = floor ? ['mesh', 'peer', 'floor'] : ['mesh', 'peer'];
   for (let round = 0; round < rounds; round++) {
     const first = round % 2 === 0 ? 'mesh' : 'peer';
-    const points: Partial<Record<'mesh' | 'peer', P>> = {};
-    for (const who of first === 'mesh' ? (['mesh', 'peer'] as const) : (['peer', 'mesh'] as const))
+    const points: Partial<Record<Turn, P>> = {};
+    for (const who of first === 'mesh' ? order : [...order].reverse())
       points[who] = await measure(who, round);
-    done.push({ first, mesh: points.mesh!, peer: points.peer! });
+    done.push({ first, mesh: points.mesh!, peer: points.peer!, ...(floor ? { floor: points.floor! } : {}) });
   }
   return done;
 }
@@ -61,14 +76,19 @@ export function spreadOf(values: readonly (number | undefined)[]): Spread | unde
   return { median, min: xs[0]!, max: xs[xs.length - 1]!, rounds: xs.length };
 }
 
-/** Each round's mesh ÷ peer of `figure`, summarised: the ratio of two windows side by side. */
+/**
+ * Each round's mesh ÷ peer of `figure` (or floor ÷ peer, with `of: 'floor'`; rounds without a
+ * floor are passed over), summarised: the ratio of two windows side by side.
+ */
 export function roundRatios<P = LoadPoint>(
   rounds: readonly InterleavedRound<P>[],
   figure: (p: P) => number | undefined,
+  of: 'mesh' | 'floor' = 'mesh',
 ): Spread | undefined {
   return spreadOf(
     rounds.map((r) => {
-      const a = figure(r.mesh);
+      const mine = r[of];
+      const a = mine === undefined ? undefined : figure(mine);
       const b = figure(r.peer);
       return a === undefined || b === undefined || b === 0 ? undefined : a / b;
     }),

@@ -82,7 +82,10 @@ export interface OverheadResult {
   interleaved?: InterleavedResult | SuiteError;
 }
 
-/** Rounds of one perf_analyzer run each for shardmesh and a peer, both running throughout. */
+/**
+ * Rounds of one perf_analyzer run each for shardmesh and a peer, both running throughout, and for
+ * the relay floor of each model (running throughout that model's rounds).
+ */
 export interface InterleavedResult {
   /** The peer's id in the targets, e.g. "kserve". */
   readonly peer: string;
@@ -92,6 +95,8 @@ export interface InterleavedResult {
     readonly concurrency: number;
     rounds: readonly InterleavedRound[];
     error?: string;
+    /** Why the rounds ran without the relay floor, when they did. */
+    floorError?: string;
   }[];
 }
 

@@ -55,15 +55,18 @@ export function overheadSection(s: OverheadResult | SuiteError | undefined): str
   return `${out.join('\n')}${commands.render()}`;
 }
 
-/** Every interleaved round of shardmesh and the goals' peer, in the order they ran. */
+/** Every interleaved round of shardmesh, the goals' peer and the relay floor, in the order they ran. */
 function interleavedRounds(i: OverheadResult['interleaved'], commands: Commands): string {
-  const title = '### Interleaved rounds: shardmesh (router + 1 shard) and KServe taking turns\n\n';
+  const title =
+    '### Interleaved rounds: shardmesh (router + 1 shard), KServe and the relay floor taking turns\n\n';
   if (!i) return `${title}Not run.\n`;
   if (isError(i)) return `${title}Not measured: ${i.error}\n`;
   const rows: string[][] = [];
   const failures: string[] = [];
   for (const p of i.points) {
     if (p.error) failures.push(`- ${p.model} c=${p.concurrency}: **not measured**: ${p.error}`);
+    if (p.floorError)
+      failures.push(`- ${p.model} c=${p.concurrency}: the relay floor **not measured**: ${p.floorError}`);
     p.rounds.forEach((r, n) => {
       const cpu = perRequest(r.mesh, 'cpu');
       rows.push([
@@ -75,13 +78,20 @@ function interleavedRounds(i: OverheadResult['interleaved'], commands: Commands)
         `${ms(r.peer.p50Us)}${unstable(r.peer)} / ${perSec(r.peer.throughputPerSec)} ${commands.ref(r.peer.command)}`,
         `${ratio(r.mesh.p50Us, r.peer.p50Us)}, ${ratio(r.mesh.throughputPerSec, r.peer.throughputPerSec)}`,
         cpu === undefined ? '–' : cpu.toFixed(2),
+        r.floor
+          ? `${ms(r.floor.p50Us)}${unstable(r.floor)} / ${perSec(r.floor.throughputPerSec)} ${commands.ref(r.floor.command)}`
+          : '–',
+        r.floor
+          ? `${ratio(r.floor.p50Us, r.peer.p50Us)}, ${ratio(r.floor.throughputPerSec, r.peer.throughputPerSec)}`
+          : '–',
       ]);
     });
   }
   return (
     title +
-    `Both servers running throughout, one perf_analyzer run each per round (windows of a fixed request count), who goes first alternating; ` +
-    `the goals table takes the median of each figure over the ${i.rounds} rounds.\n\n` +
+    `shardmesh and KServe running throughout, the relay floor (bench/floors/grpc-relay-server.ts → grpc-model-server.ts, mutual TLS on both hops) throughout each model's rounds; ` +
+    `one perf_analyzer run each per round (windows of a fixed request count), in the order shardmesh, KServe, floor or the reverse, alternating; ` +
+    `the goals table takes the median of each figure over the ${i.rounds} rounds, and its two-hop floor the median of the floor's ratio to the KServe window beside it.\n\n` +
     table(
       [
         'model',
@@ -92,6 +102,8 @@ function interleavedRounds(i: OverheadResult['interleaved'], commands: Commands)
         'KServe p50 ms / inf/s',
         'ratio (p50, inf/s)',
         'shardmesh CPU ms per request',
+        'relay floor p50 ms / inf/s',
+        'floor ÷ KServe (p50, inf/s)',
       ],
       rows,
     ) +

@@ -8,6 +8,7 @@ import {
   recordRouterAnswers,
   startAnswerServer,
   startRelayFloor,
+  type FloorServer,
   type RecordedAnswers,
 } from '../floors/grpc-answer-floor.js';
 import { GRPC_FLOOR_MTLS, GRPC_FLOOR_PLAINTEXT, RELAY_FLOOR } from '../floors/floor-ids.js';
@@ -24,6 +25,7 @@ import {
   warmUp,
   type LoadPoint,
   type MeasurementSettings,
+  type PerfAnalyzerRun,
   type PerfAnalyzerTarget,
 } from '../perf-analyzer.js';
 import type { PeerModel, PeerServer } from '../peers/peer.js';
@@ -332,40 +334,58 @@ async function measureInterleaved(
       );
       await warmUpPeer(ctx, dir, server, first, `${GOAL_PEER}-interleaved`);
       for (const m of models) {
-        for (const concurrency of levels) {
-          const point: InterleavedResult['points'][number] = { model: m.model.name, concurrency, rounds: [] };
-          result.points.push(point);
-          const measured = await attempt(() =>
-            interleave(rounds, async (who, round) => {
-              ctx.log(
-                `overhead: interleaved round ${round + 1}/${rounds}, ${who}, ${m.model.name} c=${concurrency}`,
-              );
-              if (who === 'peer')
-                return measurePeer(
-                  ctx,
-                  dir,
-                  server,
-                  peer.peer.label,
-                  m,
-                  `${GOAL_PEER}-interleaved`,
-                  concurrency,
-                  settings,
-                );
-              const [p] = await measureThroughRouter({
-                mesh: mesh.value!,
-                certsDir: certs.dir,
-                model: m.model.name,
-                inputData: m.inputData,
-                concurrencies: [concurrency],
-                settings,
-                outDir: dir,
-                label: `shardmesh-interleaved-${m.model.name}`,
-              });
-              return p!;
-            }),
-          );
-          if (measured.value) point.rounds = measured.value;
-          else point.error = measured.error;
+        const floor = await attempt(() => startInterleavedFloor(ctx, dir, m));
+        if (floor.error)
+          ctx.log(`overhead: interleaved rounds of ${m.model.name} without the relay floor: ${floor.error}`);
+        try {
+          for (const concurrency of levels) {
+            const point: InterleavedResult['points'][number] = {
+              model: m.model.name,
+              concurrency,
+              rounds: [],
+              ...(floor.error ? { floorError: floor.error } : {}),
+            };
+            result.points.push(point);
+            const measured = await attempt(() =>
+              interleave(
+                rounds,
+                async (who, round) => {
+                  ctx.log(
+                    `overhead: interleaved round ${round + 1}/${rounds}, ${who}, ${m.model.name} c=${concurrency}`,
+                  );
+                  if (who === 'floor')
+                    return measureFloor(floor.value!.server, floor.value!.run, concurrency, settings);
+                  if (who === 'peer')
+                    return measurePeer(
+                      ctx,
+                      dir,
+                      server,
+                      peer.peer.label,
+                      m,
+                      `${GOAL_PEER}-interleaved`,
+                      concurrency,
+                      settings,
+                    );
+                  const [p] = await measureThroughRouter({
+                    mesh: mesh.value!,
+                    certsDir: certs.dir,
+                    model: m.model.name,
+                    inputData: m.inputData,
+                    concurrencies: [concurrency],
+                    settings,
+                    outDir: dir,
+                    label: `shardmesh-interleaved-${m.model.name}`,
+                  });
+                  return p!;
+                },
+                { floor: floor.value !== undefined },
+              ),
+            );
+            if (measured.value) point.rounds = measured.value;
+            else point.error = measured.error;
+          }
+        } finally {
+          await floor.value?.stop();
         }
       }
     } finally {
@@ -376,6 +396,52 @@ async function measureInterleaved(
     await certs.cleanup();
   }
   return result;
+}
+
+/**
+ * The relay floor (two processes, mutual TLS on both hops) for `m`'s interleaved rounds, warmed
+ * up, with its own certificates; `stop` ends both. It needs the router's recorded answers.
+ */
+async function startInterleavedFloor(
+  ctx: SuiteContext,
+  dir: string,
+  m: ModelUnderTest,
+): Promise<{
+  server: FloorServer;
+  run: Omit<PerfAnalyzerRun, 'concurrency' | 'settings'>;
+  stop(): Promise<void>;
+}> {
+  if (!m.answers) throw new Error("the router's answers were not recorded (router + 1 shard did not answer)");
+  const certs = await meshCertificates(1);
+  let server: FloorServer | undefined;
+  try {
+    server = await startRelayFloor(
+      m.answers,
+      path.join(dir, `${RELAY_FLOOR}-interleaved-${m.model.name}.json`),
+      certs.dir,
+      m.peerModel.file,
+    );
+    const run = {
+      ...floorTarget(server.address, m.model.name, certs.dir),
+      inputData: m.inputData,
+      outDir: dir,
+      label: `${RELAY_FLOOR}-interleaved-${m.model.name}`,
+    };
+    await warmUp(run, ctx.profile.warmUp);
+    const started = server;
+    return {
+      server,
+      run,
+      stop: async () => {
+        await started.stop();
+        await certs.cleanup();
+      },
+    };
+  } catch (error) {
+    await server?.stop();
+    await certs.cleanup();
+    throw error;
+  }
 }
 
 /**
@@ -460,15 +526,8 @@ async function measureGrpcFloor(
         };
         try {
           await warmUp(common, ctx.profile.warmUp);
-          for (const concurrency of ctx.profile.concurrencies) {
-            const meter = new CostMeter(server.processes);
-            await meter.start();
-            const point = await runPerfAnalyzer({ ...common, concurrency, settings: ctx.profile.latency });
-            target.points.push({
-              ...point,
-              cost: await meter.finish({ throughputPerSec: point.throughputPerSec }),
-            });
-          }
+          for (const concurrency of ctx.profile.concurrencies)
+            target.points.push(await measureFloor(server, common, concurrency, ctx.profile.latency));
         } finally {
           await server.stop();
         }
@@ -478,6 +537,22 @@ async function measureGrpcFloor(
   } finally {
     await certs?.cleanup();
   }
+}
+
+/**
+ * perf_analyzer against a running floor, with the CPU of its processes over the run, estimated
+ * like a peer's (throughput × wall).
+ */
+async function measureFloor(
+  server: FloorServer,
+  run: Omit<PerfAnalyzerRun, 'concurrency' | 'settings'>,
+  concurrency: number,
+  settings: MeasurementSettings,
+): Promise<LoadPoint> {
+  const meter = new CostMeter(server.processes);
+  await meter.start();
+  const point = await runPerfAnalyzer({ ...run, concurrency, settings });
+  return { ...point, cost: await meter.finish({ throughputPerSec: point.throughputPerSec }) };
 }
 
 /** A model of a peer as perf_analyzer calls it (plaintext; `-x 1`: see PerfAnalyzerTarget.version). */
