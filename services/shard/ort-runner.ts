@@ -5,6 +5,7 @@ import { decodeBytes, encodeBytes } from '../../lib/tensor/bytes.js';
 import { bytesOf, typedView, type TypedArray } from '../../lib/tensor/typed-view.js';
 import type { ModelRunner } from './model-runner.js';
 import { runRefusal } from './run-refusal.js';
+import { AlignedInputs } from './aligned-inputs.js';
 
 export interface OrtRunnerOptions {
   /** Threads ONNX Runtime uses inside one operator. @default 1, so replicas on one host don't fight */
@@ -53,6 +54,8 @@ export class OrtRunner implements ModelRunner {
    * one per output serves every run, as runs on one session never overlap (they are synchronous).
    */
   readonly #scratch: (Uint8Array | undefined)[] = [];
+  /** Kept memory for inputs that arrive misaligned for their typed array (aligned-inputs.ts). */
+  readonly #aligned = new AlignedInputs();
   /** Off for good once ONNX Runtime refused a pre-allocated output (a shape the declaration did not tell). */
   #preallocate = true;
 
@@ -111,6 +114,11 @@ export class OrtRunner implements ModelRunner {
     return this.#scratch.reduce((n, b) => n + (b?.byteLength ?? 0), 0);
   }
 
+  /** Bytes of input memory the runner holds between runs (for inputs that came misaligned). */
+  get inputScratchBytes(): number {
+    return this.#aligned.keptBytes;
+  }
+
   /** Each symbolic dim of the inputs' declared shapes, sized as `specs` give it. */
   #symbolSizes(specs: readonly TensorSpec[]): Map<string, number> {
     const sizes = new Map<string, number>();
@@ -138,8 +146,17 @@ export class OrtRunner implements ModelRunner {
   }
 
   async run(inputs: readonly Tensor[]): Promise<Tensor[]> {
+    const taken: Uint8Array[] = [];
+    try {
+      return await this.#run(inputs, taken);
+    } finally {
+      this.#aligned.giveBack(taken);
+    }
+  }
+
+  async #run(inputs: readonly Tensor[], taken: Uint8Array[]): Promise<Tensor[]> {
     const feeds: Record<string, ort.Tensor> = {};
-    for (const t of inputs) feeds[t.name] = toOrt(t);
+    for (const t of inputs) feeds[t.name] = toOrt(t, this.#aligned, taken);
     const fetches = this.#preallocate ? this.#fetches(inputs) : undefined;
     let results: ort.InferenceSession.ReturnType;
     try {
@@ -194,6 +211,7 @@ export class OrtRunner implements ModelRunner {
 
   async close(): Promise<void> {
     this.#scratch.length = 0;
+    this.#aligned.clear();
     await this.session.release();
   }
 }
@@ -202,16 +220,17 @@ export class OrtRunner implements ModelRunner {
  * A tensor as ONNX Runtime takes it. BYTES become a 'string' tensor: onnxruntime-node takes a
  * string[] and hands ORT each string's UTF-8 bytes (Node cannot pass raw bytes to a string
  * tensor), so the router refuses elements that are not UTF-8; any that got here would reach the
- * model with U+FFFD in place of the bad bytes.
+ * model with U+FFFD in place of the bad bytes. Fixed-width bytes misaligned for their typed array
+ * are copied into `aligned`'s kept memory (`taken` collects what the run must give back).
  */
-function toOrt(t: Tensor): ort.Tensor {
+function toOrt(t: Tensor, aligned: AlignedInputs, taken: Uint8Array[]): ort.Tensor {
   if (!isFixedWidth(t.datatype)) {
     const strings = decodeBytes(t.data, elementCount(t.shape)).map((e) => e.toString('utf8'));
     return new ort.Tensor('string', strings, [...t.shape]);
   }
   return new ort.Tensor(
     DATATYPES[t.datatype].ort as ort.Tensor.Type,
-    typedView(t.datatype, t.data) as never,
+    typedView(t.datatype, aligned.align(t.datatype, t.data, taken)) as never,
     [...t.shape],
   );
 }
