@@ -23,7 +23,9 @@ export function headlineSection(r: BenchResults, previous?: BenchResults): strin
     'interleaved rounds: shardmesh (router + 1 shard) and KServe both running, taking turns one perf_analyzer ' +
     'run each (windows of a fixed request count), first one then the other (bench/interleaved.ts), because the speed of this shared machine ' +
     'drifts by up to 2× over an hour; "single pass" is the same figure from §1, where each server is measured ' +
-    'in its own pass minutes apart. The other figures come from one pass and move by tens of percent between runs.\n\n';
+    'in its own pass minutes apart. Their two-hop floor is the relay floor taking a third turn in the same rounds ' +
+    "(the median of its ratio to KServe's window beside it), when it ran there. " +
+    'The other figures come from one pass and move by tens of percent between runs.\n\n';
   const before = previous?.suites.overhead;
   const o = r.suites.overhead;
   const rows: string[][] = [];

@@ -59,8 +59,9 @@ interface ModelUnderTest {
  * the same warm-up (perf-analyzer.ts `warmUp`) right after it starts. The
  * shardmesh setups run with tracing off (no OTLP endpoint: the default); router + 1 shard runs
  * again, at the lowest concurrency, with tracing on in every process (TRACING_VARIANTS), so the
- * ratio table shows what tracing costs a request's p50. Last, shardmesh and KServe run side by side
- * and take turns at c=1 and c=16 (measureInterleaved): issue 8's goals are read from those rounds.
+ * ratio table shows what tracing costs a request's p50. Last, shardmesh, KServe and the relay floor
+ * run side by side and take turns at c=1 and c=16 (measureInterleaved): issue 8's goals, and the
+ * relay floor's bound on them, are read from those rounds.
  */
 export async function runOverheadSuite(ctx: SuiteContext): Promise<OverheadResult> {
   const dir = path.join(ctx.workDir, 'overhead');
@@ -293,9 +294,11 @@ async function startOverheadMesh(
 const GOAL_PEER = 'kserve';
 
 /**
- * shardmesh (router + 1 shard) and KServe, both running throughout, taking turns one perf_analyzer
- * run each at the lowest and highest concurrency of every model (bench/interleaved.ts): the goals
- * are read from these rounds, not from passes minutes apart.
+ * shardmesh (router + 1 shard) and KServe, both running throughout, and each model's relay floor
+ * while its rounds run, taking turns one perf_analyzer run each at the lowest and highest
+ * concurrency of every model (bench/interleaved.ts): the goals and the two-hop floor that bounds
+ * them are read from these rounds, not from passes minutes apart. A relay floor that does not
+ * start leaves its model's rounds to the two servers (the point says why).
  */
 async function measureInterleaved(
   ctx: SuiteContext,
