@@ -12,14 +12,17 @@ import { bytesPerElement, type FixedDatatype } from '../../lib/tensor/dtype.js';
  * Each run takes its own buffers and gives them back once ONNX Runtime has run: a run's inputs are
  * read only when its native run starts, after the calls queued before it built theirs, so runs
  * cannot share one buffer as they share output scratch. At most `keep` buffers, each at most
- * `maxBytes`, wait between runs; a larger input gets memory of its own, as before.
+ * `maxBytes`, wait between runs; a larger input gets memory of its own, as before. Only an input
+ * that came whole in one chunk can be misaligned (a larger one is assembled from its chunks into
+ * memory of its own, pending-inputs.ts), and chunks are at most 3 MiB (router-options.ts), so the
+ * default bound keeps every such buffer and at most 16 MiB in all.
  */
 export class AlignedInputs {
   readonly #free: Uint8Array[] = [];
 
   constructor(
     private readonly keep = 4,
-    private readonly maxBytes = 16 << 20,
+    private readonly maxBytes = 4 << 20,
   ) {}
 
   /** Bytes kept between runs. */

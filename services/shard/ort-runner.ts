@@ -147,30 +147,27 @@ export class OrtRunner implements ModelRunner {
 
   async run(inputs: readonly Tensor[]): Promise<Tensor[]> {
     const taken: Uint8Array[] = [];
-    try {
-      return await this.#run(inputs, taken);
-    } finally {
-      this.#aligned.giveBack(taken);
-    }
-  }
-
-  async #run(inputs: readonly Tensor[], taken: Uint8Array[]): Promise<Tensor[]> {
-    const feeds: Record<string, ort.Tensor> = {};
-    for (const t of inputs) feeds[t.name] = toOrt(t, this.#aligned, taken);
-    const fetches = this.#preallocate ? this.#fetches(inputs) : undefined;
     let results: ort.InferenceSession.ReturnType;
     try {
-      results = fetches ? await this.session.run(feeds, fetches) : await this.session.run(feeds);
-    } catch (error) {
-      if (!fetches) throw runRefusal(error);
-      // The run failed into the scratch outputs: either the declared shape was not the real one,
-      // or these inputs fail whatever the outputs. A run as ONNX Runtime allocates tells which.
-      results = await this.session.run(feeds).catch((again: unknown) => {
-        throw runRefusal(again);
-      });
-      // It ran: the declaration was wrong, so run as ONNX Runtime allocates from now on.
-      this.#preallocate = false;
-      this.#scratch.length = 0;
+      const feeds: Record<string, ort.Tensor> = {};
+      for (const t of inputs) feeds[t.name] = toOrt(t, this.#aligned, taken);
+      const fetches = this.#preallocate ? this.#fetches(inputs) : undefined;
+      try {
+        results = fetches ? await this.session.run(feeds, fetches) : await this.session.run(feeds);
+      } catch (error) {
+        if (!fetches) throw runRefusal(error);
+        // The run failed into the scratch outputs: either the declared shape was not the real one,
+        // or these inputs fail whatever the outputs. A run as ONNX Runtime allocates tells which.
+        results = await this.session.run(feeds).catch((again: unknown) => {
+          throw runRefusal(again);
+        });
+        // It ran: the declaration was wrong, so run as ONNX Runtime allocates from now on.
+        this.#preallocate = false;
+        this.#scratch.length = 0;
+      }
+    } finally {
+      // ONNX Runtime is done with the inputs: their kept memory may take the next run's.
+      this.#aligned.giveBack(taken);
     }
     return this.outputNames.map((name) => fromOrt(name, results[name]!));
   }
