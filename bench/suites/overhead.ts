@@ -401,6 +401,25 @@ async function measureInterleaved(
   return result;
 }
 
+/** Why a floor could not run for a model: it answers with the router's recorded answers. */
+const ANSWERS_NOT_RECORDED = "the router's answers were not recorded (router + 1 shard did not answer)";
+
+/** perf_analyzer's run of `m` against a floor, with the client's certificate from `certsDir`. */
+function floorRun(
+  server: FloorServer,
+  m: ModelUnderTest,
+  dir: string,
+  label: string,
+  certsDir?: string,
+): Omit<PerfAnalyzerRun, 'concurrency' | 'settings'> {
+  return {
+    ...floorTarget(server.address, m.model.name, certsDir),
+    inputData: m.inputData,
+    outDir: dir,
+    label,
+  };
+}
+
 /**
  * The relay floor (two processes, mutual TLS on both hops) for `m`'s interleaved rounds, warmed
  * up, with its own certificates; `stop` ends both. It needs the router's recorded answers.
@@ -414,7 +433,7 @@ async function startInterleavedFloor(
   run: Omit<PerfAnalyzerRun, 'concurrency' | 'settings'>;
   stop(): Promise<void>;
 }> {
-  if (!m.answers) throw new Error("the router's answers were not recorded (router + 1 shard did not answer)");
+  if (!m.answers) throw new Error(ANSWERS_NOT_RECORDED);
   const certs = await meshCertificates(1);
   let server: FloorServer | undefined;
   try {
@@ -424,12 +443,7 @@ async function startInterleavedFloor(
       certs.dir,
       m.peerModel.file,
     );
-    const run = {
-      ...floorTarget(server.address, m.model.name, certs.dir),
-      inputData: m.inputData,
-      outDir: dir,
-      label: `${RELAY_FLOOR}-interleaved-${m.model.name}`,
-    };
+    const run = floorRun(server, m, dir, `${RELAY_FLOOR}-interleaved-${m.model.name}`, certs.dir);
     await warmUp(run, ctx.profile.warmUp);
     const started = server;
     return {
@@ -510,7 +524,7 @@ async function measureGrpcFloor(
       };
       m.targets.push(target);
       if (!m.answers) {
-        target.error = "the router's answers were not recorded (router + 1 shard did not answer)";
+        target.error = ANSWERS_NOT_RECORDED;
         continue;
       }
       ctx.log(`overhead: ${floor.label} ${m.model.name}`);
@@ -521,12 +535,7 @@ async function measureGrpcFloor(
           floor.kind === 'relay'
             ? await startRelayFloor(answers, answersFile, certs!.dir, m.peerModel.file)
             : await startAnswerServer(answers, answersFile, certs?.dir);
-        const common = {
-          ...floorTarget(server.address, m.model.name, certs?.dir),
-          inputData: m.inputData,
-          outDir: dir,
-          label: `${floor.id}-${m.model.name}`,
-        };
+        const common = floorRun(server, m, dir, `${floor.id}-${m.model.name}`, certs?.dir);
         try {
           await warmUp(common, ctx.profile.warmUp);
           for (const concurrency of ctx.profile.concurrencies)
