@@ -112,8 +112,8 @@ export async function runPerfAnalyzer(run: PerfAnalyzerRun): Promise<LoadPoint> 
   }
   await writeFile(path.join(run.outDir, `${run.label}-c${run.concurrency}.log`), output.text);
   const command = printable(exe, argv, run.aliases ?? {});
-  if (output.code !== 0 || !output.text.includes('Inferences/Second vs. Client')) {
-    throw new Error(`perf_analyzer failed (exit ${output.code}): ${lastLines(output.text)}\n  ${command}`);
+  if (output.exit !== 0 || !output.text.includes('Inferences/Second vs. Client')) {
+    throw new Error(`${howItEnded(output.exit)}: ${lastLines(output.text)}\n  ${command}`);
   }
   const row = parseCsv(await readFile(csv, 'utf8')).find((r) => r['Concurrency'] === String(run.concurrency));
   if (!row) throw new Error(`${csv} has no row for concurrency ${run.concurrency}`);
@@ -140,24 +140,43 @@ export interface WarmUp {
 }
 
 /**
- * Loads a target for about `warm.seconds` (three windows of a third each, any spread between them
- * accepted) and discards the figures. A Node server's hot path runs in V8's interpreter and
- * baseline code until it has run often enough to be optimised: router + shard CPU per classifier
- * request at c=1 fell from 7.3 ms in the first 5 s after start to 4.6 ms after 50 s
- * (`bench/probes/router-hop.ts --concurrency 1,1,…`), while TurboFan compiled on background
- * threads (21 % of the router's CPU in a `perf record` 10–18 s after start). Every server gets the
- * same warm-up, so each is measured as it serves once it has been up a while.
+ * The warm-up's measurement window. perf_analyzer keeps every answer of a window in memory until
+ * the window ends (against the grpc-js floor answering rec's 1 MiB output at c=16, ~560 answers/s:
+ * peak RSS 0.86 GB with 250 ms windows, 1.6 GB with 500, 3 GB with 1000), so one warm-up run with
+ * windows of a third of the warm-up (4 s in a quick run) grew to 24 GB and the kernel killed it
+ * (exit by SIGKILL, `dmesg`: "Out of memory: Killed process … (ld-linux-x86-64)"). Short windows
+ * in back-to-back runs load the server as long, holding a window's answers at a time.
+ */
+export const WARM_UP_WINDOW_MS = 500;
+
+/** One perf_analyzer run, as the warm-up makes it (injectable for tests). */
+export type RunPerfAnalyzer = (run: PerfAnalyzerRun) => Promise<LoadPoint>;
+
+/**
+ * Loads a target for about `warm.seconds` and discards the figures: back-to-back perf_analyzer
+ * runs of three WARM_UP_WINDOW_MS windows each, any spread between them accepted, until the time
+ * is up. A Node server's hot path runs in V8's interpreter and baseline code until it has run
+ * often enough to be optimised: router + shard CPU per classifier request at c=1 fell from 7.3 ms
+ * in the first 5 s after start to 4.6 ms after 50 s (`bench/probes/router-hop.ts --concurrency
+ * 1,1,…`), while TurboFan compiled on background threads (21 % of the router's CPU in a `perf
+ * record` 10–18 s after start). Every server gets the same warm-up, so each is measured as it
+ * serves once it has been up a while.
  */
 export async function warmUp(
   run: Omit<PerfAnalyzerRun, 'settings' | 'concurrency'>,
   warm: WarmUp,
+  runOnce: RunPerfAnalyzer = runPerfAnalyzer,
+  now: () => number = Date.now,
 ): Promise<void> {
-  await runPerfAnalyzer({
-    ...run,
-    concurrency: warm.concurrency,
-    label: `${run.label}-warmup`,
-    settings: { windowMs: Math.round((warm.seconds * 1_000) / 3), stabilityPercent: 1_000, maxTrials: 3 },
-  });
+  const until = now() + warm.seconds * 1_000;
+  do {
+    await runOnce({
+      ...run,
+      concurrency: warm.concurrency,
+      label: `${run.label}-warmup`,
+      settings: { windowMs: WARM_UP_WINDOW_MS, stabilityPercent: 1_000, maxTrials: 3 },
+    });
+  } while (now() < until);
 }
 
 /** perf_analyzer's CSV: a header row naming the columns, then one row per load level. */
@@ -174,17 +193,33 @@ function lastLines(text: string): string {
   return text.trim().split('\n').slice(-4).join(' | ');
 }
 
-function execute(file: string, argv: readonly string[]): Promise<{ code: number; text: string }> {
+/** How a perf_analyzer process ended: its exit status, a signal, or the bench's own time limit. */
+export type Exit = number | NodeJS.Signals | 'timed out';
+
+/** Why a run has no figures, from how perf_analyzer ended, for the report's error column. */
+export function howItEnded(exit: Exit): string {
+  if (exit === 'timed out') return `perf_analyzer ran past ${TIMEOUT_MS / 60_000} minutes and was stopped`;
+  if (typeof exit === 'number') return `perf_analyzer failed (exit ${exit})`;
+  // Nobody but the kernel's out-of-memory killer sends perf_analyzer a SIGKILL during a bench run.
+  const why = exit === 'SIGKILL' ? ', most likely by the kernel for want of memory (dmesg says)' : '';
+  return `perf_analyzer was killed by ${exit}${why}`;
+}
+
+function execute(file: string, argv: readonly string[]): Promise<{ exit: Exit; text: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(file, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
     let text = '';
+    let timedOut = false;
     child.stdout.on('data', (d: Buffer) => (text += d.toString()));
     child.stderr.on('data', (d: Buffer) => (text += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), TIMEOUT_MS);
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, TIMEOUT_MS);
     child.once('error', reject);
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
-      resolve({ code: code ?? (signal ? 128 : 1), text });
+      resolve({ exit: timedOut ? 'timed out' : (signal ?? code ?? 1), text });
     });
   });
 }

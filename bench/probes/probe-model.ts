@@ -4,7 +4,7 @@ import type { LocalMeshOptions } from '../../cli/local-mesh.js';
 import { loadPlan, planDir } from '../../lib/plan/repository.js';
 import type { Plan } from '../../lib/plan/schema.js';
 import { prepareModelRepository } from '../../partition/models/demo-models.js';
-import { OCR_MODELS, prepareOcrModel, type OcrModel } from '../models.js';
+import { OCR_MODELS, prepareOcrModel, variantName, type OcrModel } from '../models.js';
 import { shardPerPartition } from '../partitioned-mesh.js';
 import { meshCertificates, type BenchCertificates } from '../pki.js';
 
@@ -20,14 +20,15 @@ export interface ProbeModel {
 }
 
 /**
- * Prepares `model` (a demo model, or `cls` / `rec`, whole on one shard, as the bench's overhead
- * suite serves them) in the repository at `modelsDir`, with certificates for its mesh. The demo
+ * Prepares `model` (a demo model, or `cls` / `rec` whole on one shard and `cls-p2` / `rec-p2` cut
+ * in two, as the bench's overhead suite serves them) in the repository at `modelsDir`, with certificates for its mesh. The demo
  * models are cut `partitions` ways (their default, 2, when not given); a repository holds one cut,
  * so give each count its own `modelsDir`.
  */
 export async function probeModel(model: string, modelsDir: string, partitions?: number): Promise<ProbeModel> {
   const repo = await prepareModelRepository(modelsDir, partitions === undefined ? {} : { partitions });
-  const ocr = Object.values(OCR_MODELS).find((m) => m.name === model);
+  // `rec-p2` is rec cut as the overhead suite cuts it: same input shape.
+  const ocr = Object.values(OCR_MODELS).find((m) => m.name === model || variantName(m.name, 2) === model);
   if (ocr) await prepareOcrModel(repo.root, ocr);
   const { plan } = await loadPlan(planDir(repo.root, model, '1'));
   const shards = Math.max(...plan.stages.map((s) => s.partitions.length));
