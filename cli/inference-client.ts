@@ -1,6 +1,7 @@
 import { Metadata, status, type Client, type ServiceError as GrpcError } from '@grpc/grpc-js';
 import { channelCredentials, loadTlsFiles, type TlsFiles } from '../certs/credentials.js';
 import { loadInferencePackage } from '../lib/grpc/protos.js';
+import { readingWhileWriting } from '../lib/grpc/read-while-writing.js';
 
 type Unary = (
   request: object,
@@ -42,7 +43,8 @@ export class InferenceClient {
     options: Record<string, unknown> = {},
   ): Promise<InferenceClient> {
     const Ctor = loadInferencePackage().service;
-    const creds = channelCredentials(await loadTlsFiles(tls));
+    // Large requests out while large answers come back: lib/grpc/read-while-writing.ts.
+    const creds = readingWhileWriting(channelCredentials(await loadTlsFiles(tls)));
     const raw = new Ctor(address, creds, {
       'grpc.max_receive_message_length': -1,
       'grpc.max_send_message_length': -1,

@@ -6,6 +6,7 @@ import { ShardServiceClient } from '../../lib/grpc/shard-service.js';
 import type { ShardInstance } from '../../registry/registry.js';
 import { ShardStreamPool, type InferDuplex, type MuxStream } from './shard-stream-pool.js';
 import { CHANNELZ_OFF } from '../../lib/grpc/channelz-off.js';
+import { readingWhileWriting } from '../../lib/grpc/read-while-writing.js';
 
 /** Receive window of a shard channel: a few chunks in flight per stream. */
 const FLOW_CONTROL_WINDOW_BYTES = 16 << 20;
@@ -60,9 +61,9 @@ export class ShardClients {
     const key = ShardClients.key(instance);
     let channel = this.#channels.get(key);
     if (!channel) {
-      const creds: ChannelCredentials = channelCredentialsCheckingIdentity(
-        this.tls,
-        parseSpiffeId(instance.identity),
+      // The router and the shard both write while the other does: lib/grpc/read-while-writing.ts.
+      const creds: ChannelCredentials = readingWhileWriting(
+        channelCredentialsCheckingIdentity(this.tls, parseSpiffeId(instance.identity)),
       );
       const host = instance.address.includes(':') ? `[${instance.address}]` : instance.address;
       const client = new ShardServiceClient(`${host}:${instance.port}`, creds, {
