@@ -1,4 +1,5 @@
-// Why the router's connections to its shards run through a JavaScript stream.
+// Why the router's connections to its shards (and `shardmesh infer`'s to the router) run through a
+// JavaScript stream.
 //
 // Node's HTTP/2 session stops reading its socket while one of its own writes is still on the way
 // to the kernel (node_http2.cc, `MaybeStopReading`: "want_read == 0 || is_write_in_progress"), and
@@ -19,8 +20,11 @@
 // Memory stays bounded by HTTP/2 flow control, as before: the session cannot send more DATA than
 // the shard's receive window allows, nor the shard more than the router's.
 //
+// A Node client and the router are two such peers too (the router's HTTP/2 server is grpc-js's,
+// with no such hook), so the CLI's client connects this way as well.
+//
 // The cost is a JavaScript hop and a copy per socket read and write (Node runs an HTTP/2 session
-// over a plain Duplex through its JSStreamSocket): measured in the bench README.
+// over a plain Duplex through its JSStreamSocket): measured in the README ("Memory bounds").
 
 import { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
