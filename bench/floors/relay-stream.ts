@@ -7,6 +7,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { channelCredentials } from '../../certs/credentials.js';
+import { readingWhileWriting } from '../../lib/grpc/read-while-writing.js';
 import { framedMessage, installFramePatch } from '../../lib/grpc/grpc-frame.js';
 import { installDecoderPatch } from '../../lib/grpc/stream-decoder-patch.js';
 import { installWriteBatching } from '../../lib/grpc/write-batching.js';
@@ -44,12 +45,14 @@ export const payloadOf = (message: Buffer): Buffer => message.subarray(4);
 
 /**
  * Opens the relay stream to `address`, with the router's certificate from `certsDir`, dialled as
- * the router dials shards (services/router/shard-clients.ts): without grpc-js's retry buffer a
+ * the router dials shards (services/router/shard-clients.ts): reading while it writes
+ * (lib/grpc/read-while-writing.ts), and without grpc-js's retry buffer a
  * write is reported done only once its bytes have left, so its frame may go back to the pool then
  * (with the buffer, frames were reused while in flight and calls got each other's ids).
  */
 export function openRelayStream(address: string, certsDir: string): grpc.ClientDuplexStream<Buffer, Buffer> {
-  const client = new grpc.Client(address, channelCredentials(storedTls(certsDir, 'router')), {
+  const credentials = readingWhileWriting(channelCredentials(storedTls(certsDir, 'router')));
+  const client = new grpc.Client(address, credentials, {
     ...CHANNELZ_OFF,
     'grpc.max_receive_message_length': -1,
     'grpc.enable_retries': 0,
