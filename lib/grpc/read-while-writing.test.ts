@@ -76,6 +76,30 @@ void describe('ReadWhileWriting', () => {
     assert.equal(await exchange(server.port, true, 30_000), BYTES);
   });
 
+  test('what the peer sent before it closed is still read by a session that was not reading then', async () => {
+    const listener = net.createServer((peer) => peer.end('last words'));
+    listener.listen(0, '127.0.0.1');
+    await once(listener, 'listening');
+    try {
+      const socket = net.connect((listener.address() as net.AddressInfo).port, '127.0.0.1');
+      const stream = new ReadWhileWriting(socket);
+      stream.pause(); // as the session does while its own write waits
+      await once(socket, 'close');
+      assert.equal(
+        stream.destroyed,
+        false,
+        'the stream went with its socket before its last bytes were read',
+      );
+      const read: Buffer[] = [];
+      stream.on('data', (d: Buffer) => read.push(d));
+      stream.resume();
+      await once(stream, 'end');
+      assert.equal(Buffer.concat(read).toString(), 'last words');
+    } finally {
+      listener.close();
+    }
+  });
+
   test('readingWhileWriting: a grpc-js channel with the wrapped credentials calls as before', async () => {
     const service: ServiceDefinition = {
       Echo: {

@@ -36,9 +36,19 @@ export class ReadWhileWriting extends Duplex {
     super({ allowHalfOpen: true });
     // Pushed whether or not the session is reading now: it reads it all once its write is done.
     socket.on('data', (data: Buffer) => this.push(data));
-    socket.on('end', () => this.push(null));
+    let ended = false;
+    socket.on('end', () => {
+      ended = true;
+      this.push(null);
+    });
     socket.on('error', (error) => this.destroy(error));
-    socket.on('close', () => this.destroy());
+    // A peer that sent its last bytes and closed: the session may not have read them yet (it was
+    // writing), so they are delivered before this stream goes; a socket that closed without its
+    // end (reset, error) takes the stream with it at once.
+    socket.on('close', () => {
+      if (!ended || this.readableLength === 0) this.destroy();
+      else this.once('end', () => this.destroy());
+    });
   }
 
   override _read(): void {
