@@ -76,7 +76,7 @@ void describe('ReadWhileWriting', () => {
     assert.equal(await exchange(server.port, true, 30_000), BYTES);
   });
 
-  test('what the peer sent before it closed is still read by a session that was not reading then', async () => {
+  test('what the peer sent before it closed is still read by a session that was not reading then, and wrote after', async () => {
     const listener = net.createServer((peer) => peer.end('last words'));
     listener.listen(0, '127.0.0.1');
     await once(listener, 'listening');
@@ -84,6 +84,8 @@ void describe('ReadWhileWriting', () => {
       const socket = net.connect((listener.address() as net.AddressInfo).port, '127.0.0.1');
       const stream = new ReadWhileWriting(socket);
       stream.pause(); // as the session does while its own write waits
+      await once(socket, 'end');
+      stream.write('acknowledged'); // as the session still does for what it reads
       await once(socket, 'close');
       assert.equal(
         stream.destroyed,

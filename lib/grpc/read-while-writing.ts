@@ -32,13 +32,15 @@ import type { ChannelCredentials } from '@grpc/grpc-js';
 
 /** A connected (TLS) socket as an HTTP/2 session's transport that reads while it writes. */
 export class ReadWhileWriting extends Duplex {
+  /** The peer has sent its end: its last bytes are queued here for the session. */
+  #peerEnded = false;
+
   constructor(private readonly socket: Socket) {
     super({ allowHalfOpen: true });
     // Pushed whether or not the session is reading now: it reads it all once its write is done.
     socket.on('data', (data: Buffer) => this.push(data));
-    let ended = false;
     socket.on('end', () => {
-      ended = true;
+      this.#peerEnded = true;
       this.push(null);
     });
     socket.on('error', (error) => this.destroy(error));
@@ -46,7 +48,7 @@ export class ReadWhileWriting extends Duplex {
     // writing), so they are delivered before this stream goes; a socket that closed without its
     // end (reset, error) takes the stream with it at once.
     socket.on('close', () => {
-      if (!ended || this.readableLength === 0) this.destroy();
+      if (!this.#peerEnded || this.readableLength === 0) this.destroy();
       else this.once('end', () => this.destroy());
     });
   }
@@ -56,15 +58,26 @@ export class ReadWhileWriting extends Duplex {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
-    this.socket.write(chunk);
+    this.#send([chunk]);
     done();
   }
 
   override _writev(chunks: { chunk: Buffer }[], done: (error?: Error | null) => void): void {
-    this.socket.cork();
-    for (const { chunk } of chunks) this.socket.write(chunk);
-    this.socket.uncork();
+    this.#send(chunks.map((c) => c.chunk));
     done();
+  }
+
+  /**
+   * Hands bytes to the socket, unless the peer has ended: a TLS socket that is not half-open ends
+   * its own side then, and a write (the session still acknowledges what it reads) would fail it
+   * with "ended by the other party" before the session read the peer's last bytes. A shard that
+   * drains sends its last answers and closes just so.
+   */
+  #send(chunks: readonly Buffer[]): void {
+    if (this.#peerEnded && !this.socket.allowHalfOpen) return;
+    this.socket.cork();
+    for (const chunk of chunks) this.socket.write(chunk);
+    this.socket.uncork();
   }
 
   override _final(done: (error?: Error | null) => void): void {
