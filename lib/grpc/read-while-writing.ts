@@ -58,26 +58,27 @@ export class ReadWhileWriting extends Duplex {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
-    this.#send([chunk]);
+    if (this.#writable) this.socket.write(chunk);
     done();
   }
 
   override _writev(chunks: { chunk: Buffer }[], done: (error?: Error | null) => void): void {
-    this.#send(chunks.map((c) => c.chunk));
+    if (this.#writable) {
+      this.socket.cork();
+      for (const { chunk } of chunks) this.socket.write(chunk);
+      this.socket.uncork();
+    }
     done();
   }
 
   /**
-   * Hands bytes to the socket, unless the peer has ended: a TLS socket that is not half-open ends
-   * its own side then, and a write (the session still acknowledges what it reads) would fail it
-   * with "ended by the other party" before the session read the peer's last bytes. A shard that
-   * drains sends its last answers and closes just so.
+   * Whether bytes may go to the socket: not after the peer's end, when a TLS socket that is not
+   * half-open has ended its own side, and a write (the session still acknowledges what it reads)
+   * would fail it with "ended by the other party" before the session read the peer's last bytes.
+   * A shard that drains sends its last answers and closes just so.
    */
-  #send(chunks: readonly Buffer[]): void {
-    if (this.#peerEnded && !this.socket.allowHalfOpen) return;
-    this.socket.cork();
-    for (const chunk of chunks) this.socket.write(chunk);
-    this.socket.uncork();
+  get #writable(): boolean {
+    return !this.#peerEnded || this.socket.allowHalfOpen;
   }
 
   override _final(done: (error?: Error | null) => void): void {
