@@ -18,6 +18,8 @@ const CONCURRENCY = 8;
 const DEADLINE_MS = 5_000;
 /** How long Consul may take to mark a cut host's services critical, and the router to drop them. */
 const DETECT_WITHIN_MS = 15_000;
+/** How long the router's table must stay whole after a host rejoins before the next test starts. */
+const STEADY_MS = 2_000;
 
 /**
  * mlp's two partitions, two replicas each, the replicas of a partition on different hosts; worker-2
@@ -176,6 +178,13 @@ void describe('a mesh across simulated hosts: 3 Consul servers, 3 workers, a rou
           routingTables(back).some((l) => l['instances'] === 4),
         );
         timeline.mark('worker-2 rejoined: the router has it again');
+        // Its services' checks still settle for a moment after that (a table of 3 instances came
+        // 14 ms after the first of 4, then 4 again): the next test must start from a steady mesh.
+        await pollUntil('the router keeps all 4 instances for 2 s', 30_000, async () => {
+          const last = routingTables(back).at(-1);
+          return last?.['instances'] === 4 && Date.now() - Number(last['time']) >= STEADY_MS;
+        });
+        timeline.mark('worker-2 steady: the router kept its 4 instances for 2 s');
       };
       // If the measurement failed, its error is the one to see, not this one's.
       await rejoined().catch((error: unknown) => {
