@@ -6,6 +6,7 @@ import { buildInferRequest, type InferInputs, type RequestOptions } from './infe
 import { InferResult, type InferResponseMessage } from './infer-result.js';
 import { InferStream, type OpenStream, type StreamOptions } from './infer-stream.js';
 import { inferenceService } from './proto-package.js';
+import { readingWhileWriting } from './read-while-writing.js';
 import { cancelledError, retrying } from './retry-policy.js';
 import { toShardmeshError } from './shardmesh-error.js';
 
@@ -67,7 +68,8 @@ export class ShardmeshClient {
     const Service = inferenceService();
     const raw = new Service(
       address,
-      credentials.createSsl(ca, key ?? null, cert ?? null),
+      // A Node client and the router are two Node HTTP/2 peers: see read-while-writing.ts.
+      readingWhileWriting(credentials.createSsl(ca, key ?? null, cert ?? null)),
       resolved.channelOptions,
     );
     return new ShardmeshClient(raw, resolved);
