@@ -7,7 +7,7 @@ import * as grpc from '@grpc/grpc-js';
 import { serverCredentials } from '../certs/credentials.js';
 import { storeTlsFiles } from '../certs/store.js';
 import { loadInferencePackage } from '../lib/grpc/protos.js';
-import { ReadWhileWriting } from '../lib/grpc/read-while-writing.js';
+import { bytesWrittenThrough } from '../lib/grpc/read-while-writing.js';
 import { InferenceClient, ModelWaitError } from './inference-client.js';
 import { makeCertificates } from './local-mesh.js';
 
@@ -92,23 +92,7 @@ void describe('InferenceClient.waitForModel', () => {
 
   it('its connection reads while it writes (lib/grpc/read-while-writing.ts)', async () => {
     modelReady = (_call, callback) => callback(null, { ready: true });
-    // What the session writes goes through `_write` or, several buffers at once, `_writev`.
-    const proto = ReadWhileWriting.prototype;
-    const [write, writev] = [proto._write, proto._writev];
-    let written = 0;
-    proto._write = function (chunk, encoding, done) {
-      written += chunk.length;
-      write.call(this, chunk, encoding, done);
-    };
-    proto._writev = function (chunks, done) {
-      for (const { chunk } of chunks) written += chunk.length;
-      writev.call(this, chunks, done);
-    };
-    try {
-      await (await connect()).waitForModel('m', WAIT_MS);
-    } finally {
-      [proto._write, proto._writev] = [write, writev];
-    }
+    const written = await bytesWrittenThrough(async () => (await connect()).waitForModel('m', WAIT_MS));
     assert.ok(written > 0, 'the call went through ReadWhileWriting');
   });
 
